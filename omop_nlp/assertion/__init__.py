@@ -1,0 +1,1 @@
+"""Assertion of each mention: negated, hedged, unlikely, resolved, hypothetical, historical."""

@@ -1,0 +1,135 @@
+"""ConText-style assertion (Harkema et al. 2009): triggers with direction, scope and terminators.
+
+Triggers are data (``mappings/context_rules/<lang>.yaml``). Within a clause, the nearest trigger
+whose scope reaches a concept decides its certainty; pseudo-triggers ("no interval change",
+"cannot be excluded" is hedged, not negated) block the shorter triggers inside them because the
+matcher takes the longest phrase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from omop_nlp.model import Certainty
+from omop_nlp.schema import load_yaml, mappings_dir
+from omop_nlp.text.phrases import PhraseMatcher
+from omop_nlp.text.tokens import Token
+
+_CATEGORY = {
+    "negated": Certainty.NEGATED,
+    "unlikely": Certainty.UNLIKELY,
+    "resolved": Certainty.RESOLVED,
+    "hypothetical": Certainty.HYPOTHETICAL,
+    "historical": Certainty.HISTORICAL,
+    "hedged": Certainty.HEDGED,
+}
+SECTION_CERTAINTY = {
+    "history": Certainty.HISTORICAL,
+    "comparison": Certainty.HISTORICAL,
+    "indication": Certainty.HYPOTHETICAL,
+    "recommendation": Certainty.HYPOTHETICAL,
+    "technique": Certainty.HYPOTHETICAL,
+}
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    category: str
+    direction: str  # forward | backward | both
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class TriggerMatch:
+    rules: tuple[TriggerRule, ...]
+    first: int
+    last: int
+
+    def has(self, category: str) -> bool:
+        return any(r.category == category for r in self.rules)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A concept's token span, as the assertion stage sees it."""
+
+    first: int
+    last: int
+
+
+class ContextAsserter:
+    def __init__(self, matcher: PhraseMatcher[tuple[TriggerRule, ...]]) -> None:
+        self._matcher = matcher
+
+    def triggers(self, tokens: list[Token], text: str, concepts: Sequence[Span]) -> list[TriggerMatch]:
+        """Trigger matches that are not part of a concept's own words ('no significant change')."""
+        out = []
+        for m in self._matcher.match(tokens, text):
+            if any(m.first < c.last and c.first < m.last for c in concepts):
+                continue
+            out.append(TriggerMatch(m.payload, m.first, m.last))
+        return out
+
+    def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
+                        clause: tuple[int, int]) -> list[Certainty]:
+        """Certainty of each concept of one clause (token range ``clause``)."""
+        local = [t for t in triggers if clause[0] <= t.first and t.last <= clause[1]]
+        return [self._certainty(c, local, concepts) for c in concepts]
+
+    def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> Certainty:
+        best: tuple[int, Certainty | None] | None = None
+        for trigger in triggers:
+            for rule in trigger.rules:
+                if rule.category == "terminate":
+                    continue
+                distance = self._reach(trigger, rule, concept, triggers, concepts)
+                if distance is None:
+                    continue
+                certainty = None if rule.category == "pseudo" else _CATEGORY[rule.category]
+                if best is None or distance < best[0]:
+                    best = (distance, certainty)
+        return best[1] if best and best[1] is not None else Certainty.PRESENT
+
+    def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
+               triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> int | None:
+        """Token distance from trigger to concept when the concept is in the trigger's scope."""
+        forward = concept.first >= trigger.last
+        backward = concept.last <= trigger.first
+        if rule.direction == "both":
+            follows = any(c.first >= trigger.last and c.first - trigger.last <= rule.max_tokens
+                          and not _terminated(triggers, trigger.last, c.first) for c in concepts)
+            forward, backward = (forward, False) if follows else (False, backward)
+        elif rule.direction == "forward":
+            backward = False
+        else:
+            forward = False
+        if forward:
+            gap = concept.first - trigger.last
+            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first):
+                return gap
+        if backward:
+            gap = trigger.first - concept.last
+            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first):
+                return gap
+        return None
+
+
+def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
+    return any(t.has("terminate") and start <= t.first and t.last <= end for t in triggers)
+
+
+@cache
+def load_context_asserter() -> ContextAsserter:
+    """All languages' rules in one matcher: reports mix Korean and English in one sentence."""
+    phrases: dict[str, list[TriggerRule]] = {}
+    for path in sorted((mappings_dir() / "context_rules").glob("*.yaml")):
+        data = load_yaml(f"context_rules/{path.name}")
+        limits = data.get("max_tokens", {})
+        for category, by_direction in data["rules"].items():
+            for direction, terms in by_direction.items():
+                limit = limits.get("backward" if direction == "backward" else "forward", 10)
+                for term in terms:
+                    phrases.setdefault(str(term), []).append(TriggerRule(category, direction, limit))
+    return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()))

@@ -1,0 +1,87 @@
+"""Commands that work on files, with no database: extract, evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omop_nlp.cli.app import app, fail
+from omop_nlp.errors import NoteSkipped
+from omop_nlp.evaluate import evaluate_files, format_table
+from omop_nlp.jsonl import STDIN, JsonlError
+from omop_nlp.pipeline import Pipeline
+from omop_nlp.schema import MODALITIES
+from omop_nlp.sources.jsonl import read_reports
+
+ModalityOption = Annotated[
+    str, typer.Option("--modality", "-m", help=f"auto (detect from title and text) or one of: {', '.join(MODALITIES)}")
+]
+
+
+def make_pipeline(modality: str) -> Pipeline:
+    if modality != "auto" and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
+    return Pipeline(modality)
+
+
+@app.command()
+def extract(
+    input: Annotated[str, typer.Argument(help="JSONL with id, text and optional modality/title; '-' reads stdin")],
+    output: Annotated[str, typer.Option("--output", "-o", help="interchange JSONL to write; '-' is stdout")] = "-",
+    modality: ModalityOption = "auto",
+    no_mentions: Annotated[bool, typer.Option("--no-mentions", help="write only id, modality, findings")] = False,
+) -> None:
+    """Extract findings from reports in a JSONL file into the guideline's interchange JSONL."""
+    if input != STDIN and not Path(input).is_file():
+        fail(f"input file not found: {input}")
+    pipeline = make_pipeline(modality)
+    skipped: dict[str, int] = {}
+
+    def on_error(error: JsonlError) -> None:
+        skipped["invalid_line"] = skipped.get("invalid_line", 0) + 1
+        typer.echo(f"skipped: {error}", err=True)
+
+    written = 0
+    out = sys.stdout if output == STDIN else _open_output(output)
+    try:
+        for result in pipeline.extract_many(read_reports(input, on_error)):
+            if isinstance(result, NoteSkipped):
+                skipped[result.reason] = skipped.get(result.reason, 0) + 1
+                typer.echo(f"skipped: report {result.report_id}: {result}", err=True)
+                continue
+            line = result.as_interchange()
+            if no_mentions:
+                line.pop("mentions")
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            written += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "none"
+    typer.echo(f"extracted {written} report(s); skipped: {summary}", err=True)
+
+
+def _open_output(path: str):
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[str, typer.Argument(help="gold interchange JSONL")],
+    pred: Annotated[str, typer.Argument(help="predicted interchange JSONL (omop-nlp extract output)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
+) -> None:
+    """Score predictions against gold annotations (guideline section 4)."""
+    try:
+        report = evaluate_files(Path(gold), Path(pred))
+    except JsonlError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_table(report))

@@ -1,0 +1,1 @@
+"""Stage 1: entity mentions (lesions, diagnoses, locations, episodes) from the lexicon in mappings/."""

@@ -1,0 +1,96 @@
+"""Stage 1 and assertion: turn a note into sentences of asserted mentions.
+
+source text -> tokens -> sections -> sentences/clauses -> lexicon matches -> ConText certainty.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from omop_nlp.assertion.context import SECTION_CERTAINTY, ContextAsserter, Span, load_context_asserter
+from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
+from omop_nlp.model import Certainty, EntityType, Mention
+from omop_nlp.schema import ModalitySchema
+from omop_nlp.text.sections import load_section_rules
+from omop_nlp.text.sentences import split_clauses, split_sentences
+from omop_nlp.text.tokens import tokenize
+
+# In history / indication sections a trigger like "r/o" or "evaluate for" means the question
+# asked, not a finding (guideline: "only as an indication to rule out").
+_QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}
+
+
+class Annotator:
+    def __init__(self, schema: ModalitySchema, asserter: ContextAsserter | None = None) -> None:
+        self.schema = schema
+        self._lexicon = EntityLexicon(schema)
+        self._asserter = asserter or load_context_asserter()
+        self._sections = load_section_rules()
+        self._related_type = EntityType(schema.related_type)
+        self._entity_type = EntityType(schema.entity_type)
+
+    def annotate(self, text: str) -> Document:
+        tokens = tokenize(text)
+        starts = [t.start for t in tokens]
+        concepts = self._lexicon.find(tokens, text)
+        spans = [Span(c.first, c.last) for c in concepts if c.concept.role in ("entity", "related")]
+        triggers = self._asserter.triggers(tokens, text, spans)
+        sentences: list[Sentence] = []
+        cursor = 0
+        for section in self._sections.split(text):
+            for span in split_sentences(text, section.start, section.end):
+                sentence = Sentence(len(sentences), section.name, section.kind, span.start, span.end,
+                                    bisect_left(starts, span.start), bisect_left(starts, span.end))
+                cursor = self._fill(sentence, concepts, cursor)
+                self._assert(sentence, text, triggers, starts)
+                sentences.append(sentence)
+        return Document(text, tokens, sentences)
+
+    def _fill(self, sentence: Sentence, concepts: list[ConceptMatch], cursor: int) -> int:
+        while cursor < len(concepts) and concepts[cursor].start < sentence.start:
+            cursor += 1
+        while cursor < len(concepts) and concepts[cursor].end <= sentence.end:
+            match = concepts[cursor]
+            sentence.items.append(self._item(match, sentence))
+            cursor += 1
+        sentence.items = [i for i in sentence.items if i.mention or i.cue]
+        return cursor
+
+    def _item(self, match: ConceptMatch, sentence: Sentence) -> Item:
+        role, key = match.concept.role, match.concept.key
+        if role in ("entity", "related"):
+            mention = Mention(
+                key=key,
+                type=self._entity_type if role == "entity" else self._related_type,
+                start=match.start,
+                end=match.end,
+                text="",
+                section=sentence.section,
+                sentence=sentence.index,
+            )
+            return Item(match.first, match.last, mention=mention)
+        return Item(match.first, match.last, cue=None if role == "ignore" else role)
+
+    def _assert(self, sentence: Sentence, text: str, triggers, starts: list[int]) -> None:
+        items = sentence.mentions()
+        for item in items:
+            item.mention.text = text[item.mention.start : item.mention.end]
+        for clause in split_clauses(text, sentence):
+            token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
+            in_clause = [i for i in items if token_range[0] <= i.first < token_range[1]]
+            spans = [Span(i.first, i.last) for i in in_clause]
+            for item, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
+                                       strict=True):
+                item.mention.certainty = _with_section(certainty, sentence.section_kind)
+
+
+def _with_section(certainty: Certainty, section_kind: str) -> Certainty:
+    section_certainty = SECTION_CERTAINTY.get(section_kind)
+    if section_certainty is None:
+        return certainty
+    if section_kind in ("history", "indication") and certainty in _QUESTION_IN_HISTORY:
+        return Certainty.HYPOTHETICAL
+    if section_kind in ("history", "indication", "comparison") and certainty is Certainty.PRESENT:
+        return Certainty.HISTORICAL
+    return section_certainty if certainty is Certainty.PRESENT else certainty

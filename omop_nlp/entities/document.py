@@ -1,0 +1,46 @@
+"""The annotated report handed from stage 1 (mentions with assertion) to stage 2 (relations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omop_nlp.model import Mention
+from omop_nlp.text.tokens import Token
+
+
+@dataclass
+class Item:
+    """A mention or a cue word (tumor reference, anaphora...) at a token span of a sentence."""
+
+    first: int
+    last: int
+    mention: Mention | None = None
+    cue: str | None = None
+
+
+@dataclass
+class Sentence:
+    index: int
+    section: str | None
+    section_kind: str
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+    items: list[Item] = field(default_factory=list)
+
+    def mentions(self, *types: str) -> list[Item]:
+        return [i for i in self.items if i.mention and (not types or i.mention.type.value in types)]
+
+    def cues(self, role: str) -> list[Item]:
+        return [i for i in self.items if i.cue == role]
+
+
+@dataclass
+class Document:
+    text: str
+    tokens: list[Token]
+    sentences: list[Sentence]
+
+    def lemmas(self, first: int, last: int) -> list[str]:
+        return [t.lemma for t in self.tokens[first:last]]

@@ -1,0 +1,134 @@
+"""The modality lexicon as a phrase matcher, plus composition of side + zone location phrases.
+
+Every term comes from ``mappings/<modality>.yaml``; this module only indexes and composes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omop_nlp.schema import ModalitySchema
+from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
+from omop_nlp.text.tokens import Token, term_lemmas
+
+TYPO_MIN_LENGTH = 7
+# Tokens allowed between a side word and its zone words: "right upper and lower lobes", "Lt. base".
+_ZONE_GLUE = {"and", "or", ",", "/", "&", ".", "the", "of", "lung", "lobe", "and/or", "to", "+", "및", "폐"}
+
+
+@dataclass(frozen=True)
+class Concept:
+    """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
+    tumor_reference, non_episode_subject."""
+
+    role: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    concept: Concept
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+class EntityLexicon:
+    def __init__(self, schema: ModalitySchema) -> None:
+        self.schema = schema
+        phrases: list[tuple[str, Concept]] = []
+        for key, definition in schema.entities.items():
+            phrases += [(t, Concept("entity", key)) for t in definition.all_terms()]
+        for key, definition in schema.related.items():
+            phrases += [(t, Concept("related", key)) for t in definition.all_terms()]
+        extra = schema.extra
+        for role, field in (("ignore", "ignore"), ("tumor_reference", "tumor_references"),
+                            ("non_episode_subject", "non_episode_subjects")):
+            phrases += [(t, Concept(role)) for terms in extra.get(field, {}).values() for t in terms]
+        grammar = extra.get("location_grammar", {})
+        self._compose = grammar.get("compose", {})
+        self._zone_phrases: dict[tuple[str, ...], str] = {}
+        for zone, terms in grammar.get("zones", {}).items():
+            phrases += [(t, Concept("zone", zone)) for t in terms]
+            self._zone_phrases.update({term_lemmas(t): zone for t in terms})
+        for side, terms in grammar.get("sides", {}).items():
+            phrases += [(t, Concept("side", side)) for t in terms]
+        phrases += [(t, Concept("bilateral")) for t in grammar.get("bilateral_words", [])]
+        phrases += [(t, Concept("anaphora")) for t in grammar.get("anaphora", [])]
+        self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH,
+                                      typo_exclude=extra.get("typo_exclude", []))
+
+    def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
+        raw = self._matcher.match(tokens, text)
+        return self._compose_locations(raw, tokens)
+
+    def _compose_locations(self, raw: list[PhraseMatch[Concept]], tokens: list[Token]) -> list[ConceptMatch]:
+        """side + zones -> location keys; lone side and zone words are dropped."""
+        out: list[ConceptMatch] = []
+        i = 0
+        while i < len(raw):
+            m = raw[i]
+            role = m.payload.role
+            side = self._side_of(m.payload)
+            if side:
+                consumed, composed = self._compose_from(raw, i, tokens, side)
+                if composed:
+                    out += composed
+                    i += consumed
+                    continue
+            if role == "side" and side == "both":
+                role = "bilateral"  # "bilateral nodules": both lungs
+            if role == "bilateral":
+                out += [ConceptMatch(Concept("related", k), m.first, m.last, m.start, m.end)
+                        for k in _as_list(self._compose.get("both", {}).get("lung", []))]
+            elif role not in ("zone", "side"):
+                out.append(ConceptMatch(m.payload, m.first, m.last, m.start, m.end))
+            i += 1
+        return out
+
+    def _side_of(self, concept: Concept) -> str | None:
+        """The side of a side word, or of a whole-lung location that zone words may refine."""
+        if concept.role == "side":
+            return concept.key
+        if concept.role == "related":
+            return next((s for s, zones in self._compose.items() if zones.get("lung") == concept.key), None)
+        return None
+
+    def _compose_from(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token], side: str):
+        zones: list[PhraseMatch[Concept]] = []
+        j, cursor = i + 1, raw[i].last
+        while j < len(raw) and raw[j].first - cursor <= 3 and _glue_only(tokens, cursor, raw[j].first):
+            zone = self._as_zone(raw[j], tokens)
+            if zone is None:
+                break
+            zones.append(raw[j])
+            cursor = raw[j].last
+            j += 1
+        if not zones:
+            return 1, []
+        names = [self._as_zone(z, tokens) for z in zones]
+        if len(names) > 1 and "lung" in names:
+            names = [n for n in names if n != "lung"]  # "right lung base" is the lower lobe
+        keys: list[str] = []
+        for name in names:
+            keys += [k for k in _as_list(self._compose.get(side, {}).get(name)) if k not in keys]
+        first, last = raw[i], zones[-1]
+        return j - i, [ConceptMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
+
+    def _as_zone(self, match: PhraseMatch[Concept], tokens: list[Token]) -> str | None:
+        if match.payload.role == "zone":
+            return match.payload.key
+        if match.payload.role == "related":
+            return self._zone_phrases.get(tuple(t.lemma for t in tokens[match.first : match.last]))
+        return None
+
+
+def _glue_only(tokens: list[Token], start: int, end: int) -> bool:
+    return all(t.lemma in _ZONE_GLUE for t in tokens[start:end])
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

@@ -1,0 +1,107 @@
+"""Report -> Result: the straight line source text -> stage 1 -> assertion -> stage 2 -> findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from omop_nlp import NAME, __version__
+from omop_nlp.entities.annotator import Annotator
+from omop_nlp.entities.document import Document
+from omop_nlp.errors import NoteSkipped
+from omop_nlp.model import Certainty, Finding, Mention, Report, Result
+from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
+from omop_nlp.relations.locations import LesionLocationMapper
+from omop_nlp.routing import load_router
+from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema, mappings_fingerprint
+
+MAX_NOTE_CHARS = 2_000_000
+_STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
+
+
+@dataclass
+class ModalityEngine:
+    schema: ModalitySchema
+    annotator: Annotator
+    mapper: LesionLocationMapper | DiagnosisEpisodeMapper
+
+    @classmethod
+    def for_modality(cls, modality: str) -> ModalityEngine:
+        schema = load_schema(modality)
+        mapper_cls = LesionLocationMapper if schema.related_type == "location" else DiagnosisEpisodeMapper
+        return cls(schema, Annotator(schema), mapper_cls(schema))
+
+    def document(self, text: str) -> Document:
+        doc = self.annotator.annotate(text)
+        self.mapper.map(doc)
+        return doc
+
+    def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
+        """Present entity keys with the union of the related keys of their present mentions."""
+        findings: dict[str, Finding] = {}
+        for mention in mentions:
+            if mention.type.value != self.schema.entity_type or not self._present(mention):
+                continue
+            finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
+            finding.mentions.append(mention)
+            if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
+                finding.certainty = mention.certainty
+            if self.schema.entities[mention.key].relates:
+                finding.related = sorted(set(finding.related) | set(mention.related))
+        return findings
+
+    def _present(self, mention: Mention) -> bool:
+        """Guideline: present or hedged; for brain malignant tumours known or treated disease too."""
+        if mention.certainty.counts_as_present:
+            return True
+        malignant = self.schema.entities[mention.key].group == "malignant"
+        return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
+
+
+class Pipeline:
+    """The embedded rule engine. One instance serves many notes; it holds no per-note state."""
+
+    def __init__(self, modality: str = "auto") -> None:
+        if modality != "auto" and modality not in MODALITIES:
+            raise ValueError(f"unknown modality {modality!r}; expected auto, {', '.join(MODALITIES)}")
+        self.modality = modality
+        self._engines = {m: ModalityEngine.for_modality(m) for m in MODALITIES}
+        self._router = load_router()
+        self.nlp_system = f"{NAME} {__version__} rules {mappings_fingerprint()}"
+
+    def extract(self, report: Report, note_class_concept_id: int | None = None) -> Result:
+        text = _checked_text(report.text)
+        modality = self.modality if self.modality != "auto" else self._router.route(report, note_class_concept_id)
+        if modality is None:
+            raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
+        engine = self._engines[modality]
+        doc = engine.document(text)
+        mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
+        return Result(report, modality, mentions, engine.findings(mentions))
+
+    def extract_many(self, reports: Iterable[Report]) -> Iterator[Result | NoteSkipped]:
+        for report in reports:
+            try:
+                yield self.extract(report)
+            except NoteSkipped as skipped:
+                skipped.report_id = report.id
+                yield skipped
+
+
+def _checked_text(text: object) -> str:
+    if text is None:
+        raise NoteSkipped("empty_text", "note_text is NULL")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NoteSkipped("invalid_encoding", f"not UTF-8 at byte {exc.start}") from None
+    if not isinstance(text, str):
+        raise NoteSkipped("invalid_text", f"note text is {type(text).__name__}, not a string")
+    if not text.strip():
+        raise NoteSkipped("empty_text", "note_text is empty or whitespace")
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    if len(text) > MAX_NOTE_CHARS:
+        raise NoteSkipped("too_long", f"{len(text)} characters, limit {MAX_NOTE_CHARS}")
+    return text

@@ -1,0 +1,1 @@
+"""Stage 2: relations. Lesion -> locations (chest CT), malignant diagnosis -> episodes (brain MRI)."""

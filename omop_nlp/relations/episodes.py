@@ -1,0 +1,70 @@
+"""DiagnosisEpisodeMapper: the changes a brain MRI report states for each malignant diagnosis.
+
+Guideline section 3 rules 2-4: every stated change counts (mixed responses give several), a
+differential shares its change, "new" lesions of known disease are progression, resolved
+disease is improvement, and post-treatment change alone is no episode.
+"""
+
+from __future__ import annotations
+
+from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.model import Certainty
+from omop_nlp.schema import ModalitySchema
+
+IMPROVEMENT = "improvement"
+
+
+class DiagnosisEpisodeMapper:
+    name = "rules"
+
+    def __init__(self, schema: ModalitySchema) -> None:
+        self.schema = schema
+
+    def map(self, doc: Document) -> None:
+        malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
+        if not malignant:
+            return
+        for sentence in doc.sentences:
+            if sentence.section_kind != "findings":
+                continue
+            for item in sentence.mentions("diagnosis"):
+                if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
+                    _add(item, IMPROVEMENT)
+            for episode in sentence.mentions("episode"):
+                if episode.mention.certainty.counts_as_present:
+                    for target in self._targets(sentence, episode, malignant):
+                        _add(target, episode.mention.key)
+
+    def _is_malignant(self, item: Item) -> bool:
+        return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
+            Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
+
+    def _targets(self, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item]:
+        """The malignant diagnoses a change word speaks of, or none when it is about something else."""
+        here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
+        subject = _nearest(episode, sentence.cues("non_episode_subject") + sentence.cues("tumor_reference") + here +
+                           [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)])
+        if subject is not None and (subject.cue == "non_episode_subject" or
+                                    (subject.mention and not self._is_malignant(subject))):
+            return []
+        if here:
+            return here
+        earlier = [i for i in malignant if i.mention.sentence <= sentence.index]
+        pool = earlier or malignant
+        keys = {i.mention.key for i in pool}
+        if len(keys) == 1:
+            return pool
+        last_key = pool[-1].mention.key
+        return [i for i in pool if i.mention.key == last_key]
+
+
+def _nearest(episode: Item, candidates: list[Item]) -> Item | None:
+    def distance(item: Item) -> int:
+        return episode.first - item.last if item.last <= episode.first else item.first - episode.last
+
+    return min(candidates, key=distance, default=None)
+
+
+def _add(item: Item, key: str) -> None:
+    if key not in item.mention.related:
+        item.mention.related.append(key)

@@ -1,0 +1,130 @@
+"""LesionLocationMapper: which locations the report assigns to each lesion mention.
+
+Guideline section 2 rules 2-9: locations in the same phrase ("RUL nodule", "nodules in RUL and
+LLL", "consolidation and atelectasis in the RLL"), in a following sentence that continues the
+lesion ("It is located in the RUL."), under a lobe heading ("RLL: small nodule"), "in the same
+lobe", and the most specific location only.
+"""
+
+from __future__ import annotations
+
+from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.schema import ModalitySchema
+from omop_nlp.text.tokens import term_lemmas
+
+# Words that may stand between a location and the lesion it modifies ("RUL 7 mm solid nodule").
+_PREPOSITIONS = {"in", "at", "of", "within", "involving", "with", "is", "are", "and", ",", ";", ".", ":", "->", "→",
+                 "on", "from", "to", "was", "were", "the"}
+_COORDINATION = {"and", "or", ",", "/", "&", "with", "및", "and/or"}
+_HEADING_MARKS = {":", "-", ")"}
+
+
+class LesionLocationMapper:
+    name = "rules"
+
+    def __init__(self, schema: ModalitySchema) -> None:
+        self.schema = schema
+        self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
+        lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
+                 ("right_lung", "left_lung")}
+        self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
+        self._left_lobes = {k for k in lobes if schema.related[k].side in ("left", "both")}
+
+    def map(self, doc: Document) -> None:
+        previous_group: list[Item] = []
+        heading: list[Item] = []
+        section = object()
+        for sentence in doc.sentences:
+            if sentence.section != section:
+                previous_group, heading, section = [], [], sentence.section
+            lesions = [i for i in sentence.mentions("lesion")]
+            locations = [i for i in sentence.mentions("location") if i.mention.certainty.counts_as_present]
+            if self._is_heading(sentence, doc, locations, lesions):
+                heading = locations
+                continue
+            if not lesions:
+                if locations and previous_group and self._continues(sentence, doc):
+                    self._attach(previous_group, locations)
+                continue
+            groups = self._assign(sentence, doc, lesions, locations)
+            for group, located in groups:
+                if not located and any(i.cue == "anaphora" for i in sentence.items) and previous_group:
+                    for lesion in group:  # "in the same lobe"
+                        lesion.mention.related += previous_group[-1].mention.related
+                elif not located and heading:
+                    self._attach(group, heading)
+            previous_group = groups[-1][0]
+        for sentence in doc.sentences:
+            for item in sentence.mentions("lesion"):
+                item.mention.related = self._most_specific(item.mention.related)
+
+    def _is_heading(self, sentence: Sentence, doc: Document, locations: list[Item], lesions: list[Item]) -> bool:
+        """'Right lower lobe:' alone on its line: a heading for the lesions listed below it."""
+        if not locations or lesions or sentence.items[0].mention is None:
+            return False
+        last = max(i.last for i in locations)
+        rest = doc.lemmas(last, sentence.last_token)
+        return bool(rest) and rest[0] in _HEADING_MARKS and len(rest) == 1
+
+    def _continues(self, sentence: Sentence, doc: Document) -> bool:
+        lemmas = tuple(doc.lemmas(sentence.first_token, sentence.last_token))
+        lemmas = tuple(w for w in lemmas if w not in ("-", "*", "•") and not w[0].isdigit() and w != ".")
+        return any(lemmas[: len(c)] == c for c in self._continuations)
+
+    def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]):
+        """Chunk the sentence into lesion groups and attach each location run to one group."""
+        items = sorted(lesions + locations, key=lambda i: i.first)
+        groups: list[tuple[list[Item], bool]] = []
+        pending: list[Item] = []
+        run: list[Item] = []
+        for index, item in enumerate(items):
+            if item.mention.type.value == "location":
+                run.append(item)
+                nxt = items[index + 1] if index + 1 < len(items) else None
+                if nxt is not None and nxt.mention.type.value == "location":
+                    continue
+                if nxt is not None and self._modifies(doc, run[-1], nxt):
+                    pending += run
+                elif groups:
+                    self._attach(groups[-1][0], run)
+                    groups[-1] = (groups[-1][0], True)
+                else:
+                    pending += run
+                run = []
+                continue
+            if groups and not groups[-1][1] and self._coordinated(doc, groups[-1][0][-1], item):
+                groups[-1][0].append(item)
+            else:
+                groups.append(([item], False))
+            if pending:
+                self._attach(groups[-1][0], pending)
+                groups[-1] = (groups[-1][0], True)
+                pending = []
+        return groups
+
+    @staticmethod
+    def _modifies(doc: Document, location: Item, lesion: Item) -> bool:
+        """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
+        between = doc.lemmas(location.last, lesion.first)
+        return len(between) <= 4 and not any(w in _PREPOSITIONS for w in between)
+
+    @staticmethod
+    def _coordinated(doc: Document, left: Item, right: Item) -> bool:
+        between = doc.lemmas(left.last, right.first)
+        return len(between) <= 3 and all(w in _COORDINATION for w in between)
+
+    @staticmethod
+    def _attach(group: list[Item], locations: list[Item]) -> None:
+        for lesion in group:
+            for location in locations:
+                if location.mention.key not in lesion.mention.related:
+                    lesion.mention.related.append(location.mention.key)
+
+    def _most_specific(self, related: list[str]) -> list[str]:
+        """Guideline rule 3: a lung side is dropped where a lobe of that side is given."""
+        keys = set(related)
+        if keys & self._right_lobes:
+            keys.discard("right_lung")
+        if keys & self._left_lobes:
+            keys.discard("left_lung")
+        return sorted(keys)

@@ -1,0 +1,51 @@
+"""Routes a note to a modality: note_title patterns, note class concepts, then the text itself."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from omop_nlp.model import Report
+from omop_nlp.schema import MODALITIES, load_schema, load_yaml
+from omop_nlp.text.phrases import PhraseMatcher
+from omop_nlp.text.tokens import tokenize
+
+
+class ModalityRouter:
+    def __init__(self, rules: dict) -> None:
+        self._titles = {m: [re.compile(p, re.I) for p in pats] for m, pats in rules.get("title_patterns", {}).items()}
+        self._classes = {int(c): m for m, ids in (rules.get("note_class_concept_ids") or {}).items() for c in ids}
+        phrases: list[tuple[str, tuple[str, str]]] = []
+        for modality in MODALITIES:
+            schema = load_schema(modality)
+            for key, definition in schema.entities.items():
+                phrases += [(t, (modality, key)) for t in definition.all_terms()]
+            phrases += [(t, (modality, f"hint:{t}")) for t in rules.get("text_hints", {}).get(modality, [])]
+        self._matcher = PhraseMatcher(phrases)
+
+    def route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
+        if report.modality in MODALITIES:
+            return report.modality
+        if report.title:
+            for modality, patterns in self._titles.items():
+                if any(p.search(report.title) for p in patterns):
+                    return modality
+        if note_class_concept_id in self._classes:
+            return self._classes[note_class_concept_id]
+        return self.detect(report.text)
+
+    def detect(self, text: str) -> str | None:
+        """The modality whose vocabulary the text uses more (distinct keys and hints)."""
+        seen: dict[str, set[str]] = {m: set() for m in MODALITIES}
+        for match in self._matcher.match(tokenize(text), text):
+            modality, key = match.payload
+            seen[modality].add(key)
+        ranked = sorted(MODALITIES, key=lambda m: len(seen[m]), reverse=True)
+        if not seen[ranked[0]] or len(seen[ranked[0]]) == len(seen[ranked[1]]):
+            return None
+        return ranked[0]
+
+
+@cache
+def load_router() -> ModalityRouter:
+    return ModalityRouter(load_yaml("routing.yaml"))

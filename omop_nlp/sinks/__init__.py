@@ -1,0 +1,1 @@
+"""Sinks: where results go (interchange JSONL, NOTE_NLP, CDM facts, FHIR)."""

@@ -1,0 +1,1 @@
+"""Sources: where reports come from (JSONL files, the OMOP NOTE table)."""

@@ -1,0 +1,1 @@
+"""Text layer: tokens with offsets into the original note, sections and sentences."""

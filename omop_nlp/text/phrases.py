@@ -1,0 +1,159 @@
+"""Phrase matching over tokens: the one matcher behind entity lexicons and ConText triggers.
+
+Latin-script phrases match token sequences (longest first); Hangul phrases match inside Hangul
+runs because Korean attaches particles and writes compounds without spaces. Optional one-typo
+tolerance applies to long words (a Damerau-Levenshtein distance of 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from omop_nlp.text.tokens import Token, term_lemmas
+
+P = TypeVar("P")
+CASE_SENSITIVE_PREFIX = "="  # "=MS" matches "MS" only, not "ms" (milliseconds)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch(Generic[P]):
+    payload: P
+    first: int  # token index, inclusive
+    last: int  # token index, exclusive
+    start: int  # character offsets into the original text
+    end: int
+
+
+class PhraseMatcher(Generic[P]):
+    def __init__(self, phrases: Iterable[tuple[str, P]], typo_min_length: int = 0, typo_exclude: Iterable[str] = ()):
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str | None, P]]] = {}
+        hangul: dict[str, P] = {}
+        for phrase, payload in phrases:
+            case_word = None
+            if phrase.startswith(CASE_SENSITIVE_PREFIX):
+                phrase = phrase[1:]
+                case_word = phrase
+            if _is_hangul(phrase):
+                hangul.setdefault(phrase, payload)
+                continue
+            lemmas = term_lemmas(phrase)
+            if lemmas:
+                self._by_first.setdefault(lemmas[0], []).append((lemmas, case_word, payload))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        self._hangul_re = _hangul_regex(hangul)
+        self._hangul = {re.sub(r"\s+", "", k): v for k, v in hangul.items()}
+        self._typo = _TypoIndex(self._vocabulary(), typo_min_length, set(typo_exclude)) if typo_min_length else None
+
+    def _vocabulary(self) -> set[str]:
+        return {lemma for entries in self._by_first.values() for lemmas, _, _ in entries for lemma in lemmas}
+
+    def match(self, tokens: list[Token], text: str) -> list[PhraseMatch[P]]:
+        """All non-overlapping matches, longest first at each position."""
+        lemmas = [self._typo.correct(t.lemma) if self._typo else t.lemma for t in tokens]
+        matches: list[PhraseMatch[P]] = []
+        i = 0
+        while i < len(tokens):
+            found = self._match_at(tokens, lemmas, i)
+            if found:
+                matches.append(found)
+                i = found.last
+            else:
+                i += 1
+        matches.extend(self._match_hangul(tokens, text))
+        return sorted(matches, key=lambda m: m.start)
+
+    def _match_at(self, tokens: list[Token], lemmas: list[str], i: int) -> PhraseMatch[P] | None:
+        for phrase, case_word, payload in self._by_first.get(lemmas[i], ()):
+            n = len(phrase)
+            if tuple(lemmas[i : i + n]) != phrase:
+                continue
+            if case_word is not None and tokens[i].raw != case_word:
+                continue
+            return PhraseMatch(payload, i, i + n, tokens[i].start, tokens[i + n - 1].end)
+        return None
+
+    def _match_hangul(self, tokens: list[Token], text: str) -> list[PhraseMatch[P]]:
+        if self._hangul_re is None:
+            return []
+        out: list[PhraseMatch[P]] = []
+        for m in self._hangul_re.finditer(text):
+            first = _token_index(tokens, m.start())
+            last = _token_index(tokens, m.end() - 1) + 1
+            out.append(PhraseMatch(self._hangul[re.sub(r"\s+", "", m.group())], first, last, m.start(), m.end()))
+        return out
+
+
+def _is_hangul(phrase: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" for c in phrase)
+
+
+def _hangul_regex(phrases: dict[str, object]) -> re.Pattern | None:
+    if not phrases:
+        return None
+    parts = sorted(phrases, key=len, reverse=True)
+    return re.compile("|".join(r"\s*".join(map(re.escape, p.split())) for p in parts))
+
+
+def _token_index(tokens: list[Token], offset: int) -> int:
+    lo, hi = 0, len(tokens) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if tokens[mid].start <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class _TypoIndex:
+    """Symmetric-delete index for one-edit typo correction of long words ('atelectsis')."""
+
+    def __init__(self, vocabulary: set[str], min_length: int, exclude: set[str]) -> None:
+        self._vocab = vocabulary
+        self._min = min_length
+        self._exclude = exclude
+        self._deletes: dict[str, str | None] = {}
+        for word in vocabulary:
+            if len(word) >= min_length - 1 and word.isalpha():
+                for d in _deletes(word):
+                    previous = self._deletes.get(d, word)
+                    self._deletes[d] = word if previous == word else None  # ambiguous -> no correction
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        if len(word) < self._min or word in self._vocab or word in self._exclude or not word.isalpha():
+            return word
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._cache[word] = self._lookup(word)
+        return cached
+
+    def _lookup(self, word: str) -> str:
+        candidates = {self._deletes.get(word)} | {self._deletes.get(d) for d in _deletes(word)}
+        candidates |= {d for d in _deletes(word) if d in self._vocab}
+        candidates.discard(None)
+        candidates = {c for c in candidates if _within_one_edit(word, c)}
+        return candidates.pop() if len(candidates) == 1 else word
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1 (substitution, insertion, deletion, adjacent swap)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]

@@ -1,0 +1,93 @@
+"""Section detection: which part of the report a character offset belongs to.
+
+Headers come from ``mappings/sections.yaml``. What a section *means* for a mention (a finding
+of this examination, or history / indication / recommendation / comparison) is its ``kind``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from omop_nlp.schema import Code, load_yaml
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    name: str
+    kind: str
+    code: Code | None
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str | None  # None: text before any header
+    kind: str
+    start: int  # offset of the section body (after the header)
+    end: int
+
+
+@dataclass(frozen=True)
+class SectionRules:
+    definitions: dict[str, SectionDef]
+    pattern: re.Pattern
+    header_to_name: dict[str, str]
+
+    def split(self, text: str) -> list[Section]:
+        """Sections in order; the text before the first header is an unnamed findings section."""
+        headers = [(m, self.header_to_name[_norm_header(m.group("h"))]) for m in self.pattern.finditer(text)]
+        sections: list[Section] = []
+        body_start, name = 0, None
+        for match, header_name in headers:
+            sections.append(self._section(name, body_start, match.start()))
+            body_start, name = match.end(), header_name
+        sections.append(self._section(name, body_start, len(text)))
+        return [s for s in sections if s.end > s.start]
+
+    def _section(self, name: str | None, start: int, end: int) -> Section:
+        kind = self.definitions[name].kind if name else "findings"
+        return Section(name, kind, start, end)
+
+
+def _norm_header(header: str) -> str:
+    return re.sub(r"\s+", " ", header.strip().lower())
+
+
+@cache
+def load_section_rules() -> SectionRules:
+    raw = load_yaml("sections.yaml")["sections"]
+    definitions: dict[str, SectionDef] = {}
+    header_to_name: dict[str, str] = {}
+    for name, spec in raw.items():
+        code = spec.get("code")
+        definitions[name] = SectionDef(name, spec["kind"], Code(code["vocabulary"], str(code["code"])) if code else None)
+        for headers in spec["headers"].values():
+            for header in headers:
+                header_to_name.setdefault(_norm_header(header), name)
+    alternatives = "|".join(
+        re.escape(h).replace(r"\ ", r"\s+") for h in sorted(header_to_name, key=len, reverse=True)
+    )
+    # A header starts a line, optionally numbered or bracketed, and ends with ':' / ']' / '>' or
+    # the end of the line; a bare header word alone on its line must be upper case or Korean.
+    pattern = re.compile(
+        rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})[ \t]*"
+        rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
+    )
+    return SectionRules(definitions, _UpperOrBracketed(pattern), header_to_name)
+
+
+class _UpperOrBracketed:
+    """Filters header matches: 'Lungs are clear' is no header, 'LUNGS:' and 'Lungs:' are."""
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self._pattern = pattern
+
+    def finditer(self, text: str):
+        for m in self._pattern.finditer(text):
+            token = m.group(0).strip()
+            header = m.group("h")
+            delimited = token.endswith((":", "]", ">", ")", "-", "*")) or token.startswith(("[", "<", "#", "*"))
+            alone = text[m.end() : text.find("\n", m.end()) if "\n" in text[m.end() :] else len(text)].strip() == ""
+            if delimited or (alone and (header.isupper() or not header.isascii())):
+                yield m

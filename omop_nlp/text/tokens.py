@@ -1,0 +1,66 @@
+"""Tokenisation that keeps offsets into the original note text.
+
+Matching works on lower-case, plural-folded tokens ("lemmas"); hyphens are dropped so that
+"ground-glass" and "ground glass" are the same term. Hangul runs stay one token; the lexicon
+matches inside them because Korean attaches particles to nouns (결절이, 우상엽에).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+TOKEN_RE = re.compile(
+    r"\([+-]\)"  # (-) / (+) used as negative / positive markers
+    r"|[A-Za-z][A-Za-z0-9']*"
+    r"|\d+(?:\.\d+)?"
+    r"|[\uac00-\ud7a3]+"
+    r"|->|→|=>|[^\sA-Za-z0-9\-\u2010-\u2015]"
+)
+
+_PLURAL_KEEP = ("ss", "is", "us", "as", "ys")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    lemma: str
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def is_hangul(self) -> bool:
+        return "\uac00" <= self.lemma[0] <= "\ud7a3"
+
+
+def fold(text: str) -> str:
+    """Case-fold and unify look-alike characters without changing the length of the text."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return "".join(
+        c if len(unicodedata.normalize("NFKC", c).lower()) != 1 else unicodedata.normalize("NFKC", c).lower()
+        for c in text
+    )
+
+
+def lemma(word: str) -> str:
+    """Plural and possessive folding: 'nodules' -> 'nodule', "rul's" -> 'rul', 'metastasis' stays."""
+    word = word.removesuffix("'s").rstrip("'")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(_PLURAL_KEEP) and word.isalpha():
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[Token]:
+    folded = fold(text)
+    return [
+        Token(lemma(m.group()) or m.group(), m.start(), m.end(), text[m.start() : m.end()])
+        for m in TOKEN_RE.finditer(folded)
+    ]
+
+
+def term_lemmas(term: str) -> tuple[str, ...]:
+    """A lexicon term tokenised the same way as note text."""
+    return tuple(t.lemma for t in tokenize(term))
