@@ -25,6 +25,9 @@ _CATEGORY = {
     "historical": Certainty.HISTORICAL,
     "hedged": Certainty.HEDGED,
 }
+# At equal distance the first category wins: "r/o nodule -> not seen" is negated.
+_PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "historical"]
+_BOTH_ADJACENT = 2
 SECTION_CERTAINTY = {
     "history": Certainty.HISTORICAL,
     "comparison": Certainty.HISTORICAL,
@@ -63,14 +66,10 @@ class ContextAsserter:
     def __init__(self, matcher: PhraseMatcher[tuple[TriggerRule, ...]]) -> None:
         self._matcher = matcher
 
-    def triggers(self, tokens: list[Token], text: str, concepts: Sequence[Span]) -> list[TriggerMatch]:
-        """Trigger matches that are not part of a concept's own words ('no significant change')."""
-        out = []
-        for m in self._matcher.match(tokens, text):
-            if any(m.first < c.last and c.first < m.last for c in concepts):
-                continue
-            out.append(TriggerMatch(m.payload, m.first, m.last))
-        return out
+    def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
+        """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
+        mask = frozenset(i for c in masked for i in range(c.first, c.last))
+        return [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
 
     def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
                         clause: tuple[int, int]) -> list[Certainty]:
@@ -79,7 +78,7 @@ class ContextAsserter:
         return [self._certainty(c, local, concepts) for c in concepts]
 
     def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> Certainty:
-        best: tuple[int, Certainty | None] | None = None
+        best: tuple[int, int, Certainty | None] | None = None
         for trigger in triggers:
             for rule in trigger.rules:
                 if rule.category == "terminate":
@@ -87,26 +86,27 @@ class ContextAsserter:
                 distance = self._reach(trigger, rule, concept, triggers, concepts)
                 if distance is None:
                     continue
-                certainty = None if rule.category == "pseudo" else _CATEGORY[rule.category]
-                if best is None or distance < best[0]:
-                    best = (distance, certainty)
-        return best[1] if best and best[1] is not None else Certainty.PRESENT
+                candidate = (distance, _PRIORITY.index(rule.category), _CATEGORY.get(rule.category))
+                if best is None or candidate[:2] < best[:2]:
+                    best = candidate
+        return best[2] if best and best[2] is not None else Certainty.PRESENT
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
                triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> int | None:
         """Token distance from trigger to concept when the concept is in the trigger's scope."""
-        forward = concept.first >= trigger.last
+        forward = concept.first >= trigger.first and concept.last > trigger.last
         backward = concept.last <= trigger.first
         if rule.direction == "both":
-            follows = any(c.first >= trigger.last and c.first - trigger.last <= rule.max_tokens
-                          and not _terminated(triggers, trigger.last, c.first) for c in concepts)
+            # "less likely lymphoma" vs "lymphoma is less likely given ...": forward only when a
+            # concept follows the trigger at once.
+            follows = any(0 <= c.first - trigger.last <= _BOTH_ADJACENT for c in concepts)
             forward, backward = (forward, False) if follows else (False, backward)
         elif rule.direction == "forward":
             backward = False
         else:
             forward = False
         if forward:
-            gap = concept.first - trigger.last
+            gap = max(0, concept.first - trigger.last)
             if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first):
                 return gap
         if backward:

@@ -34,8 +34,11 @@ class Annotator:
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
         concepts = self._lexicon.find(tokens, text)
-        spans = [Span(c.first, c.last) for c in concepts if c.concept.role in ("entity", "related")]
-        triggers = self._asserter.triggers(tokens, text, spans)
+        # Entity and location words are masked for trigger matching; episode words are not, so
+        # "no significant change" stays a pseudo-trigger and "has resolved" a trigger.
+        masked = [Span(c.first, c.last) for c in concepts if c.concept.role == "entity" or
+                  (c.concept.role == "related" and self._related_type is EntityType.LOCATION)]
+        triggers = self._asserter.triggers(tokens, text, masked)
         sentences: list[Sentence] = []
         cursor = 0
         for section in self._sections.split(text):

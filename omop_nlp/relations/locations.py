@@ -8,14 +8,36 @@ lobe", and the most specific location only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
 from omop_nlp.text.tokens import term_lemmas
 
 # Words that may stand between a location and the lesion it modifies ("RUL 7 mm solid nodule").
 _PREPOSITIONS = {"in", "at", "of", "within", "involving", "with", "is", "are", "and", ",", ";", ".", ":", "->", "→",
                  "on", "from", "to", "was", "were", "the"}
-_COORDINATION = {"and", "or", ",", "/", "&", "with", "및", "and/or"}
+_COORDINATION = {"and", "or", ",", "/", "&", "with", "및", "and/or", "+", "surrounding", "adjacent", "associated",
+                 "주변", "주변의", "동반된", "동반한"}
+_NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
+
+
+@dataclass
+class Group:
+    """Coordinated lesions sharing their locations: 'consolidation and atelectasis in the RLL'."""
+
+    lesions: list[Item]
+    locations: list[Item] = field(default_factory=list)
+    located_after: bool = False
+
+
+def _specific_run(locations: list[Item]) -> list[Item]:
+    """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5)."""
+    keys = {i.mention.key for i in locations}
+    if "lingula" in keys and "lul" in keys:
+        return [i for i in locations if i.mention.key != "lul"]
+    return locations
 _HEADING_MARKS = {":", "-", ")"}
 
 
@@ -38,7 +60,7 @@ class LesionLocationMapper:
             if sentence.section != section:
                 previous_group, heading, section = [], [], sentence.section
             lesions = [i for i in sentence.mentions("lesion")]
-            locations = [i for i in sentence.mentions("location") if i.mention.certainty.counts_as_present]
+            locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
                 heading = locations
                 continue
@@ -47,13 +69,15 @@ class LesionLocationMapper:
                     self._attach(previous_group, locations)
                 continue
             groups = self._assign(sentence, doc, lesions, locations)
-            for group, located in groups:
-                if not located and any(i.cue == "anaphora" for i in sentence.items) and previous_group:
-                    for lesion in group:  # "in the same lobe"
+            for group in groups:
+                if group.lesions[0].mention.related:
+                    continue
+                if any(i.cue == "anaphora" for i in sentence.items) and previous_group:
+                    for lesion in group.lesions:  # "in the same lobe"
                         lesion.mention.related += previous_group[-1].mention.related
-                elif not located and heading:
-                    self._attach(group, heading)
-            previous_group = groups[-1][0]
+                elif heading:
+                    self._attach(group.lesions, heading)
+            previous_group = groups[-1].lesions
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
                 item.mention.related = self._most_specific(item.mention.related)
@@ -68,39 +92,48 @@ class LesionLocationMapper:
 
     def _continues(self, sentence: Sentence, doc: Document) -> bool:
         lemmas = tuple(doc.lemmas(sentence.first_token, sentence.last_token))
-        lemmas = tuple(w for w in lemmas if w not in ("-", "*", "•") and not w[0].isdigit() and w != ".")
+        lemmas = tuple(w for w in lemmas if w[0].isalpha() or w[0] >= "\uac00")
         return any(lemmas[: len(c)] == c for c in self._continuations)
 
-    def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]):
+    def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
         """Chunk the sentence into lesion groups and attach each location run to one group."""
         items = sorted(lesions + locations, key=lambda i: i.first)
-        groups: list[tuple[list[Item], bool]] = []
+        groups: list[Group] = []
         pending: list[Item] = []
-        run: list[Item] = []
-        for index, item in enumerate(items):
+        heading: list[Item] = []
+        index = 0
+        while index < len(items):
+            item = items[index]
             if item.mention.type.value == "location":
-                run.append(item)
+                run = [item]
+                while index + 1 < len(items) and items[index + 1].mention.type.value == "location":
+                    index += 1
+                    run.append(items[index])
                 nxt = items[index + 1] if index + 1 < len(items) else None
-                if nxt is not None and nxt.mention.type.value == "location":
-                    continue
-                if nxt is not None and self._modifies(doc, run[-1], nxt):
+                if nxt is not None and self._inline_heading(doc, run[-1], nxt):
+                    heading = run  # "RUL posterior segment: consolidation + nodules"
+                elif nxt is not None and self._modifies(doc, run[-1], nxt):
                     pending += run
                 elif groups:
-                    self._attach(groups[-1][0], run)
-                    groups[-1] = (groups[-1][0], True)
+                    groups[-1].locations += run
+                    groups[-1].located_after = True
                 else:
                     pending += run
-                run = []
-                continue
-            if groups and not groups[-1][1] and self._coordinated(doc, groups[-1][0][-1], item):
-                groups[-1][0].append(item)
+            elif groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], item):
+                groups[-1].lesions.append(item)
             else:
-                groups.append(([item], False))
-            if pending:
-                self._attach(groups[-1][0], pending)
-                groups[-1] = (groups[-1][0], True)
+                groups.append(Group([item], pending))
                 pending = []
+            index += 1
+        for group in groups:
+            locations = group.locations or heading
+            self._attach(group.lesions, _specific_run(locations))
         return groups
+
+    @staticmethod
+    def _inline_heading(doc: Document, location: Item, lesion: Item) -> bool:
+        between = doc.lemmas(location.last, lesion.first)
+        return ":" in between and len(between) <= 6
 
     @staticmethod
     def _modifies(doc: Document, location: Item, lesion: Item) -> bool:
@@ -123,6 +156,8 @@ class LesionLocationMapper:
     def _most_specific(self, related: list[str]) -> list[str]:
         """Guideline rule 3: a lung side is dropped where a lobe of that side is given."""
         keys = set(related)
+        if {"right_lung", "left_lung"} <= keys:
+            return sorted(keys)  # "nodules in both lungs, the largest in the RLL" keeps both lungs
         if keys & self._right_lobes:
             keys.discard("right_lung")
         if keys & self._left_lobes:

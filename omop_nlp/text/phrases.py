@@ -51,9 +51,10 @@ class PhraseMatcher(Generic[P]):
     def _vocabulary(self) -> set[str]:
         return {lemma for entries in self._by_first.values() for lemmas, _, _ in entries for lemma in lemmas}
 
-    def match(self, tokens: list[Token], text: str) -> list[PhraseMatch[P]]:
-        """All non-overlapping matches, longest first at each position."""
-        lemmas = [self._typo.correct(t.lemma) if self._typo else t.lemma for t in tokens]
+    def match(self, tokens: list[Token], text: str, masked: frozenset[int] = frozenset()) -> list[PhraseMatch[P]]:
+        """All non-overlapping matches, longest first at each position; ``masked`` tokens match nothing."""
+        lemmas = ["\0" if i in masked else self._typo.correct(t.lemma) if self._typo else t.lemma
+                  for i, t in enumerate(tokens)]
         matches: list[PhraseMatch[P]] = []
         i = 0
         while i < len(tokens):
@@ -63,7 +64,7 @@ class PhraseMatcher(Generic[P]):
                 i = found.last
             else:
                 i += 1
-        matches.extend(self._match_hangul(tokens, text))
+        matches.extend(self._match_hangul(tokens, text, masked))
         return sorted(matches, key=lambda m: m.start)
 
     def _match_at(self, tokens: list[Token], lemmas: list[str], i: int) -> PhraseMatch[P] | None:
@@ -76,13 +77,15 @@ class PhraseMatcher(Generic[P]):
             return PhraseMatch(payload, i, i + n, tokens[i].start, tokens[i + n - 1].end)
         return None
 
-    def _match_hangul(self, tokens: list[Token], text: str) -> list[PhraseMatch[P]]:
+    def _match_hangul(self, tokens: list[Token], text: str, masked: frozenset[int]) -> list[PhraseMatch[P]]:
         if self._hangul_re is None:
             return []
         out: list[PhraseMatch[P]] = []
         for m in self._hangul_re.finditer(text):
             first = _token_index(tokens, m.start())
             last = _token_index(tokens, m.end() - 1) + 1
+            if masked.issuperset(range(first, last)):
+                continue
             out.append(PhraseMatch(self._hangul[re.sub(r"\s+", "", m.group())], first, last, m.start(), m.end()))
         return out
 
@@ -136,7 +139,8 @@ class _TypoIndex:
         candidates = {self._deletes.get(word)} | {self._deletes.get(d) for d in _deletes(word)}
         candidates |= {d for d in _deletes(word) if d in self._vocab}
         candidates.discard(None)
-        candidates = {c for c in candidates if _within_one_edit(word, c)}
+        # Typos rarely hit the first letter; requiring it keeps 'feeding' from becoming 'seeding'.
+        candidates = {c for c in candidates if c[0] == word[0] and _within_one_edit(word, c)}
         return candidates.pop() if len(candidates) == 1 else word
 
 

@@ -15,7 +15,6 @@ _BOUNDARY = re.compile(
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|[ \t]+(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
-    r"|(?<=[a-z)\]])[ \t]*(?:->|→|=>)[ \t]*"  # arrows between findings
 )
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 
