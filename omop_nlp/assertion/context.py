@@ -94,7 +94,7 @@ class ContextAsserter:
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
                triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> int | None:
         """Token distance from trigger to concept when the concept is in the trigger's scope."""
-        forward = concept.first >= trigger.first and concept.last > trigger.last
+        forward = concept.first >= trigger.first and concept.last > trigger.first
         backward = concept.last <= trigger.first
         if rule.direction == "both":
             # "less likely lymphoma" vs "lymphoma is less likely given ...": forward only when a

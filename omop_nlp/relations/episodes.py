@@ -12,6 +12,9 @@ from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
 
 IMPROVEMENT = "improvement"
+# A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
+# "s/p GKS: NSC" (historical) it still is.
+_NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
 
 class DiagnosisEpisodeMapper:
@@ -31,7 +34,7 @@ class DiagnosisEpisodeMapper:
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty.counts_as_present:
+                if episode.mention.certainty not in _NOT_STATED:
                     for target in self._targets(sentence, episode, malignant):
                         _add(target, episode.mention.key)
 
