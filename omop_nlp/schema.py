@@ -105,7 +105,7 @@ def load_yaml(name: str, base: Path | None = None) -> dict:
         raise MappingError(f"mappings file not found: {path}")
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_TermLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(fh, Loader=_TermLoader)
     except yaml.YAMLError as exc:
         raise MappingError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):

@@ -68,7 +68,7 @@ def extract(
 def _open_output(path: str):
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+        return open(path, "w", encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}")
 

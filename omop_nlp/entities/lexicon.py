@@ -91,6 +91,8 @@ class EntityLexicon:
         """The side of a side word, or of a whole-lung location that zone words may refine."""
         if concept.role == "side":
             return concept.key
+        if concept.role == "bilateral":
+            return "both"  # "both lung bases"
         if concept.role == "related":
             return next((s for s, zones in self._compose.items() if zones.get("lung") == concept.key), None)
         return None

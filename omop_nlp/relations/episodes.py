@@ -35,37 +35,47 @@ class DiagnosisEpisodeMapper:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
                 if episode.mention.certainty not in _NOT_STATED:
-                    for target in self._targets(sentence, episode, malignant):
+                    for target in self._targets(doc, sentence, episode, malignant):
                         _add(target, episode.mention.key)
 
     def _is_malignant(self, item: Item) -> bool:
         return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
             Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
-    def _targets(self, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item]:
+    def _targets(self, doc: Document, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item]:
         """The malignant diagnoses a change word speaks of, or none when it is about something else."""
         here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
-        subject = _nearest(episode, sentence.cues("non_episode_subject") + sentence.cues("tumor_reference") + here +
-                           [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)])
+        others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
+        cues = sentence.cues("non_episode_subject") + sentence.cues("tumor_reference")
+        subject = _subject(doc, episode, sentence, cues + here + others)
         if subject is not None and (subject.cue == "non_episode_subject" or
                                     (subject.mention and not self._is_malignant(subject))):
             return []
         if here:
             return here
         earlier = [i for i in malignant if i.mention.sentence <= sentence.index]
-        pool = earlier or malignant
-        keys = {i.mention.key for i in pool}
-        if len(keys) == 1:
-            return pool
-        last_key = pool[-1].mention.key
-        return [i for i in pool if i.mention.key == last_key]
+        if not earlier or len({i.mention.key for i in earlier}) == 1:
+            return earlier or malignant
+        latest = earlier[-1].mention.sentence  # the last-named disease, or its differential
+        return [i for i in earlier if i.mention.sentence == latest]
 
 
-def _nearest(episode: Item, candidates: list[Item]) -> Item | None:
-    def distance(item: Item) -> int:
-        return episode.first - item.last if item.last <= episode.first else item.first - episode.last
+_CLAUSE_BREAKS = {",", ";", "while", "whereas", "but", "however", "although"}
 
-    return min(candidates, key=distance, default=None)
+
+def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[Item]) -> Item | None:
+    """What a change word is said of: the first candidate of its clause before it ('the enhancing
+    lesion along the resection cavity has increased'), else the nearest one after it."""
+    lemmas = doc.lemmas(sentence.first_token, episode.first)
+    breaks = [sentence.first_token + i + 1 for i, w in enumerate(lemmas) if w in _CLAUSE_BREAKS]
+    clause_start = breaks[-1] if breaks else sentence.first_token
+    before = [c for c in candidates if clause_start <= c.first and c.last <= episode.first]
+    if before:
+        return min(before, key=lambda c: c.first)
+    after = [c for c in candidates if c.first >= episode.last]
+    if after:
+        return min(after, key=lambda c: c.first)
+    return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)
 
 
 def _add(item: Item, key: str) -> None:

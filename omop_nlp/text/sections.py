@@ -61,7 +61,8 @@ def load_section_rules() -> SectionRules:
     header_to_name: dict[str, str] = {}
     for name, spec in raw.items():
         code = spec.get("code")
-        definitions[name] = SectionDef(name, spec["kind"], Code(code["vocabulary"], str(code["code"])) if code else None)
+        section_code = Code(code["vocabulary"], str(code["code"])) if code else None
+        definitions[name] = SectionDef(name, spec["kind"], section_code)
         for headers in spec["headers"].values():
             for header in headers:
                 header_to_name.setdefault(_norm_header(header), name)
