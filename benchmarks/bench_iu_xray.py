@@ -1,0 +1,234 @@
+"""Real-text check: the embedded pipeline on the IU chest X-ray reports (Open-i) against their MeSH labels.
+
+The reports are read at run time from ``../shared/data/iu-xray`` (``--data DIR``); no report text is
+copied or printed, only ids and counts. By default the 771 reports of ``openi-testset.txt`` are
+scored, ``--all`` scores all 3,851.
+
+Scoring choices
+---------------
+* Report text: ``FINDINGS: <findings>`` and ``IMPRESSION: <impression>`` on separate lines, each
+  section left out when its column is empty. Reports with neither are skipped (counted, not scored).
+  Reports whose MeSH column is ``No Indexing`` were never coded; they are skipped too.
+* Extraction: ``Pipeline("chest_ct")``; these are chest X-rays, but the chest CT keys apply.
+  A key is predicted when it is in ``Result.findings`` (present or hedged, per the guideline).
+* Gold: a key is present when any MeSH major term of the report maps to it through ``MESH_TO_KEY``
+  (the mapping of the data README). Other terms (Opacity, Airspace Disease, Granulomatous Disease,
+  Cicatrix, ...) are ignored: they overlap the keys only loosely. ``--loose`` adds ``LOOSE_MESH_TO_KEY``
+  (Airspace Disease -> consolidation, Cicatrix -> fibrosis), a diagnostic view only: the IU coders
+  label "airspace disease" and "scarring" with those terms, which the chest CT lexicon maps to
+  consolidation and fibrosis.
+* Detection: report-level TP/FP/FN per key; P/R/F1 per key and micro-F1 over the mapped keys
+  (TP/FP/FN summed over keys).
+* Laterality: scored on (report, key) pairs where the key is both gold and predicted and at least
+  one of the key's labels has a ``right``/``left``/``bilateral`` modifier. The gold side is the
+  union of those modifiers over the key's labels: ``bilateral``, or right and left together, give
+  ``bilateral``; labels without a side modifier are ignored. The predicted side comes from the
+  related locations of the key's present mentions through ``LOCATION_SIDE`` (right and left
+  together, or ``bul``/``bll``, give ``bilateral``; no sided location gives ``none``, a miss).
+  For keys with locations these are exactly ``findings_json()[key]``; ``pleural_effusion`` has no
+  locations in the findings (guideline), so its mentions' related locations are used.
+  A secondary figure also takes the side implied by a lobe modifier with no side
+  (``lingula`` -> left, ``middle lobe`` -> right; ``LOBE_SIDE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omop_nlp.model import Report, Result
+from omop_nlp.pipeline import Pipeline
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO_ROOT / ".." / "shared" / "data" / "iu-xray"
+
+# MeSH major term (first part of "Term/modifier/...") -> chest key. From the data README.
+MESH_TO_KEY: dict[str, str] = {
+    "Nodule": "nodule",
+    "Calcified Granuloma": "nodule",
+    "Granuloma": "nodule",
+    "Pulmonary Atelectasis": "atelectasis",
+    "Pleural Effusion": "pleural_effusion",
+    "Consolidation": "consolidation",
+    "Pulmonary Fibrosis": "fibrosis",
+    "Fibrosis": "fibrosis",
+    "Mass": "mass",
+    "Bronchiectasis": "bronchiectasis",
+}
+KEYS: list[str] = sorted(set(MESH_TO_KEY.values()))
+# Diagnostic only (--loose): MeSH terms the README calls loose overlaps, for wordings the lexicon maps to a key.
+LOOSE_MESH_TO_KEY: dict[str, str] = {"Airspace Disease": "consolidation", "Cicatrix": "fibrosis"}
+
+# MeSH side modifiers.
+SIDE_MODIFIERS: dict[str, str] = {"right": "right", "left": "left", "bilateral": "bilateral"}
+# Lobe modifiers that imply a side (secondary laterality figure only).
+LOBE_SIDE: dict[str, str] = {"lingula": "left", "middle lobe": "right"}
+
+# Predicted chest CT location key -> side ("both" is both sides). Other locations (pleura) have none.
+LOCATION_SIDE: dict[str, str] = {
+    "rul": "right", "rml": "right", "rll": "right", "right_lung": "right",
+    "lul": "left", "lll": "left", "lingula": "left", "left_lung": "left",
+    "bul": "both", "bll": "both",
+}  # fmt: skip
+
+
+@dataclass
+class Gold:
+    """Gold keys of one report with the side modifiers of their labels."""
+
+    keys: set[str] = field(default_factory=set)
+    sides: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    lobe_sides: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def parse_mesh(mesh: str, mapping: dict[str, str] = MESH_TO_KEY) -> Gold:
+    """``'Pleural Effusion/bilateral/small;Nodule/lung/upper lobe/right'`` -> gold keys and sides."""
+    gold = Gold()
+    for label in mesh.split(";"):
+        parts = [p.strip() for p in label.split("/")]
+        key = mapping.get(parts[0])
+        if key is None:
+            continue
+        gold.keys.add(key)
+        for modifier in parts[1:]:
+            if modifier in SIDE_MODIFIERS:
+                gold.sides[key].add(SIDE_MODIFIERS[modifier])
+                gold.lobe_sides[key].add(SIDE_MODIFIERS[modifier])
+            elif modifier in LOBE_SIDE:
+                gold.lobe_sides[key].add(LOBE_SIDE[modifier])
+    return gold
+
+
+def side_of(sides: set[str]) -> str:
+    """A set of sides ("right", "left", "both"/"bilateral") -> right, left, bilateral or none."""
+    if "both" in sides or "bilateral" in sides or {"right", "left"} <= sides:
+        return "bilateral"
+    return next(iter(sides)) if sides else "none"
+
+
+def predicted_side(result: Result, key: str) -> str:
+    finding = result.findings[key]
+    locations = set(finding.related).union(*(m.related for m in finding.mentions))
+    return side_of({LOCATION_SIDE[loc] for loc in locations if loc in LOCATION_SIDE})
+
+
+def report_text(row: dict[str, str]) -> str:
+    sections = [("FINDINGS", row["findings"]), ("IMPRESSION", row["impression"])]
+    return "\n".join(f"{name}: {body.strip()}" for name, body in sections if body and body.strip())
+
+
+def load_rows(data: Path, use_all: bool) -> list[dict[str, str]]:
+    with (data / "indiana_reports.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if use_all:
+        return rows
+    ids = {line.strip() for line in (data / "openi-testset.txt").read_text().splitlines() if line.strip()}
+    return [row for row in rows if f"CXR{row['uid']}" in ids]
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with indiana_reports.csv")
+    parser.add_argument("--all", action="store_true", help="score all 3,851 reports, not the 771 test ids")
+    parser.add_argument("--loose", action="store_true", help="also map Airspace Disease and Cicatrix (diagnostic)")
+    parser.add_argument("--show-errors", action="store_true", help="list ids of FP/FN and laterality misses")
+    args = parser.parse_args(argv)
+
+    rows = load_rows(args.data, args.all)
+    mapping = {**MESH_TO_KEY, **LOOSE_MESH_TO_KEY} if args.loose else MESH_TO_KEY
+    pipeline = Pipeline("chest_ct")
+    counts = {key: Counter() for key in KEYS}
+    errors: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in KEYS}
+    lat = {key: Counter() for key in KEYS}
+    lat_lobe = Counter()
+    skipped = Counter()
+    scored = 0
+    start = time.perf_counter()
+    for row in rows:
+        rid = f"CXR{row['uid']}"
+        if row["MeSH"].strip() == "No Indexing":
+            skipped["not indexed (No Indexing)"] += 1
+            continue
+        text = report_text(row)
+        if not text:
+            skipped["no findings/impression text"] += 1
+            continue
+        gold = parse_mesh(row["MeSH"], mapping)
+        result = pipeline.extract(Report(rid, text, "chest_ct"))
+        scored += 1
+        for key in KEYS:
+            g, p = key in gold.keys, key in result.findings
+            outcome = "tp" if g and p else "fp" if p else "fn" if g else None
+            if outcome is None:
+                continue
+            counts[key][outcome] += 1
+            if outcome != "tp":
+                errors[key][outcome].append(rid)
+                continue
+            pred = predicted_side(result, key)
+            if gold.sides.get(key):
+                gside = side_of(gold.sides[key])
+                lat[key]["n"] += 1
+                lat[key]["agree"] += gside == pred
+                if gside != pred:
+                    errors[key]["side"].append(f"{rid}(gold {gside}, pred {pred})")
+            if gold.lobe_sides.get(key):
+                lat_lobe["n"] += 1
+                lat_lobe["agree"] += side_of(gold.lobe_sides[key]) == pred
+    elapsed = time.perf_counter() - start
+
+    split = ("all reports" if args.all else "openi-testset") + (", loose MeSH mapping" if args.loose else "")
+    print(f"IU chest X-ray ({split}): {len(rows)} reports read, {scored} scored, {elapsed:.1f} s")
+    for reason, n in sorted(skipped.items()):
+        print(f"  skipped {n}: {reason}")
+    print()
+    print(f"{'key':<18}{'gold':>6}{'pred':>6}{'TP':>6}{'FP':>6}{'FN':>6}{'P':>8}{'R':>8}{'F1':>8}   side agree")
+    total = Counter()
+    for key in KEYS:
+        c = counts[key]
+        total.update(c)
+        p, r, f = f1(c["tp"], c["fp"], c["fn"])
+        side = f"{lat[key]['agree']}/{lat[key]['n']}" if lat[key]["n"] else "-"
+        print(
+            f"{key:<18}{c['tp'] + c['fn']:>6}{c['tp'] + c['fp']:>6}{c['tp']:>6}{c['fp']:>6}{c['fn']:>6}"
+            f"{100 * p:>8.1f}{100 * r:>8.1f}{100 * f:>8.1f}   {side}"
+        )
+    p, r, f = f1(total["tp"], total["fp"], total["fn"])
+    macro = sum(f1(counts[k]["tp"], counts[k]["fp"], counts[k]["fn"])[2] for k in KEYS) / len(KEYS)
+    print(
+        f"{'micro':<18}{total['tp'] + total['fn']:>6}{total['tp'] + total['fp']:>6}{total['tp']:>6}"
+        f"{total['fp']:>6}{total['fn']:>6}{100 * p:>8.1f}{100 * r:>8.1f}{100 * f:>8.1f}"
+    )
+    print(f"{'macro F1':<18}{100 * macro:>62.1f}")
+    print()
+    n, agree = sum(lat[k]["n"] for k in KEYS), sum(lat[k]["agree"] for k in KEYS)
+    n_pe = n - lat["pleural_effusion"]["n"]
+    agree_pe = agree - lat["pleural_effusion"]["agree"]
+    print(f"laterality agreement: {agree}/{n} = {100 * agree / n if n else 0:.1f} %  (gold right/left/bilateral)")
+    print(f"  without pleural_effusion: {agree_pe}/{n_pe} = {100 * agree_pe / n_pe if n_pe else 0:.1f} %")
+    lobe_pct = 100 * lat_lobe["agree"] / lat_lobe["n"] if lat_lobe["n"] else 0
+    print(f"  with lobe-implied sides (lingula, middle lobe): {lat_lobe['agree']}/{lat_lobe['n']} = {lobe_pct:.1f} %")
+
+    if args.show_errors:
+        print()
+        for key in KEYS:
+            for kind in ("fp", "fn", "side"):
+                ids = errors[key][kind]
+                if ids:
+                    print(f"{key} {kind.upper()} ({len(ids)}): {' '.join(ids)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
