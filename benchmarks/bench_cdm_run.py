@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_cdm_run.py                 # 100,000 notes, embedded PostgreSQL
     .venv/bin/python benchmarks/bench_cdm_run.py --notes 10000 --workers 2
     .venv/bin/python benchmarks/bench_cdm_run.py --url postgresql://user:pw@host/db   # an existing server
+    .venv/bin/python benchmarks/bench_cdm_run.py --sqlite          # the embedded SQLite CDM instead
 
 The notes are the project's sample reports (omop_nlp/demo/sample_notes.jsonl) with a per-note
 accession line, so every note has its own text hash. The database gets init-db's tables and
@@ -59,29 +60,51 @@ def synthetic_notes(n: int):
                f"{note['text']}\nAccession: BENCH-{i:07d}")  # fmt: skip
 
 
-def load(url: str, n: int, schema: str) -> float:
-    """init-db, demo concepts, and N notes through COPY; returns seconds."""
+def load(url: str, n: int, schema: str | None) -> float:
+    """init-db, demo concepts, and N notes (COPY on PostgreSQL); returns seconds."""
     started = time.monotonic()
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     tables = cdm_tables(schema)
     init_cdm(engine, tables)
     with write_transaction(engine) as conn:
         load_concepts(conn, tables)
+        if engine.dialect.name == "sqlite":
+            _insert_notes(conn, tables, n)
+    if engine.dialect.name == "postgresql":
+        _copy_notes(engine, schema, n)
+    engine.dispose()
+    return time.monotonic() - started
+
+
+_FIXED = {"note_type_concept_id": 32817, "note_class_concept_id": 0, "encoding_concept_id": 32678,
+          "language_concept_id": 4180186}  # fmt: skip
+_COLUMNS = ("note_id", "person_id", "note_date", "note_title", "note_text")
+
+
+def _insert_notes(conn, tables, n: int, chunk: int = 5000) -> None:
+    rows = []
+    for row in synthetic_notes(n):
+        rows.append({**dict(zip(_COLUMNS, row, strict=True)), **_FIXED})
+        if len(rows) == chunk:
+            conn.execute(tables.note.insert(), rows)
+            rows = []
+    if rows:
+        conn.execute(tables.note.insert(), rows)
+
+
+def _copy_notes(engine, schema: str, n: int) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        columns = ("note_id, person_id, note_date, note_title, note_text, note_type_concept_id, "
-                   "note_class_concept_id, encoding_concept_id, language_concept_id")  # fmt: skip
+        columns = ", ".join((*_COLUMNS, *_FIXED))
         with cursor.copy(f"COPY {schema}.note ({columns}) FROM STDIN") as copy:
             for row in synthetic_notes(n):
-                copy.write_row((*row, 32817, 0, 32678, 4180186))
+                copy.write_row((*row, *_FIXED.values()))
         raw.commit()
         cursor.execute(f"ANALYZE {schema}.note")
         raw.commit()
     finally:
         raw.close()
-        engine.dispose()
-    return time.monotonic() - started
 
 
 def peak_rss_mb() -> float:
@@ -97,12 +120,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--cdm-facts", action="store_true")
     parser.add_argument("--url", help="an existing PostgreSQL database (default: start embedded PostgreSQL)")
+    parser.add_argument("--sqlite", action="store_true", help="benchmark the embedded SQLite CDM instead")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="omop-nlp-bench-"))
-    server = None if args.url else start_embedded_postgres(workdir)
-    url = args.url or create_database(server)
-    schema = "cdm"
+    server = None if args.url or args.sqlite else start_embedded_postgres(workdir)
+    url = f"sqlite:///{workdir / 'cdm.db'}" if args.sqlite else args.url or create_database(server)
+    schema = None if args.sqlite else "cdm"
     try:
         load_s = load(url, args.notes, schema)
         rss_before = peak_rss_mb()
@@ -113,6 +137,7 @@ def main() -> None:
         if server is not None:
             server.cleanup()
     report = {
+        "database": "sqlite" if args.sqlite else "postgresql",
         "notes": args.notes,
         "processed": summary.processed,
         "note_nlp_rows": summary.note_nlp_rows,

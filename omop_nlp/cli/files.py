@@ -10,6 +10,15 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.fhir_options import (
+    FhirAbsent,
+    FhirDocuments,
+    FhirOut,
+    FhirTokenEnv,
+    FhirUrl,
+    fhir_summary_line,
+    open_fhir_sink,
+)
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import evaluate_files, format_table
 from omop_nlp.jsonl import STDIN, JsonlError
@@ -34,11 +43,20 @@ def extract(
     output: Annotated[str, typer.Option("--output", "-o", help="interchange JSONL to write; '-' is stdout")] = "-",
     modality: ModalityOption = "auto",
     no_mentions: Annotated[bool, typer.Option("--no-mentions", help="write only id, modality, findings")] = False,
+    fhir_out: FhirOut = None,
+    fhir_url: FhirUrl = None,
+    fhir_token_env: FhirTokenEnv = None,
+    fhir_create_documents: FhirDocuments = False,
+    fhir_absent: FhirAbsent = False,
 ) -> None:
-    """Extract findings from reports in a JSONL file into the guideline's interchange JSONL."""
+    """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
+
+    With --fhir-out/--fhir-url, reports that carry a person_id also become FHIR R4 resources.
+    """
     if input != STDIN and not Path(input).is_file():
         fail(f"input file not found: {input}")
     pipeline = make_pipeline(modality)
+    fhir = open_fhir_sink(pipeline.nlp_system, fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent)
     skipped: dict[str, int] = {}
 
     def on_error(error: JsonlError) -> None:
@@ -58,9 +76,13 @@ def extract(
                 line.pop("mentions")
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += 1
+            if fhir is not None:
+                fhir.write(result)
     finally:
         if out is not sys.stdout:
             out.close()
+        if fhir is not None:
+            typer.echo(fhir_summary_line(fhir.close()), err=True)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "none"
     typer.echo(f"extracted {written} report(s); skipped: {summary}", err=True)
 

@@ -1,0 +1,3 @@
+from omop_nlp.cli import main
+
+main()

@@ -1,0 +1,170 @@
+"""Database commands: init-db, run, unload. They only parse options and print; the work is in omop/."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from omop_nlp.cli.app import app, fail
+from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
+from omop_nlp.schema import MODALITIES, MappingError
+from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
+
+CdmUrl = Annotated[
+    str, typer.Option("--cdm", help="CDM database URL: postgresql://user:pass@host/db or sqlite:///file.db")
+]
+CdmSchema = Annotated[str | None, typer.Option("--cdm-schema", help="schema of NOTE, CONCEPT and the CDM tables")]
+ResultsSchema = Annotated[
+    str | None, typer.Option("--results-schema", help="schema of NOTE_NLP and omop-nlp's tables (default: CDM schema)")
+]
+
+
+def _id_list(what: str):
+    return Annotated[list[str] | None, typer.Option(help=f"only notes with these {what} (repeat or comma-separate)")]
+
+
+
+class _StderrWarnings(logging.Handler):
+    """Warnings of the run (missing concepts, failed notes) as ``warning: …`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def show_warnings() -> None:
+    logger = logging.getLogger("omop_nlp")
+    if not any(isinstance(h, _StderrWarnings) for h in logger.handlers):
+        logger.addHandler(_StderrWarnings(logging.WARNING))
+        logger.setLevel(logging.INFO)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Database problems become one line (password masked), never a traceback."""
+    try:
+        yield
+    except DatabaseError as exc:
+        fail(str(exc))
+    except MappingError as exc:
+        fail(str(exc))
+    except DBAPIError as exc:
+        fail(f"database error: {short_reason(exc)}")
+
+
+@app.command("init-db")
+def init_db(
+    url: Annotated[str, typer.Argument(help="database URL; a sqlite:/// file is created if missing")],
+    schema: Annotated[str | None, typer.Option("--schema", help="CDM schema (PostgreSQL)")] = None,
+    results_schema: ResultsSchema = None,
+) -> None:
+    """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing."""
+    from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
+
+    with database_errors():
+        engine = make_engine(url, create=True)
+        try:
+            dialect = engine.dialect.name
+            cdm = check_schema_name(schema, dialect)
+            results = check_schema_name(results_schema, dialect)
+            count = execute_ddl(engine, CDM_FILES, cdm, results)
+        finally:
+            engine.dispose()
+    where = f" (schema {cdm or 'default'}, results {results or cdm or 'default'})" if dialect == "postgresql" else ""
+    typer.echo(f"init-db: {count} statements run on {mask_url(engine.url)}{where}")
+
+
+def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:
+    out: list[int] = []
+    for value in values or []:
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            try:
+                out.append(int(part))
+            except ValueError:
+                fail(f"{option}: not an integer: {part.strip()!r}")
+    return tuple(out)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: not a date (YYYY-MM-DD): {value!r}")
+
+
+@app.command()
+def run(
+    cdm: CdmUrl,
+    cdm_schema: CdmSchema = None,
+    results_schema: ResultsSchema = None,
+    modality: Annotated[
+        str, typer.Option("--modality", "-m", help=f"auto (routing.yaml, then text) or {', '.join(MODALITIES)}")
+    ] = "auto",
+    note_type_concept_id: _id_list("note_type_concept_ids") = None,
+    note_class_concept_id: _id_list("note_class_concept_ids") = None,
+    note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None,
+    date_from: Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")] = None,
+    note_id: _id_list("note_ids") = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="process at most this many notes")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="notes per read and per transaction")] = 200,
+    reprocess: Annotated[bool, typer.Option(help="reprocess notes the ledger says are done")] = False,
+    cdm_facts: Annotated[
+        bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
+    ] = False,
+    max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
+) -> None:
+    """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
+    from omop_nlp.omop.runner import RunOptions, run_cdm
+
+    if modality != "auto" and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
+    filters = NoteFilter(
+        type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
+        class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),
+        title_pattern=note_title,
+        date_from=_date(date_from, "--date-from"),
+        date_to=_date(date_to, "--date-to"),
+        note_ids=_ids(note_id, "--note-id"),
+        limit=limit,
+    )
+    options = RunOptions(
+        cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, batch_size=batch_size,
+        reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
+        workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
+    )  # fmt: skip
+    show_warnings()
+    with database_errors():
+        summary = run_cdm(cdm, options)
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@app.command()
+def unload(
+    cdm: CdmUrl,
+    nlp_system: Annotated[str, typer.Option("--nlp-system", help="exact nlp_system value, as `run` printed it")],
+    cdm_schema: CdmSchema = None,
+    results_schema: ResultsSchema = None,
+) -> None:
+    """Remove every NOTE_NLP row, CDM fact and ledger entry one nlp_system wrote."""
+    from omop_nlp.omop.runner import unload as unload_system
+
+    if not nlp_system.strip():
+        fail("--nlp-system must not be empty")
+    with database_errors():
+        counts = unload_system(cdm, nlp_system, cdm_schema=cdm_schema, results_schema=results_schema)
+    removed = ", ".join(f"{table} {n}" for table, n in sorted(counts.items())) or "nothing"
+    typer.echo(f"unload {nlp_system!r}: removed {removed}")

@@ -1,0 +1,53 @@
+"""`omop-nlp demo`: the whole pipeline on the bundled sample notes, in an embedded CDM."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.fhir_options import fhir_summary_line, open_fhir_sink
+from omop_nlp.model import Result
+
+
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option("--workdir", help="where the demo CDM and FHIR files go")] = Path(
+        "demo-output"
+    ),
+) -> None:
+    """Build an embedded (SQLite) CDM with sample notes, run the pipeline, write NOTE_NLP rows and FHIR NDJSON."""
+    from omop_nlp.omop.connection import DatabaseError
+    from omop_nlp.omop.demo_db import create_demo_cdm
+    from omop_nlp.omop.runner import RunOptions, run_cdm
+    from omop_nlp.pipeline import Pipeline
+
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create {workdir}: {exc.strerror}")
+    url = create_demo_cdm(workdir / "cdm.sqlite")
+    fhir_dir = workdir / "fhir"
+    fhir = open_fhir_sink(Pipeline().nlp_system, fhir_dir, None, None, documents=True, absent=False)
+    per_key: Counter[str] = Counter()
+
+    def on_result(result: Result) -> None:
+        per_key.update(f"{result.modality}:{key}" for key in result.findings)
+        fhir.write(result)
+
+    try:
+        summary = run_cdm(url, RunOptions(), on_result=on_result)
+    except DatabaseError as exc:
+        fail(str(exc))
+    fhir_summary = fhir.close()
+    for line in summary.lines():
+        typer.echo(line)
+    typer.echo("present findings per key:")
+    for key, count in sorted(per_key.items()):
+        typer.echo(f"  {key:<40} {count}")
+    typer.echo(fhir_summary_line(fhir_summary))
+    typer.echo(f"CDM database (NOTE, NOTE_NLP, CONDITION_OCCURRENCE...): {workdir / 'cdm.sqlite'}")
+    typer.echo(f"FHIR NDJSON: {fhir_dir}/")

@@ -1,0 +1,1 @@
+"""The OMOP CDM side: table definitions, connections, DDL, concept resolution, ledger, ``run``."""

@@ -1,0 +1,94 @@
+"""Resolves the codes in ``mappings/`` to the site's concept_ids, at run time, from its CONCEPT table.
+
+concept_ids differ between vocabulary releases and sites add local concepts, so none is
+hard-coded: each (vocabulary_id, concept_code) is looked up once per run. A code the site
+lacks resolves to 0 (the OMOP "no matching concept") and is reported in one warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, or_, select
+
+from omop_nlp.omop.tables import CdmTables
+from omop_nlp.schema import MODALITIES, Code, load_schema
+
+log = logging.getLogger(__name__)
+
+# Vocabularies whose "code" in mappings/ is already an OMOP concept_id (checked for existence).
+CONCEPT_ID_VOCABULARIES = frozenset({"Episode", "Type Concept", "CDM"})
+# mappings/ spelling -> OMOP vocabulary_id
+VOCABULARY_IDS = {"SNOMED": "SNOMED", "LOINC": "LOINC", "DCM": "DCM", "omop-nlp": "omop-nlp"}
+_CHUNK = 500
+
+
+def omop_vocabulary(code: Code) -> str:
+    return VOCABULARY_IDS.get(code.vocabulary, code.vocabulary)
+
+
+class ConceptResolver:
+    """(vocabulary_id, concept_code) -> concept_id, loaded for a known set of codes in one pass."""
+
+    def __init__(self, tables: CdmTables) -> None:
+        self._tables = tables
+        self._ids: dict[Code, int] = {}
+        self.missing: list[Code] = []
+
+    def load(self, conn: Connection, codes: Iterable[Code]) -> list[Code]:
+        """Look the codes up; returns (and warns once about) the ones the CONCEPT table lacks."""
+        wanted = sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
+        found = {**self._by_code(conn, wanted), **self._by_id(conn, wanted)}
+        missing = [c for c in wanted if c not in found]
+        self._ids.update(found)
+        self._ids.update(dict.fromkeys(missing, 0))
+        self.missing.extend(missing)
+        if missing:
+            listed = ", ".join(f"{omop_vocabulary(c)}:{c.code}" for c in missing)
+            log.warning("%d code(s) not in the CONCEPT table, written with concept_id 0: %s", len(missing), listed)
+        return missing
+
+    def concept_id(self, code: Code | None) -> int:
+        """The resolved id; 0 for no code or a code that was not loaded or not found."""
+        return self._ids.get(code, 0) if code is not None else 0
+
+    def _by_code(self, conn: Connection, codes: list[Code]) -> dict[Code, int]:
+        concept = self._tables.concept
+        pairs = [(omop_vocabulary(c), c.code) for c in codes if c.vocabulary not in CONCEPT_ID_VOCABULARIES]
+        found: dict[tuple[str, str], tuple[int, bool]] = {}
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            cond = or_(*(and_(concept.c.vocabulary_id == v, concept.c.concept_code == k) for v, k in chunk))
+            query = select(
+                concept.c.vocabulary_id, concept.c.concept_code, concept.c.concept_id, concept.c.invalid_reason
+            ).where(cond)
+            for vocab, code, cid, invalid in conn.execute(query):
+                # Prefer a valid concept where a code has several rows (e.g. an updated one).
+                if (vocab, code) not in found or found[(vocab, code)][1]:
+                    found[(vocab, code)] = (int(cid), invalid is not None)
+        return {c: found[(omop_vocabulary(c), c.code)][0] for c in codes if (omop_vocabulary(c), c.code) in found}
+
+    def _by_id(self, conn: Connection, codes: list[Code]) -> dict[Code, int]:
+        concept = self._tables.concept
+        by_id = {int(c.code): c for c in codes if c.vocabulary in CONCEPT_ID_VOCABULARIES and c.code.isdigit()}
+        if not by_id:
+            return {}
+        rows = conn.execute(select(concept.c.concept_id).where(concept.c.concept_id.in_(sorted(by_id))))
+        return {by_id[int(cid)]: int(cid) for (cid,) in rows}
+
+
+def _sort_key(code: Code) -> tuple[str, str]:
+    return (code.vocabulary, code.code)
+
+
+def mapping_codes(modalities: Iterable[str] = MODALITIES) -> set[Code]:
+    """Every code the mappings can emit: entity and related keys, and episode concepts."""
+    codes: set[Code] = set()
+    for modality in modalities:
+        schema = load_schema(modality)
+        for key_def in (*schema.entities.values(), *schema.related.values()):
+            codes.add(key_def.code)
+            if key_def.episode_concept is not None:
+                codes.add(key_def.episode_concept)
+    return codes

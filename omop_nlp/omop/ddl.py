@@ -1,0 +1,80 @@
+"""Runs the plain DDL in ``sql/<dialect>/*.sql``: ``init-db`` all of it, ``run`` the tool's own part.
+
+The DDL is kept as SQL files, not generated from SQLAlchemy, so that a DBA can read and run it
+by hand; ``@cdm_schema.`` and ``@results_schema.`` are the only placeholders.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+from omop_nlp.omop.connection import write_transaction
+
+SQL_ENV = "OMOP_NLP_SQL"
+CDM_FILES = ("01_cdm.sql", "02_results.sql", "03_omop_nlp.sql")
+TOOL_FILES = ("03_omop_nlp.sql",)
+# Serializes DDL between concurrent runs: CREATE ... IF NOT EXISTS is not race-free in PostgreSQL.
+_DDL_LOCK_KEY = 0x6F6D6F70  # "omop"
+
+
+def sql_dir() -> Path:
+    """The DDL folder: $OMOP_NLP_SQL, the copy inside the wheel, or the checkout's ``sql/``."""
+    override = os.environ.get(SQL_ENV)
+    if override:
+        return Path(override)
+    bundled = Path(str(resources.files("omop_nlp"))) / "sql"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parent.parent.parent / "sql"
+
+
+def dialect_dir(dialect: str) -> Path:
+    return sql_dir() / ("postgresql" if dialect == "postgresql" else "sqlite")
+
+
+def render(sql: str, quote_schema, cdm_schema: str | None, results_schema: str | None) -> str:
+    """Replace the schema placeholders by quoted names, or drop them to use the search path."""
+    for placeholder, schema in (("@cdm_schema.", cdm_schema), ("@results_schema.", results_schema)):
+        sql = sql.replace(placeholder, f"{quote_schema(schema)}." if schema else "")
+    return sql
+
+
+def statements(sql: str) -> list[str]:
+    """Split a DDL file on ';' at the end of a line; comment lines are dropped."""
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [stmt.strip() for stmt in body.split(";\n") if stmt.strip().rstrip(";").strip()]
+
+
+def execute_ddl(
+    engine: Engine,
+    files: tuple[str, ...],
+    cdm_schema: str | None = None,
+    results_schema: str | None = None,
+) -> int:
+    """Execute the DDL files in one transaction; returns the number of statements run."""
+    dialect = engine.dialect.name
+    results_schema = results_schema if results_schema is not None else cdm_schema
+    quote = engine.dialect.identifier_preparer.quote_schema
+    count = 0
+    with write_transaction(engine) as conn:
+        if dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_KEY})
+            _create_schemas(conn, quote, files, cdm_schema, results_schema)
+        for name in files:
+            path = dialect_dir(dialect) / name
+            for stmt in statements(render(path.read_text(encoding="utf-8"), quote, cdm_schema, results_schema)):
+                conn.exec_driver_sql(stmt.rstrip(";"))
+                count += 1
+    return count
+
+
+def _create_schemas(
+    conn: Connection, quote, files: tuple[str, ...], cdm_schema: str | None, results_schema: str | None
+) -> None:
+    wanted = {results_schema} | ({cdm_schema} if "01_cdm.sql" in files else set())
+    for schema in sorted(s for s in wanted if s):
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")

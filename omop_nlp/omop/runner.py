@@ -1,0 +1,433 @@
+"""``omop-nlp run``: NOTE → pipeline → NOTE_NLP (+ CDM facts), batch by batch, with the ledger.
+
+Per batch: read notes (keyset), drop those the ledger says are done with the same text, route
+each to a modality, extract, then one write transaction: lock the batch's ledger rows, drop
+notes another run finished meanwhile, mark notes deleted since they were read, replace NOTE_NLP
+and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
+the same notes waits for the lock and then skips or replaces, never duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from omop_nlp.errors import NoteSkipped
+from omop_nlp.model import Result
+from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
+from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
+from omop_nlp.omop.ddl import TOOL_FILES, execute_ddl
+from omop_nlp.omop.ids import IdAllocator
+from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
+from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.sinks.cdm_facts import CdmFactsWriter
+from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
+from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
+
+log = logging.getLogger(__name__)
+
+# modality -> an object with .extract(Report, note_class_concept_id) and .nlp_system (omop_nlp.pipeline.Pipeline)
+PipelineFactory = Callable[[str], object]
+_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    cdm_schema: str | None = None
+    results_schema: str | None = None
+    filters: NoteFilter = field(default_factory=NoteFilter)
+    batch_size: int = 200
+    reprocess: bool = False
+    cdm_facts: bool = False
+    modality: str = "auto"  # auto: mappings/routing.yaml (title, class concept), then the text
+    max_note_chars: int = DEFAULT_MAX_CHARS
+    workers: int = 1
+    progress: bool = False
+
+
+@dataclass
+class RunSummary:
+    nlp_system: str
+    run_id: str
+    selected: int = 0
+    processed: int = 0
+    note_nlp_rows: int = 0
+    facts: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def seen(self) -> int:
+        return self.processed + sum(self.skipped.values()) + sum(self.failed.values())
+
+    @property
+    def notes_per_s(self) -> float:
+        return self.seen / self.seconds if self.seconds > 0 else 0.0
+
+    def lines(self) -> list[str]:
+        out = [
+            f"nlp_system: {self.nlp_system}",
+            f"notes: {self.seen} of {self.selected} selected in {self.seconds:.1f}s ({self.notes_per_s:.0f} notes/s)",
+            f"processed: {self.processed} notes, {self.note_nlp_rows} NOTE_NLP rows",
+        ]
+        if self.facts:
+            out.append("cdm facts: " + ", ".join(f"{t} {n}" for t, n in sorted(self.facts.items())))
+        out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
+        if self.failed:
+            out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
+        return out
+
+
+def _reasons(counter: Counter) -> str:
+    return f" ({', '.join(f'{k} {v}' for k, v in sorted(counter.items()))})" if counter else ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    note: SourceNote
+    status: Status
+    reason: str | None = None
+    result: Result | None = None
+
+
+def _default_factory(modality: str):
+    from omop_nlp.pipeline import Pipeline  # lazy: the CLI's database commands load fast
+
+    return Pipeline(modality)
+
+
+class Extractor:
+    """The pipeline, wrapped so that a note becomes an outcome and never an exception."""
+
+    def __init__(self, factory: PipelineFactory | None, modality: str) -> None:
+        self.pipeline = (factory or _default_factory)(modality)
+
+    @property
+    def nlp_system(self) -> str:
+        return str(self.pipeline.nlp_system)[:250]
+
+    def extract(self, note: SourceNote) -> Outcome:
+        try:
+            result = self.pipeline.extract(note.report(), note.class_concept_id)
+        except NoteSkipped as exc:
+            return Outcome(note, Status.SKIPPED, exc.reason)
+        except Exception as exc:  # one bad note never stops a run; no text in the message
+            log.warning("note_id %d failed in the pipeline: %s", note.note_id, exc.__class__.__name__)
+            return Outcome(note, Status.FAILED, exc.__class__.__name__)
+        return Outcome(note, Status.DONE, None, result)
+
+    def extract_many(self, notes: list[SourceNote]) -> list[Outcome]:
+        return [self.extract(note) for note in notes]
+
+
+_WORKER: Extractor | None = None
+
+
+def _init_worker(factory: PipelineFactory | None, modality: str) -> None:
+    global _WORKER
+    _WORKER = Extractor(factory, modality)
+
+
+def _extract_chunk(items: list[SourceNote]) -> list[Outcome]:
+    assert _WORKER is not None
+    return _WORKER.extract_many(items)
+
+
+class CdmRun:
+    """One ``run``: holds the engine, writers and ledger; ``execute`` walks the batches."""
+
+    def __init__(self, engine: Engine, options: RunOptions, factory: PipelineFactory | None = None,
+                 on_result: Callable[[Result], None] | None = None) -> None:
+        self.engine = engine
+        self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
+        self.options = options
+        self.factory = factory
+        dialect = engine.dialect.name
+        cdm_schema = check_schema_name(options.cdm_schema, dialect)
+        results_schema = check_schema_name(options.results_schema, dialect)
+        self.tables: CdmTables = cdm_tables(cdm_schema, results_schema)
+        self.extractor = Extractor(factory, options.modality)
+        self.summary = RunSummary(nlp_system=self.extractor.nlp_system, run_id=str(uuid.uuid4()))
+        self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        self.resolver = ConceptResolver(self.tables)
+        ids = IdAllocator(self.tables, dialect)
+        self.ids = ids
+        self.ledger = Ledger(self.tables, self.summary.nlp_system, self.summary.run_id)
+        self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
+        self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
+        self.source = OmopNoteSource(engine, self.tables, options.filters, options.max_note_chars)
+
+    # -- setup ---------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Check the CDM tables, create the tool's own ones, resolve concepts, sync id sequences."""
+        self._check_tables()
+        execute_ddl(self.engine, TOOL_FILES, self.tables.cdm_schema, self.tables.results_schema)
+        codes = mapping_codes() | section_codes()
+        if self.options.cdm_facts:
+            codes |= CdmFactsWriter.codes()
+        with self.engine.connect() as conn:
+            self.resolver.load(conn, codes)
+        with write_transaction(self.engine) as conn:
+            self.ids.sync(conn, self._id_tables())
+
+    def _id_tables(self):
+        t = self.tables
+        return [t.note_nlp, *((t.condition_occurrence, t.observation, t.episode) if self.options.cdm_facts else ())]
+
+    def _check_tables(self) -> None:
+        t = self.tables
+        needed = [t.note, t.concept, t.note_nlp]
+        if self.options.cdm_facts:
+            needed += [t.condition_occurrence, t.observation, t.episode, t.episode_event]
+        inspector = inspect(self.engine)
+        missing = [
+            f"{table.schema + '.' if table.schema else ''}{table.name}"
+            for table in needed
+            if not inspector.has_table(table.name, schema=table.schema)
+        ]
+        if missing:
+            raise DatabaseError(f"table(s) not found: {', '.join(missing)}; create them with `omop-nlp init-db`")
+
+    # -- the run -------------------------------------------------------------------------
+    def execute(self) -> RunSummary:
+        started = time.monotonic()
+        self.summary.selected = self.source.count()
+        pool = self._pool()
+        try:
+            with _progress(self.options.progress, self.summary.selected) as advance:
+                for batch in self.source.batches(self.options.batch_size):
+                    self.process_batch(batch, pool)
+                    advance(len(batch))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _pool(self) -> Executor | None:
+        if self.options.workers <= 1:
+            return None
+        return ProcessPoolExecutor(
+            self.options.workers, initializer=_init_worker, initargs=(self.factory, self.options.modality)
+        )
+
+    def process_batch(self, notes: list[SourceNote], pool: Executor | None = None) -> None:
+        with self.engine.connect() as conn:
+            prior = self.ledger.states(conn, [n.note_id for n in notes])
+        outcomes: list[Outcome] = []
+        todo: list[SourceNote] = []
+        for note in notes:
+            state = prior.get(note.note_id)
+            if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+                self.summary.skipped["already_done"] += 1
+            elif note.skip_reason:
+                outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
+            else:
+                todo.append(note)
+        outcomes.extend(self._extract(todo, pool))
+        if outcomes:
+            self._write(outcomes)
+        if self.on_result is not None:
+            for outcome in outcomes:
+                if outcome.result is not None and outcome.status is Status.DONE:
+                    self.on_result(outcome.result)
+
+    def _extract(self, todo: list[SourceNote], pool: Executor | None) -> list[Outcome]:
+        if pool is None or len(todo) < 2:
+            return self.extractor.extract_many(todo)
+        n = self.options.workers
+        chunks = [todo[i::n] for i in range(n)]
+        merged = [o for chunk in pool.map(_extract_chunk, chunks) for o in chunk]
+        return sorted(merged, key=lambda o: o.note.note_id)
+
+    def _write(self, outcomes: list[Outcome]) -> None:
+        """Write the batch in one transaction; fall back to one note at a time if a note's data is refused."""
+        try:
+            self._write_retrying(outcomes)
+        except (OperationalError, InterfaceError):
+            raise
+        except DBAPIError as exc:
+            if len(outcomes) == 1:
+                error = f"database_error:{(exc.orig or exc).__class__.__name__}"
+                log.warning("note_id %d could not be written: %s", outcomes[0].note.note_id, error)
+                self._record_failure(outcomes[0], error)
+                return
+            for outcome in outcomes:
+                self._write([outcome])
+
+    def _write_retrying(self, outcomes: list[Outcome]) -> None:
+        for attempt in range(_RETRIES):
+            try:
+                with write_transaction(self.engine) as conn:
+                    counts = self._write_in(conn, outcomes)
+            except OperationalError as exc:
+                if attempt + 1 < _RETRIES and _is_transient(exc):
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise
+            self._count(counts)
+            return
+
+    def _write_in(self, conn: Connection, outcomes: list[Outcome]) -> dict:
+        ids = [o.note.note_id for o in outcomes]
+        locked = self.ledger.lock(conn, ids)
+        done_elsewhere = Counter()
+        if not self.options.reprocess:
+            fresh = [o for o in outcomes if not _final(locked, o)]
+            done_elsewhere["done_by_other_run"] = len(outcomes) - len(fresh)
+            outcomes = fresh
+        present = self._existing_notes(conn, [o.note.note_id for o in outcomes])
+        outcomes = [o if o.note.note_id in present else _deleted(o) for o in outcomes]
+        write_ids = [o.note.note_id for o in outcomes]
+        results = {o.note.note_id: o.result for o in outcomes if o.status is Status.DONE and o.result is not None}
+        rows = self.note_nlp.replace(conn, write_ids, results)
+        facts = Counter()
+        if self.options.cdm_facts:
+            visits = {o.note.note_id: o.note.visit_occurrence_id for o in outcomes}
+            facts = self.facts.replace(conn, write_ids, results, visits)
+        else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
+            self.facts.delete_notes(conn, write_ids)
+        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason) for o in outcomes]
+        self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
+        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
+
+    def _existing_notes(self, conn: Connection, note_ids: list[int]) -> set[int]:
+        if not note_ids:
+            return set()
+        note = self.tables.note
+        # FOR KEY SHARE: the notes cannot be deleted under us until this batch commits.
+        query = select(note.c.note_id).where(note.c.note_id.in_(note_ids)).with_for_update(read=True, key_share=True)
+        return {int(i) for i in conn.execute(query).scalars()}
+
+    def _record_failure(self, outcome: Outcome, error: str) -> None:
+        with write_transaction(self.engine) as conn:
+            self.ledger.lock(conn, [outcome.note.note_id])
+            entry = LedgerEntry(outcome.note.note_id, outcome.note.text_hash, Status.FAILED, error)
+            self.ledger.record(conn, [entry], datetime.now(UTC).replace(tzinfo=None))
+        self.summary.failed[error] += 1
+
+    def _count(self, counts: dict) -> None:
+        s = self.summary
+        s.note_nlp_rows += counts["rows"]
+        s.facts.update(counts["facts"])
+        s.skipped.update(+counts["skipped"])
+        for o in counts["outcomes"]:
+            if o.status is Status.DONE:
+                s.processed += 1
+            elif o.status is Status.SKIPPED:
+                s.skipped[o.reason or "skipped"] += 1
+            else:
+                s.failed[o.reason or "error"] += 1
+
+
+def _deleted(outcome: Outcome) -> Outcome:
+    return Outcome(outcome.note, Status.SKIPPED, "note_deleted")
+
+
+def _final(locked: dict, outcome: Outcome) -> bool:
+    state = locked.get(outcome.note.note_id)
+    return state is not None and state.is_final_for(outcome.note.text_hash)
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    """Deadlocks, serialization failures and a busy SQLite file are worth another try."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in ("40001", "40P01") or "database is locked" in str(exc.orig)
+
+
+class _progress:
+    """A rich progress bar (notes/s, ETA) on stderr, or nothing."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self._enabled = enabled
+        self._total = total
+        self._bar = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        if not self._enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("notes"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[rate]} notes/s"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=False,
+        )  # fmt: skip
+        self._bar.start()
+        task = self._bar.add_task("run", total=self._total or None, rate="-")
+        started = time.monotonic()
+
+        def advance(n: int) -> None:
+            done = self._bar.tasks[0].completed + n
+            rate = done / max(time.monotonic() - started, 1e-6)
+            self._bar.update(task, advance=n, rate=f"{rate:.0f}")
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
+            engine: Engine | None = None, on_result: Callable[[Result], None] | None = None) -> RunSummary:  # fmt: skip
+    """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
+    an unusable database; bad notes are recorded in the ledger and counted, never raised."""
+    options = options or RunOptions()
+    own_engine = engine is None
+    engine = engine or make_engine(url)
+    try:
+        run = CdmRun(engine, options, pipeline_factory, on_result)
+        run.prepare()
+        return run.execute()
+    finally:
+        if own_engine:
+            engine.dispose()
+
+
+def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_schema: str | None = None,
+           engine: Engine | None = None) -> Counter:  # fmt: skip
+    """Remove everything ``nlp_system`` wrote: NOTE_NLP rows, CDM facts and ledger entries."""
+    own_engine = engine is None
+    engine = engine or make_engine(url)
+    try:
+        dialect = engine.dialect.name
+        tables = cdm_tables(check_schema_name(cdm_schema, dialect), check_schema_name(results_schema, dialect))
+        execute_ddl(engine, TOOL_FILES, tables.cdm_schema, tables.results_schema)
+        ids = IdAllocator(tables, dialect)
+        resolver = ConceptResolver(tables)
+        when = datetime.now(UTC)
+        with write_transaction(engine) as conn:
+            counts = CdmFactsWriter(tables, resolver, ids, nlp_system).delete_system(conn)
+            counts["note_nlp"] = NoteNlpWriter(tables, resolver, ids, nlp_system, when).delete_system(conn)
+            counts["omop_nlp_ledger"] = Ledger(tables, nlp_system, "").delete_system(conn)
+        return counts
+    finally:
+        if own_engine:
+            engine.dispose()
+
+
+def with_filters(options: RunOptions, **changes) -> RunOptions:
+    """A copy of ``options`` with some filters changed (tests, the benchmark)."""
+    return replace(options, filters=replace(options.filters, **changes))
+
