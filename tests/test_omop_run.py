@@ -169,7 +169,9 @@ def test_a_note_deleted_mid_run_is_recorded_and_gets_no_rows(any_cdm) -> None:
                     conn.execute(any_cdm.tables.note.delete().where(any_cdm.tables.note.c.note_id == victim))
             return super().extract(report, note_class_concept_id)
 
-    summary = any_cdm.run(pipeline_factory=DeletingPipeline)
+    fed = []  # further sinks (FHIR) see only what was committed
+    summary = any_cdm.run(pipeline_factory=DeletingPipeline, on_result=lambda r: fed.append(int(r.report.id)))
+    assert fed == [ids[0], ids[2]]
     ledger = any_cdm.ledger()
     assert (ledger[victim]["status"], ledger[victim]["error"]) == ("skipped", "note_deleted")
     assert summary.skipped["note_deleted"] == 1 and summary.processed == 2

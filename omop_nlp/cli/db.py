@@ -152,6 +152,7 @@ def run(
         typer.echo(line)
 
 
+
 @app.command()
 def unload(
     cdm: CdmUrl,

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select
@@ -204,7 +204,7 @@ class CdmRun:
         self.summary.selected = self.source.count()
         pool = self._pool()
         try:
-            with _progress(self.options.progress, self.summary.selected) as advance:
+            with _ProgressBar(self.options.progress, self.summary.selected) as advance:
                 for batch in self.source.batches(self.options.batch_size):
                     self.process_batch(batch, pool)
                     advance(len(batch))
@@ -235,10 +235,9 @@ class CdmRun:
             else:
                 todo.append(note)
         outcomes.extend(self._extract(todo, pool))
-        if outcomes:
-            self._write(outcomes)
+        written = self._write(outcomes) if outcomes else []
         if self.on_result is not None:
-            for outcome in outcomes:
+            for outcome in written:
                 if outcome.result is not None and outcome.status is Status.DONE:
                     self.on_result(outcome.result)
 
@@ -250,10 +249,12 @@ class CdmRun:
         merged = [o for chunk in pool.map(_extract_chunk, chunks) for o in chunk]
         return sorted(merged, key=lambda o: o.note.note_id)
 
-    def _write(self, outcomes: list[Outcome]) -> None:
-        """Write the batch in one transaction; fall back to one note at a time if a note's data is refused."""
+    def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Write the batch in one transaction; fall back to one note at a time if a note's data is refused.
+
+        Returns the outcomes as committed (without notes another run wrote, deleted notes marked)."""
         try:
-            self._write_retrying(outcomes)
+            return self._write_retrying(outcomes)
         except (OperationalError, InterfaceError):
             raise
         except DBAPIError as exc:
@@ -261,11 +262,10 @@ class CdmRun:
                 error = f"database_error:{(exc.orig or exc).__class__.__name__}"
                 log.warning("note_id %d could not be written: %s", outcomes[0].note.note_id, error)
                 self._record_failure(outcomes[0], error)
-                return
-            for outcome in outcomes:
-                self._write([outcome])
+                return []
+            return [written for outcome in outcomes for written in self._write([outcome])]
 
-    def _write_retrying(self, outcomes: list[Outcome]) -> None:
+    def _write_retrying(self, outcomes: list[Outcome]) -> list[Outcome]:
         for attempt in range(_RETRIES):
             try:
                 with write_transaction(self.engine) as conn:
@@ -276,7 +276,8 @@ class CdmRun:
                     continue
                 raise
             self._count(counts)
-            return
+            return counts["outcomes"]
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _write_in(self, conn: Connection, outcomes: list[Outcome]) -> dict:
         ids = [o.note.note_id for o in outcomes]
@@ -345,7 +346,7 @@ def _is_transient(exc: OperationalError) -> bool:
     return sqlstate in ("40001", "40P01") or "database is locked" in str(exc.orig)
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar (notes/s, ETA) on stderr, or nothing."""
 
     def __init__(self, enabled: bool, total: int) -> None:
@@ -426,8 +427,4 @@ def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_
         if own_engine:
             engine.dispose()
 
-
-def with_filters(options: RunOptions, **changes) -> RunOptions:
-    """A copy of ``options`` with some filters changed (tests, the benchmark)."""
-    return replace(options, filters=replace(options.filters, **changes))
 
