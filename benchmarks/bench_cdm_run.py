@@ -8,8 +8,8 @@
 The notes are the project's sample reports (omop_nlp/demo/sample_notes.jsonl) with a per-note
 accession line, so every note has its own text hash. The database gets init-db's tables and
 the demo CONCEPT subset; notes/s is measured over ``run_cdm`` end to end (read NOTE, extract,
-write NOTE_NLP and the ledger, commit), loading excluded. Peak RSS is the run's process (and
-its extraction workers'), read from getrusage.
+write NOTE_NLP and the ledger, commit), loading excluded. Peak RSS is the run's own process
+and, separately, its largest child process (an extraction worker with --workers), from getrusage.
 """
 
 from __future__ import annotations
@@ -107,10 +107,10 @@ def _copy_notes(engine, schema: str, n: int) -> None:
         raw.close()
 
 
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # Linux reports KiB
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size in MiB: of this process, or of its largest waited-for child
+    (RUSAGE_CHILDREN: the extraction workers, and initdb/pg_ctl when the server is embedded)."""
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
 def main() -> None:
@@ -145,6 +145,7 @@ def main() -> None:
         "run_s": round(summary.seconds, 1),
         "notes_per_s": round(summary.notes_per_s, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_child_rss_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
         "rss_after_load_mb": round(rss_before, 1),
         "workers": args.workers,
         "batch_size": args.batch_size,

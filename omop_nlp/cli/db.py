@@ -152,7 +152,6 @@ def run(
         typer.echo(line)
 
 
-
 @app.command()
 def unload(
     cdm: CdmUrl,

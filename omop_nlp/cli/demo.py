@@ -39,7 +39,7 @@ def demo(
         fhir.write(result)
 
     try:
-        summary = run_cdm(url, RunOptions(), on_result=on_result)
+        summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result)
     except DatabaseError as exc:
         fail(str(exc))
     fhir_summary = fhir.close()
