@@ -9,6 +9,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -298,3 +299,27 @@ def test_token_variable_must_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
         FhirSink(OPTIONS, url="http://127.0.0.1:9/fhir", token_env=TOKEN_ENV)
     with pytest.raises(FhirConfigError, match="http:// or https://"):
         FhirSink(replace(OPTIONS), url="ftp://example.org/fhir")
+
+
+def test_cli_run_sends_to_the_server_and_a_rerun_updates_in_place(fhir_server: FhirServer, tmp_path: Path) -> None:
+    from omop_nlp.omop.demo_db import create_demo_cdm
+
+    url = create_demo_cdm(tmp_path / "cdm.sqlite")
+    command = [sys.executable, "-m", "omop_nlp", "run", "--cdm", url, "--no-progress", "--reprocess",
+               "--fhir-url", fhir_server.url, "--fhir-token-env", TOKEN_ENV]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "FHIR: 44 note(s)" in first.stdout
+    counts = fhir_server.counts()
+    assert counts["Condition"] == 44 and counts["Provenance"] == 40
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert fhir_server.counts() == counts
+    assert not (tmp_path / "fhir-dead-letter.ndjson").exists()
+
+
+def test_cli_resend_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "omop_nlp", "fhir-resend", str(tmp_path / "none.ndjson"),
+                           "--fhir-url", "http://127.0.0.1:9/fhir"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("dead-letter file not found: " + str(tmp_path / "none.ndjson"))

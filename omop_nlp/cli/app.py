@@ -25,7 +25,7 @@ def fail(message: str) -> None:
 
 def _register_commands() -> None:
     # Imported for their @app.command side effect.
-    from omop_nlp.cli import db, demo, files  # noqa: F401
+    from omop_nlp.cli import db, demo, fhir, files  # noqa: F401
 
 
 def main() -> None:

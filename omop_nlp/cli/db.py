@@ -13,6 +13,15 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.fhir_options import (
+    FhirAbsent,
+    FhirDocuments,
+    FhirOut,
+    FhirTokenEnv,
+    FhirUrl,
+    fhir_summary_line,
+    open_fhir_sink,
+)
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
 from omop_nlp.schema import MODALITIES, MappingError
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
@@ -125,6 +134,11 @@ def run(
     max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
+    fhir_out: FhirOut = None,
+    fhir_url: FhirUrl = None,
+    fhir_token_env: FhirTokenEnv = None,
+    fhir_create_documents: FhirDocuments = False,
+    fhir_absent: FhirAbsent = False,
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
@@ -146,10 +160,18 @@ def run(
         workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip
     show_warnings()
+    fhir = None
+    if fhir_out is not None or fhir_url is not None:
+        from omop_nlp.pipeline import Pipeline
+
+        fhir = open_fhir_sink(Pipeline(modality).nlp_system, fhir_out, fhir_url, fhir_token_env,
+                              fhir_create_documents, fhir_absent)
     with database_errors():
-        summary = run_cdm(cdm, options)
+        summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None)
     for line in summary.lines():
         typer.echo(line)
+    if fhir is not None:
+        typer.echo(fhir_summary_line(fhir.close()))
 
 
 @app.command()

@@ -38,3 +38,4 @@ def fhir_summary_line(summary) -> str:
     resources = ", ".join(f"{n} {t}" for t, n in sorted(summary.resources.items())) or "none"
     skipped = ", ".join(f"{n} {r}" for r, n in sorted(summary.skipped.items())) or "none"
     return f"FHIR: {summary.notes} note(s), resources: {resources}; skipped: {skipped}"
+
