@@ -451,3 +451,20 @@ def test_korean_mention_offsets(pipeline: Pipeline) -> None:
     assert (by_key["pleural_effusion"].start, by_key["pleural_effusion"].end) == (7, 9)
     assert by_key["pleural_effusion"].certainty == Certainty.NEGATED
     assert by_key["nodule"].certainty == Certainty.PRESENT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Small right pleural effusion. Left nodule.", {"pleural_effusion": [], "nodule": ["left_lung"]},
+                     id="side-before-lesion"),
+        pytest.param("Calcified granuloma in the right lung base. The lungs are otherwise clear.",
+                     {"nodule": ["rll"]}, id="zone-does-not-join-next-sentence"),
+        pytest.param("Nodular opacity on the left. No effusion.", {"nodule": ["left_lung"]}, id="on-the-left"),
+        pytest.param("Left retrocardiac atelectasis.", {"atelectasis": ["lll"]}, id="retrocardiac"),
+    ],
+)
+def test_sides_from_radiograph_wording(text: str, expected: dict[str, list[str]]) -> None:
+    result = Pipeline("chest_ct").extract(Report(id="x", text=text))
+    assert result.findings_json() == expected
+    assert all(result.report.text[m.start : m.end] == m.text for m in result.mentions)

@@ -77,11 +77,11 @@ class EntityLexicon:
                     out += composed
                     i += consumed
                     continue
-            if role == "side" and side == "both":
-                role = "bilateral"  # "bilateral nodules": both lungs
-            if role == "bilateral":
+            lone_side = "both" if role == "bilateral" else side if role == "side" else None
+            if lone_side == "both" or (lone_side and _before_entity(raw, i)):
+                # "bilateral nodules": both lungs; "small right pleural effusion": the right lung
                 out += [ConceptMatch(Concept("related", k), m.first, m.last, m.start, m.end)
-                        for k in _as_list(self._compose.get("both", {}).get("lung", []))]
+                        for k in _as_list(self._compose.get(lone_side, {}).get("lung", []))]
             elif role not in ("zone", "side"):
                 out.append(ConceptMatch(m.payload, m.first, m.last, m.start, m.end))
             i += 1
@@ -100,7 +100,8 @@ class EntityLexicon:
     def _compose_from(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token], side: str):
         zones: list[PhraseMatch[Concept]] = []
         j, cursor = i + 1, raw[i].last
-        while j < len(raw) and raw[j].first - cursor <= 3 and _glue_only(tokens, cursor, raw[j].first):
+        while (j < len(raw) and raw[j].first - cursor <= 3
+               and _glue_only(tokens, cursor, raw[j].first, after_side=cursor == raw[i].last)):
             zone = self._as_zone(raw[j], tokens)
             if zone is None:
                 break
@@ -126,8 +127,17 @@ class EntityLexicon:
         return None
 
 
-def _glue_only(tokens: list[Token], start: int, end: int) -> bool:
-    return all(t.lemma in _ZONE_GLUE for t in tokens[start:end])
+def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:
+    """A side word that directly modifies the entity after it ("right effusion", "left-sided mass")."""
+    nxt = raw[i + 1] if i + 1 < len(raw) else None
+    return nxt is not None and nxt.payload.role == "entity" and nxt.first - raw[i].last <= 1
+
+
+def _glue_only(tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
+    """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
+    zone word in the next sentence never joins."""
+    return all(t.lemma in _ZONE_GLUE and (t.lemma != "." or (after_side and n == 0))
+               for n, t in enumerate(tokens[start:end]))
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
