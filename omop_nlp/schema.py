@@ -7,14 +7,14 @@ can be edited without a release; this module only reads and indexes it.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from omop_nlp.data_files import data_dir
 
 MODALITIES = ("chest_ct", "brain_mri")
 MAPPINGS_ENV = "OMOP_NLP_MAPPINGS"
@@ -90,13 +90,7 @@ _TermLoader.add_implicit_resolver(
 
 def mappings_dir() -> Path:
     """The mappings folder: $OMOP_NLP_MAPPINGS, the copy inside the wheel, or the checkout's."""
-    override = os.environ.get(MAPPINGS_ENV)
-    if override:
-        return Path(override)
-    bundled = Path(str(resources.files("omop_nlp"))) / "mappings"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parent.parent / "mappings"
+    return data_dir("mappings", MAPPINGS_ENV)
 
 
 def load_yaml(name: str, base: Path | None = None) -> dict:

@@ -6,12 +6,11 @@ by hand; ``@cdm_schema.`` and ``@results_schema.`` are the only placeholders.
 
 from __future__ import annotations
 
-import os
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from omop_nlp.data_files import data_dir
 from omop_nlp.omop.connection import write_transaction
 
 SQL_ENV = "OMOP_NLP_SQL"
@@ -23,13 +22,7 @@ _DDL_LOCK_KEY = 0x6F6D6F70  # "omop"
 
 def sql_dir() -> Path:
     """The DDL folder: $OMOP_NLP_SQL, the copy inside the wheel, or the checkout's ``sql/``."""
-    override = os.environ.get(SQL_ENV)
-    if override:
-        return Path(override)
-    bundled = Path(str(resources.files("omop_nlp"))) / "sql"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parent.parent.parent / "sql"
+    return data_dir("sql", SQL_ENV)
 
 
 def dialect_dir(dialect: str) -> Path:
