@@ -9,6 +9,7 @@ bilateral keys are expanded (``bll`` == ``rll`` + ``lll``) and the location of
 from __future__ import annotations
 
 import pytest
+from mention_asserts import assert_single_mention
 
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
@@ -421,14 +422,7 @@ def test_whole_reports(pipeline: Pipeline, text: str, expected: dict) -> None:
 def test_mention_certainty_and_offsets(
     pipeline: Pipeline, text: str, key: str, surface: str, certainty: Certainty
 ) -> None:
-    result = _extract(pipeline, text)
-    mentions = [m for m in result.mentions if m.key == key]
-    assert len(mentions) == 1, mentions
-    mention = mentions[0]
-    start = text.index(surface)
-    assert (mention.start, mention.end) == (start, start + len(surface))
-    assert text[mention.start : mention.end] == mention.text == surface
-    assert mention.certainty == certainty
+    assert_single_mention(_extract(pipeline, text), key, surface, certainty)
 
 
 def test_location_mention_offsets_and_relation(pipeline: Pipeline) -> None:
