@@ -100,3 +100,12 @@ def test_row_fields_from_certainty_and_relations() -> None:
     assert term_exists(Certainty.HEDGED) == "Y" and term_exists(Certainty.NEGATED) == "N"
     assert term_exists(Certainty.HYPOTHETICAL) == "N"
     assert term_temporal(Certainty.HISTORICAL) == "past" and term_temporal(Certainty.PRESENT) == "present"
+
+
+def test_passwords_are_masked_in_every_url_shape() -> None:
+    assert mask_url("postgresql://bob:s3cret@h/cdm?password=zzz&sslmode=require") == (
+        "postgresql://bob:***@h/cdm?password=***&sslmode=require"
+    )
+    assert mask_text("not a database URL: bob:s3cret@h") == "not a database URL: bob:***@h"
+    assert mask_text("https://bob:FhirPw1@fhir.example/R4") == "https://bob:***@fhir.example/R4"
+    assert mask_text("dbname=cdm password='a b' host=h") == "dbname=cdm password=*** host=h"

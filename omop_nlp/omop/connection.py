@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from omop_nlp.redact import mask_text
+
 SUPPORTED = ("postgresql", "sqlite")
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _SQLITE_BUSY_TIMEOUT_S = 120
@@ -48,13 +50,7 @@ def mask_url(url: URL | str) -> str:
             url = make_url(url)
         except ArgumentError:
             return mask_text(url)
-    return url.render_as_string(hide_password=True)
-
-
-def mask_text(text: str) -> str:
-    """Mask ``user:password@`` and ``password=…`` in free text such as a driver's error message."""
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    return mask_text(url.render_as_string(hide_password=True))
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -17,6 +17,7 @@ from typing import TextIO
 
 import httpx
 
+from omop_nlp.redact import mask_text
 from omop_nlp.sinks.fhir.ndjson import dumps
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,9 @@ class RestSender:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise FhirConfigError(f"FHIR server URL must start with http:// or https://, got {url!r}")
+            raise FhirConfigError(f"FHIR server URL must start with http:// or https://, got {mask_text(url)!r}")
         self.url = url.rstrip("/")
+        self._shown_url = mask_text(self.url)  # what logs may print
         self.batch_size = max(1, batch_size)
         self.max_retries = max(0, max_retries)
         self.backoff = backoff
@@ -183,7 +185,7 @@ class RestSender:
         try:
             response = self._client.post(self.url, content=json.dumps(bundle, ensure_ascii=False).encode())
         except httpx.TransportError as exc:
-            log.warning("FHIR server %s not reachable (%s)", self.url, type(exc).__name__)
+            log.warning("FHIR server %s not reachable (%s)", self._shown_url, type(exc).__name__)
             return "retry", None
         if response.status_code == 429 or response.status_code >= 500:
             log.warning("FHIR server answered HTTP %d", response.status_code)
