@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from omop_nlp.data_files import data_dir
 from omop_nlp.omop.connection import write_transaction
@@ -68,6 +68,26 @@ def execute_ddl(
 def _create_schemas(
     conn: Connection, quote, files: tuple[str, ...], cdm_schema: str | None, results_schema: str | None
 ) -> None:
+    """Create missing schemas only: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+    when the schema exists, which a least-privileged production role does not have."""
     wanted = {results_schema} | ({cdm_schema} if "01_cdm.sql" in files else set())
     for schema in sorted(s for s in wanted if s):
-        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+        exists = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :n"), {"n": schema}).first()
+        if exists is None:
+            conn.exec_driver_sql(f"CREATE SCHEMA {quote(schema)}")
+
+
+_TOOL_SEQUENCES = ("omop_nlp_note_nlp_seq", "omop_nlp_condition_occurrence_seq", "omop_nlp_observation_seq",
+                   "omop_nlp_episode_seq")
+
+
+def ensure_tool_tables(engine: Engine, tables) -> None:
+    """The tool's own tables (ledger, fact provenance, id sequences), created only when missing:
+    a run by a role without CREATE (or ownership) works once ``init-db`` made them."""
+    inspector = inspect(engine)
+    schema = tables.ledger.schema
+    missing = not all(inspector.has_table(t.name, schema=schema) for t in (tables.ledger, tables.fact))
+    if engine.dialect.name == "postgresql":
+        missing = missing or not all(inspector.has_sequence(s, schema=schema) for s in _TOOL_SEQUENCES)
+    if missing:
+        execute_ddl(engine, TOOL_FILES, tables.cdm_schema, tables.results_schema)

@@ -18,14 +18,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
-from omop_nlp.omop.ddl import TOOL_FILES, execute_ddl
+from omop_nlp.omop.ddl import ensure_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
@@ -150,6 +150,7 @@ class CdmRun:
                  on_result: Callable[[Result], None] | None = None) -> None:
         self.engine = engine
         self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
+        self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
         self.options = options
         self.factory = factory
         dialect = engine.dialect.name
@@ -171,12 +172,13 @@ class CdmRun:
     def prepare(self) -> None:
         """Check the CDM tables, create the tool's own ones, resolve concepts, sync id sequences."""
         self._check_tables()
-        execute_ddl(self.engine, TOOL_FILES, self.tables.cdm_schema, self.tables.results_schema)
+        ensure_tool_tables(self.engine, self.tables)
         codes = mapping_codes() | section_codes()
         if self.options.cdm_facts:
             codes |= CdmFactsWriter.codes()
         with self.engine.connect() as conn:
             self.resolver.load(conn, codes)
+            self._lock_notes = _may_lock_rows(conn, self.tables.note)
         with write_transaction(self.engine) as conn:
             self.ids.sync(conn, self._id_tables())
 
@@ -306,8 +308,11 @@ class CdmRun:
         if not note_ids:
             return set()
         note = self.tables.note
-        # FOR KEY SHARE: the notes cannot be deleted under us until this batch commits.
-        query = select(note.c.note_id).where(note.c.note_id.in_(note_ids)).with_for_update(read=True, key_share=True)
+        # FOR KEY SHARE: the notes cannot be deleted under us until this batch commits. A read-only
+        # role may not lock rows; it still sees deletions that happened before this check.
+        query = select(note.c.note_id).where(note.c.note_id.in_(note_ids))
+        if self._lock_notes:
+            query = query.with_for_update(read=True, key_share=True)
         return {int(i) for i in conn.execute(query).scalars()}
 
     def _record_failure(self, outcome: Outcome, error: str) -> None:
@@ -390,6 +395,14 @@ class _ProgressBar:
             self._bar.stop()
 
 
+def _may_lock_rows(conn: Connection, table) -> bool:
+    """Row locks (FOR KEY SHARE) need UPDATE privilege on PostgreSQL; SQLite has no row locks."""
+    if conn.dialect.name != "postgresql":
+        return True
+    name = f"{table.schema}.{table.name}" if table.schema else table.name
+    return bool(conn.execute(text("SELECT has_table_privilege(:t, 'UPDATE')"), {"t": name}).scalar())
+
+
 def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
             engine: Engine | None = None, on_result: Callable[[Result], None] | None = None) -> RunSummary:  # fmt: skip
     """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
@@ -414,7 +427,7 @@ def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_
     try:
         dialect = engine.dialect.name
         tables = cdm_tables(check_schema_name(cdm_schema, dialect), check_schema_name(results_schema, dialect))
-        execute_ddl(engine, TOOL_FILES, tables.cdm_schema, tables.results_schema)
+        ensure_tool_tables(engine, tables)
         ids = IdAllocator(tables, dialect)
         resolver = ConceptResolver(tables)
         when = datetime.now(UTC)
