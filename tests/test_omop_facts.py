@@ -95,3 +95,13 @@ def test_a_run_without_cdm_facts_removes_facts_of_a_changed_note(any_cdm) -> Non
         conn.execute(note.update().where(note.c.note_id == note_id).values(note_text=NEGATIVE))
     any_cdm.run()
     assert not any_cdm.rows("condition_occurrence") and not any_cdm.rows("episode")
+
+
+def test_known_tumour_under_follow_up_gets_its_condition_and_episode(any_cdm) -> None:
+    any_cdm.add_notes(["EXAM: MRI brain.\nHISTORY: Glioblastoma s/p resection.\n"
+                       "FINDINGS: The enhancing tumor has increased in size.\nIMPRESSION: Progression."])
+    any_cdm.run(cdm_facts=True)
+    (condition,) = any_cdm.rows("condition_occurrence")
+    (episode,) = any_cdm.rows("episode")
+    assert episode["episode_concept_id"] == 32949
+    assert episode["episode_object_concept_id"] == condition["condition_concept_id"]

@@ -87,7 +87,7 @@ class CdmFactsWriter:
         day = result.report.note_date
         for key, finding in sorted(result.findings.items()):
             key_def = schema.entities.get(key)
-            if key_def is None or not finding.certainty.counts_as_present:
+            if key_def is None:  # findings hold only present keys (known, treated disease included)
                 continue
             concept_id = self._resolver.concept_id(key_def.code)
             hedged = finding.certainty == Certainty.HEDGED
