@@ -1,0 +1,354 @@
+"""``omop-nlp train-bert``: fine-tune a local BERT-family encoder into the stage-1 classifier.
+
+Recipe (the paper's, with the changes the issue asks for):
+
+1. Labels: weak labels from the rule pipeline on the site's notes (``labels.weak_examples``:
+   present = 1, negated/asserted absent = 0 at full weight, not mentioned = 0 at
+   ``absent_weight``) plus gold reports (``--gold``), of which a seeded ``gold_holdout``
+   fraction is held out for the model card and never trained on.
+2. Split: a seeded ``validation`` fraction of the training pool for early stopping.
+3. Loss: binary cross-entropy per key with the label weights and ``pos_weight`` per key
+   (negatives / positives in the training labels, clipped to [1, ``max_pos_weight``]), on the
+   note's logit = the maximum over its windows (multiple-instance: some window must say it).
+4. AdamW (encoder ``lr``, head ``head_lr``), linear warm-up then decay, gradient clipping;
+   the epoch with the lowest validation loss is kept (``patience`` epochs without improvement
+   stop the run).
+
+Logs carry counts and losses only, never note text.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from omop_nlp import __version__
+from omop_nlp.entities.bert.card import evaluate_gold, write_card
+from omop_nlp.entities.bert.config import (
+    ENCODER_DIR,
+    HEAD_FILE,
+    TOKENIZER_DIR,
+    BertConfig,
+    BertModelError,
+    file_digest,
+    offline,
+)
+from omop_nlp.entities.bert.labels import Example, gold_examples, split, text_digest, weak_examples
+from omop_nlp.entities.bert.windows import WindowTokenizer, length_buckets, max_over_windows, pad_batch
+from omop_nlp.model import Report
+from omop_nlp.schema import MODALITIES, load_schema
+
+
+@dataclass
+class TrainOptions:
+    modality: str
+    base_model: Path
+    output: Path
+    gold: Path | None = None
+    eval_gold: Path | None = None
+    gold_holdout: float = 0.2
+    validation: float = 0.1
+    epochs: int = 5
+    patience: int = 2
+    batch_size: int = 8  # notes per step (all their windows)
+    max_length: int = 256
+    stride: int = 64
+    train_windows: int = 8  # windows per note in training
+    max_windows: int = 16  # windows per note at inference
+    lr: float = 5e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    absent_weight: float = 0.5
+    gold_weight: float = 2.0
+    max_pos_weight: float = 10.0
+    threshold: float = 0.5
+    union_threshold: float = 0.9
+    seed: int = 13
+    threads: int | None = None
+    device: str = "cpu"
+
+
+@dataclass
+class Encoded:
+    examples: list[Example]
+    windows: list[list[np.ndarray]]  # per example
+    labels: np.ndarray  # (n, keys)
+    weights: np.ndarray  # (n, keys)
+
+
+def _encode(examples: list[Example], tokenizer: WindowTokenizer, max_windows: int, keys: int) -> Encoded:
+    windows = tokenizer.windows([e.text for e in examples], max_windows=max_windows)
+    per_example: list[list[np.ndarray]] = [[] for _ in examples]
+    for ids, owner in zip(windows.ids, windows.owner, strict=True):
+        per_example[int(owner)].append(ids)
+    labels = np.stack([e.labels for e in examples]) if examples else np.zeros((0, keys), np.float32)
+    weights = np.stack([e.weights for e in examples]) if examples else np.zeros((0, keys), np.float32)
+    return Encoded(examples, per_example, labels, weights)
+
+
+def pos_weights(labels: np.ndarray, weights: np.ndarray, cap: float) -> np.ndarray:
+    positive = (labels * weights).sum(0)
+    negative = ((1 - labels) * weights).sum(0)
+    ratio = np.divide(negative, positive, out=np.ones_like(negative), where=positive > 0)
+    return np.clip(ratio, 1.0, cap).astype(np.float32)
+
+
+def _batch_tensors(torch, data: Encoded, rows: list[int], pad_id: int, device: str):
+    windows, owner = [], []
+    for n, row in enumerate(rows):
+        windows += data.windows[row]
+        owner += [n] * len(data.windows[row])
+    input_ids, attention_mask = pad_batch(windows, pad_id)
+    return (torch.from_numpy(input_ids).to(device), torch.from_numpy(attention_mask).to(device),
+            torch.tensor(owner, dtype=torch.long, device=device))  # fmt: skip
+
+
+def _note_logits(torch, window_logits, owner, notes: int):
+    """Max over each note's windows, differentiable (scatter_reduce amax)."""
+    out = torch.full((notes, window_logits.shape[1]), float("-inf"), dtype=window_logits.dtype,
+                     device=window_logits.device)  # fmt: skip
+    return out.scatter_reduce(0, owner[:, None].expand_as(window_logits), window_logits, reduce="amax")
+
+
+def torch_probabilities(net, tokenizer: WindowTokenizer, texts: list[str], pad_id: int, device: str = "cpu",
+                        batch_size: int = 32, max_windows: int | None = None) -> np.ndarray:  # fmt: skip
+    """(notes, keys) probabilities with the torch model: the reference the ONNX export must match."""
+    import torch
+
+    windows = tokenizer.windows(texts, max_windows=max_windows)
+    probs = np.empty((len(windows.ids), len(tokenizer.config.keys)), dtype=np.float32)
+    net.eval()
+    with torch.inference_mode():
+        for batch in length_buckets(windows.lengths, batch_size):
+            input_ids, attention_mask = pad_batch([windows.ids[i] for i in batch], pad_id)
+            logits = net(torch.from_numpy(input_ids).to(device), torch.from_numpy(attention_mask).to(device))
+            probs[batch] = torch.sigmoid(logits.float()).cpu().numpy()
+    return max_over_windows(probs, windows.owner, windows.notes)
+
+
+def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[[str], None] = print) -> dict:
+    """Trains, saves the model folder and its card; returns the card."""
+    offline()
+    import torch
+
+    from omop_nlp.entities.bert.network import KeyClassifierNet, load_encoder, save_trained
+    from omop_nlp.pipeline import Pipeline
+
+    if options.modality not in MODALITIES:
+        raise BertModelError(f"unknown modality {options.modality!r}: use {', '.join(MODALITIES)}")
+    started = time.perf_counter()
+    random.seed(options.seed)
+    np.random.seed(options.seed)
+    torch.manual_seed(options.seed)
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    schema = load_schema(options.modality)
+    keys = list(schema.entities)
+    rules = Pipeline("auto")
+
+    gold_train: list[Example] = []
+    gold_held: list[Example] = []
+    gold_total = 0
+    if options.gold:
+        gold = gold_examples(options.gold, schema, gold_weight=options.gold_weight)
+        gold_total = len(gold.examples)
+        gold_train, gold_held = split(gold.examples, options.gold_holdout, options.seed)
+        if gold.unknown_keys:
+            log(f"gold: keys not in the {options.modality} mappings ignored: {', '.join(gold.unknown_keys)}")
+    eval_gold = gold_examples(options.eval_gold, schema).examples if options.eval_gold else []
+    exclude = {e.digest for e in (*gold_train, *gold_held, *eval_gold)}
+    held_digests = {e.digest for e in (*gold_held, *eval_gold)}
+    gold_train = [e for e in gold_train if e.digest not in held_digests]
+
+    weak, weak_stats = weak_examples(reports, schema, rules, absent_weight=options.absent_weight, exclude=exclude)
+    log(f"weak labels: {weak_stats.used} of {weak_stats.notes_read} notes "
+        f"({weak_stats.other_modality} other modality, {weak_stats.duplicates} duplicate or gold)")  # fmt: skip
+    pool = weak + gold_train
+    if len(pool) < 2:
+        raise BertModelError(f"{len(pool)} training report(s) for {options.modality}: need at least 2")
+    train, validation = split(pool, options.validation, options.seed + 1)
+
+    options.output.mkdir(parents=True, exist_ok=True)
+    tokenizer_info = _save_tokenizer(options.base_model, options.output / TOKENIZER_DIR)
+    encoder = load_encoder(options.base_model)
+    max_positions = int(getattr(encoder.config, "max_position_embeddings", 512))
+    config = BertConfig(
+        modality=options.modality, entity_type=schema.entity_type, keys=keys,
+        max_length=min(options.max_length, max_positions - (2 if encoder.config.model_type == "roberta" else 0)),
+        stride=options.stride, max_windows=options.max_windows, threshold=options.threshold,
+        union_threshold=options.union_threshold,
+        pad_id=int(tokenizer_info["pad_id"]), base_model=_base_model_name(Path(options.base_model)),
+        extra={"omop_nlp_version": __version__, "encoder_type": encoder.config.model_type},
+    )  # fmt: skip
+    if config.stride >= config.max_length - 2:
+        raise BertModelError(f"stride {config.stride} must be below max_length {config.max_length} - 2")
+    tokenizer = WindowTokenizer.from_model_dir(options.output, config)
+    train_data = _encode(train, tokenizer, options.train_windows, len(keys))
+    val_data = _encode(validation, tokenizer, options.train_windows, len(keys))
+
+    device = options.device
+    net = KeyClassifierNet(encoder, len(keys), config.attention_dim, config.head_dim).to(device)
+    pos_weight = pos_weights(train_data.labels, train_data.weights, options.max_pos_weight)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight).to(device), reduction="none")
+    head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW([
+        {"params": list(net.encoder.parameters()), "lr": options.lr},
+        {"params": head, "lr": options.head_lr},
+    ], weight_decay=options.weight_decay)  # fmt: skip
+    steps_per_epoch = math.ceil(len(train) / options.batch_size)
+    total = max(1, steps_per_epoch * options.epochs)
+    warmup = max(1, int(options.warmup * total))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    log(f"training: {len(train)} notes ({sum(map(len, train_data.windows))} windows), validation {len(validation)}, "
+        f"{options.epochs} epoch(s) max, {steps_per_epoch} step(s) each, device {device}")  # fmt: skip
+
+    def loss_of(data: Encoded, rows: list[int]):
+        input_ids, attention_mask, owner = _batch_tensors(torch, data, rows, config.pad_id, device)
+        logits = _note_logits(torch, net(input_ids, attention_mask), owner, len(rows))
+        labels = torch.from_numpy(data.labels[rows]).to(device)
+        weights = torch.from_numpy(data.weights[rows]).to(device)
+        return (loss_fn(logits, labels) * weights).sum() / weights.sum().clamp_min(1e-6), logits
+
+    def validate() -> tuple[float | None, float | None]:
+        if not validation:
+            return None, None
+        net.eval()
+        total_loss, hits = 0.0, np.zeros(3)
+        with torch.inference_mode():
+            for start in range(0, len(validation), options.batch_size):
+                rows = list(range(start, min(start + options.batch_size, len(validation))))
+                loss, logits = loss_of(val_data, rows)
+                total_loss += float(loss) * len(rows)
+                predicted = (torch.sigmoid(logits).cpu().numpy() >= config.threshold)
+                gold = val_data.labels[rows] >= 0.5
+                hits += [(predicted & gold).sum(), (predicted & ~gold).sum(), (~predicted & gold).sum()]
+        tp, fp, fn = hits
+        return total_loss / len(validation), (2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None
+
+    history: list[dict] = []
+    best_loss, best_epoch, best_state, stale = math.inf, 0, None, 0
+    order = list(range(len(train)))
+    shuffler = random.Random(options.seed)
+    for epoch in range(1, options.epochs + 1):
+        epoch_started = time.perf_counter()
+        net.train()
+        shuffler.shuffle(order)
+        running = 0.0
+        for start in range(0, len(order), options.batch_size):
+            rows = order[start : start + options.batch_size]
+            loss, _ = loss_of(train_data, rows)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            running += loss.item() * len(rows)
+        val_loss, val_f1 = validate()
+        history.append({"epoch": epoch, "train_loss": running / len(order), "validation_loss": val_loss,
+                        "validation_micro_f1": val_f1, "seconds": time.perf_counter() - epoch_started})  # fmt: skip
+        log(f"epoch {epoch}: train loss {running / len(order):.4f}, validation loss "
+            f"{'n/a' if val_loss is None else f'{val_loss:.4f}'}, validation micro-F1 "
+            f"{_fmt(val_f1)} ({time.perf_counter() - epoch_started:.0f} s)")  # fmt: skip
+        score = val_loss if val_loss is not None else -epoch  # no validation: keep the last epoch
+        if score < best_loss - 1e-6:
+            best_loss, best_epoch, stale = score, epoch, 0
+            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in net.state_dict().items()})
+        else:
+            stale += 1
+            if stale >= options.patience:
+                log(f"early stop: no validation improvement in {options.patience} epoch(s)")
+                break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    net.eval()
+    net.to("cpu")
+    save_trained(net, options.output)
+    config.model_id = file_digest(options.output / ENCODER_DIR / "model.safetensors", options.output / HEAD_FILE)[:12]
+    config.save(options.output)
+
+    metrics = {}
+    for name, examples in (("held_out_gold", gold_held), ("eval_gold", eval_gold)):
+        if examples:
+            probs = torch_probabilities(net, tokenizer, [e.text for e in examples], config.pad_id)
+            metrics[name] = evaluate_gold(examples, probs, rules, schema, config.threshold, config.union_threshold)
+            f1 = {p: _fmt(metrics[name][p]["micro"]["f1"]) for p in ("bert", "rules", "union")}
+            log(f"{name}: {len(examples)} reports, micro-F1 bert {f1['bert']}, rules {f1['rules']}, "
+                f"union {f1['union']}")
+    card = {
+        "modality": options.modality, "model_id": config.model_id, "keys": keys, "base_model": config.base_model,
+        "encoder_type": encoder.config.model_type, "max_length": config.max_length, "stride": config.stride,
+        "threshold": config.threshold, "union_threshold": config.union_threshold,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "omop_nlp_version": __version__, "torch_version": torch.__version__,
+        "data": {
+            "weak": weak_stats.to_dict(),
+            "gold": {"reports": gold_total, "train": len(gold_train), "held_out": len(gold_held)},
+            "eval_gold_reports": len(eval_gold),
+        },
+        "training": {
+            "train_examples": len(train), "validation_examples": len(validation),
+            "train_windows": int(sum(map(len, train_data.windows))),
+            "train_positives": {k: int(v) for k, v in zip(keys, train_data.labels.sum(0), strict=True)},
+            "pos_weight": {k: float(v) for k, v in zip(keys, pos_weight, strict=True)},
+            "max_epochs": options.epochs, "epochs_run": len(history), "best_epoch": best_epoch,
+            "best_validation_loss": best_loss if validation else None, "patience": options.patience,
+            "history": history, "seconds": time.perf_counter() - started, "device": device,
+            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()
+                        if k not in ("output", "gold", "eval_gold", "base_model")},
+        },
+        "metrics": metrics,
+    }  # fmt: skip
+    write_card(options.output, card)
+    return card
+
+
+def _base_model_name(folder: Path) -> str:
+    """The checkpoint's hub name where its config.json keeps one, else the folder's last two parts
+    (never a full local path)."""
+    import json
+
+    try:
+        name = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("_name_or_path", "")
+    except (OSError, ValueError):
+        name = ""
+    if isinstance(name, str) and name.count("/") == 1 and not name.startswith((".", "/", "~")):
+        return name
+    return f"{folder.parent.name}/{folder.name}"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _save_tokenizer(base_model: Path, target: Path) -> dict:
+    """The base model's fast tokenizer, saved as tokenizer.json for inference."""
+    offline()
+    from transformers import AutoTokenizer
+
+    from omop_nlp.entities.bert.config import quiet_transformers
+
+    quiet_transformers()
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_model, local_files_only=True, use_fast=True)
+    except (OSError, ValueError) as exc:
+        raise BertModelError(f"{base_model}: no usable tokenizer ({exc.__class__.__name__})") from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise BertModelError(f"{base_model}: needs a fast (tokenizer.json) tokenizer")
+    tokenizer.save_pretrained(target)
+    if tokenizer.pad_token_id is None:
+        raise BertModelError(f"{base_model}: the tokenizer has no padding token")
+    return {"pad_id": tokenizer.pad_token_id}
+
+
+__all__ = ["TrainOptions", "pos_weights", "text_digest", "torch_probabilities", "train_model"]
