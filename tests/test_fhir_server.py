@@ -5,6 +5,7 @@ A small fault-injecting HTTP proxy in front of it plays a server that answers 5x
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -323,3 +324,39 @@ def test_cli_resend_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None
                            "--fhir-url", "http://127.0.0.1:9/fhir"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().endswith("dead-letter file not found: " + str(tmp_path / "none.ndjson"))
+
+
+def test_cli_server_down_dead_letters_exits_1_and_resend_delivers(fhir_server: FhirServer, tmp_path: Path) -> None:
+    from omop_nlp.omop.demo_db import create_demo_cdm
+
+    url = create_demo_cdm(tmp_path / "cdm.sqlite")
+    config = tmp_path / "fhir.yaml"
+    dead = tmp_path / "dead.ndjson"
+    config.write_text(f"dead_letter: {dead}\nmax_retries: 1\npatient_reference: 'Patient/{{person_id}}'\n")
+    down = subprocess.run(
+        [sys.executable, "-m", "omop_nlp", "run", "--cdm", url, "--no-progress", "--note-id", "1",
+         "--fhir-url", "http://127.0.0.1:9/fhir", "--fhir-token-env", TOKEN_ENV, "--fhir-config", str(config)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert down.returncode == 1, down.stderr
+    assert "not sent" in down.stdout and str(dead) in down.stderr
+    lost = [json.loads(line) for line in dead.read_text().splitlines()]
+    assert lost and all(r["resourceType"] != "Device" or r["id"] for r in lost)
+    resend = subprocess.run(
+        [sys.executable, "-m", "omop_nlp", "fhir-resend", str(dead), "--fhir-url", fhir_server.url,
+         "--fhir-token-env", TOKEN_ENV], capture_output=True, text=True, timeout=300,
+    )
+    assert resend.returncode == 0, resend.stderr
+    assert not dead.exists()
+    observations = fhir_server.get("Observation", _count="1000")["entry"]
+    assert {e["resource"]["subject"]["reference"] for e in observations} == {"Patient/1"}
+    assert sum(fhir_server.counts().values()) == len([r for r in lost if r["resourceType"] != "Device"]) + 1
+
+
+def test_cli_unknown_fhir_setting_is_one_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "fhir.yaml"
+    config.write_text("patient_sytem: urn:x\n")
+    done = subprocess.run([sys.executable, "-m", "omop_nlp", "extract", "-", "--fhir-out", str(tmp_path / "f"),
+                           "--fhir-config", str(config)], input="", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {config}: unknown FHIR setting(s): patient_sytem"

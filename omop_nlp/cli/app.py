@@ -25,13 +25,15 @@ def fail(message: str) -> None:
 
 def _register_commands() -> None:
     # Imported for their @app.command side effect.
-    from omop_nlp.cli import db, demo, fhir, files  # noqa: F401
+    from omop_nlp.cli import bert, db, demo, fhir, files  # noqa: F401
 
 
 def main() -> None:
     _register_commands()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code here instead of raising
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(2)

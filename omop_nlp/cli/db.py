@@ -13,14 +13,27 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
 from omop_nlp.cli.fhir_options import (
     FhirAbsent,
+    FhirConfig,
     FhirDocuments,
     FhirOut,
+    FhirRequest,
     FhirTokenEnv,
     FhirUrl,
-    fhir_summary_line,
+    close_fhir_sink,
     open_fhir_sink,
+)
+from omop_nlp.cli.llm_options import (
+    LlmApiKeyEnv,
+    LlmBackend,
+    LlmConcurrency,
+    LlmModel,
+    LlmUrl,
+    Mapper,
+    llm_relation_mapper,
+    mapper_summary_line,
 )
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
 from omop_nlp.schema import MODALITIES, MappingError
@@ -139,6 +152,15 @@ def run(
     fhir_token_env: FhirTokenEnv = None,
     fhir_create_documents: FhirDocuments = False,
     fhir_absent: FhirAbsent = False,
+    fhir_config: FhirConfig = None,
+    mapper: Mapper = "rules",
+    llm_url: LlmUrl = None,
+    llm_model: LlmModel = None,
+    llm_api_key_env: LlmApiKeyEnv = None,
+    llm_concurrency: LlmConcurrency = 64,
+    llm_backend: LlmBackend = "openai",
+    bert: BertDirs = None,
+    bert_threads: BertThreads = None,
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
@@ -159,19 +181,37 @@ def run(
         reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
         workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip
+    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
+    if relations is not None and workers > 1:
+        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
-    fhir = None
-    if fhir_out is not None or fhir_url is not None:
+    pipeline = None
+    if relations is not None or bert:
         from omop_nlp.pipeline import Pipeline
 
-        fhir = open_fhir_sink(Pipeline(modality).nlp_system, fhir_out, fhir_url, fhir_token_env,
-                              fhir_create_documents, fhir_absent)
-    with database_errors():
-        summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None)
+        pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
+    fhir = None
+    fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
+    if fhir_request.wanted:
+        from omop_nlp.pipeline import Pipeline
+
+        fhir = open_fhir_sink((pipeline or Pipeline(modality)).nlp_system, fhir_request)
+    try:
+        with database_errors():
+            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None,
+                              pipeline_factory=(lambda _modality: pipeline) if pipeline is not None and workers == 1
+                              else bert_factory(bert, bert_threads))
+    finally:  # what was built before an error or Ctrl-C is still written or dead-lettered
+        if fhir is not None:
+            fhir.close()
     for line in summary.lines():
         typer.echo(line)
-    if fhir is not None:
-        typer.echo(fhir_summary_line(fhir.close()))
+    if pipeline is not None and (llm_line := mapper_summary_line(pipeline)) is not None:
+        typer.echo(llm_line)
+    if fhir is not None and summary.skipped.get("already_done"):
+        typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
+                    "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
+    close_fhir_sink(fhir)
 
 
 @app.command()
@@ -190,3 +230,6 @@ def unload(
         counts = unload_system(cdm, nlp_system, cdm_schema=cdm_schema, results_schema=results_schema)
     removed = ", ".join(f"{table} {n}" for table, n in sorted(counts.items())) or "nothing"
     typer.echo(f"unload {nlp_system!r}: removed {removed}")
+    if not any(counts.values()):
+        typer.secho("nothing was written by that nlp_system: check the exact value `run` printed "
+                    "(SELECT DISTINCT nlp_system FROM note_nlp)", err=True, fg=typer.colors.YELLOW)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
-from omop_nlp.cli.fhir_options import fhir_summary_line, open_fhir_sink
+from omop_nlp.cli.fhir_options import FhirRequest, close_fhir_sink, open_fhir_sink
 from omop_nlp.model import Result
 
 
@@ -31,7 +31,7 @@ def demo(
         fail(f"cannot create {workdir}: {exc.strerror}")
     url = create_demo_cdm(workdir / "cdm.sqlite")
     fhir_dir = workdir / "fhir"
-    fhir = open_fhir_sink(Pipeline().nlp_system, fhir_dir, None, None, documents=True, absent=False)
+    fhir = open_fhir_sink(Pipeline().nlp_system, FhirRequest(out=fhir_dir, documents=True))
     per_key: Counter[str] = Counter()
 
     def on_result(result: Result) -> None:
@@ -42,12 +42,11 @@ def demo(
         summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result)
     except DatabaseError as exc:
         fail(str(exc))
-    fhir_summary = fhir.close()
     for line in summary.lines():
         typer.echo(line)
     typer.echo("present findings per key:")
     for key, count in sorted(per_key.items()):
         typer.echo(f"  {key:<40} {count}")
-    typer.echo(fhir_summary_line(fhir_summary))
+    close_fhir_sink(fhir)
     typer.echo(f"CDM database (NOTE, NOTE_NLP, CONDITION_OCCURRENCE...): {workdir / 'cdm.sqlite'}")
     typer.echo(f"FHIR NDJSON: {fhir_dir}/")

@@ -1,11 +1,13 @@
-"""The --fhir-* options shared by `extract`, `run` and `demo`, and the sink they open."""
+"""The --fhir-* options shared by `extract` and `run`, and the sink they open and close."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
 from omop_nlp.cli.app import fail
 
@@ -16,26 +18,76 @@ FhirTokenEnv = Annotated[
 ]
 FhirDocuments = Annotated[bool, typer.Option("--fhir-create-documents", help="also emit the DocumentReferences")]
 FhirAbsent = Annotated[bool, typer.Option("--fhir-absent", help="emit negated findings with value Absent")]
+FhirConfig = Annotated[
+    Path | None,
+    typer.Option("--fhir-config", help="YAML: patient_system, document_system, code_system, patient_reference, "
+                                       "dead_letter, batch_size, max_retries (see docs/fhir.md)"),
+]
+_SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries")
 
 
-def open_fhir_sink(nlp_system: str, out: Path | None, url: str | None, token_env: str | None,
-                   documents: bool, absent: bool):
+@dataclass(frozen=True)
+class FhirRequest:
+    """What the user asked of the FHIR sink on the command line."""
+
+    out: Path | None = None
+    url: str | None = None
+    token_env: str | None = None
+    documents: bool = False
+    absent: bool = False
+    config: Path | None = None
+
+    @property
+    def wanted(self) -> bool:
+        return self.out is not None or self.url is not None
+
+
+def open_fhir_sink(nlp_system: str, request: FhirRequest):
     """The FhirSink for these options, or None when no FHIR output was asked for."""
-    if out is None and url is None:
+    if not request.wanted:
         return None
     from omop_nlp.sinks.fhir.builder import FhirOptions
     from omop_nlp.sinks.fhir.rest import FhirConfigError
     from omop_nlp.sinks.fhir.sink import FhirSink
 
-    options = FhirOptions(nlp_system=nlp_system, create_documents=documents, absent=absent)
+    settings = _read_config(request.config)
+    option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents", "absent"}
+    unknown = set(settings) - option_names - set(_SINK_SETTINGS)
+    if unknown:
+        fail(f"{request.config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
+    options = FhirOptions(nlp_system=nlp_system, create_documents=request.documents, absent=request.absent,
+                          **{k: v for k, v in settings.items() if k in option_names})
     try:
-        return FhirSink(options, out_dir=out, url=url, token_env=token_env)
-    except (FhirConfigError, OSError) as exc:
+        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
+                        **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
+    except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")
 
 
-def fhir_summary_line(summary) -> str:
+def _read_config(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        fail(f"cannot read FHIR config {path}: {exc.__class__.__name__}")
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a mapping of FHIR settings")
+    return data
+
+
+def close_fhir_sink(sink, err: bool = False) -> None:
+    """Flush and close (again: closing is idempotent); print what was built, sent and not sent
+    (to stderr with ``err``, when stdout carries data). Exit 1 when something was not sent."""
+    if sink is None:
+        return
+    summary = sink.close()
     resources = ", ".join(f"{n} {t}" for t, n in sorted(summary.resources.items())) or "none"
     skipped = ", ".join(f"{n} {r}" for r, n in sorted(summary.skipped.items())) or "none"
-    return f"FHIR: {summary.notes} note(s), resources: {resources}; skipped: {skipped}"
-
+    typer.echo(f"FHIR: {summary.notes} note(s), resources: {resources}; skipped: {skipped}", err=err)
+    if summary.sent or summary.failed:
+        typer.echo(f"FHIR server: {summary.sent} sent, {summary.failed} not sent, {summary.retries} retries", err=err)
+    if summary.failed:
+        typer.secho(f"FHIR: {summary.failed} resource(s) not sent are in {summary.dead_letter}; "
+                    "send them with `omop-nlp fhir-resend`", err=True, fg=typer.colors.YELLOW)
+        raise typer.Exit(1)

@@ -10,14 +10,27 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.bert import BertDirs, BertThreads, with_bert
 from omop_nlp.cli.fhir_options import (
     FhirAbsent,
+    FhirConfig,
     FhirDocuments,
     FhirOut,
+    FhirRequest,
     FhirTokenEnv,
     FhirUrl,
-    fhir_summary_line,
+    close_fhir_sink,
     open_fhir_sink,
+)
+from omop_nlp.cli.llm_options import (
+    LlmApiKeyEnv,
+    LlmBackend,
+    LlmConcurrency,
+    LlmModel,
+    LlmUrl,
+    Mapper,
+    llm_relation_mapper,
+    mapper_summary_line,
 )
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import evaluate_files, format_table
@@ -31,10 +44,10 @@ ModalityOption = Annotated[
 ]
 
 
-def make_pipeline(modality: str) -> Pipeline:
+def make_pipeline(modality: str, relation_mapper=None) -> Pipeline:
     if modality != "auto" and modality not in MODALITIES:
         fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
-    return Pipeline(modality)
+    return Pipeline(modality, relation_mapper=relation_mapper)
 
 
 @app.command()
@@ -48,6 +61,15 @@ def extract(
     fhir_token_env: FhirTokenEnv = None,
     fhir_create_documents: FhirDocuments = False,
     fhir_absent: FhirAbsent = False,
+    fhir_config: FhirConfig = None,
+    mapper: Mapper = "rules",
+    llm_url: LlmUrl = None,
+    llm_model: LlmModel = None,
+    llm_api_key_env: LlmApiKeyEnv = None,
+    llm_concurrency: LlmConcurrency = 64,
+    llm_backend: LlmBackend = "openai",
+    bert: BertDirs = None,
+    bert_threads: BertThreads = None,
 ) -> None:
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
@@ -55,8 +77,12 @@ def extract(
     """
     if input != STDIN and not Path(input).is_file():
         fail(f"input file not found: {input}")
-    pipeline = make_pipeline(modality)
-    fhir = open_fhir_sink(pipeline.nlp_system, fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent)
+    if modality != "auto" and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
+    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
+    pipeline = with_bert(make_pipeline(modality, relations), bert, bert_threads)
+    fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents,
+                                                           fhir_absent, fhir_config))
     skipped: dict[str, int] = {}
 
     def on_error(error: JsonlError) -> None:
@@ -82,9 +108,12 @@ def extract(
         if out is not sys.stdout:
             out.close()
         if fhir is not None:
-            typer.echo(fhir_summary_line(fhir.close()), err=True)
+            fhir.close()
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "none"
     typer.echo(f"extracted {written} report(s); skipped: {summary}", err=True)
+    close_fhir_sink(fhir, err=True)
+    if (llm_line := mapper_summary_line(pipeline)) is not None:
+        typer.echo(llm_line, err=True)
 
 
 def _open_output(path: str):

@@ -124,10 +124,30 @@ class Extractor:
         except Exception as exc:  # one bad note never stops a run; no text in the message
             log.warning("note_id %d failed in the pipeline: %s", note.note_id, exc.__class__.__name__)
             return Outcome(note, Status.FAILED, exc.__class__.__name__)
-        return Outcome(note, Status.DONE, None, result)
+        return Outcome(note, Status.DONE, _mapper_note(result), result)
 
     def extract_many(self, notes: list[SourceNote]) -> list[Outcome]:
-        return [self.extract(note) for note in notes]
+        if getattr(self.pipeline, "relation_mapper", None) is None:
+            return [self.extract(note) for note in notes]
+        # A relation mapper (LLM) sees the whole batch at once, so that its server can batch it.
+        results = self.pipeline.extract_batch([n.report() for n in notes], [n.class_concept_id for n in notes])
+        return [self._outcome(note, result) for note, result in zip(notes, results, strict=True)]
+
+    @staticmethod
+    def _outcome(note: SourceNote, result: Result | Exception) -> Outcome:
+        if isinstance(result, NoteSkipped):
+            return Outcome(note, Status.SKIPPED, result.reason)
+        if isinstance(result, Exception):
+            log.warning("note_id %d failed in the pipeline: %s", note.note_id, result.__class__.__name__)
+            return Outcome(note, Status.FAILED, result.__class__.__name__)
+        return Outcome(note, Status.DONE, _mapper_note(result), result)
+
+
+def _mapper_note(result: Result) -> str | None:
+    """The ledger's note on a done note: which stage-2 mapper(s) other than the plain rules produced it
+    (``mapper=llm``, ``mapper=rules-fallback``, ``mapper=llm|rules-fallback``), else None."""
+    mappers = sorted({m.mapper for m in result.mentions if m.mapper != "rules"})
+    return f"mapper={'|'.join(mappers)}" if mappers else None
 
 
 _WORKER: Extractor | None = None

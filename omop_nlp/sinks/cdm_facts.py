@@ -30,11 +30,6 @@ from omop_nlp.schema import Code, ModalitySchema, load_schema
 
 NLP_TYPE = Code("Type Concept", "32858")
 CONDITION_OCCURRENCE_FIELD = Code("CDM", "1147127")
-# Episode concepts for the project's own episode codes (mappings/brain_mri.yaml). "Improvement"
-# (smaller, decreased, treatment response) is closest to a partial response: the tumor is
-# smaller but still seen. Complete disappearance is not told apart by the mappings.
-PROJECT_EPISODE_CONCEPTS = {"improvement": Code("Episode", "32947")}
-
 
 def fixed_id(code: Code) -> int:
     """Type, field and episode concepts are OMOP-defined ids: used as they are."""
@@ -60,13 +55,12 @@ class CdmFactsWriter:
     @staticmethod
     def codes() -> set[Code]:
         """Concepts this writer needs checked in CONCEPT (missing ones are warned about)."""
-        return {NLP_TYPE, CONDITION_OCCURRENCE_FIELD, *PROJECT_EPISODE_CONCEPTS.values()}
+        return {NLP_TYPE, CONDITION_OCCURRENCE_FIELD}
 
     def episode_concept_id(self, schema: ModalitySchema, episode_key: str) -> int:
         code = schema.related[episode_key].episode_concept
         if code is None:
             return 0
-        code = PROJECT_EPISODE_CONCEPTS.get(code.code, code) if code.is_project_code else code
         return fixed_id(code) if code.vocabulary == "Episode" else self._resolver.concept_id(code)
 
     def replace(self, conn: Connection, note_ids: Iterable[int], results: Mapping[int, Result],
