@@ -185,17 +185,13 @@ def run(
     if relations is not None and workers > 1:
         fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
-    pipeline = None
-    if relations is not None or bert:
+    fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
+    pipeline = None  # built here when something needs it before the run; the run then reuses it
+    if relations is not None or bert or fhir_request.wanted:
         from omop_nlp.pipeline import Pipeline
 
         pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
-    fhir = None
-    fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
-    if fhir_request.wanted:
-        from omop_nlp.pipeline import Pipeline
-
-        fhir = open_fhir_sink((pipeline or Pipeline(modality)).nlp_system, fhir_request)
+    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request) if pipeline is not None else None
     try:
         with database_errors():
             summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None,
