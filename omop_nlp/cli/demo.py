@@ -31,7 +31,8 @@ def demo(
         fail(f"cannot create {workdir}: {exc.strerror}")
     url = create_demo_cdm(workdir / "cdm.sqlite")
     fhir_dir = workdir / "fhir"
-    fhir = open_fhir_sink(Pipeline().nlp_system, FhirRequest(out=fhir_dir, documents=True))
+    pipeline = Pipeline()
+    fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(out=fhir_dir, documents=True))
     per_key: Counter[str] = Counter()
 
     def on_result(result: Result) -> None:
@@ -39,7 +40,8 @@ def demo(
         fhir.write(result)
 
     try:
-        summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result)
+        summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result,
+                          pipeline_factory=lambda _modality: pipeline)
     except DatabaseError as exc:
         fail(str(exc))
     for line in summary.lines():
