@@ -119,7 +119,7 @@ class Pipeline:
 
     def _extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
         text = _checked_text(report.text)
-        modality = self.modality if self.modality != "auto" else self._router.route(report, note_class_concept_id)
+        modality = self._route(report, note_class_concept_id)
         if modality is None:
             raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
         engine = self._engines[modality]
@@ -130,8 +130,8 @@ class Pipeline:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)
 
-    def _route(self, report: Report) -> str | None:
-        return self.modality if self.modality != "auto" else self._router.route(report)
+    def _route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
+        return self.modality if self.modality != "auto" else self._router.route(report, note_class_concept_id)
 
     def extract_many(self, reports: Iterable[Report]) -> Iterator[Result | NoteSkipped]:
         if self.key_classifier is not None:  # stage 1 scores notes ahead in length-bucketed batches

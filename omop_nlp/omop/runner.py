@@ -119,12 +119,9 @@ class Extractor:
     def extract(self, note: SourceNote) -> Outcome:
         try:
             result = self.pipeline.extract(note.report(), note.class_concept_id)
-        except NoteSkipped as exc:
-            return Outcome(note, Status.SKIPPED, exc.reason)
-        except Exception as exc:  # one bad note never stops a run; no text in the message
-            log.warning("note_id %d failed in the pipeline: %s", note.note_id, exc.__class__.__name__)
-            return Outcome(note, Status.FAILED, exc.__class__.__name__)
-        return Outcome(note, Status.DONE, _mapper_note(result), result)
+        except Exception as exc:  # NoteSkipped or a failure: one bad note never stops a run
+            return self._outcome(note, exc)
+        return self._outcome(note, result)
 
     def extract_many(self, notes: list[SourceNote]) -> list[Outcome]:
         if getattr(self.pipeline, "relation_mapper", None) is None:
@@ -135,6 +132,7 @@ class Extractor:
 
     @staticmethod
     def _outcome(note: SourceNote, result: Result | Exception) -> Outcome:
+        """A note's outcome; the log names the note and the error class only, never text."""
         if isinstance(result, NoteSkipped):
             return Outcome(note, Status.SKIPPED, result.reason)
         if isinstance(result, Exception):
