@@ -36,8 +36,8 @@ class Annotator:
         concepts = self._lexicon.find(tokens, text)
         # Entity and location words are masked for trigger matching; episode words are not, so
         # "no significant change" stays a pseudo-trigger and "has resolved" a trigger.
-        masked = [Span(c.first, c.last) for c in concepts if c.concept.role == "entity" or
-                  (c.concept.role == "related" and self._related_type is EntityType.LOCATION)]
+        masked = [Span(c.first, c.last) for c in concepts if c.payload.role == "entity" or
+                  (c.payload.role == "related" and self._related_type is EntityType.LOCATION)]
         triggers = self._asserter.triggers(tokens, text, masked)
         sentences: list[Sentence] = []
         cursor = 0
@@ -61,7 +61,7 @@ class Annotator:
         return cursor
 
     def _item(self, match: ConceptMatch, sentence: Sentence) -> Item:
-        role, key = match.concept.role, match.concept.key
+        role, key = match.payload.role, match.payload.key
         if role in ("entity", "related"):
             mention = Mention(
                 key=key,

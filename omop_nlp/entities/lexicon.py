@@ -25,13 +25,7 @@ class Concept:
     key: str | None = None
 
 
-@dataclass(frozen=True)
-class ConceptMatch:
-    concept: Concept
-    first: int
-    last: int
-    start: int
-    end: int
+ConceptMatch = PhraseMatch[Concept]  # a lexicon match; payload is the Concept
 
 
 class EntityLexicon:
@@ -80,10 +74,10 @@ class EntityLexicon:
             lone_side = "both" if role == "bilateral" else side if role == "side" else None
             if lone_side == "both" or (lone_side and _before_entity(raw, i)):
                 # "bilateral nodules": both lungs; "small right pleural effusion": the right lung
-                out += [ConceptMatch(Concept("related", k), m.first, m.last, m.start, m.end)
+                out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
                         for k in _as_list(self._compose.get(lone_side, {}).get("lung", []))]
             elif role not in ("zone", "side"):
-                out.append(ConceptMatch(m.payload, m.first, m.last, m.start, m.end))
+                out.append(m)
             i += 1
         return out
 
@@ -117,7 +111,7 @@ class EntityLexicon:
         for name in names:
             keys += [k for k in _as_list(self._compose.get(side, {}).get(name)) if k not in keys]
         first, last = raw[i], zones[-1]
-        return j - i, [ConceptMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
+        return j - i, [PhraseMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
 
     def _as_zone(self, match: PhraseMatch[Concept], tokens: list[Token]) -> str | None:
         if match.payload.role == "zone":
