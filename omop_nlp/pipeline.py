@@ -164,10 +164,10 @@ def _checked_text(text: object) -> str:
             raise NoteSkipped("invalid_encoding", f"not UTF-8 at byte {exc.start}") from None
     if not isinstance(text, str):
         raise NoteSkipped("invalid_text", f"note text is {type(text).__name__}, not a string")
-    if not text.strip():
-        raise NoteSkipped("empty_text", "note_text is empty or whitespace")
     if "\x00" in text:
         text = text.replace("\x00", " ")
+    if not text.strip():
+        raise NoteSkipped("empty_text", "note_text is empty or whitespace")
     if len(text) > MAX_NOTE_CHARS:
         raise NoteSkipped("too_long", f"{len(text)} characters, limit {MAX_NOTE_CHARS}")
     return text

@@ -183,6 +183,23 @@ def test_extract_many_scores_notes_in_batches_ahead() -> None:
     assert sum("fibrosis" in r.findings for r in results if hasattr(r, "findings")) == 10
 
 
+def test_cdm_run_extractor_scores_a_batch_in_one_pass() -> None:
+    """`run --bert` without an LLM: the runner hands stage 1 the whole batch, not one note at a time."""
+    from omop_nlp.omop.runner import Extractor, Status
+    from omop_nlp.sources.omop_notes import SourceNote
+
+    stage_one, fake = _stage_one({"fibrosis": 0.9})
+    stage_one.prefetch_size = 256
+    pipeline = Pipeline("chest_ct")
+    pipeline.key_classifier = stage_one
+    notes = [SourceNote(i, None, None, None, None, None, None, CHEST + " " * i, f"h{i}") for i in range(6)]
+    notes.append(SourceNote(6, None, None, None, None, None, None, "\x00", "h6"))
+    outcomes = Extractor(lambda modality: pipeline, "chest_ct").extract_many(notes)
+    assert fake.calls == [6]
+    assert [o.status for o in outcomes] == [Status.DONE] * 6 + [Status.SKIPPED]
+    assert all("fibrosis" in o.result.findings for o in outcomes[:6])
+
+
 def test_attention_pooling_ignores_padding() -> None:
     import torch
     from transformers import BertConfig as HfBertConfig

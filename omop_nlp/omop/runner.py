@@ -124,9 +124,11 @@ class Extractor:
         return self._outcome(note, result)
 
     def extract_many(self, notes: list[SourceNote]) -> list[Outcome]:
-        if getattr(self.pipeline, "relation_mapper", None) is None:
+        batched = ("relation_mapper", "key_classifier")
+        if all(getattr(self.pipeline, stage, None) is None for stage in batched):
             return [self.extract(note) for note in notes]
-        # A relation mapper (LLM) sees the whole batch at once, so that its server can batch it.
+        # Stage 1 (BERT) scores the batch length-bucketed, and a relation mapper (LLM) sees it whole
+        # so that its server can batch it.
         results = self.pipeline.extract_batch([n.report() for n in notes], [n.class_concept_id for n in notes])
         return [self._outcome(note, result) for note, result in zip(notes, results, strict=True)]
 
