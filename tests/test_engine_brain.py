@@ -29,10 +29,6 @@ def _check(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> Non
     assert result.findings_json() == {key: sorted(value) for key, value in expected.items()}
 
 
-def _engine_bug(reason: str):
-    return pytest.mark.xfail(strict=True, reason=f"engine: {reason}")
-
-
 def case(case_id: str, text: str, expected: dict[str, list[str]], *marks):
     return pytest.param(text, expected, id=case_id, marks=marks)
 
@@ -223,8 +219,16 @@ EPISODES = [
         "increase-attributed-to-treatment",
         "Known GBM s/p CCRT. Increased enhancement, likely radiation necrosis rather than tumor progression.",
         {"glioma": []},
-        _engine_bug("an increase attributed to radiation necrosis (post-treatment change, progression not favored) "
-                    "is taken as progression"),
+    ),
+    case(
+        "increase-explained-by-pseudoprogression",
+        "Known metastases s/p SRS. The treated lesion shows increased enhancement, consistent with pseudoprogression.",
+        {"metastasis": []},
+    ),
+    case(
+        "increase-with-treatment-effect-not-favored",
+        "Known GBM s/p CCRT. Increased enhancement, likely tumor progression rather than radiation necrosis.",
+        {"glioma": ["progression"]},
     ),
     # rule 4: non-malignant and non-tumor diagnoses take no episode, even when they change
     case(

@@ -2,7 +2,8 @@
 
 Guideline section 3 rules 2-4: every stated change counts (mixed responses give several), a
 differential shares its change, "new" lesions of known disease are progression, resolved
-disease is improvement, and post-treatment change alone is no episode.
+disease is improvement, and post-treatment change alone is no episode, also where the report
+explains a change by it ("increased enhancement, likely radiation necrosis").
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
+from omop_nlp.text.tokens import term_lemmas
 
 IMPROVEMENT = "improvement"
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
@@ -22,6 +24,8 @@ class DiagnosisEpisodeMapper:
 
     def __init__(self, schema: ModalitySchema) -> None:
         self.schema = schema
+        self._attributions = {term_lemmas(t) for terms in schema.extra.get("episode_attributions", {}).values()
+                              for t in terms}
 
     def map(self, doc: Document) -> None:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
@@ -34,9 +38,19 @@ class DiagnosisEpisodeMapper:
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty not in _NOT_STATED:
+                if episode.mention.certainty not in _NOT_STATED and not self._explained_away(doc, sentence, episode):
                     for target in self._targets(doc, sentence, episode, malignant):
                         _add(target, episode.mention.key)
+
+    def _explained_away(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
+        """The sentence attributes the change to a non-tumor subject named after it: an attribution
+        phrase ("likely", "consistent with") right before that subject."""
+        for cue in sentence.cues("non_episode_subject"):
+            if cue.first >= episode.last:
+                before = tuple(doc.lemmas(max(sentence.first_token, cue.first - 4), cue.first))
+                if any(before[len(before) - len(a):] == a for a in self._attributions if len(a) <= len(before)):
+                    return True
+        return False
 
     def _is_malignant(self, item: Item) -> bool:
         return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
