@@ -1,0 +1,81 @@
+"""The package as the Docker images build it: a wheel from exactly the files docker/Dockerfile copies,
+installed outside the checkout, must run end to end (no Docker engine is needed for this check).
+
+It catches a mapping, SQL file or demo note that the source tree finds but the wheel lacks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _build_stage_copies(dockerfile: Path) -> list[str]:
+    """Sources of the ``COPY`` lines of the first (build) stage."""
+    stage = re.split(r"^FROM ", dockerfile.read_text(), flags=re.M)[1]
+    sources = []
+    for line in stage.splitlines():
+        if match := re.match(r"COPY\s+(?!--)(.+)\s+\S+$", line.strip()):
+            sources += match.group(1).split()
+    return sources
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    context = work / "context"
+    context.mkdir()
+    for source in _build_stage_copies(REPO / "docker" / "Dockerfile"):
+        path = REPO / source
+        (shutil.copytree if path.is_dir() else shutil.copy)(path, context / source)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(work / "wheels"), str(context)], check=True)
+    (wheel,) = (work / "wheels").glob("omop_nlp-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(work / "site"), str(wheel)], check=True)
+    return work / "site"
+
+
+def _omop_nlp(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-m", "omop_nlp", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+
+
+def test_dockerfile_copies_what_the_package_needs() -> None:
+    assert {"pyproject.toml", "omop_nlp", "mappings", "sql"} <= set(_build_stage_copies(REPO / "docker" / "Dockerfile"))
+
+
+def _note_nlp_rows(database: Path) -> list[tuple]:
+    with sqlite3.connect(database) as db:
+        columns = 'note_id, note_nlp_concept_id, "offset", lexical_variant, term_exists, term_modifiers'
+        return sorted(db.execute(f"SELECT {columns} FROM note_nlp").fetchall(), key=repr)
+
+
+def test_installed_wheel_runs_the_demo_like_the_checkout(installed: Path, tmp_path: Path) -> None:
+    done = _omop_nlp(installed, tmp_path, "demo", "--workdir", "wheel")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert any((tmp_path / "wheel" / "fhir").glob("*.ndjson"))
+    checkout = subprocess.run([sys.executable, "-m", "omop_nlp", "demo", "--workdir", str(tmp_path / "src")],
+                              cwd=REPO, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert checkout.returncode == 0, checkout.stderr[-2000:]
+    rows = _note_nlp_rows(tmp_path / "wheel" / "cdm.sqlite")
+    assert len({r[0] for r in rows}) == 44
+    assert rows == _note_nlp_rows(tmp_path / "src" / "cdm.sqlite")
+
+
+def test_installed_wheel_reads_its_own_mappings(installed: Path, tmp_path: Path) -> None:
+    """The wheel's mappings, not the checkout's: the data files resolve inside site-packages."""
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    code = "from omop_nlp.schema import mappings_dir; print(mappings_dir())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert Path(out.stdout.strip()).resolve().is_relative_to(installed.resolve())
