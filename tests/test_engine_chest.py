@@ -139,6 +139,11 @@ RESOLVED = [
         {"nodule": ["rul"]},
     ),
     case(
+        "listed-findings-have-cleared",
+        "Consolidation, atelectasis and pleural effusion in the left lower lobe have cleared in the interval.",
+        {},
+    ),
+    case(
         "not-visible-on-prior",
         "Consolidation in the LLL, not visible on prior.",
         {"consolidation": ["lll"]},
@@ -160,6 +165,12 @@ NOT_OF_THIS_EXAM = [
         {"atelectasis": ["rll"]},
     ),
     case("question", "Clinical question: lung mass?\nFINDINGS: No mass. No pleural effusion.", {}),
+    case(
+        "work-up-of-a-possible-finding",
+        "Left upper lobe nodule. CT is recommended to evaluate for possible malignancy.",
+        {"nodule": ["lul"]},
+    ),
+    case("artifact", "Nodular density in the right midlung represents an artifact.", {}),
 ]
 
 
@@ -273,6 +284,30 @@ LOCATIONS = [
         "Consolidation in the RLL, without consolidation in the LLL.",
         {"consolidation": ["rll"]},
     ),
+    # lists, coordination and phrases of findings that are not keys
+    case(
+        "coordinated-with-modifier",
+        "Consolidation and some atelectasis are present in the left lower lobe.",
+        {"consolidation": ["lll"], "atelectasis": ["lll"]},
+    ),
+    case(
+        "location-of-a-finding-that-is-no-key",
+        "Right base airspace disease and left base atelectasis.",
+        {"atelectasis": ["lll"]},
+    ),
+    case(
+        "side-comparison-stays-with-its-lesion",
+        "Bilateral pleural effusions, right greater than left, with left lower lobe atelectasis.",
+        {"pleural_effusion": [], "atelectasis": ["lll"]},
+    ),
+    case(
+        "two-lesions-of-a-lobe-then-a-third",
+        "Fibrosis and collapse of the right upper lobe with right apical pleural thickening.",
+        {"fibrosis": ["rul"], "atelectasis": ["rul"], "pleural_thickening": []},
+    ),
+    case("medial-base", "Calcified granuloma in the right medial lung base.", {"nodule": ["rll"]}),
+    case("suprahilar-lung", "Small nodule in the right suprahilar lung.", {"nodule": ["right_lung"]}),
+    case("the-bases", "Linear atelectasis in the bases.", {"atelectasis": ["bll"]}),
     # unscored locations (rule 6)
     case("effusion-side", "Small right pleural effusion.", {"pleural_effusion": []}),
     case("pleural-plaque", "Calcified pleural plaques in the left hemithorax.", {"pleural_thickening": []}),

@@ -12,8 +12,6 @@ from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, term_lemmas
 
 TYPO_MIN_LENGTH = 7
-# Tokens allowed between a side word and its zone words: "right upper and lower lobes", "Lt. base".
-_ZONE_GLUE = {"and", "or", ",", "/", "&", ".", "the", "of", "lung", "lobe", "and/or", "to", "+", "및", "폐"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,7 @@ class EntityLexicon:
             phrases += [(t, Concept(role)) for terms in extra.get(field, {}).values() for t in terms]
         grammar = extra.get("location_grammar", {})
         self._compose = grammar.get("compose", {})
+        self._glue = frozenset(str(w) for w in grammar.get("glue", []))
         self._zone_phrases: dict[tuple[str, ...], str] = {}
         for zone, terms in grammar.get("zones", {}).items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
@@ -95,7 +94,7 @@ class EntityLexicon:
         zones: list[PhraseMatch[Concept]] = []
         j, cursor = i + 1, raw[i].last
         while (j < len(raw) and raw[j].first - cursor <= 3
-               and _glue_only(tokens, cursor, raw[j].first, after_side=cursor == raw[i].last)):
+               and self._glue_only(tokens, cursor, raw[j].first, after_side=cursor == raw[i].last)):
             zone = self._as_zone(raw[j], tokens)
             if zone is None:
                 break
@@ -105,13 +104,19 @@ class EntityLexicon:
         if not zones:
             return 1, []
         names = [self._as_zone(z, tokens) for z in zones]
-        if len(names) > 1 and "lung" in names:
+        if len(set(names)) > 1 and "lung" in names:  # "left suprahilar lung" stays the left lung
             names = [n for n in names if n != "lung"]  # "right lung base" is the lower lobe
         keys: list[str] = []
         for name in names:
             keys += [k for k in _as_list(self._compose.get(side, {}).get(name)) if k not in keys]
         first, last = raw[i], zones[-1]
         return j - i, [PhraseMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
+
+    def _glue_only(self, tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
+        """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
+        zone word in the next sentence never joins."""
+        return all(t.lemma in self._glue and (t.lemma != "." or (after_side and n == 0))
+                   for n, t in enumerate(tokens[start:end]))
 
     def _as_zone(self, match: PhraseMatch[Concept], tokens: list[Token]) -> str | None:
         if match.payload.role == "zone":
@@ -125,13 +130,6 @@ def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:
     """A side word that directly modifies the entity after it ("right effusion", "left-sided mass")."""
     nxt = raw[i + 1] if i + 1 < len(raw) else None
     return nxt is not None and nxt.payload.role == "entity" and nxt.first - raw[i].last <= 1
-
-
-def _glue_only(tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
-    """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
-    zone word in the next sentence never joins."""
-    return all(t.lemma in _ZONE_GLUE and (t.lemma != "." or (after_side and n == 0))
-               for n, t in enumerate(tokens[start:end]))
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:

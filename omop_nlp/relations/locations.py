@@ -20,6 +20,9 @@ _PREPOSITIONS = {"in", "at", "of", "within", "involving", "with", "is", "are", "
                  "on", "from", "to", "was", "were", "the"}
 _COORDINATION = {"and", "or", ",", "/", "&", "with", "및", "and/or", "+", "surrounding", "adjacent", "associated",
                  "주변", "주변의", "동반된", "동반한"}
+# Words that join two locations into one list ("RUL, RML and LLL"); anything else starts a new phrase.
+_LOCATION_LIST = {"and", "or", ",", "/", "&", "and/or", "+", "및"}
+_BRACKETS = {"(", ")", "[", "]", "-"}
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
 
 
@@ -47,6 +50,7 @@ class LesionLocationMapper:
     def __init__(self, schema: ModalitySchema) -> None:
         self.schema = schema
         self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
+        self._modifiers = frozenset(schema.extra.get("lesion_modifiers", []))
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
@@ -106,11 +110,19 @@ class LesionLocationMapper:
             item = items[index]
             if item.mention.type.value == "location":
                 run = [item]
-                while index + 1 < len(items) and items[index + 1].mention.type.value == "location":
+                while (index + 1 < len(items) and items[index + 1].mention.type.value == "location"
+                       and self._listed(doc, run[-1], items[index + 1])):
                     index += 1
                     run.append(items[index])
                 nxt = items[index + 1] if index + 1 < len(items) else None
-                if nxt is not None and self._inline_heading(doc, run[-1], nxt):
+                if nxt is not None and nxt.mention.type.value == "location":
+                    if groups:  # "effusions, left greater than right, with RLL atelectasis"
+                        groups[-1].locations += run
+                        groups[-1].located_after = True
+                    elif self._no_other_finding(doc, run[-1], nxt):  # "in the RUL and in the LLL, ..."
+                        pending += run
+                    # else the run belongs to a finding that is not a key ("right base airspace disease")
+                elif nxt is not None and self._inline_heading(doc, run[-1], nxt):
                     heading = run  # "RUL posterior segment: consolidation + nodules"
                 elif nxt is not None and self._modifies(doc, run[-1], nxt):
                     pending += run
@@ -141,10 +153,20 @@ class LesionLocationMapper:
         between = doc.lemmas(location.last, lesion.first)
         return len(between) <= 4 and not any(w in _PREPOSITIONS for w in between)
 
-    @staticmethod
-    def _coordinated(doc: Document, left: Item, right: Item) -> bool:
+    def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
+        """'consolidation and atelectasis', 'consolidation and some atelectasis'."""
         between = doc.lemmas(left.last, right.first)
-        return len(between) <= 3 and all(w in _COORDINATION for w in between)
+        return (len(between) <= 3 and any(w in _COORDINATION for w in between)
+                and all(w in _COORDINATION or w in self._modifiers for w in between)) or not between
+
+    @staticmethod
+    def _listed(doc: Document, left: Item, right: Item) -> bool:
+        return all(w in _LOCATION_LIST for w in doc.lemmas(left.last, right.first))
+
+    def _no_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
+        """Only prepositions, brackets and lesion modifiers between two locations ("BLL mild subpleural")."""
+        return all(w in _PREPOSITIONS or w in _BRACKETS or w in self._modifiers
+                   for w in doc.lemmas(left.last, right.first))
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:
