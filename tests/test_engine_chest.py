@@ -305,6 +305,12 @@ LOCATIONS = [
         "Fibrosis and collapse of the right upper lobe with right apical pleural thickening.",
         {"fibrosis": ["rul"], "atelectasis": ["rul"], "pleural_thickening": []},
     ),
+    case(
+        "explained-by-next-sentence",
+        "Streaky opacities in the left upper lobe. The appearance suggests subsegmental atelectasis.",
+        {"atelectasis": ["lul"]},
+    ),
+    case("next-sentence-not-an-explanation", "Left upper lobe opacity. Also a small nodule.", {"nodule": []}),
     case("medial-base", "Calcified granuloma in the right medial lung base.", {"nodule": ["rll"]}),
     case("suprahilar-lung", "Small nodule in the right suprahilar lung.", {"nodule": ["right_lung"]}),
     case("the-bases", "Linear atelectasis in the bases.", {"atelectasis": ["bll"]}),

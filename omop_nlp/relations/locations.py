@@ -50,6 +50,7 @@ class LesionLocationMapper:
     def __init__(self, schema: ModalitySchema) -> None:
         self.schema = schema
         self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
+        self._explanations = [term_lemmas(t) for t in schema.extra.get("explanation_starts", [])]
         self._modifiers = frozenset(schema.extra.get("lesion_modifiers", []))
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
@@ -59,18 +60,22 @@ class LesionLocationMapper:
     def map(self, doc: Document) -> None:
         previous_group: list[Item] = []
         heading: list[Item] = []
+        unclaimed: list[Item] = []  # the previous sentence's locations, of a finding that is no key
         section = object()
         for sentence in doc.sentences:
             if sentence.section != section:
-                previous_group, heading, section = [], [], sentence.section
+                previous_group, heading, unclaimed, section = [], [], [], sentence.section
+            before, unclaimed = unclaimed, []
             lesions = [i for i in sentence.mentions("lesion")]
             locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
                 heading = locations
                 continue
             if not lesions:
-                if locations and previous_group and self._continues(sentence, doc):
+                if locations and previous_group and self._starts_with(sentence, doc, self._continuations):
                     self._attach(previous_group, locations)
+                else:
+                    unclaimed = locations
                 continue
             groups = self._assign(sentence, doc, lesions, locations)
             for group in groups:
@@ -81,6 +86,9 @@ class LesionLocationMapper:
                         lesion.mention.related += previous_group[-1].mention.related
                 elif heading:
                     self._attach(group.lesions, heading)
+                elif before and self._starts_with(sentence, doc, self._explanations):
+                    # "Left upper lobe opacities. The appearance suggests subsegmental atelectasis."
+                    self._attach(group.lesions, before)
             previous_group = groups[-1].lesions
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
@@ -94,10 +102,11 @@ class LesionLocationMapper:
         rest = doc.lemmas(last, sentence.last_token)
         return bool(rest) and rest[0] in _HEADING_MARKS and len(rest) == 1
 
-    def _continues(self, sentence: Sentence, doc: Document) -> bool:
+    @staticmethod
+    def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
         lemmas = tuple(doc.lemmas(sentence.first_token, sentence.last_token))
         lemmas = tuple(w for w in lemmas if w[0].isalpha() or w[0] >= "\uac00")
-        return any(lemmas[: len(c)] == c for c in self._continuations)
+        return any(lemmas[: len(c)] == c for c in starts)
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
         """Chunk the sentence into lesion groups and attach each location run to one group."""
