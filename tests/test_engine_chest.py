@@ -311,6 +311,16 @@ LOCATIONS = [
         {"atelectasis": ["lul"]},
     ),
     case("next-sentence-not-an-explanation", "Left upper lobe opacity. Also a small nodule.", {"nodule": []}),
+    case(
+        "location-of-a-later-finding-that-is-no-key",
+        "Small right lower lobe nodule and patchy left lower lobe airspace disease.",
+        {"nodule": ["rll"]},
+    ),
+    case(
+        "location-after-the-lesion-still-counts",
+        "Subsegmental atelectasis in the left lower lobe, measuring 2 cm.",
+        {"atelectasis": ["lll"]},
+    ),
     case("medial-base", "Calcified granuloma in the right medial lung base.", {"nodule": ["rll"]}),
     case("suprahilar-lung", "Small nodule in the right suprahilar lung.", {"nodule": ["right_lung"]}),
     case("the-bases", "Linear atelectasis in the bases.", {"atelectasis": ["bll"]}),

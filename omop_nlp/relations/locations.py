@@ -52,6 +52,7 @@ class LesionLocationMapper:
         self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
         self._explanations = [term_lemmas(t) for t in schema.extra.get("explanation_starts", [])]
         self._modifiers = frozenset(schema.extra.get("lesion_modifiers", []))
+        self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
@@ -135,7 +136,7 @@ class LesionLocationMapper:
                     heading = run  # "RUL posterior segment: consolidation + nodules"
                 elif nxt is not None and self._modifies(doc, run[-1], nxt):
                     pending += run
-                elif groups:
+                elif groups and not self._heads_other_noun(doc, run[-1], sentence.last_token):
                     groups[-1].locations += run
                     groups[-1].located_after = True
                 else:
@@ -167,6 +168,11 @@ class LesionLocationMapper:
         between = doc.lemmas(left.last, right.first)
         return (len(between) <= 3 and any(w in _COORDINATION for w in between)
                 and all(w in _COORDINATION or w in self._modifiers for w in between)) or not between
+
+    def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
+        """'effusion and patchy left lower lobe airspace disease': the lobe modifies a noun that is no key."""
+        after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
+        return any(tuple(after[: len(h)]) == h for h in self._other_heads)
 
     @staticmethod
     def _listed(doc: Document, left: Item, right: Item) -> bool:
