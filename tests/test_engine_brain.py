@@ -230,6 +230,17 @@ EPISODES = [
         "Known GBM s/p CCRT. Increased enhancement, likely tumor progression rather than radiation necrosis.",
         {"glioma": ["progression"]},
     ),
+    case(
+        "new-lesion-called-an-infarct",
+        "Known GBM s/p op. Lt. occipital lobe에 새로 생긴 DWI high lesion -> acute infarct.",
+        {"glioma": [], "stroke_infarction": []},
+    ),
+    case(
+        "stable-white-matter-signal-after-radiation",
+        "Known metastases s/p WBRT. The enhancing lesions have decreased. Diffuse periventricular white matter "
+        "T2 hyperintensity, compatible with prior radiation, is not significantly changed.",
+        {"metastasis": ["improvement"]},
+    ),
     # rule 4: non-malignant and non-tumor diagnoses take no episode, even when they change
     case(
         "meningioma-increased",

@@ -44,8 +44,9 @@ class DiagnosisEpisodeMapper:
 
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
-        phrase ("likely", "consistent with") right before that subject."""
-        for cue in sentence.cues("non_episode_subject"):
+        phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis."""
+        others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
+        for cue in sentence.cues("non_episode_subject") + others:
             if cue.first >= episode.last:
                 before = tuple(doc.lemmas(max(sentence.first_token, cue.first - 4), cue.first))
                 if any(before[len(before) - len(a):] == a for a in self._attributions if len(a) <= len(before)):
