@@ -243,3 +243,36 @@ def test_cli_train_bert_checks_its_options(run_cli, tmp_path: Path) -> None:
     assert code == 2 and "not a model folder from train-bert" in err
     code, _, err = run_cli("export-onnx", str(tmp_path / "missing"))
     assert code == 2 and "not a folder" in err
+
+
+def test_smoothing_before_int8_is_exact_in_fp32(tmp_path: Path) -> None:
+    """The SmoothQuant rescaling moves scale from LayerNorm outputs into weights: fp32 output unchanged."""
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from transformers import BertConfig as HfBertConfig
+    from transformers import BertModel
+
+    from omop_nlp.entities.bert.export import _quantized_linears, export_graph, smooth_activations
+    from omop_nlp.entities.bert.network import KeyClassifierNet, ProbabilityNet
+
+    torch.manual_seed(0)
+    shape = HfBertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=64, attn_implementation="eager")  # fmt: skip
+    net = KeyClassifierNet(BertModel(shape, add_pooling_layer=False), num_keys=3, attention_dim=8, head_dim=16)
+    ids = torch.randint(4, 50, (3, 12))
+    mask = torch.ones_like(ids)
+    export_graph(ProbabilityNet(net.eval()), ids, mask, tmp_path / "model.onnx")
+    model = onnx.load(str(tmp_path / "model.onnx"))
+    batches = [(ids.numpy(), mask.numpy())]
+
+    def probs(m: onnx.ModelProto) -> np.ndarray:
+        session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+        return session.run(["probs"], {"input_ids": batches[0][0], "attention_mask": batches[0][1]})[0]
+
+    before = probs(model)
+    smooth_activations(model, batches)
+    assert sum(n.name.startswith("/smooth/") for n in model.graph.node) == 4  # q/k/v input and FFN input, per layer
+    names = [n.name for n in _quantized_linears(model.graph)]
+    assert len(names) == 2 * 5 and not any("/output/dense/" in n and "/attention/" not in n for n in names)
+    np.testing.assert_allclose(probs(model), before, atol=1e-5, rtol=0)
