@@ -102,6 +102,12 @@ HEDGED = [
         "Nodular opacity in the RUL, DDx: nodule vs. focal consolidation.",
         {"nodule": ["rul"], "consolidation": ["rul"]},
     ),
+    case(
+        "appear-to-represent",
+        "Bandlike opacities in the left lower lobe which appear to represent small areas of scarring.",
+        {"fibrosis": ["lll"]},
+    ),
+    case("no-x-to-represent-y", "No focal opacity to represent consolidation.", {}),
 ]
 
 UNLIKELY = [
