@@ -107,6 +107,7 @@ HEDGED = [
         "Bandlike opacities in the left lower lobe which appear to represent small areas of scarring.",
         {"fibrosis": ["lll"]},
     ),
+    case("thought-to-represent", "Linear opacity in the RLL, thought to represent scarring.", {"fibrosis": ["rll"]}),
     case("no-x-to-represent-y", "No focal opacity to represent consolidation.", {}),
 ]
 
@@ -177,6 +178,13 @@ NOT_OF_THIS_EXAM = [
         {"nodule": ["lul"]},
     ),
     case("artifact", "Nodular density in the right midlung represents an artifact.", {}),
+    case(
+        "nipple-shadows",
+        "Nodular densities over the lower ribs bilaterally are consistent with nipple shadows.",
+        {},
+    ),
+    case("a-modality-that-detects", "No nodule. CT is more sensitive in detecting small nodules.", {}),
+    case("granulomas-of-the-spleen", "The lungs are clear. Calcified splenic granulomas.", {}),
 ]
 
 
