@@ -231,6 +231,26 @@ EPISODES = [
         {"glioma": ["progression"]},
     ),
     case(
+        "treatment-effect-denied",
+        "Known GBM s/p CCRT. Increased enhancement, not consistent with radiation necrosis.",
+        {"glioma": ["progression"]},
+    ),
+    case(
+        "treatment-effect-less-likely",
+        "Known GBM s/p CCRT. Increased enhancement, concerning for progression, less likely radiation necrosis.",
+        {"glioma": ["progression"]},
+    ),
+    case(
+        "explanation-in-a-differential",
+        "Known metastases. New enhancing lesions, suggestive of infection or metastases.",
+        {"metastasis": ["progression"], "infection_inflammation": []},
+    ),
+    case(
+        "tumor-change-with-a-cause",
+        "The right cerebellar metastasis has increased in size, likely due to hemorrhage.",
+        {"metastasis": ["progression"], "hemorrhage_vascular": []},
+    ),
+    case(
         "new-lesion-called-an-infarct",
         "Known GBM s/p op. Lt. occipital lobe에 새로 생긴 DWI high lesion -> acute infarct.",
         {"glioma": [], "stroke_infarction": []},

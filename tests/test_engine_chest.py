@@ -109,6 +109,7 @@ HEDGED = [
     ),
     case("thought-to-represent", "Linear opacity in the RLL, thought to represent scarring.", {"fibrosis": ["rll"]}),
     case("no-x-to-represent-y", "No focal opacity to represent consolidation.", {}),
+    case("not-thought-to-represent", "Opacity in the RLL, not thought to represent consolidation.", {}),
 ]
 
 UNLIKELY = [
@@ -183,6 +184,12 @@ NOT_OF_THIS_EXAM = [
         "Nodular densities over the lower ribs bilaterally are consistent with nipple shadows.",
         {},
     ),
+    case(
+        "not-a-nipple-shadow",
+        "A 6 mm nodule in the right lower lobe, separate from the nipple shadows.",
+        {"nodule": ["rll"]},
+    ),
+    case("likely-nipple-shadows", "Bilateral nodular opacities likely represent nipple shadows.", {}),
     case("a-modality-that-detects", "No nodule. CT is more sensitive in detecting small nodules.", {}),
     case("granulomas-of-the-spleen", "The lungs are clear. Calcified splenic granulomas.", {}),
 ]
@@ -334,6 +341,23 @@ LOCATIONS = [
         "location-after-the-lesion-still-counts",
         "Subsegmental atelectasis in the left lower lobe, measuring 2 cm.",
         {"atelectasis": ["lll"]},
+    ),
+    case(
+        "locations-joined-by-a-hedge",
+        "Right upper lobe and possibly left lower lobe nodules.",
+        {"nodule": ["rul", "lll"]},
+    ),
+    case("korean-conjunction", "RUL과 LLL에 결절이 보임.", {"nodule": ["rul", "lll"]}),
+    case(
+        "comma-list-is-no-coordination",
+        "Right middle lobe atelectasis, scattered nodules.",
+        {"atelectasis": ["rml"], "nodule": []},
+    ),
+    case("side-comparison-adds-no-lungs", "Bibasilar atelectasis, left greater than right.", {"atelectasis": ["bll"]}),
+    case(
+        "rest-of-the-lungs-clear",
+        "Small calcified granuloma in the right upper lobe with the remainder of the lungs clear.",
+        {"nodule": ["rul"]},
     ),
     case("medial-base", "Calcified granuloma in the right medial lung base.", {"nodule": ["rll"]}),
     case("suprahilar-lung", "Small nodule in the right suprahilar lung.", {"nodule": ["right_lung"]}),
@@ -527,3 +551,14 @@ def test_sides_from_radiograph_wording(text: str, expected: dict[str, list[str]]
     result = Pipeline("chest_ct").extract(Report(id="x", text=text))
     assert result.findings_json() == expected
     assert all(result.report.text[m.start : m.end] == m.text for m in result.mentions)
+
+
+def test_relation_grammar_words_must_be_single_words() -> None:
+    """A multi-word entry would never match the token-by-token comparison: the schema load says so."""
+    from dataclasses import replace
+
+    from omop_nlp.relations.locations import LesionLocationMapper
+
+    grammar = {**SCHEMA.extra["relation_grammar"], "location_list": ["and", "as well as"]}
+    with pytest.raises(ValueError, match=r"relation_grammar\.location_list: 'as well as' is not a single word"):
+        LesionLocationMapper(replace(SCHEMA, extra={**SCHEMA.extra, "relation_grammar": grammar}))

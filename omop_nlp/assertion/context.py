@@ -129,7 +129,8 @@ def load_context_asserter() -> ContextAsserter:
         limits = data.get("max_tokens", {})
         for category, by_direction in data["rules"].items():
             for direction, terms in by_direction.items():
-                limit = limits.get("backward" if direction == "backward" else "forward", 10)
+                side = "backward" if direction == "backward" else "forward"
+                limit = limits.get(f"{category}_{side}", limits.get(side, 10))
                 for term in terms:
                     phrases.setdefault(str(term), []).append(TriggerRule(category, direction, limit))
     return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()))

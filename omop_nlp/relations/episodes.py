@@ -11,7 +11,7 @@ from __future__ import annotations
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
-from omop_nlp.text.tokens import term_lemmas
+from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
@@ -26,6 +26,10 @@ class DiagnosisEpisodeMapper:
         self.schema = schema
         self._attributions = {term_lemmas(t) for terms in schema.extra.get("episode_attributions", {}).values()
                               for t in terms}
+        grammar = schema.extra.get("episode_grammar", {})
+        self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
+        self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
+        self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
 
     def map(self, doc: Document) -> None:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
@@ -38,18 +42,21 @@ class DiagnosisEpisodeMapper:
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty not in _NOT_STATED and not self._explained_away(doc, sentence, episode):
+                if episode.mention.certainty not in _NOT_STATED:
                     for target in self._targets(doc, sentence, episode, malignant):
                         _add(target, episode.mention.key)
 
-    def _explained_away(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
+    def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
-        phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis."""
-        others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
+        phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
+        not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
         for cue in sentence.cues("non_episode_subject") + others:
-            if cue.first >= episode.last:
-                before = tuple(doc.lemmas(max(sentence.first_token, cue.first - 4), cue.first))
-                if any(before[len(before) - len(a):] == a for a in self._attributions if len(a) <= len(before)):
+            if cue.first < episode.last or set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives:
+                continue
+            before = doc.lemmas(max(sentence.first_token, cue.first - 5), cue.first)
+            for phrase in self._attributions:
+                n = len(phrase)
+                if n < len(before) and tuple(before[-n:]) == phrase and before[-n - 1] not in self._denials:
                     return True
         return False
 
@@ -62,10 +69,12 @@ class DiagnosisEpisodeMapper:
         here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
         others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
         cues = sentence.cues("non_episode_subject") + sentence.cues("tumor_reference")
-        subject = _subject(doc, episode, sentence, cues + here + others)
+        subject = _subject(doc, episode, sentence, cues + here + others, self._clause_breaks)
         if subject is not None and (subject.cue == "non_episode_subject" or
                                     (subject.mention and not self._is_malignant(subject))):
             return []
+        if (subject is None or subject.mention is None) and self._explained_away(doc, sentence, episode, others):
+            return []  # "increased enhancement, likely radiation necrosis"; not "the metastasis increased, ..."
         if here:
             return here
         earlier = [i for i in malignant if i.mention.sentence <= sentence.index]
@@ -75,19 +84,19 @@ class DiagnosisEpisodeMapper:
         return [i for i in earlier if i.mention.sentence == latest]
 
 
-_CLAUSE_BREAKS = {",", ";", "while", "whereas", "but", "however", "although"}
-
-
-def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[Item]) -> Item | None:
+def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[Item],
+             clause_breaks: frozenset[str]) -> Item | None:
     """What a change word is said of: the first candidate of its clause before it ('the enhancing
-    lesion along the resection cavity has increased'), else the nearest one after it."""
-    lemmas = doc.lemmas(sentence.first_token, episode.first)
-    breaks = [sentence.first_token + i + 1 for i, w in enumerate(lemmas) if w in _CLAUSE_BREAKS]
-    clause_start = breaks[-1] if breaks else sentence.first_token
+    lesion along the resection cavity has increased'), else the nearest one after it in its clause
+    ('increased enhancement'), else the nearest one before its clause."""
+    lemmas = doc.lemmas(sentence.first_token, sentence.last_token)
+    breaks = [sentence.first_token + i for i, w in enumerate(lemmas) if w in clause_breaks]
+    clause_start = max((b + 1 for b in breaks if b < episode.first), default=sentence.first_token)
+    clause_end = min((b for b in breaks if b >= episode.last), default=sentence.last_token)
     before = [c for c in candidates if clause_start <= c.first and c.last <= episode.first]
     if before:
         return min(before, key=lambda c: c.first)
-    after = [c for c in candidates if c.first >= episode.last]
+    after = [c for c in candidates if episode.last <= c.first < clause_end]
     if after:
         return min(after, key=lambda c: c.first)
     return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)

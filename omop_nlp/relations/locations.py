@@ -2,8 +2,11 @@
 
 Guideline section 2 rules 2-9: locations in the same phrase ("RUL nodule", "nodules in RUL and
 LLL", "consolidation and atelectasis in the RLL"), in a following sentence that continues the
-lesion ("It is located in the RUL."), under a lobe heading ("RLL: small nodule"), "in the same
-lobe", and the most specific location only.
+lesion ("It is located in the RUL."), in the sentence before when the lesion's sentence explains
+it ("LUL opacities. The appearance suggests atelectasis."), under a lobe heading ("RLL: small
+nodule"), "in the same lobe", and the most specific location only. A location that modifies a
+finding that is no key ("left lower lobe airspace disease") is no lesion's. The words read between
+locations and lesions are data (``relation_grammar`` and the lists beside it in the modality's YAML).
 """
 
 from __future__ import annotations
@@ -13,16 +16,8 @@ from dataclasses import dataclass, field
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
-from omop_nlp.text.tokens import term_lemmas
+from omop_nlp.text.tokens import single_words, term_lemmas
 
-# Words that may stand between a location and the lesion it modifies ("RUL 7 mm solid nodule").
-_PREPOSITIONS = {"in", "at", "of", "within", "involving", "with", "is", "are", "and", ",", ";", ".", ":", "->", "→",
-                 "on", "from", "to", "was", "were", "the"}
-_COORDINATION = {"and", "or", ",", "/", "&", "with", "및", "and/or", "+", "surrounding", "adjacent", "associated",
-                 "주변", "주변의", "동반된", "동반한"}
-# Words that join two locations into one list ("RUL, RML and LLL"); anything else starts a new phrase.
-_LOCATION_LIST = {"and", "or", ",", "/", "&", "and/or", "+", "및"}
-_BRACKETS = {"(", ")", "[", "]", "-"}
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
 
 
@@ -41,7 +36,10 @@ def _specific_run(locations: list[Item]) -> list[Item]:
     if "lingula" in keys and "lul" in keys:
         return [i for i in locations if i.mention.key != "lul"]
     return locations
-_HEADING_MARKS = {":", "-", ")"}
+
+
+def _words(grammar: dict, name: str) -> frozenset[str]:
+    return single_words(grammar.get(name, []), f"relation_grammar.{name}")
 
 
 class LesionLocationMapper:
@@ -51,7 +49,12 @@ class LesionLocationMapper:
         self.schema = schema
         self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
         self._explanations = [term_lemmas(t) for t in schema.extra.get("explanation_starts", [])]
-        self._modifiers = frozenset(schema.extra.get("lesion_modifiers", []))
+        grammar = schema.extra.get("relation_grammar", {})
+        self._prepositions = _words(grammar, "prepositions")
+        self._coordination = _words(grammar, "coordination")
+        self._location_list = _words(grammar, "location_list")
+        self._heading_marks = _words(grammar, "heading_marks")
+        self._modifiers = _words(grammar, "lesion_modifiers")
         self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
@@ -66,7 +69,7 @@ class LesionLocationMapper:
         for sentence in doc.sentences:
             if sentence.section != section:
                 previous_group, heading, unclaimed, section = [], [], [], sentence.section
-            before, unclaimed = unclaimed, []
+            previous_unclaimed, unclaimed = unclaimed, []
             lesions = [i for i in sentence.mentions("lesion")]
             locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
@@ -87,9 +90,9 @@ class LesionLocationMapper:
                         lesion.mention.related += previous_group[-1].mention.related
                 elif heading:
                     self._attach(group.lesions, heading)
-                elif before and self._starts_with(sentence, doc, self._explanations):
+                elif previous_unclaimed and self._starts_with(sentence, doc, self._explanations):
                     # "Left upper lobe opacities. The appearance suggests subsegmental atelectasis."
-                    self._attach(group.lesions, before)
+                    self._attach(group.lesions, previous_unclaimed)
             previous_group = groups[-1].lesions
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
@@ -101,7 +104,7 @@ class LesionLocationMapper:
             return False
         last = max(i.last for i in locations)
         rest = doc.lemmas(last, sentence.last_token)
-        return bool(rest) and rest[0] in _HEADING_MARKS and len(rest) == 1
+        return bool(rest) and rest[0] in self._heading_marks and len(rest) == 1
 
     @staticmethod
     def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
@@ -129,9 +132,9 @@ class LesionLocationMapper:
                     if groups:  # "effusions, left greater than right, with RLL atelectasis"
                         groups[-1].locations += run
                         groups[-1].located_after = True
-                    elif self._no_other_finding(doc, run[-1], nxt):  # "in the RUL and in the LLL, ..."
+                    elif not self._names_other_finding(doc, run[-1], nxt):  # "RUL and possibly LLL nodules"
                         pending += run
-                    # else the run belongs to a finding that is not a key ("right base airspace disease")
+                    # else the run is that finding's ("right base airspace disease and left base atelectasis")
                 elif nxt is not None and self._inline_heading(doc, run[-1], nxt):
                     heading = run  # "RUL posterior segment: consolidation + nodules"
                 elif nxt is not None and self._modifies(doc, run[-1], nxt):
@@ -157,31 +160,34 @@ class LesionLocationMapper:
         between = doc.lemmas(location.last, lesion.first)
         return ":" in between and len(between) <= 6
 
-    @staticmethod
-    def _modifies(doc: Document, location: Item, lesion: Item) -> bool:
+    def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
         """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
         between = doc.lemmas(location.last, lesion.first)
-        return len(between) <= 4 and not any(w in _PREPOSITIONS for w in between)
+        return len(between) <= 4 and not any(w in self._prepositions for w in between)
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
-        """'consolidation and atelectasis', 'consolidation and some atelectasis'."""
+        """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
+        before a modifier starts a new item of a list ('RML atelectasis, scattered nodules')."""
         between = doc.lemmas(left.last, right.first)
-        return (len(between) <= 3 and any(w in _COORDINATION for w in between)
-                and all(w in _COORDINATION or w in self._modifiers for w in between)) or not between
+        if not between or len(between) > 3:
+            return not between  # adjacent lesion words ("consolidation/atelectasis" as one phrase)
+        if all(w in self._coordination for w in between):
+            return True
+        joined = any(w in self._coordination and w not in (",", "with") for w in between)
+        return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
     def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
         """'effusion and patchy left lower lobe airspace disease': the lobe modifies a noun that is no key."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
         return any(tuple(after[: len(h)]) == h for h in self._other_heads)
 
-    @staticmethod
-    def _listed(doc: Document, left: Item, right: Item) -> bool:
-        return all(w in _LOCATION_LIST for w in doc.lemmas(left.last, right.first))
+    def _listed(self, doc: Document, left: Item, right: Item) -> bool:
+        return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
 
-    def _no_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
-        """Only prepositions, brackets and lesion modifiers between two locations ("BLL mild subpleural")."""
-        return all(w in _PREPOSITIONS or w in _BRACKETS or w in self._modifiers
-                   for w in doc.lemmas(left.last, right.first))
+    def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
+        """A finding that is no key stands between two locations ('right base airspace disease and left base')."""
+        between = doc.lemmas(left.last, right.first)
+        return any(tuple(between[i : i + len(h)]) == h for h in self._other_heads for i in range(len(between)))
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:

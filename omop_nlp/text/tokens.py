@@ -64,3 +64,15 @@ def tokenize(text: str) -> list[Token]:
 def term_lemmas(term: str) -> tuple[str, ...]:
     """A lexicon term tokenised the same way as note text."""
     return tuple(t.lemma for t in tokenize(term))
+
+
+def single_words(entries: list, where: str) -> frozenset[str]:
+    """A word list from the mappings as lemmas, for token-by-token comparison: a multi-word entry
+    would never match, so it is refused with the place it was found (``where``)."""
+    words = set()
+    for entry in entries:
+        lemmas = term_lemmas(str(entry))
+        if len(lemmas) != 1:
+            raise ValueError(f"{where}: {entry!r} is not a single word")
+        words.add(lemmas[0])
+    return frozenset(words)
