@@ -1,5 +1,6 @@
-"""The package as the Docker images build it: a wheel from exactly the files docker/Dockerfile copies,
-installed outside the checkout, must run end to end (no Docker engine is needed for this check).
+"""The package as the Docker images install it: a wheel from exactly the files docker/Dockerfile copies
+(docker/Dockerfile.gpu copies the same), installed outside the checkout, must run end to end. No Docker
+engine runs on the project's machines, so this is the part of the image build that can be tested.
 
 It catches a mapping, SQL file or demo note that the source tree finds but the wheel lacks.
 """
@@ -50,8 +51,10 @@ def _omop_nlp(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)  # fmt: skip
 
 
-def test_dockerfile_copies_what_the_package_needs() -> None:
-    assert {"pyproject.toml", "omop_nlp", "mappings", "sql"} <= set(_build_stage_copies(REPO / "docker" / "Dockerfile"))
+def test_dockerfiles_copy_what_the_package_needs() -> None:
+    cpu = _build_stage_copies(REPO / "docker" / "Dockerfile")
+    assert {"pyproject.toml", "omop_nlp", "mappings", "sql"} <= set(cpu)
+    assert _build_stage_copies(REPO / "docker" / "Dockerfile.gpu") == cpu  # one wheel recipe for both images
 
 
 def _note_nlp_rows(database: Path) -> list[tuple]:
@@ -68,7 +71,7 @@ def test_installed_wheel_runs_the_demo_like_the_checkout(installed: Path, tmp_pa
                               cwd=REPO, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert checkout.returncode == 0, checkout.stderr[-2000:]
     rows = _note_nlp_rows(tmp_path / "wheel" / "cdm.sqlite")
-    assert len({r[0] for r in rows}) == 44
+    assert rows
     assert rows == _note_nlp_rows(tmp_path / "src" / "cdm.sqlite")
 
 
