@@ -104,7 +104,7 @@ HEDGED = [
     ),
     case(
         "appear-to-represent",
-        "Bandlike opacities in the left lower lobe which appear to represent small areas of scarring.",
+        "Linear opacities in the left lower lobe that appear to represent scarring.",
         {"fibrosis": ["lll"]},
     ),
     case("thought-to-represent", "Linear opacity in the RLL, thought to represent scarring.", {"fibrosis": ["rll"]}),
@@ -148,7 +148,7 @@ RESOLVED = [
     ),
     case(
         "listed-findings-have-cleared",
-        "Consolidation, atelectasis and pleural effusion in the left lower lobe have cleared in the interval.",
+        "Consolidation, atelectasis and pleural effusion at the left base have cleared since the prior study.",
         {},
     ),
     case(
@@ -178,10 +178,10 @@ NOT_OF_THIS_EXAM = [
         "Left upper lobe nodule. CT is recommended to evaluate for possible malignancy.",
         {"nodule": ["lul"]},
     ),
-    case("artifact", "Nodular density in the right midlung represents an artifact.", {}),
+    case("artifact", "A faint nodular opacity over the right midlung is artifactual.", {}),
     case(
         "nipple-shadows",
-        "Nodular densities over the lower ribs bilaterally are consistent with nipple shadows.",
+        "Symmetric nodular opacities at both lung bases, compatible with nipple shadows.",
         {},
     ),
     case(
@@ -190,7 +190,7 @@ NOT_OF_THIS_EXAM = [
         {"nodule": ["rll"]},
     ),
     case("likely-nipple-shadows", "Bilateral nodular opacities likely represent nipple shadows.", {}),
-    case("a-modality-that-detects", "No nodule. CT is more sensitive in detecting small nodules.", {}),
+    case("a-modality-that-detects", "No nodule is seen; CT is useful for detecting small nodules.", {}),
     case("granulomas-of-the-spleen", "The lungs are clear. Calcified splenic granulomas.", {}),
 ]
 
@@ -308,12 +308,12 @@ LOCATIONS = [
     # lists, coordination and phrases of findings that are not keys
     case(
         "coordinated-with-modifier",
-        "Consolidation and some atelectasis are present in the left lower lobe.",
+        "Consolidation and some atelectasis in the left lower lobe.",
         {"consolidation": ["lll"], "atelectasis": ["lll"]},
     ),
     case(
         "location-of-a-finding-that-is-no-key",
-        "Right base airspace disease and left base atelectasis.",
+        "Patchy right basilar airspace opacity and linear left basilar atelectasis.",
         {"atelectasis": ["lll"]},
     ),
     case(
@@ -323,18 +323,18 @@ LOCATIONS = [
     ),
     case(
         "two-lesions-of-a-lobe-then-a-third",
-        "Fibrosis and collapse of the right upper lobe with right apical pleural thickening.",
+        "Chronic fibrosis and partial collapse of the right upper lobe with right apical pleural thickening.",
         {"fibrosis": ["rul"], "atelectasis": ["rul"], "pleural_thickening": []},
     ),
     case(
         "explained-by-next-sentence",
-        "Streaky opacities in the left upper lobe. The appearance suggests subsegmental atelectasis.",
+        "Hazy opacity in the left upper lobe. This likely represents atelectasis.",
         {"atelectasis": ["lul"]},
     ),
     case("next-sentence-not-an-explanation", "Left upper lobe opacity. Also a small nodule.", {"nodule": []}),
     case(
         "location-of-a-later-finding-that-is-no-key",
-        "Small right lower lobe nodule and patchy left lower lobe airspace disease.",
+        "Small right lower lobe nodule and some left lower lobe infiltrate.",
         {"nodule": ["rll"]},
     ),
     case(
