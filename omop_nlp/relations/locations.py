@@ -3,7 +3,7 @@
 Guideline section 2 rules 2-9: locations in the same phrase ("RUL nodule", "nodules in RUL and
 LLL", "consolidation and atelectasis in the RLL"), in a following sentence that continues the
 lesion ("It is located in the RUL."), in the sentence before when the lesion's sentence explains
-it ("LUL opacities. The appearance suggests atelectasis."), under a lobe heading ("RLL: small
+it ("Hazy LUL opacity. This likely represents atelectasis."), under a lobe heading ("RLL: small
 nodule"), "in the same lobe", and the most specific location only. A location that modifies a
 finding that is no key ("left lower lobe airspace disease") is no lesion's. The words read between
 locations and lesions are data (``relation_grammar`` and the lists beside it in the modality's YAML).
@@ -91,7 +91,7 @@ class LesionLocationMapper:
                 elif heading:
                     self._attach(group.lesions, heading)
                 elif previous_unclaimed and self._starts_with(sentence, doc, self._explanations):
-                    # "Left upper lobe opacities. The appearance suggests subsegmental atelectasis."
+                    # "Hazy LUL opacity. This likely represents atelectasis."
                     self._attach(group.lesions, previous_unclaimed)
             previous_group = groups[-1].lesions
         for sentence in doc.sentences:
@@ -129,12 +129,12 @@ class LesionLocationMapper:
                     run.append(items[index])
                 nxt = items[index + 1] if index + 1 < len(items) else None
                 if nxt is not None and nxt.mention.type.value == "location":
-                    if groups:  # "effusions, left greater than right, with RLL atelectasis"
+                    if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
                         groups[-1].locations += run
                         groups[-1].located_after = True
                     elif not self._names_other_finding(doc, run[-1], nxt):  # "RUL and possibly LLL nodules"
                         pending += run
-                    # else the run is that finding's ("right base airspace disease and left base atelectasis")
+                    # else the run is that finding's ("right basilar airspace opacity and left basilar atelectasis")
                 elif nxt is not None and self._inline_heading(doc, run[-1], nxt):
                     heading = run  # "RUL posterior segment: consolidation + nodules"
                 elif nxt is not None and self._modifies(doc, run[-1], nxt):
@@ -177,7 +177,7 @@ class LesionLocationMapper:
         return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
     def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
-        """'effusion and patchy left lower lobe airspace disease': the lobe modifies a noun that is no key."""
+        """'nodule and some left lower lobe infiltrate': the lobe modifies a noun that is no key."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
         return any(tuple(after[: len(h)]) == h for h in self._other_heads)
 
@@ -185,7 +185,7 @@ class LesionLocationMapper:
         return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
-        """A finding that is no key stands between two locations ('right base airspace disease and left base')."""
+        """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
         between = doc.lemmas(left.last, right.first)
         return any(tuple(between[i : i + len(h)]) == h for h in self._other_heads for i in range(len(between)))
 
