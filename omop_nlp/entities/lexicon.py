@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from omop_nlp.schema import ModalitySchema
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
-from omop_nlp.text.tokens import Token, term_lemmas
+from omop_nlp.text.tokens import Token, single_words, term_lemmas
 
 TYPO_MIN_LENGTH = 7
 
@@ -40,7 +40,7 @@ class EntityLexicon:
             phrases += [(t, Concept(role)) for terms in extra.get(field, {}).values() for t in terms]
         grammar = extra.get("location_grammar", {})
         self._compose = grammar.get("compose", {})
-        self._glue = frozenset(str(w) for w in grammar.get("glue", []))
+        self._glue = single_words(grammar.get("glue", []), "location_grammar.glue")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
         for zone, terms in grammar.get("zones", {}).items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
