@@ -11,6 +11,7 @@ locations and lesions are data (``relation_grammar`` and the lists beside it in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from omop_nlp.entities.document import Document, Item, Sentence
@@ -40,6 +41,11 @@ def _specific_run(locations: list[Item]) -> list[Item]:
 
 def _words(grammar: dict, name: str) -> frozenset[str]:
     return single_words(grammar.get(name, []), f"relation_grammar.{name}")
+
+
+def _opens_with(lemmas: Sequence[str], phrases: list[tuple[str, ...]]) -> bool:
+    """``lemmas`` begin with one of the (lemmatized) ``phrases``."""
+    return any(tuple(lemmas[: len(p)]) == p for p in phrases)
 
 
 class LesionLocationMapper:
@@ -108,9 +114,8 @@ class LesionLocationMapper:
 
     @staticmethod
     def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
-        lemmas = tuple(doc.lemmas(sentence.first_token, sentence.last_token))
-        lemmas = tuple(w for w in lemmas if w[0].isalpha() or w[0] >= "\uac00")
-        return any(lemmas[: len(c)] == c for c in starts)
+        words = [w for w in doc.lemmas(sentence.first_token, sentence.last_token) if w[0].isalpha() or w[0] >= "\uac00"]
+        return _opens_with(words, starts)
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
         """Chunk the sentence into lesion groups and attach each location run to one group."""
@@ -179,7 +184,7 @@ class LesionLocationMapper:
     def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
         """'nodule and some left lower lobe infiltrate': the lobe modifies a noun that is no key."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
-        return any(tuple(after[: len(h)]) == h for h in self._other_heads)
+        return _opens_with(after, self._other_heads)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
         return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
@@ -187,7 +192,7 @@ class LesionLocationMapper:
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
         between = doc.lemmas(left.last, right.first)
-        return any(tuple(between[i : i + len(h)]) == h for h in self._other_heads for i in range(len(between)))
+        return any(_opens_with(between[i:], self._other_heads) for i in range(len(between)))
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:
