@@ -6,6 +6,8 @@ import sys
 
 import typer
 
+from omop_nlp.schema import MODALITIES
+
 app = typer.Typer(
     name="omop-nlp",
     help="Structured findings from chest CT and brain MRI reports in an OMOP CDM.",
@@ -21,6 +23,12 @@ class UserError(Exception):
 
 def fail(message: str) -> None:
     raise UserError(message)
+
+
+def check_modality(modality: str) -> None:
+    """The --modality of extract and run: auto or a known modality."""
+    if modality != "auto" and modality not in MODALITIES:
+        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
 
 
 def _register_commands() -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.app import app, check_modality, fail
 from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
 from omop_nlp.cli.fhir_options import (
     FhirAbsent,
@@ -165,8 +165,7 @@ def run(
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
 
-    if modality != "auto" and modality not in MODALITIES:
-        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
+    check_modality(modality)
     filters = NoteFilter(
         type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
         class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),

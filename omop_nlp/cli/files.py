@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.app import app, check_modality, fail
 from omop_nlp.cli.bert import BertDirs, BertThreads, with_bert
 from omop_nlp.cli.fhir_options import (
     FhirAbsent,
@@ -44,12 +44,6 @@ ModalityOption = Annotated[
 ]
 
 
-def make_pipeline(modality: str, relation_mapper=None) -> Pipeline:
-    if modality != "auto" and modality not in MODALITIES:
-        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
-    return Pipeline(modality, relation_mapper=relation_mapper)
-
-
 @app.command()
 def extract(
     input: Annotated[str, typer.Argument(help="JSONL with id, text and optional modality/title; '-' reads stdin")],
@@ -77,10 +71,9 @@ def extract(
     """
     if input != STDIN and not Path(input).is_file():
         fail(f"input file not found: {input}")
-    if modality != "auto" and modality not in MODALITIES:
-        fail(f"unknown modality {modality!r}: use auto, {', '.join(MODALITIES)}")
+    check_modality(modality)
     relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
-    pipeline = with_bert(make_pipeline(modality, relations), bert, bert_threads)
+    pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
     fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents,
                                                            fhir_absent, fhir_config))
     skipped: dict[str, int] = {}
