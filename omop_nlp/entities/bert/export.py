@@ -175,11 +175,6 @@ def quantize_int8(source: Path, target: Path, calibration: Batches) -> None:
         root.setLevel(level)
 
 
-def _batches(windows, pad_id: int) -> Batches:
-    """The windows in padded, length-bucketed batches of 8, as inference runs them."""
-    return [pad_batch([windows.ids[i] for i in batch], pad_id) for batch in length_buckets(windows.lengths, 8)]
-
-
 def export_onnx(folder: Path | str, *, parity_texts: list[str] | None = None, int8: bool = True,
                 log: Callable[[str], None] = print) -> dict:  # fmt: skip
     offline()
@@ -196,6 +191,8 @@ def export_onnx(folder: Path | str, *, parity_texts: list[str] | None = None, in
     source = "notes" if parity_texts else "synthetic"
     texts = parity_texts or synthetic_texts(config.modality)
     windows = tokenizer.windows(texts)
+    buckets = length_buckets(windows.lengths, 8)  # padded, length-bucketed batches, as inference runs them
+    batches = [pad_batch([windows.ids[i] for i in bucket], config.pad_id) for bucket in buckets]
 
     fp32_path, int8_path = folder / ONNX_FP32, folder / ONNX_INT8
     sample = [windows.ids[i] for i in np.argsort(windows.lengths)[-2:]]  # two lengths: padding in the trace input
@@ -204,7 +201,7 @@ def export_onnx(folder: Path | str, *, parity_texts: list[str] | None = None, in
     export_graph(model, torch.from_numpy(input_ids), torch.from_numpy(attention_mask), fp32_path)
     log(f"exported {fp32_path.name} ({fp32_path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.0f} s)")
     if int8:
-        quantize_int8(fp32_path, int8_path, _batches(windows, config.pad_id))
+        quantize_int8(fp32_path, int8_path, batches)
         log(f"quantized {int8_path.name} ({int8_path.stat().st_size / 1e6:.1f} MB)")
     elif int8_path.exists():
         int8_path.unlink()
@@ -219,9 +216,8 @@ def export_onnx(folder: Path | str, *, parity_texts: list[str] | None = None, in
     def compare(path: Path, tolerance: float) -> dict:
         session = ort.InferenceSession(str(path), session_options(None), providers=["CPUExecutionProvider"])
         got = np.empty_like(reference)
-        for batch in length_buckets(windows.lengths, 8):
-            ids, mask = pad_batch([windows.ids[i] for i in batch], config.pad_id)
-            got[batch] = session.run([OUTPUT], {"input_ids": ids, "attention_mask": mask})[0]
+        for bucket, (ids, mask) in zip(buckets, batches, strict=True):
+            got[bucket] = session.run([OUTPUT], {"input_ids": ids, "attention_mask": mask})[0]
         diff = float(np.abs(got - reference).max())
         flips = int(((got >= config.threshold) != (reference >= config.threshold)).sum())
         return {"file": path.name, "bytes": path.stat().st_size, "sha256": file_digest(path), "max_abs_diff": diff,
