@@ -118,7 +118,7 @@ class Pipeline:
         return out
 
     def _extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
-        text = _checked_text(report.text)
+        text = checked_text(report.text)
         modality = self._route(report, note_class_concept_id)
         if modality is None:
             raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
@@ -154,7 +154,8 @@ class Pipeline:
                 yield outcome
 
 
-def _checked_text(text: object) -> str:
+def checked_text(text: object) -> str:
+    """The note text the engine reads (bytes decoded, NULs blanked), or ``NoteSkipped`` for a note it cannot."""
     if text is None:
         raise NoteSkipped("empty_text", "note_text is NULL")
     if isinstance(text, bytes):

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report
+from omop_nlp.pipeline import checked_text
 
 BERT_MAPPER = "bert"
 BERT_CERTAINTY = Certainty.HEDGED
@@ -111,12 +112,10 @@ class StageOne:
         old, self._cache = self._cache, {}
         todo: dict[str, list[str]] = {}
         for report in reports:
-            text = report.text
-            if not isinstance(text, str) or not text.strip() or "\x00" in text:
-                continue  # left to the pipeline's own checks; scored on demand if it gets that far
             try:
+                text = checked_text(report.text)  # the text combine() will be asked about
                 modality = route(report)
-            except Exception:  # routing problems surface in extract(), with the note's id
+            except Exception:  # a skipped note or a routing problem surfaces in extract(), with the note's id
                 continue
             if modality not in self.classifiers:
                 continue

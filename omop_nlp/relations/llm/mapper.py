@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from omop_nlp.model import Result
+from omop_nlp.pipeline import checked_text
 from omop_nlp.relations.llm.client import ChatOutcome, ChatRequest, OpenAIChatBackend
 from omop_nlp.relations.llm.config import MAPPER_FALLBACK, MAPPER_LLM, LlmConfig, LlmConfigError
 from omop_nlp.relations.llm.prompts import build_messages, load_prompt
@@ -102,7 +103,7 @@ class LlmRelationMapper:
                 continue
             self.stats.asked += 1
             self.stats.keys_asked += len(targets)
-            text = _text(result)
+            text = checked_text(result.report.text)
             if len(text) > self.config.max_report_chars:
                 self._fallback(result, targets, "too_long")
                 continue
@@ -159,9 +160,3 @@ class LlmRelationMapper:
             cleanup = self._cleanup[schema.modality] = LesionLocationMapper(schema)
         return cleanup._most_specific(list(related))
 
-
-def _text(result: Result) -> str:
-    text = result.report.text
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return str(text).replace("\x00", " ")
