@@ -55,7 +55,7 @@ def entity_scores(examples: list[Example], predicted: list[set[str]], schema: Mo
     return {
         "reports": len(examples),
         "accuracy": scores.accuracy.value,
-        "micro": {k: v for k, v in scores.micro.to_dict().items()},
+        "micro": scores.micro.to_dict(),
         "macro": {"precision": scores.macro.precision, "recall": scores.macro.recall, "f1": scores.macro.f1},
         "specificity": scores.specificity.value,
         "per_key": {s.key: {"support": s.counts.support, "tp": s.counts.tp, "fp": s.counts.fp, "fn": s.counts.fn,
@@ -75,14 +75,15 @@ def evaluate_gold(examples: list[Example], probs: np.ndarray, pipeline, schema: 
         return [rules | set(union_additions(keys, row, seen, t))
                 for rules, seen, row in zip(present, mentioned, probs, strict=True)]  # fmt: skip
 
+    union = union_keys(union_threshold)
     out = {
         "reports": len(examples),
         "threshold": threshold,
         "union_threshold": union_threshold,
         "bert": entity_scores(examples, bert_keys(threshold), schema),
         "rules": entity_scores(examples, present, schema),
-        "union": entity_scores(examples, union_keys(union_threshold), schema),
-        "union_added": int(sum(len(u - r) for u, r in zip(union_keys(union_threshold), present, strict=True))),
+        "union": entity_scores(examples, union, schema),
+        "union_added": int(sum(len(u - r) for u, r in zip(union, present, strict=True))),
         "sweep": {},
     }
     for t in THRESHOLD_SWEEP:
