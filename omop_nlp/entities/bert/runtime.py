@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from omop_nlp.entities.bert.config import EXPORT_JSON, ONNX_FP32, ONNX_INT8, BertConfig, BertModelError
-from omop_nlp.entities.bert.windows import WindowTokenizer, length_buckets, max_over_windows, pad_batch
+from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities
 
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "probs"
@@ -97,12 +97,8 @@ class OnnxKeyClassifier:
         """Probabilities (notes, keys), float32, in the order of ``texts``."""
         if not texts:
             return np.zeros((0, len(self.config.keys)), dtype=np.float32)
-        windows = self.tokenizer.windows(texts)
-        probs = np.empty((len(windows.ids), len(self.config.keys)), dtype=np.float32)
-        for batch in length_buckets(windows.lengths, self.batch_size, self.max_batch_tokens):
-            input_ids, attention_mask = pad_batch([windows.ids[i] for i in batch], self.config.pad_id)
-            probs[batch] = self.run(input_ids, attention_mask)
-        return max_over_windows(probs, windows.owner, windows.notes)
+        return note_probabilities(self.tokenizer.windows(texts), len(self.config.keys), self.config.pad_id, self.run,
+                                  self.batch_size, self.max_batch_tokens)  # fmt: skip
 
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         if not self.on_cuda:

@@ -42,7 +42,7 @@ from omop_nlp.entities.bert.config import (
     offline,
 )
 from omop_nlp.entities.bert.labels import Example, gold_examples, split, text_digest, weak_examples
-from omop_nlp.entities.bert.windows import WindowTokenizer, length_buckets, max_over_windows, pad_batch
+from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities, pad_batch
 from omop_nlp.model import Report
 from omop_nlp.schema import MODALITIES, load_schema
 
@@ -124,15 +124,14 @@ def torch_probabilities(net, tokenizer: WindowTokenizer, texts: list[str], pad_i
     """(notes, keys) probabilities with the torch model: the reference the ONNX export must match."""
     import torch
 
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        logits = net(torch.from_numpy(input_ids).to(device), torch.from_numpy(attention_mask).to(device))
+        return torch.sigmoid(logits.float()).cpu().numpy()
+
     windows = tokenizer.windows(texts, max_windows=max_windows)
-    probs = np.empty((len(windows.ids), len(tokenizer.config.keys)), dtype=np.float32)
     net.eval()
     with torch.inference_mode():
-        for batch in length_buckets(windows.lengths, batch_size):
-            input_ids, attention_mask = pad_batch([windows.ids[i] for i in batch], pad_id)
-            logits = net(torch.from_numpy(input_ids).to(device), torch.from_numpy(attention_mask).to(device))
-            probs[batch] = torch.sigmoid(logits.float()).cpu().numpy()
-    return max_over_windows(probs, windows.owner, windows.notes)
+        return note_probabilities(windows, len(tokenizer.config.keys), pad_id, run, batch_size)
 
 
 def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[[str], None] = print) -> dict:

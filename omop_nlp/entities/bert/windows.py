@@ -8,6 +8,7 @@ Training uses the same windows and the same maximum, so the two never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,16 @@ def length_buckets(lengths: np.ndarray, batch_size: int, max_batch_tokens: int |
         batches.append(order[start:end])
         start = end
     return batches
+
+
+def note_probabilities(windows: Windows, keys: int, pad_id: int, run: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                       batch_size: int, max_batch_tokens: int | None = None) -> np.ndarray:  # fmt: skip
+    """(notes, keys): ``run(input_ids, attention_mask)`` on padded, length-bucketed batches of the
+    windows, then each note's maximum over its windows. Torch and ONNX inference both score this way."""
+    probs = np.empty((len(windows.ids), keys), dtype=np.float32)
+    for batch in length_buckets(windows.lengths, batch_size, max_batch_tokens):
+        probs[batch] = run(*pad_batch([windows.ids[i] for i in batch], pad_id))
+    return max_over_windows(probs, windows.owner, windows.notes)
 
 
 def max_over_windows(window_probs: np.ndarray, owner: np.ndarray, notes: int) -> np.ndarray:
