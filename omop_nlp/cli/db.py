@@ -36,6 +36,7 @@ from omop_nlp.cli.llm_options import (
     mapper_summary_line,
 )
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
+from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
 from omop_nlp.schema import MODALITIES, MappingError
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
 
@@ -157,7 +158,7 @@ def run(
     llm_url: LlmUrl = None,
     llm_model: LlmModel = None,
     llm_api_key_env: LlmApiKeyEnv = None,
-    llm_concurrency: LlmConcurrency = 64,
+    llm_concurrency: LlmConcurrency = DEFAULT_CONCURRENCY,
     llm_backend: LlmBackend = "openai",
     bert: BertDirs = None,
     bert_threads: BertThreads = None,

@@ -36,6 +36,7 @@ from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import evaluate_files, format_table
 from omop_nlp.jsonl import STDIN, JsonlError
 from omop_nlp.pipeline import Pipeline
+from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
 from omop_nlp.schema import MODALITIES
 from omop_nlp.sources.jsonl import read_reports
 
@@ -60,7 +61,7 @@ def extract(
     llm_url: LlmUrl = None,
     llm_model: LlmModel = None,
     llm_api_key_env: LlmApiKeyEnv = None,
-    llm_concurrency: LlmConcurrency = 64,
+    llm_concurrency: LlmConcurrency = DEFAULT_CONCURRENCY,
     llm_backend: LlmBackend = "openai",
     bert: BertDirs = None,
     bert_threads: BertThreads = None,

@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import fail
-
-# Kept free of omop_nlp.relations.llm imports: the CLI loads fast when the rules are used.
-_MODES = ("rules", "llm", "hybrid")
-_BACKENDS = ("openai", "vllm-offline")
-_KEY_ENV = "OMOP_NLP_LLM_API_KEY"
+from omop_nlp.relations.llm.config import BACKENDS, DEFAULT_API_KEY_ENV, MODES  # light: no HTTP client yet
 
 Mapper = Annotated[str, typer.Option(
     "--mapper", help="stage 2: rules, llm (every note's relations by the LLM, rules as fallback) or hybrid "
@@ -22,7 +18,8 @@ LlmUrl = Annotated[str | None, typer.Option(
 LlmModel = Annotated[str | None, typer.Option(
     "--llm-model", help="served model name (default: the server's only model); vllm-offline: model path or id")]
 LlmApiKeyEnv = Annotated[str | None, typer.Option(
-    "--llm-api-key-env", help=f"environment variable with the API key (default {_KEY_ENV}; none sent if unset)")]
+    "--llm-api-key-env",
+    help=f"environment variable with the API key (default {DEFAULT_API_KEY_ENV}; none sent if unset)")]
 LlmConcurrency = Annotated[int, typer.Option("--llm-concurrency", help="LLM requests in flight at once")]
 LlmBackend = Annotated[str, typer.Option(
     "--llm-backend", help="openai (any OpenAI-compatible server) or vllm-offline (in-process, the [vllm] extra)")]
@@ -31,10 +28,10 @@ LlmBackend = Annotated[str, typer.Option(
 def llm_relation_mapper(mapper: str, url: str | None, model: str | None, api_key_env: str | None,
                         concurrency: int, backend: str):  # fmt: skip
     """The relation mapper for these options (None for rules); a bad option is one line, exit 2."""
-    if mapper not in _MODES:
-        fail(f"unknown mapper {mapper!r}: use {', '.join(_MODES)}")
-    if backend not in _BACKENDS:
-        fail(f"unknown LLM backend {backend!r}: use {', '.join(_BACKENDS)}")
+    if mapper not in MODES:
+        fail(f"unknown mapper {mapper!r}: use {', '.join(MODES)}")
+    if backend not in BACKENDS:
+        fail(f"unknown LLM backend {backend!r}: use {', '.join(BACKENDS)}")
     if mapper == "rules":
         return None
     from omop_nlp.relations.llm import LlmConfig, LlmConfigError, LlmRelationMapper
@@ -46,7 +43,7 @@ def llm_relation_mapper(mapper: str, url: str | None, model: str | None, api_key
         if not api_key:
             fail(f"--llm-api-key-env: environment variable {api_key_env} is not set")
     else:
-        api_key = os.environ.get(_KEY_ENV) or None
+        api_key = os.environ.get(DEFAULT_API_KEY_ENV) or None
     config = LlmConfig(mode=mapper, url=url, model=model, api_key=api_key, backend=backend, concurrency=concurrency)
     try:
         config.check()

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from omop_nlp.relations.llm.config import (
     BACKENDS,
     DEFAULT_API_KEY_ENV,
@@ -17,13 +19,31 @@ from omop_nlp.relations.llm.config import (
     LlmConfig,
     LlmConfigError,
 )
-from omop_nlp.relations.llm.mapper import LlmRelationMapper, MapperStats
+
+if TYPE_CHECKING:
+    from omop_nlp.relations.llm.mapper import LlmRelationMapper
+
+_LAZY = ("LlmRelationMapper", "MapperStats")
+
+
+def __getattr__(name: str):
+    """The mapper (and its HTTP client) load on first use, so that the CLI can read the settings
+    above without them when the rules are used."""
+    if name in _LAZY:
+        from omop_nlp.relations.llm import mapper
+
+        return getattr(mapper, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def relation_mapper(config: LlmConfig) -> LlmRelationMapper | None:
     """The mapper for ``config.mode``: None for ``rules`` (the pipeline's own rule mapper)."""
     config.check()
-    return None if config.mode == "rules" else LlmRelationMapper(config)
+    if config.mode == "rules":
+        return None
+    from omop_nlp.relations.llm.mapper import LlmRelationMapper
+
+    return LlmRelationMapper(config)
 
 
 __all__ = [
