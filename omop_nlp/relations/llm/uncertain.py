@@ -24,6 +24,7 @@ the rules' empty lists stand. Everything else keeps the rules' answer.
 from __future__ import annotations
 
 from omop_nlp.model import Certainty, Result
+from omop_nlp.relations.llm.schema import relatable_keys
 from omop_nlp.schema import ModalitySchema
 
 _LOCATION_NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
@@ -32,7 +33,7 @@ _EPISODE_NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHET
 
 def target_keys(result: Result, schema: ModalitySchema) -> list[str]:
     """The present keys that take related keys, in the mappings file's order."""
-    return [k for k, d in schema.entities.items() if d.relates and k in result.findings]
+    return [k for k in relatable_keys(schema) if k in result.findings]
 
 
 def uncertain_keys(result: Result, schema: ModalitySchema) -> list[str]:
