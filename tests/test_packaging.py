@@ -45,10 +45,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work / "site"
 
 
-def _omop_nlp(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    return subprocess.run([sys.executable, "-m", "omop_nlp", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+def _python(site: Path | None, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """This Python in ``cwd``, importing omop_nlp from ``site`` (the installed wheel) or, with None, the checkout."""
+    env = {**os.environ, "PYTHONPATH": str(site)} if site is not None else None
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_dockerfiles_copy_what_the_package_needs() -> None:
@@ -64,11 +64,10 @@ def _note_nlp_rows(database: Path) -> list[tuple]:
 
 
 def test_installed_wheel_runs_the_demo_like_the_checkout(installed: Path, tmp_path: Path) -> None:
-    done = _omop_nlp(installed, tmp_path, "demo", "--workdir", "wheel")
+    done = _python(installed, tmp_path, "-m", "omop_nlp", "demo", "--workdir", "wheel")
     assert done.returncode == 0, done.stderr[-2000:]
     assert any((tmp_path / "wheel" / "fhir").glob("*.ndjson"))
-    checkout = subprocess.run([sys.executable, "-m", "omop_nlp", "demo", "--workdir", str(tmp_path / "src")],
-                              cwd=REPO, capture_output=True, text=True, timeout=300)  # fmt: skip
+    checkout = _python(None, REPO, "-m", "omop_nlp", "demo", "--workdir", str(tmp_path / "src"))
     assert checkout.returncode == 0, checkout.stderr[-2000:]
     rows = _note_nlp_rows(tmp_path / "wheel" / "cdm.sqlite")
     assert rows
@@ -77,8 +76,6 @@ def test_installed_wheel_runs_the_demo_like_the_checkout(installed: Path, tmp_pa
 
 def test_installed_wheel_reads_its_own_mappings(installed: Path, tmp_path: Path) -> None:
     """The wheel's mappings, not the checkout's: the data files resolve inside site-packages."""
-    env = {**os.environ, "PYTHONPATH": str(installed)}
-    code = "from omop_nlp.schema import mappings_dir; print(mappings_dir())"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    out = _python(installed, tmp_path, "-c", "from omop_nlp.schema import mappings_dir; print(mappings_dir())")
+    assert out.returncode == 0, out.stderr[-2000:]
     assert Path(out.stdout.strip()).resolve().is_relative_to(installed.resolve())
