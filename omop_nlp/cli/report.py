@@ -20,8 +20,9 @@ def report(
     cdm: ReportCdm = None,
     cdm_schema: CdmSchema = None,
     results_schema: ResultsSchema = None,
-    nlp_system: Annotated[str | None, typer.Option("--nlp-system", help="NOTE_NLP rows of this system "
-                                                   "(default: the latest run)")] = None,  # fmt: skip
+    nlp_system: Annotated[
+        str | None, typer.Option("--nlp-system", help="NOTE_NLP rows of this system (default: the latest run)")
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("omop-nlp-report.html"),
     sample: Annotated[int, typer.Option("--sample", min=0, help="notes given a page of their own, at random")] = 200,
     key: Annotated[list[str] | None, typer.Option("--key", help="only notes mentioning this key (repeat)")] = None,

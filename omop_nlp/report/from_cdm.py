@@ -163,6 +163,28 @@ class CdmReport:
                 sampler.offer(str(note_id), set(selection.keys))
         return [int(i) for i in sampler.chosen]
 
+    def _mentions(self, conn, note_ids: list[int]) -> dict[int, list[dict]]:
+        nn = self.t.note_nlp
+        query = select(nn.c.note_id, nn.c.offset, nn.c.lexical_variant, nn.c.term_modifiers, nn.c.note_nlp_concept_id)
+        mentions: dict[int, list[dict]] = {i: [] for i in note_ids}
+        for note_id, offset, words, modifiers, concept_id in conn.execute(
+            query.where(self._rows(), nn.c.note_id.in_(note_ids)).order_by(nn.c.note_nlp_id)
+        ):
+            mentions[note_id].append(_mention(parse_modifiers(modifiers), int(offset), words or "", concept_id))
+        return mentions
+
+    def _facts(self, conn, note_ids: list[int]) -> dict[int, dict[str, int]]:
+        """CDM rows written from each note by ``--cdm-facts`` (omop_nlp_fact), per table."""
+        facts: dict[int, dict[str, int]] = {i: {} for i in note_ids}
+        if self.has_facts:
+            ft = self.t.fact
+            query = (select(ft.c.note_id, ft.c.table_name, func.count())
+                     .where(ft.c.nlp_system == self.nlp_system, ft.c.note_id.in_(note_ids))
+                     .group_by(ft.c.note_id, ft.c.table_name))  # fmt: skip
+            for note_id, table, n in conn.execute(query):
+                facts[note_id][table] = n
+        return facts
+
     def notes(self, note_ids: list[int]) -> list[NoteView]:
         views = []
         for chunk in _chunks(note_ids, _IN_CHUNK):
@@ -171,24 +193,12 @@ class CdmReport:
         return sorted(views, key=lambda v: order[int(v.id)])
 
     def _note_chunk(self, note_ids: list[int]) -> list[NoteView]:
-        nn, note = self.t.note_nlp, self.t.note
-        mentions: dict[int, list[dict]] = {i: [] for i in note_ids}
-        facts: dict[int, dict[str, int]] = {i: {} for i in note_ids}
+        note = self.t.note
         with self.engine.connect() as conn:
             texts = conn.execute(select(note.c.note_id, note.c.person_id, note.c.note_date, note.c.note_title,
                                         note.c.note_text).where(note.c.note_id.in_(note_ids))).all()  # fmt: skip
-            rows = conn.execute(select(nn.c.note_id, nn.c.offset, nn.c.lexical_variant, nn.c.term_modifiers,
-                                       nn.c.note_nlp_concept_id)
-                                .where(self._rows(), nn.c.note_id.in_(note_ids)).order_by(nn.c.note_nlp_id))  # fmt: skip
-            for note_id, offset, words, modifiers, concept_id in rows:
-                mentions[note_id].append(_mention(parse_modifiers(modifiers), int(offset), words or "", concept_id))
-            if self.has_facts:
-                ft = self.t.fact
-                query = select(ft.c.note_id, ft.c.table_name, func.count()).where(
-                    ft.c.nlp_system == self.nlp_system, ft.c.note_id.in_(note_ids)).group_by(ft.c.note_id,
-                                                                                            ft.c.table_name)  # fmt: skip
-                for note_id, table, n in conn.execute(query):
-                    facts[note_id][table] = n
+            mentions = self._mentions(conn, note_ids)
+            facts = self._facts(conn, note_ids)
         views = []
         for note_id, person_id, day, title, text in texts:
             text = text if isinstance(text, str) else ""

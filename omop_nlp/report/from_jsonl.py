@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omop_nlp.errors import NoteSkipped
-from omop_nlp.jsonl import JsonlError, iter_jsonl
+from omop_nlp.jsonl import JsonlError
 from omop_nlp.model import Report
 from omop_nlp.pipeline import checked_text
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection

@@ -18,6 +18,8 @@ from omop_nlp.report.summary import Summary
 from omop_nlp.schema import MODALITIES, load_schema
 
 _SHOWN_CERTAINTIES = [c.value for c in Certainty]
+# Nothing is fetched: the page can only run its own inline scripts and show inline or data: images.
+_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
 
 
 def _asset(name: str) -> str:
@@ -103,7 +105,8 @@ def _notes_page(notes: list[NoteView]) -> str:
   <div><div class="toolbar"><button id="prev-note">◀ previous</button><button id="next-note">next ▶</button></div>
     {articles}</div>
   <div>
-    <div id="mention-detail" class="muted">Click a highlighted mention for its key, certainty, section, concept and mapper.</div>
+    <div id="mention-detail" class="muted">Click a highlighted mention for its key, certainty, section,
+      concept and mapper.</div>
     <div id="findings-panel"><div id="findings"></div>
       <div class="toolbar"><label><input type="checkbox" id="mark-reviewed"> reviewed</label>
         <button id="reset-note">reset to engine</button></div>
@@ -147,7 +150,7 @@ def render_report(data: ReportData) -> str:
     system = f" · {escape(data.nlp_system)}" if data.nlp_system else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>omop-nlp report</title><style>{_asset("report.css")}</style>
 <script>{plotly_js()}</script></head>
 <body>

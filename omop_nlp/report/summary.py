@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from omop_nlp.model import Certainty
 from omop_nlp.schema import MODALITIES, load_schema
@@ -102,7 +103,7 @@ class Summary:
         """(exam step, state before, state after) -> patients, between consecutive exams."""
         counts: Counter[tuple[int, str, str]] = Counter()
         for sequence in self.sequences().values():
-            for step, ((_, before), (_, after)) in enumerate(zip(sequence, sequence[1:], strict=False)):
+            for step, ((_, before), (_, after)) in enumerate(pairwise(sequence)):
                 counts[(step, before, after)] += 1
         return counts
 
