@@ -38,18 +38,39 @@ def sankey_html(summary: Summary) -> str | None:
         source.append(nodes[(step, before)])
         target.append(nodes[(step + 1, after)])
         value.append(n)
-    last = max(step for step, _ in nodes) or 1
+    x, y = _node_positions(list(nodes), source, target, value)
     fig = go.Figure(go.Sankey(
-        arrangement="snap",  # columns are examinations, rows states, in a fixed order
+        arrangement="snap",  # columns are examinations, rows states in a fixed order
         node={"label": [f"exam {step + 1}: {state}" for step, state in nodes],
-              "color": [STATE_COLORS[state] for _, state in nodes], "pad": 12,
-              "x": [0.001 + 0.998 * step / last for step, _ in nodes],
-              "y": [0.05 + 0.9 * STATES.index(state) / (len(STATES) - 1) for _, state in nodes]},
+              "color": [STATE_COLORS[state] for _, state in nodes], "pad": 12, "x": x, "y": y},
         link={"source": source, "target": target, "value": value},
     ))  # fmt: skip
     fig.update_layout(title="Episode transitions between consecutive brain MRIs (patients x diagnosis)",
                       height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
     return _html(fig, "sankey")
+
+
+def _node_positions(nodes: list[tuple[int, str]], source: list[int], target: list[int], value: list[int],
+                    ) -> tuple[list[float], list[float]]:  # fmt: skip
+    """Centres of the Sankey nodes: a column per examination, stacked in ``STATES`` order by size."""
+    inflow, outflow = [0] * len(nodes), [0] * len(nodes)
+    for s, t, v in zip(source, target, value, strict=True):
+        outflow[s] += v
+        inflow[t] += v
+    size = [max(i, o) for i, o in zip(inflow, outflow, strict=True)]
+    last = max(step for step, _ in nodes) or 1
+    x, y = [0.0] * len(nodes), [0.0] * len(nodes)
+    for step in {step for step, _ in nodes}:
+        column = sorted((i for i, n in enumerate(nodes) if n[0] == step), key=lambda i: STATES.index(nodes[i][1]))
+        total = sum(size[i] for i in column)
+        gap = 0.04 * total
+        span = total + gap * (len(column) - 1)
+        top = 0.0
+        for i in column:
+            x[i] = 0.001 + 0.998 * step / last
+            y[i] = 0.001 + 0.998 * (top + size[i] / 2) / span
+            top += size[i] + gap
+    return x, y
 
 
 def timeline_html(summary: Summary) -> str | None:

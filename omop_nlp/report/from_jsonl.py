@@ -106,8 +106,14 @@ def _note_view(path: Path, note: _Predicted, report: Report) -> NoteView:
     with path.open("rb") as fh:
         fh.seek(note.offset)
         data = json.loads(fh.readline())
-    view = NoteView(report.id, note.modality, report.text, data.get("mentions") or [], data["findings"],
-                    report.person_id, report.note_date, report.title)  # fmt: skip
+    schema = load_schema(note.modality)
+    mentions = data.get("mentions") or []
+    for mention in mentions:  # extract output names no concept: show the key's standard code
+        definition = schema.entities.get(mention.get("key")) or schema.related.get(mention.get("key"))
+        if definition is not None and definition.code is not None:
+            mention.setdefault("concept", f"{definition.code.vocabulary} {definition.code.code}")
+    view = NoteView(report.id, note.modality, report.text, mentions, data["findings"], report.person_id,
+                    report.note_date, report.title)  # fmt: skip
     view.check_offsets()
     return view
 

@@ -77,8 +77,9 @@ def test_predictions_of_another_input_are_refused_in_one_line(tmp_path: Path, de
 def test_an_edited_input_text_is_refused(tmp_path: Path, demo_predictions: Path) -> None:
     lines = _demo_lines()
     lines[0]["text"] = "Addendum. " + lines[0]["text"]
+    edited = _write(tmp_path / "edited.jsonl", lines)
     with pytest.raises(ReportInputError, match="report demo-001: mention text differs"):
-        load_jsonl(demo_predictions, _write(tmp_path / "edited.jsonl", lines), Selection(note_ids=frozenset({"demo-001"})))
+        load_jsonl(demo_predictions, edited, Selection(note_ids=frozenset({"demo-001"})))
 
 
 def test_a_cdm_without_rows_for_the_system_is_refused_in_one_line(tmp_path: Path, demo_cdm: str) -> None:
