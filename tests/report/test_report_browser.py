@@ -51,6 +51,21 @@ def test_every_mention_is_highlighted_once(page, demo_report: Path, demo_predict
     assert sum(len(indexes) for _, indexes in shown) == sum(predicted.values())
 
 
+def test_clicking_a_mention_shows_what_decided_it_and_its_relations(page, demo_report: Path) -> None:
+    _open(page, demo_report, "#notes")
+    page.goto(demo_report.as_uri() + f"#note/{_note_index(page, 'demo-001')}")
+    nodule = page.locator("article.note.current mark.m", has_text="solid nodule").first
+    nodule.click()
+    detail = page.locator("#mention-detail").text_content()
+    for part in ("nodule (lesion)", "certainty: present", "section: findings", "concept: SNOMED", "decided by: rules",
+                 "related: rul"):  # fmt: skip
+        assert part in detail
+    related = page.locator("article.note.current mark.m.related").all_text_contents()
+    assert related and all("RUL" in text.upper() for text in related)
+    assert json.loads(page.locator("#findings-json").text_content())["nodule"] == ["rul"]
+    assert page.locator("article.note.current mark.m.c-negated", has_text="pleural effusion").count() == 1
+
+
 def _lobe_counts(predictions: list[dict]) -> Counter:
     counts: Counter = Counter()
     for line in predictions:

@@ -119,6 +119,10 @@
       const f = findingsOf(current); f[addKey.value] = []; setFindings(current, f);
     });
     panel.appendChild(addKey);
+    const form = {};
+    Object.keys(findings).sort().forEach(function (k) { form[k] = findings[k].slice().sort(); });
+    panel.appendChild(el("pre", { id: "findings-json", title: "the findings in the guideline's interchange form" },
+      JSON.stringify(form)));
     const reviewed = document.getElementById("mark-reviewed");
     reviewed.checked = isReviewed(current);
   }
