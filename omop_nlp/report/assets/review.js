@@ -163,6 +163,9 @@
       });
       document.getElementById("mention-detail").textContent = mark.getAttribute("title");
     });
+    article.addEventListener("keydown", function (e) {  // marks are focusable: Enter shows the details too
+      if (e.key === "Enter" && e.target.matches("mark.m")) { e.target.click(); }
+    });
   });
 
   // --- download the reviewed notes as gold ----------------------------------------------------
