@@ -168,3 +168,17 @@ def test_note_text_is_escaped(page, tmp_path: Path) -> None:
     assert page.locator("article.note mark.m").count() >= 2  # nodule, right upper lobe
     assert all(url.startswith("file:") for url in requests)
     assert dialogs == []
+
+
+def test_episodes_are_corrected_like_locations(page, demo_report: Path, demo_predictions: Path) -> None:
+    predicted = {line["id"]: line["findings"] for line in _lines(demo_predictions)}["demo-008"]
+    assert "metastasis" in predicted
+    _open(page, demo_report, "#notes")
+    page.goto(demo_report.as_uri() + f"#note/{_note_index(page, 'demo-008')}")
+    for episode in predicted["metastasis"]:
+        page.click(f".finding[data-key=metastasis] .chip[data-related={episode}] button")
+    page.select_option(".finding[data-key=metastasis] select.add-related", "stable")
+    page.select_option("#add-finding", "glioma")
+    findings = json.loads(page.locator("#findings-json").text_content())
+    assert findings["metastasis"] == ["stable"] and findings["glioma"] == []
+    assert page.locator(".finding[data-key=glioma] .cert").text_content() == "added by reviewer"
