@@ -25,9 +25,12 @@ tests/fhir_server/node_modules/.installed: tests/fhir_server/package.json tests/
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-# Debian's chromium for the report's browser tests (Playwright drives it; it never downloads a browser of its own).
+# Debian's chromium for the report's browser tests (Playwright drives it; it never downloads a browser of its own),
+# with CJK fonts so that Korean report text renders in the screenshots.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	  { echo "make chromium: apt-get install chromium fonts-noto-cjk failed" >&2; exit 1; }; }
 
 test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint chromium
 	$(BIN)/pytest
