@@ -147,6 +147,9 @@ def run(
     ] = False,
     max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    allow_skips: Annotated[
+        bool, typer.Option(help="exit 0 even when notes were skipped (empty, too long...) or failed")
+    ] = False,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
     fhir_out: FhirOut = None,
     fhir_url: FhirUrl = None,
@@ -208,6 +211,10 @@ def run(
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
     close_fhir_sink(fhir)
+    if summary.problems and not allow_skips:
+        typer.secho(f"error: {sum(summary.problems.values())} note(s) skipped or failed (see above): exit 1; "
+                    "--allow-skips accepts them", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
 
 
 @app.command()

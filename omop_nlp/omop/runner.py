@@ -19,12 +19,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
-from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
+from omop_nlp.omop.connection import (
+    DatabaseError,
+    check_schema_name,
+    is_note_data_error,
+    make_engine,
+    short_reason,
+    write_transaction,
+)
 from omop_nlp.omop.ddl import ensure_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
@@ -54,6 +61,11 @@ class RunOptions:
     progress: bool = False
 
 
+# Skip reasons that are the run working as intended, not notes it could not process: they never make
+# the exit status non-zero. Every other skip or failure does, unless the operator passes --allow-skips.
+EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "note_deleted", "not_radiology"})
+
+
 @dataclass
 class RunSummary:
     nlp_system: str
@@ -73,6 +85,11 @@ class RunSummary:
     @property
     def notes_per_s(self) -> float:
         return self.seen / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def problems(self) -> Counter:
+        """Notes skipped for a problem with the note, or failed, by reason."""
+        return Counter({k: v for k, v in self.skipped.items() if k not in EXPECTED_SKIPS}) + self.failed
 
     def lines(self) -> list[str]:
         out = [
@@ -277,9 +294,9 @@ class CdmRun:
         Returns the outcomes as committed (without notes another run wrote, deleted notes marked)."""
         try:
             return self._write_retrying(outcomes)
-        except (OperationalError, InterfaceError):
-            raise
         except DBAPIError as exc:
+            if not is_note_data_error(exc):  # a missing GRANT or table, a lost connection: stop the run
+                raise DatabaseError(f"cannot write the results: {short_reason(exc)}") from None
             if len(outcomes) == 1:
                 error = f"database_error:{(exc.orig or exc).__class__.__name__}"
                 log.warning("note_id %d could not be written: %s", outcomes[0].note.note_id, error)
