@@ -11,6 +11,8 @@ The server listens on a Unix socket inside its data folder, never on a TCP port.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -101,17 +103,51 @@ class Cdm:
         with self.engine.begin() as conn:
             load_concepts(conn, self.tables)
 
-    def add_notes(self, texts, *, start_id: int = 1, title: str | None = None, person_id: int = 1) -> list[int]:
-        """NOTE rows with these texts (str, bytes-as-str or None) and ids from ``start_id``."""
+    @classmethod
+    def official(cls, url: str, schema: str | None = None) -> Cdm:
+        """A CDM as a site has it: the official OHDSI v5.4 scripts (DDL, primary keys, the vocabulary
+        subset omop-nlp needs, then ``init-db``, then the official indices and foreign keys, which must
+        still apply after it). SQLite cannot ALTER TABLE ADD CONSTRAINT: there, DDL and indices only.
+        NOTE_NLP is in the CDM schema, as in the official layout."""
+        from omop_nlp.omop.connection import make_engine
+        from omop_nlp.omop.demo_db import init_cdm
+        from omop_nlp.omop.tables import cdm_tables
+
+        cdm = cls.__new__(cls)
+        cdm.url, cdm.cdm_schema, cdm.results_schema = url, schema, None
+        cdm.engine = make_engine(url, create=True)
+        cdm.tables = cdm_tables(schema)
+        dialect = cdm.engine.dialect.name
+        run_official(cdm.engine, "ddl", schema)
+        if dialect == "postgresql":
+            run_official(cdm.engine, "primary_keys", schema)
+        with cdm.engine.begin() as conn:
+            load_athena_subset(conn, schema)
+        init_cdm(cdm.engine, cdm.tables)
+        run_official(cdm.engine, "indices", schema)
+        if dialect == "postgresql":
+            run_official(cdm.engine, "constraints", schema)
+        return cdm
+
+    def add_notes(self, texts, *, start_id: int = 1, title: str | None = None, person_id: int = 1,
+                  class_concept_id: int = 0) -> list[int]:  # fmt: skip
+        """NOTE rows with these texts (str, bytes-as-str or None) and ids from ``start_id``, and
+        their PERSON row where missing."""
         from datetime import date
+
+        from sqlalchemy import select
 
         rows = [
             {"note_id": start_id + i, "person_id": person_id, "note_date": date(2025, 1, 2 + i % 20),
-             "note_type_concept_id": 32817, "note_class_concept_id": 0, "note_title": title, "note_text": text,
-             "encoding_concept_id": 32678, "language_concept_id": 4180186}
+             "note_type_concept_id": 32817, "note_class_concept_id": class_concept_id, "note_title": title,
+             "note_text": text, "encoding_concept_id": 32678, "language_concept_id": 4180186}
             for i, text in enumerate(texts)
         ]  # fmt: skip
+        person = self.tables.person
         with self.engine.begin() as conn:
+            if conn.execute(select(person.c.person_id).where(person.c.person_id == person_id)).first() is None:
+                conn.execute(person.insert(), {"person_id": person_id, "gender_concept_id": 0, "year_of_birth": 1960,
+                                               "race_concept_id": 0, "ethnicity_concept_id": 0})  # fmt: skip
             conn.execute(self.tables.note.insert(), rows)
         return [r["note_id"] for r in rows]
 
@@ -148,6 +184,57 @@ class Cdm:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def shared_dir() -> Path:
+    """The project's shared data: $OMOP_NLP_SHARED, else ``shared/`` beside the repository (as in CI)."""
+    path = Path(os.environ.get("OMOP_NLP_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+    if not (path / "omop-cdm-5.4").is_dir():
+        pytest.fail(f"the official OMOP CDM DDL is not in {path}/omop-cdm-5.4: set OMOP_NLP_SHARED")
+    return path
+
+
+def official_statements(dialect: str, part: str, schema: str | None) -> list[str]:
+    """The statements of the official ``OMOPCDM_<dialect>_5.4_<part>.sql``, for ``schema``."""
+    path = shared_dir() / "omop-cdm-5.4" / dialect / f"OMOPCDM_{dialect}_5.4_{part}.sql"
+    sql = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+    sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    sql = sql.replace("@cdmDatabaseSchema.", f"{schema}." if schema else "")
+    return [stmt.strip() for stmt in sql.split(";") if stmt.strip()]
+
+
+def run_official(engine, part: str, schema: str | None) -> None:
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        if dialect == "postgresql" and part == "ddl" and schema:
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for stmt in official_statements(dialect, part, schema):
+            conn.exec_driver_sql(stmt)
+
+
+# Codes a site's Athena vocabulary lacks (concept 0 until `init-db --local-concepts`): omop-nlp's own keys, DICOM.
+NOT_IN_ATHENA = ("omop-nlp", "DCM")
+
+
+def load_athena_subset(conn, schema: str | None) -> None:
+    """CONCEPT rows for the codes omop-nlp resolves (the demo's, less what Athena lacks), concept 0, and
+    the DOMAIN / VOCABULARY / CONCEPT_CLASS rows their foreign keys need, as a vocabulary load has."""
+    from sqlalchemy import column, insert, table
+
+    from omop_nlp.omop.demo_db import demo_concept_rows
+    from omop_nlp.omop.tables import cdm_tables
+
+    concepts = [r for r in demo_concept_rows() if r["vocabulary_id"] not in NOT_IN_ATHENA]
+    concepts.append({**concepts[0], "concept_id": 0, "concept_name": "No matching concept", "domain_id": "Metadata",
+                     "vocabulary_id": "None", "concept_class_id": "Undefined", "standard_concept": None,
+                     "concept_code": "No matching concept"})  # fmt: skip
+    conn.execute(insert(cdm_tables(schema).concept), concepts)
+    # Athena also has the 'Vocabulary' vocabulary and concept class that vocabulary concepts belong to.
+    for name, extra in (("domain", set()), ("vocabulary", {"Vocabulary"}), ("concept_class", {"Vocabulary"})):
+        key = f"{name}_id"
+        target = table(name, column(key), column(f"{name}_name"), column(f"{name}_concept_id"), schema=schema)
+        values = sorted({r[key] for r in concepts} | extra)
+        conn.execute(insert(target), [{key: v, f"{name}_name": v, f"{name}_concept_id": 0} for v in values])
 
 
 @pytest.fixture

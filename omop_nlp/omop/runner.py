@@ -18,7 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
@@ -33,6 +33,7 @@ from omop_nlp.omop.connection import (
     write_transaction,
 )
 from omop_nlp.omop.ddl import ensure_tool_tables
+from omop_nlp.omop.discovery import check_cdm
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
@@ -225,17 +226,11 @@ class CdmRun:
 
     def _check_tables(self) -> None:
         t = self.tables
-        needed = [t.note, t.concept, t.note_nlp]
+        needed = [t.concept, t.note_nlp]
         if self.options.cdm_facts:
             needed += [t.condition_occurrence, t.observation, t.episode, t.episode_event]
-        inspector = inspect(self.engine)
-        missing = [
-            f"{table.schema + '.' if table.schema else ''}{table.name}"
-            for table in needed
-            if not inspector.has_table(table.name, schema=table.schema)
-        ]
-        if missing:
-            raise DatabaseError(f"table(s) not found: {', '.join(missing)}; create them with `omop-nlp init-db`")
+        with self.engine.connect() as conn:
+            check_cdm(conn, t, needed)
 
     # -- the run -------------------------------------------------------------------------
     def execute(self) -> RunSummary:

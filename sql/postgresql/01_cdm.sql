@@ -1,6 +1,8 @@
 -- OMOP CDM v5.4 tables that omop-nlp reads (NOTE, CONCEPT, PERSON) and, with --cdm-facts,
 -- writes (CONDITION_OCCURRENCE, OBSERVATION, EPISODE, EPISODE_EVENT). Columns and types follow
--- the OHDSI CommonDataModel v5.4 PostgreSQL DDL. Created only where missing.
+-- the OHDSI CommonDataModel v5.4 PostgreSQL DDL. Created only where missing; an index here is created
+-- only on a table this file created (init-db never alters an existing CDM table: the official
+-- indices script stays applicable), under the official index's name.
 -- @cdm_schema. is replaced by the quoted schema name (or removed) by `omop-nlp init-db`.
 
 CREATE TABLE IF NOT EXISTS @cdm_schema.person (

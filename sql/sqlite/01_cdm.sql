@@ -1,6 +1,7 @@
 -- OMOP CDM v5.4 tables that omop-nlp reads (NOTE, CONCEPT, PERSON) and, with --cdm-facts,
 -- writes (CONDITION_OCCURRENCE, OBSERVATION, EPISODE, EPISODE_EVENT). Columns and types follow
--- the OHDSI CommonDataModel v5.4 DDL, in SQLite types. Created only where missing.
+-- the OHDSI CommonDataModel v5.4 DDL, in SQLite types. Created only where missing; an index here is
+-- created only on a table this file created (init-db never alters an existing CDM table).
 -- SQLite has no schemas: the embedded CDM is one database file.
 
 CREATE TABLE IF NOT EXISTS person (
