@@ -36,18 +36,22 @@ class ConceptResolver:
         self._ids: dict[Code, int] = {}
         self.missing: list[Code] = []
 
-    def load(self, conn: Connection, codes: Iterable[Code]) -> list[Code]:
-        """Look the codes up; returns (and warns once about) the ones the CONCEPT table lacks."""
+    def load(self, conn: Connection, codes: Iterable[Code], *, warn: bool = True) -> list[Code]:
+        """Look the codes up; returns (and, with ``warn``, warns once about) the ones the CONCEPT table lacks."""
         wanted = sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
         found = {**self._by_code(conn, wanted), **self._by_id(conn, wanted)}
         missing = [c for c in wanted if c not in found]
         self._ids.update(found)
         self._ids.update(dict.fromkeys(missing, 0))
         self.missing.extend(missing)
-        if missing:
+        if missing and warn:
             listed = ", ".join(f"{omop_vocabulary(c)}:{c.code}" for c in missing)
             log.warning("%d code(s) not in the CONCEPT table, written with concept_id 0: %s", len(missing), listed)
         return missing
+
+    @property
+    def ids(self) -> dict[Code, int]:
+        return dict(self._ids)
 
     def concept_id(self, code: Code | None) -> int:
         """The resolved id; 0 for no code or a code that was not loaded or not found."""

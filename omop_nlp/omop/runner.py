@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select, text
@@ -39,6 +39,7 @@ from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
+from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class RunOptions:
 
 # Skip reasons that are the run working as intended, not notes it could not process: they never make
 # the exit status non-zero. Every other skip or failure does, unless the operator passes --allow-skips.
-EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "note_deleted", "not_radiology"})
+EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "note_deleted"})
 
 
 @dataclass
@@ -90,7 +91,8 @@ class RunSummary:
     @property
     def problems(self) -> Counter:
         """Notes skipped for a problem with the note, or failed, by reason."""
-        return Counter({k: v for k, v in self.skipped.items() if k not in EXPECTED_SKIPS}) + self.failed
+        unexpected = {k: v for k, v in self.skipped.items() if k not in EXPECTED_SKIPS and not is_not_selected(k)}
+        return Counter(unexpected) + self.failed
 
     def lines(self) -> list[str]:
         out = [
@@ -189,6 +191,7 @@ class CdmRun:
         self.engine = engine
         self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
+        self.selector: NoteSelector | None = None  # made by prepare(), with the site's document concept ids
         self.options = options
         self.factory = factory
         dialect = engine.dialect.name
@@ -217,6 +220,7 @@ class CdmRun:
         with self.engine.connect() as conn:
             self.resolver.load(conn, codes)
             self._lock_notes = _may_lock_rows(conn, self.tables.note)
+            self.selector = _note_selector(conn, self.tables)
         with write_transaction(self.engine) as conn:
             self.ids.sync(conn, self._id_tables())
 
@@ -262,18 +266,30 @@ class CdmRun:
         todo: list[SourceNote] = []
         for note in notes:
             state = prior.get(note.note_id)
-            if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+            selection = self._select(note)
+            if selection.skip_reason and (state is None or state.status != Status.DONE):
+                self.summary.skipped[selection.skip_reason] += 1  # never extracted, nothing to write
+            elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
+                outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
+            elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
                 self.summary.skipped["already_done"] += 1
             elif note.skip_reason:
                 outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
             else:
-                todo.append(note)
+                todo.append(replace(note, modality=selection.modality))
         outcomes.extend(self._extract(todo, pool))
         written = self._write(outcomes) if outcomes else []
         if self.on_result is not None:
             for outcome in written:
                 if outcome.result is not None and outcome.status is Status.DONE:
                     self.on_result(outcome.result)
+
+    def _select(self, note: SourceNote) -> Selection:
+        """Radiology reports of a supported modality only (mappings/note_selection.yaml)."""
+        assert self.selector is not None, "prepare() first"
+        if note.skip_reason:
+            return Selection()
+        return self.selector.select(note.title, (note.class_concept_id, note.type_concept_id), note.text or "")
 
     def _extract(self, todo: list[SourceNote], pool: Executor | None) -> list[Outcome]:
         if pool is None or len(todo) < 2:
@@ -425,6 +441,16 @@ class _ProgressBar:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _note_selector(conn: Connection, tables: CdmTables) -> NoteSelector:
+    """The note selection, with the LOINC document codes resolved to this site's concept ids."""
+    from omop_nlp.routing import load_router  # lazy: the CLI's database commands load fast
+
+    rules = load_selection_rules()
+    resolver = ConceptResolver(tables)
+    resolver.load(conn, rules.codes(), warn=False)  # a site need not have every document code
+    return NoteSelector(rules, resolver.ids, load_router().modality_of_title)
 
 
 def _may_lock_rows(conn: Connection, table) -> bool:
