@@ -257,6 +257,24 @@ def any_cdm(request) -> Cdm:
     return request.getfixturevalue("pg_cdm" if request.param == "postgresql" else "sqlite_cdm")
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def official_cdm(request) -> Iterator[Cdm]:
+    """The official CDM in schema ``cdm`` of PostgreSQL (search path: public) or the SQLite file."""
+    if request.param == "postgresql":
+        cdm = Cdm.official(request.getfixturevalue("pg_url"), "cdm")
+    else:
+        cdm = Cdm.official(request.getfixturevalue("sqlite_url"))
+    yield cdm
+    cdm.close()
+
+
+@pytest.fixture
+def official_sqlite_cdm(sqlite_url) -> Iterator[Cdm]:
+    cdm = Cdm.official(sqlite_url)
+    yield cdm
+    cdm.close()
+
+
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """Run ``omop-nlp ARGS`` in-process as the console script does: returns (exit code, stdout, stderr)."""

@@ -110,3 +110,16 @@ def ensure_tool_tables(engine: Engine, tables) -> None:
         missing = missing or not all(inspector.has_sequence(s, schema=schema) for s in _TOOL_SEQUENCES)
     if missing:
         execute_ddl(engine, TOOL_FILES, tables.cdm_schema, tables.results_schema)
+    _add_missing_columns(engine, tables.ledger)
+
+
+def _add_missing_columns(engine: Engine, table) -> None:
+    """Columns a later version added to one of the tool's own tables (the ledger's ``facts``)."""
+    present = {c["name"] for c in inspect(engine).get_columns(table.name, schema=table.schema)}
+    missing = [c for c in table.columns if c.name not in present]
+    if not missing:
+        return
+    name = engine.dialect.identifier_preparer.format_table(table)
+    with write_transaction(engine) as conn:
+        for column in missing:
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")

@@ -35,7 +35,7 @@ from omop_nlp.omop.connection import (
 from omop_nlp.omop.ddl import ensure_tool_tables
 from omop_nlp.omop.discovery import check_cdm
 from omop_nlp.omop.ids import IdAllocator
-from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
+from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
@@ -78,6 +78,7 @@ class RunSummary:
     facts: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
+    facts_added: int = 0  # notes a run without --cdm-facts had done, extracted again for their facts
     seconds: float = 0.0
 
     @property
@@ -102,6 +103,9 @@ class RunSummary:
         ]
         if self.facts:
             out.append("cdm facts: " + ", ".join(f"{t} {n}" for t, n in sorted(self.facts.items())))
+        if self.facts_added:
+            out.append(f"cdm facts: {self.facts_added} note(s) done by a run without --cdm-facts were extracted "
+                       "again for their facts")
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
@@ -272,7 +276,11 @@ class CdmRun:
             elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
                 outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
             elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
-                self.summary.skipped["already_done"] += 1
+                if self._lacks_facts(state):  # done by a run without --cdm-facts: extracted again for them
+                    self.summary.facts_added += 1
+                    todo.append(replace(note, modality=selection.modality))
+                else:
+                    self.summary.skipped["already_done"] += 1
             elif note.skip_reason:
                 outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
             else:
@@ -283,6 +291,9 @@ class CdmRun:
             for outcome in written:
                 if outcome.result is not None and outcome.status is Status.DONE:
                     self.on_result(outcome.result)
+
+    def _lacks_facts(self, state: LedgerState) -> bool:
+        return self.options.cdm_facts and state.status == Status.DONE and not state.facts
 
     def _select(self, note: SourceNote) -> Selection:
         """Radiology reports of a supported modality only (mappings/note_selection.yaml)."""
@@ -334,7 +345,7 @@ class CdmRun:
         locked = self.ledger.lock(conn, ids)
         done_elsewhere = Counter()
         if not self.options.reprocess:
-            fresh = [o for o in outcomes if not _final(locked, o)]
+            fresh = [o for o in outcomes if not _final(locked, o) or self._lacks_facts(locked[o.note.note_id])]
             done_elsewhere["done_by_other_run"] = len(outcomes) - len(fresh)
             outcomes = fresh
         present = self._existing_notes(conn, [o.note.note_id for o in outcomes])
@@ -348,7 +359,8 @@ class CdmRun:
             facts = self.facts.replace(conn, write_ids, results, visits)
         else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
             self.facts.delete_notes(conn, write_ids)
-        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason) for o in outcomes]
+        with_facts = self.options.cdm_facts
+        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason, with_facts) for o in outcomes]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
         return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
 

@@ -201,6 +201,7 @@ def _ledger(md: MetaData) -> Table:
         Column("error", String(250)),
         Column("run_id", String(36)),
         Column("processed_at", DateTime),
+        Column("facts", String(1)),
     )  # fmt: skip
 
 

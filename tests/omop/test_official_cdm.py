@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from conftest import Cdm, official_statements, run_official
 from sqlalchemy import text
@@ -12,17 +10,6 @@ from omop_nlp.omop.connection import make_engine
 
 CHEST = "CT chest: 8 mm nodule in the right upper lobe. Small left pleural effusion."
 BRAIN = "MRI brain: enlarging glioblastoma in the left frontal lobe, consistent with progression."
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def official_cdm(request) -> Iterator[Cdm]:
-    """The official CDM in schema ``cdm`` of PostgreSQL (search path: public) or the SQLite file."""
-    if request.param == "postgresql":
-        cdm = Cdm.official(request.getfixturevalue("pg_url"), "cdm")
-    else:
-        cdm = Cdm.official(request.getfixturevalue("sqlite_url"))
-    yield cdm
-    cdm.close()
 
 
 def _args(cdm: Cdm) -> list[str]:
