@@ -124,6 +124,10 @@ class Ledger:
             ],
         )
 
+    def delete_notes(self, conn: Connection, note_ids: list[int]) -> int:
+        t = self._table
+        return conn.execute(t.delete().where(t.c.nlp_system == self.nlp_system, t.c.note_id.in_(note_ids))).rowcount
+
     def delete_system(self, conn: Connection) -> int:
         return conn.execute(self._table.delete().where(self._table.c.nlp_system == self.nlp_system)).rowcount
 

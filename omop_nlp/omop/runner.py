@@ -2,8 +2,8 @@
 
 Per batch: read notes (keyset), drop those the ledger says are done with the same text, route
 each to a modality, extract, then one write transaction: lock the batch's ledger rows, drop
-notes another run finished meanwhile, mark notes deleted since they were read, replace NOTE_NLP
-and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
+notes another run finished meanwhile, mark notes deleted since they were read, remove older
+versions' rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
 the same notes waits for the lock and then skips or replaces, never duplicates.
 """
 
@@ -37,6 +37,7 @@ from omop_nlp.omop.discovery import check_cdm
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.omop.versions import PreviousVersions, previous_versions
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
 from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
@@ -79,6 +80,7 @@ class RunSummary:
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
     facts_added: int = 0  # notes a run without --cdm-facts had done, extracted again for their facts
+    superseded: Counter = field(default_factory=Counter)  # notes whose older-version rows were replaced
     seconds: float = 0.0
 
     @property
@@ -106,6 +108,8 @@ class RunSummary:
         if self.facts_added:
             out.append(f"cdm facts: {self.facts_added} note(s) done by a run without --cdm-facts were extracted "
                        "again for their facts")
+        for system, n in sorted(self.superseded.items()):
+            out.append(f"superseded: {n} note(s) of {system!r} (its NOTE_NLP rows and facts for them removed)")
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
@@ -208,6 +212,7 @@ class CdmRun:
         self.resolver = ConceptResolver(self.tables)
         ids = IdAllocator(self.tables, dialect)
         self.ids = ids
+        self.previous = PreviousVersions(self.tables, self.resolver, ids, [], self.when)  # found by prepare()
         self.ledger = Ledger(self.tables, self.summary.nlp_system, self.summary.run_id)
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
@@ -225,6 +230,8 @@ class CdmRun:
             self.resolver.load(conn, codes)
             self._lock_notes = _may_lock_rows(conn, self.tables.note)
             self.selector = _note_selector(conn, self.tables)
+            older = previous_versions(conn, self.tables, self.summary.nlp_system)
+        self.previous = PreviousVersions(self.tables, self.resolver, self.ids, older, self.when)
         with write_transaction(self.engine) as conn:
             self.ids.sync(conn, self._id_tables())
 
@@ -352,6 +359,8 @@ class CdmRun:
         outcomes = [o if o.note.note_id in present else _deleted(o) for o in outcomes]
         write_ids = [o.note.note_id for o in outcomes]
         results = {o.note.note_id: o.result for o in outcomes if o.status is Status.DONE and o.result is not None}
+        final = [o.note.note_id for o in outcomes if o.status in (Status.DONE, Status.SKIPPED)]
+        superseded = self.previous.remove(conn, final)
         rows = self.note_nlp.replace(conn, write_ids, results)
         facts = Counter()
         if self.options.cdm_facts:
@@ -362,7 +371,7 @@ class CdmRun:
         with_facts = self.options.cdm_facts
         entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason, with_facts) for o in outcomes]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
-        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
+        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere, "superseded": superseded}
 
     def _existing_notes(self, conn: Connection, note_ids: list[int]) -> set[int]:
         if not note_ids:
@@ -387,6 +396,7 @@ class CdmRun:
         s.note_nlp_rows += counts["rows"]
         s.facts.update(counts["facts"])
         s.skipped.update(+counts["skipped"])
+        s.superseded.update(counts["superseded"])
         for o in counts["outcomes"]:
             if o.status is Status.DONE:
                 s.processed += 1
