@@ -225,12 +225,16 @@ def load_athena_subset(conn, schema: str | None) -> None:
     from omop_nlp.omop.tables import cdm_tables
 
     concepts = [r for r in demo_concept_rows() if r["vocabulary_id"] not in NOT_IN_ATHENA]
+    for row in concepts:  # Athena's ids are below the local range the demo gives codes it has no id for
+        if row["concept_id"] >= 2_000_000_000:
+            row["concept_id"] -= 1_000_000_000
     concepts.append({**concepts[0], "concept_id": 0, "concept_name": "No matching concept", "domain_id": "Metadata",
                      "vocabulary_id": "None", "concept_class_id": "Undefined", "standard_concept": None,
                      "concept_code": "No matching concept"})  # fmt: skip
     conn.execute(insert(cdm_tables(schema).concept), concepts)
     # Athena also has the 'Vocabulary' vocabulary and concept class that vocabulary concepts belong to.
-    for name, extra in (("domain", set()), ("vocabulary", {"Vocabulary"}), ("concept_class", {"Vocabulary"})):
+    for name, extra in (("domain", set()), ("vocabulary", {"Vocabulary"}),
+                        ("concept_class", {"Vocabulary", "Body Structure"})):
         key = f"{name}_id"
         target = table(name, column(key), column(f"{name}_name"), column(f"{name}_concept_id"), schema=schema)
         values = sorted({r[key] for r in concepts} | extra)

@@ -20,8 +20,9 @@ def test_ddl_creates_every_table_as_sqlalchemy_defines_it_on_postgresql(pg_url, 
     tables = cdm_tables(*schemas)
     execute_ddl(engine, CDM_FILES, *schemas)
     execute_ddl(engine, CDM_FILES, *schemas)  # idempotent
-    for table in (tables.note, tables.note_nlp, tables.concept, tables.person, tables.condition_occurrence,
-                  tables.observation, tables.episode, tables.episode_event, tables.ledger, tables.fact):  # fmt: skip
+    for table in (tables.note, tables.note_nlp, tables.concept, tables.vocabulary, tables.person,
+                  tables.condition_occurrence, tables.observation, tables.episode, tables.episode_event, tables.ledger,
+                  tables.fact):  # fmt: skip
         assert _columns(engine, table) == {c.name: c.nullable for c in table.columns}, table.name
     assert inspect(engine).has_table("note_nlp", schema=schemas[1])
     engine.dispose()

@@ -86,9 +86,17 @@ def init_db(
     url: Annotated[str, typer.Argument(help="database URL; a sqlite:/// file is created if missing")],
     schema: Annotated[str | None, typer.Option("--schema", help="CDM schema (PostgreSQL)")] = None,
     results_schema: ResultsSchema = None,
+    local_concepts: Annotated[
+        bool, typer.Option(help="add site-local concepts (ids >= 2,000,000,000, vocabulary omop-nlp) for the keys "
+                                "the CONCEPT table has no concept for (docs/atlas.md)")
+    ] = False,
 ) -> None:
-    """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing."""
+    """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing.
+
+    An existing CDM table is never altered: no column, no index."""
     from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
+    from omop_nlp.omop.local_concepts import add_local_concepts
+    from omop_nlp.omop.tables import cdm_tables
 
     with database_errors():
         engine = make_engine(url, create=True)
@@ -97,10 +105,14 @@ def init_db(
             cdm = check_schema_name(schema, dialect)
             results = check_schema_name(results_schema, dialect)
             count = execute_ddl(engine, CDM_FILES, cdm, results)
+            added = add_local_concepts(engine, cdm_tables(cdm, results)) if local_concepts else []
         finally:
             engine.dispose()
     where = f" (schema {cdm or 'default'}, results {results or cdm or 'default'})" if dialect == "postgresql" else ""
     typer.echo(f"init-db: {count} statements run on {mask_url(engine.url)}{where}")
+    if local_concepts:
+        typer.echo(f"local concepts: {len(added)} added to CONCEPT (vocabulary omop-nlp)"
+                   + "".join(f"\n  {cid} {code}: {name}" for cid, code, name in added))
 
 
 def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:

@@ -1,10 +1,11 @@
 """``omop-nlp run``: NOTE → pipeline → NOTE_NLP (+ CDM facts), batch by batch, with the ledger.
 
-Per batch: read notes (keyset), drop those the ledger says are done with the same text, route
-each to a modality, extract, then one write transaction: lock the batch's ledger rows, drop
-notes another run finished meanwhile, mark notes deleted since they were read, remove older
-versions' rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
-the same notes waits for the lock and then skips or replaces, never duplicates.
+Per batch: read notes (keyset), drop those the ledger says are done with the same text, route each
+to a modality, extract, then one write transaction: lock the batch's ledger rows, drop notes
+another run finished meanwhile, mark notes deleted since they were read, remove older versions'
+rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash
+loses at most the batch in flight; a second run on the same notes waits for the lock and then skips
+or replaces, never duplicates.
 """
 
 from __future__ import annotations
