@@ -94,7 +94,7 @@ def init_db(
     """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing.
 
     An existing CDM table is never altered: no column, no index."""
-    from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
+    from omop_nlp.omop.ddl import CDM_FILES, ensure_tool_tables, execute_ddl
     from omop_nlp.omop.local_concepts import add_local_concepts
     from omop_nlp.omop.tables import cdm_tables
 
@@ -105,7 +105,9 @@ def init_db(
             cdm = check_schema_name(schema, dialect)
             results = check_schema_name(results_schema, dialect)
             count = execute_ddl(engine, CDM_FILES, cdm, results)
-            added = add_local_concepts(engine, cdm_tables(cdm, results)) if local_concepts else []
+            tables = cdm_tables(cdm, results)
+            ensure_tool_tables(engine, tables)  # and the columns a later version added to them
+            added = add_local_concepts(engine, tables) if local_concepts else []
         finally:
             engine.dispose()
     where = f" (schema {cdm or 'default'}, results {results or cdm or 'default'})" if dialect == "postgresql" else ""
