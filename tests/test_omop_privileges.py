@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Cdm, _admin
+from omop_cdm import Cdm, admin_connection
 from sqlalchemy.engine import make_url
 
 from omop_nlp.omop.ddl import ensure_tool_tables
@@ -23,7 +23,7 @@ def _runner(pg_server, pg_url, grants: tuple[str, ...]) -> tuple[Cdm, Cdm]:
     owner.add_notes(["There is a 7 mm nodule in the right upper lobe. No pleural effusion."])
     ensure_tool_tables(owner.engine, owner.tables)  # as init-db does
     database = make_url(pg_url).database
-    with _admin(pg_server) as admin:
+    with admin_connection(pg_server) as admin:
         admin.execute(f"CREATE ROLE r_{database} LOGIN")
         with admin.cursor() as cur:
             cur.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC')

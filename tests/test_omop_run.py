@@ -132,7 +132,7 @@ def test_null_text_in_a_non_conformant_note_table_is_skipped(pg_cdm) -> None:
 
 
 def test_text_that_is_not_utf8_is_skipped_on_postgresql(pg_sql_ascii_url) -> None:
-    from conftest import Cdm
+    from omop_cdm import Cdm
 
     cdm = Cdm(pg_sql_ascii_url)
     ids = cdm.add_notes([SIMPLE, "placeholder"])

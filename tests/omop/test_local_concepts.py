@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cdm
+from omop_cdm import Cdm
 
 from omop_nlp.omop.local_concepts import LOCAL_ID_START
 

@@ -6,7 +6,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import Cdm
+from omop_cdm import Cdm
 from sqlalchemy import insert
 
 from omop_nlp.routing import load_router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Cdm, official_statements, run_official
+from omop_cdm import Cdm, official_statements, run_official
 from sqlalchemy import text
 
 from omop_nlp.omop.connection import make_engine

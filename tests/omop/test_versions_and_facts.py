@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cdm
+from omop_cdm import Cdm
 
 BRAIN = "MRI brain: enlarging glioblastoma in the left frontal lobe, consistent with progression."
 CHEST = "CT chest: 8 mm nodule in the right upper lobe. No pleural effusion."
