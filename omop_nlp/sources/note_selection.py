@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from omop_nlp.schema import MODALITIES, Code, MappingError, load_yaml
-from omop_nlp.text.phrases import PhraseMatcher
-from omop_nlp.text.tokens import tokenize
 
 FILE = "note_selection.yaml"
 ANY_RADIOLOGY = "any_radiology"
@@ -123,7 +121,9 @@ class NoteSelector:
         self._radiology_ids = ids(rules.any_radiology)
         self._other_ids = ids(rules.other_documents)
         self._modality_of_title = modality_of_title  # routing.yaml's title_patterns
-        self._other_text = PhraseMatcher([(p, p) for p in rules.other_document_phrases])
+        # One regular expression, linear in the note: it runs on every selected note of every run.
+        phrases = [r"\s+".join(map(re.escape, p.split())) for p in rules.other_document_phrases if p.strip()]
+        self._other_text = re.compile(rf"\b(?:{'|'.join(phrases)})\b", re.I) if phrases else None
 
     def select(self, title: str | None, concepts: tuple[int | None, ...], text: str) -> Selection:
         known = [c for c in concepts if c]
@@ -140,7 +140,7 @@ class NoteSelector:
             return Selection()
         if not self.rules.text_fallback:
             return Selection(skip_reason=f"{REASON_PREFIX}unidentified")
-        if self._other_text.match(tokenize(text), text):
+        if self._other_text is not None and self._other_text.search(text):
             return Selection(skip_reason=f"{REASON_PREFIX}text")
         return Selection()
 
