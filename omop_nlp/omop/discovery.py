@@ -35,6 +35,17 @@ def _where(conn: Connection, tables: CdmTables) -> str:
     return f"the search path ({path or 'empty'})"
 
 
+def check_tool_tables(conn: Connection, tables: CdmTables) -> None:
+    """Raise ``DatabaseError`` unless omop-nlp's own tables are where a run would have made them."""
+    ledger = tables.ledger
+    if inspect(conn).has_table(ledger.name, schema=ledger.schema):
+        return
+    where = f"schema {ledger.schema}" if ledger.schema else _where(conn, tables)
+    elsewhere = schemas_with_table(conn, ledger.name)
+    hint = f"; they are in schema(s) {', '.join(elsewhere)}: pass --cdm-schema/--results-schema" if elsewhere else ""
+    raise DatabaseError(f"no omop-nlp tables ({ledger.name}) in {where}: omop-nlp wrote nothing there{hint}")
+
+
 def check_cdm(conn: Connection, tables: CdmTables, needed: list[Table]) -> None:
     """Raise ``DatabaseError`` unless NOTE and the ``needed`` tables exist and NOTE holds notes."""
     inspector = inspect(conn)

@@ -34,7 +34,7 @@ from omop_nlp.omop.connection import (
     write_transaction,
 )
 from omop_nlp.omop.ddl import ensure_tool_tables
-from omop_nlp.omop.discovery import check_cdm
+from omop_nlp.omop.discovery import check_cdm, check_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
@@ -508,7 +508,8 @@ def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_
     try:
         dialect = engine.dialect.name
         tables = cdm_tables(check_schema_name(cdm_schema, dialect), check_schema_name(results_schema, dialect))
-        ensure_tool_tables(engine, tables)
+        with engine.connect() as conn:
+            check_tool_tables(conn, tables)
         ids = IdAllocator(tables, dialect)
         resolver = ConceptResolver(tables)
         when = datetime.now(UTC)

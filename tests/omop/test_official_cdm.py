@@ -37,8 +37,13 @@ def test_a_run_outside_the_cdm_schema_names_the_schema_that_holds_note(pg_url, r
     assert "no NOTE table in the search path (public); NOTE is in schema(s) cdm: pass --cdm-schema cdm" in err
     code, _, err = run_cli("run", "--cdm", pg_url, "--cdm-schema", "omop")
     assert code == 2 and "no NOTE table in schema omop; NOTE is in schema(s) cdm" in err
+    cdm.run()
+    code, _, err = run_cli("unload", "--cdm", pg_url, "--nlp-system", "omop-nlp 0.1.0 rules 1a2b3c4d")
+    assert code == 2 and "no omop-nlp tables (omop_nlp_ledger) in the search path (public)" in err
+    assert "they are in schema(s) cdm" in err
     engine = make_engine(pg_url)
-    assert not engine.dialect.has_table(engine.connect(), "note_nlp", schema="public")  # nothing created in public
+    with engine.connect() as conn:  # nothing was created in public on the way
+        assert not conn.exec_driver_sql("SELECT 1 FROM pg_tables WHERE schemaname = 'public'").first()
     engine.dispose()
     cdm.close()
 
