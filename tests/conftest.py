@@ -88,7 +88,9 @@ def pg_cdm(pg_url) -> Iterator[Cdm]:
 
 @pytest.fixture
 def sqlite_cdm(sqlite_url) -> Iterator[Cdm]:
-    cdm = Cdm(sqlite_url)
+    """The embedded path as a site has it: the official OHDSI SQLite DDL (PostgreSQL's ``pg_cdm`` is the
+    init-db layout with NOTE_NLP in a results schema of its own)."""
+    cdm = Cdm.official(sqlite_url, athena=False)
     yield cdm
     cdm.close()
 

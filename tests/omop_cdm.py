@@ -37,11 +37,12 @@ class Cdm:
             load_concepts(conn, self.tables)
 
     @classmethod
-    def official(cls, url: str, schema: str | None = None) -> Cdm:
+    def official(cls, url: str, schema: str | None = None, *, athena: bool = True) -> Cdm:
         """A CDM as a site has it: the official OHDSI v5.4 scripts (DDL, primary keys, the vocabulary
         subset omop-nlp needs, then ``init-db``, then the official indices and foreign keys, which must
         still apply after it). SQLite cannot ALTER TABLE ADD CONSTRAINT: there, DDL and indices only.
-        NOTE_NLP is in the CDM schema, as in the official layout."""
+        NOTE_NLP is in the CDM schema, as in the official layout. ``athena``: CONCEPT lacks what an
+        Athena download lacks (omop-nlp's own keys, DICOM), else it has every code the mappings use."""
         from omop_nlp.omop.connection import make_engine
         from omop_nlp.omop.demo_db import init_cdm
         from omop_nlp.omop.tables import cdm_tables
@@ -55,7 +56,7 @@ class Cdm:
         if dialect == "postgresql":
             run_official(cdm.engine, "primary_keys", schema)
         with cdm.engine.begin() as conn:
-            load_athena_subset(conn, schema)
+            load_athena_subset(conn, schema, NOT_IN_ATHENA if athena else ())
         init_cdm(cdm.engine, cdm.tables)
         run_official(cdm.engine, "indices", schema)
         if dialect == "postgresql":
@@ -149,7 +150,7 @@ def run_official(engine, part: str, schema: str | None) -> None:
 NOT_IN_ATHENA = ("omop-nlp", "DCM")
 
 
-def load_athena_subset(conn, schema: str | None) -> None:
+def load_athena_subset(conn, schema: str | None, lacking: tuple[str, ...] = NOT_IN_ATHENA) -> None:
     """CONCEPT rows for the codes omop-nlp resolves (the demo's, less what Athena lacks), concept 0, and
     the DOMAIN / VOCABULARY / CONCEPT_CLASS rows their foreign keys need, as a vocabulary load has."""
     from sqlalchemy import column, insert, table
@@ -157,7 +158,7 @@ def load_athena_subset(conn, schema: str | None) -> None:
     from omop_nlp.omop.demo_db import demo_concept_rows
     from omop_nlp.omop.tables import cdm_tables
 
-    concepts = [r for r in demo_concept_rows() if r["vocabulary_id"] not in NOT_IN_ATHENA]
+    concepts = [r for r in demo_concept_rows() if r["vocabulary_id"] not in lacking]
     for row in concepts:  # Athena's ids are below the local range the demo gives codes it has no id for
         if row["concept_id"] >= 2_000_000_000:
             row["concept_id"] -= 1_000_000_000
