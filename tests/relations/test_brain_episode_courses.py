@@ -39,6 +39,9 @@ def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
                      "enhancement at the rim.\nConclusion:\n1. Stable tumour.\n2. The new tiny nodule of "
                      "enhancement probably represents treatment-related change.", {"glioma": ["stable"]},
                      id="repeated-description"),
+        # treatment named in other words than "pseudoprogression"
+        pytest.param("Glioblastoma after chemoradiation. Thicker enhancement at the cavity rim.\nImpression: "
+                     "findings favour treatment effect.", {"glioma": []}, id="treatment-effect-words"),
     ],
 )
 def test_treatment_blamed_change_per_lesion(pipeline: Pipeline, text: str, expected: dict) -> None:
