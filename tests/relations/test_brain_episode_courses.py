@@ -40,7 +40,7 @@ def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
                      "enhancement probably represents treatment-related change.", {"glioma": ["stable"]},
                      id="repeated-description"),
         # treatment named in other words than "pseudoprogression"
-        pytest.param("Glioblastoma after chemoradiation. Thicker enhancement at the cavity rim.\nImpression: "
+        pytest.param("Glioblastoma after chemoradiation. Increased enhancement at the cavity rim.\nImpression: "
                      "findings favour treatment effect.", {"glioma": []}, id="treatment-effect-words"),
     ],
 )
