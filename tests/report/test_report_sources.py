@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_NOTES, extract, omop_nlp
 
 from omop_nlp.report.from_cdm import load_cdm
 from omop_nlp.report.from_jsonl import load_jsonl
 from omop_nlp.report.notes import ReportInputError, Selection
+
+from .helpers import DEMO_NOTES, extract, omop_nlp
 
 
 def _write(path: Path, lines: list[dict]) -> Path:
