@@ -9,18 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from omop_nlp.errors import JsonlError
+
 STDIN = "-"
-
-
-class JsonlError(ValueError):
-    """A JSONL file that cannot be read; names the file and line, never the line's text."""
-
-    def __init__(self, path: str, line: int | None, problem: str) -> None:
-        where = f"{path}: line {line}" if line is not None else path
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.line = line
-        self.problem = problem
+__all__ = ["STDIN", "JsonlError", "LineProblem", "iter_jsonl", "jsonl_name"]
 
 
 class LineProblem(ValueError):

@@ -15,13 +15,10 @@ from pathlib import Path
 import yaml
 
 from omop_nlp.data_files import data_dir
+from omop_nlp.errors import MappingError
 
 MODALITIES = ("chest_ct", "brain_mri")
 MAPPINGS_ENV = "OMOP_NLP_MAPPINGS"
-
-
-class MappingError(ValueError):
-    """A mappings file is missing or malformed."""
 
 
 @dataclass(frozen=True)

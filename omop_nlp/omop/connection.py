@@ -15,15 +15,12 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError
 
+from omop_nlp.errors import DatabaseError
 from omop_nlp.redact import mask_text
 
 SUPPORTED = ("postgresql", "sqlite")
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _SQLITE_BUSY_TIMEOUT_S = 120
-
-
-class DatabaseError(Exception):
-    """A database the user pointed at cannot be used; the message is one line, password masked."""
 
 
 def parse_url(raw: str) -> URL:

@@ -19,6 +19,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from omop_nlp.errors import BertModelError
+
 CONFIG = "config.json"
 TOKENIZER_DIR = "tokenizer"
 TOKENIZER_FILE = "tokenizer.json"
@@ -30,10 +32,6 @@ ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model.int8.onnx"
 EXPORT_JSON = "export.json"
 FORMAT = "omop-nlp-bert/1"
-
-
-class BertModelError(ValueError):
-    """A model folder that cannot be used (missing files, wrong format); one line, no traceback."""
 
 
 def offline() -> None:

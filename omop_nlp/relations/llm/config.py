@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from omop_nlp.errors import LlmConfigError
+
 MODES = ("rules", "llm", "hybrid")
 BACKENDS = ("openai", "vllm-offline")
 DEFAULT_API_KEY_ENV = "OMOP_NLP_LLM_API_KEY"
@@ -13,10 +15,6 @@ DEFAULT_CONCURRENCY = 64
 MAPPER_RULES = "rules"  # the rule mapper, as chosen (rules mode, or a key hybrid left to the rules)
 MAPPER_LLM = "llm"  # a validated LLM answer
 MAPPER_FALLBACK = "rules-fallback"  # the LLM was asked but gave no valid answer: the rules' result stands
-
-
-class LlmConfigError(ValueError):
-    """A setting that cannot work (missing URL, unknown mode, vllm not installed): one line for the user."""
 
 
 @dataclass(frozen=True)

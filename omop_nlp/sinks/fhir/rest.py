@@ -17,6 +17,7 @@ from typing import TextIO
 
 import httpx
 
+from omop_nlp.errors import FhirConfigError
 from omop_nlp.redact import mask_text
 from omop_nlp.sinks.fhir.ndjson import dumps
 
@@ -25,10 +26,6 @@ log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 DEFAULT_DEAD_LETTER = Path("fhir-dead-letter.ndjson")
 DEFAULT_BATCH_SIZE = 50  # Bundle entries, the shared Device included
-
-
-class FhirConfigError(ValueError):
-    """A setting the user must fix (missing token variable, bad URL)."""
 
 
 @dataclass

@@ -15,13 +15,11 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.types import FhirBase
 from pydantic import BaseModel, ValidationError
 
+from omop_nlp.errors import FhirValidationError
+
 ANY_TARGET = "Resource"
 # Resource types whose literal references must resolve inside the note's own resources.
 LOCAL_TYPES = frozenset({"Observation", "Condition", "DocumentReference", "Provenance", "Device"})
-
-
-class FhirValidationError(ValueError):
-    """A built resource is not valid R4: a bug in the mapping, never caused by note text."""
 
 
 def validate_resource(resource: dict) -> None:
