@@ -3,7 +3,7 @@
 Reports come from a seeded random template grammar in this file (no real text): chest CT reports
 of about ``--words`` words (default 150) and brain MRI reports of similar length.
 
-1. In-process: ``Pipeline().extract`` on ``-n`` reports per modality (default 3,000), single
+1. In-process: ``build_pipeline().extract`` on ``-n`` reports per modality (default 3,000), single
    process and single thread, after a warm-up of 200 reports. Prints reports/s (wall and CPU),
    the process's peak RSS (``resource.getrusage``) and the tracemalloc peak of a second, traced
    pass over 500 reports (Python allocations during extraction, above what the pipeline holds).
@@ -28,6 +28,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
@@ -165,7 +166,7 @@ def in_process(pipeline: Pipeline, modality: str, n: int, words: int, seed: int)
 
 def stream_child(src: str, dst: str, trace: bool) -> None:
     """The CLI path: read_reports -> extract_many -> interchange lines written. Prints one JSON line."""
-    pipeline = Pipeline()
+    pipeline = build_pipeline()
     for report in reports(50, "chest_ct", 150, 99):  # warm-up
         pipeline.extract(report)
     rss_ready = peak_rss_mib()
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"python {sys.version.split()[0]}, single process, single thread; seed {args.seed}")
-    pipeline = Pipeline()
+    pipeline = build_pipeline()
     print(f"pipeline loaded: peak RSS {peak_rss_mib():.0f} MiB")
     print()
     print("in-process Pipeline.extract (warmed up)")

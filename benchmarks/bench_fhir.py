@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report, Result
 from omop_nlp.pipeline import Pipeline
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="NDJSON folder (default: a temporary one)")
     args = parser.parse_args()
 
-    pipeline = Pipeline()
+    pipeline = build_pipeline()
     options = FhirOptions(nlp_system=pipeline.nlp_system, create_documents=args.full, absent=args.full)
     batch = notes(devset_results(pipeline), args.notes)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,8 @@ Scoring choices
 * Report text: ``FINDINGS: <findings>`` and ``IMPRESSION: <impression>`` on separate lines, each
   section left out when its column is empty. Reports with neither are skipped (counted, not scored).
   Reports whose MeSH column is ``No Indexing`` were never coded; they are skipped too.
-* Extraction: ``Pipeline("chest_ct")``; these are chest X-rays, but the chest CT keys apply.
+* Extraction: ``build_pipeline(PipelineConfig(modality="chest_ct"))``; these are chest X-rays, but the
+  chest CT keys apply.
   A key is predicted when it is in ``Result.findings`` (present or hedged, per the guideline).
 * Gold: a key is present when any MeSH major term of the report maps to it through ``MESH_TO_KEY``
   (the mapping of the data README). Other terms (Opacity, Airspace Disease, Granulomatous Disease,
@@ -45,8 +46,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.model import Certainty, Report, Result
-from omop_nlp.pipeline import Pipeline
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / ".." / "shared" / "data" / "iu-xray"
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows = load_rows(args.data, args.all)
-    pipeline = Pipeline("chest_ct")
+    pipeline = build_pipeline(PipelineConfig(modality="chest_ct"))
     counts = {key: Counter() for key in KEYS}
     errors: dict[str, dict[str, list[str]]] = {key: defaultdict(list) for key in KEYS}
     lat = {key: Counter() for key in KEYS}

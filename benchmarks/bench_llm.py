@@ -4,7 +4,7 @@
         [--concurrency 64] [--input notes.jsonl] [--limit N] [--repeat K]
 
 Reads reports (default: the devset's chest CT and brain MRI dev files, 200 reports), runs the
-rules once for a baseline, then ``Pipeline(relation_mapper=...).extract_many`` (the path of
+rules once for a baseline, then ``build_pipeline(PipelineConfig(llm=...)).extract_many`` (the path of
 ``omop-nlp extract``), and prints: notes/s end to end, the share of notes asked, answered and
 fallen back (with reasons), and prompt / completion tokens per asked note as the server
 reports them. ``--repeat`` sends the same notes again (a warm prefix cache); ``--json`` prints
@@ -20,10 +20,11 @@ import sys
 import time
 from pathlib import Path
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report
-from omop_nlp.pipeline import Pipeline
-from omop_nlp.relations.llm import LlmConfig, LlmRelationMapper
+from omop_nlp.relations.llm import LlmConfig
 from omop_nlp.relations.llm.client import list_models
 
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "devset"
@@ -66,7 +67,7 @@ def main() -> int:
     paths = args.input or [DEVSET / "chest_ct.dev.jsonl", DEVSET / "brain_mri.dev.jsonl"]
     reports = load_reports(paths, args.limit)
 
-    rules = Pipeline("auto")
+    rules = build_pipeline()
     started = time.perf_counter()
     for _ in rules.extract_many(reports):
         pass
@@ -74,8 +75,8 @@ def main() -> int:
 
     config = LlmConfig(mode=args.mode, url=args.url, model=model, api_key=api_key, concurrency=args.concurrency,
                        max_tokens=args.max_tokens, timeout_s=args.timeout)  # fmt: skip
-    mapper = LlmRelationMapper(config)
-    pipeline = Pipeline("auto", relation_mapper=mapper)
+    pipeline = build_pipeline(PipelineConfig(llm=config))
+    mapper = pipeline.relation_refiner
     passes = []
     for number in range(args.repeat):
         before = (mapper.stats.asked, mapper.stats.prompt_tokens, mapper.stats.completion_tokens)

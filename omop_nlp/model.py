@@ -1,13 +1,17 @@
 """Plain data types passed between pipeline stages.
 
 Each stage knows only these types: source → text → entities → assertion → relations → sinks.
+The optional stages plugged into the pipeline meet it through the two Protocols at the end
+(``KeyClassifier``, ``RelationRefiner``); the rule stages meet through ``entities.document``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 
 class Certainty(StrEnum):
@@ -110,3 +114,33 @@ class Result:
             "findings": self.findings_json(),
             "mentions": [m.as_dict() for m in self.mentions],
         }
+
+
+Route = Callable[[Report], str | None]  # a report's modality, or None when it is neither
+
+
+class KeyClassifier(Protocol):
+    """Stage 1, learned (``omop_nlp.entities.bert``): report-level key probabilities joined to the
+    lexicon's findings. It scores notes ahead in batches (``prefetch``); ``combine`` then reads them."""
+
+    @property
+    def name(self) -> str: ...  # its part of nlp_system
+
+    def prefetch(self, reports: list[Report], route: Route) -> None: ...
+
+    def prefetching(self, reports: Iterable[Report], route: Route) -> Iterator[Report]: ...
+
+    def combine(self, text: str, modality: str, mentions: list[Mention],
+                findings: dict[str, Finding]) -> dict[str, Finding]: ...  # fmt: skip
+
+
+class RelationRefiner(Protocol):
+    """A stage-2 relation mapper backend run after the rules on a batch of results
+    (``omop_nlp.relations.llm``); the rules' related keys stay where it gives no answer."""
+
+    @property
+    def system_tag(self) -> str: ...  # its part of nlp_system, e.g. "llm:Meta-Llama-3-8B-Instruct"
+
+    def refine(self, results: list[Result]) -> None: ...
+
+    def summary_line(self) -> str: ...  # what it did, for the end of a run (no note text)

@@ -1,24 +1,31 @@
-"""Report -> Result: the straight line source text -> stage 1 -> assertion -> stage 2 -> findings."""
+"""Report -> Result: the straight line source text -> stage 1 -> assertion -> stage 2 -> findings.
+
+A ``Pipeline`` is assembled by ``omop_nlp.build.build_pipeline(PipelineConfig)`` only.
+
+Per-note failures have one policy: ``extract`` raises ``NoteSkipped`` (nothing else), while
+``extract_batch`` and ``extract_many`` give one outcome per note, a ``Result`` or a
+``NoteSkipped``. An unexpected exception of one note becomes ``NoteFailed`` (reason
+``internal_error``, the exception's class name only, no note text) and the other notes go on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
 
-from omop_nlp import NAME, __version__
 from omop_nlp.entities.annotator import Annotator
-from omop_nlp.entities.document import Document
-from omop_nlp.errors import NoteSkipped
-from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report, Result
+from omop_nlp.entities.document import Document, RelationMapper
+from omop_nlp.errors import NoteFailed, NoteSkipped
+from omop_nlp.model import Certainty, EntityType, Finding, KeyClassifier, Mention, RelationRefiner, Report, Result
 from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
-from omop_nlp.routing import load_router
-from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema, mappings_fingerprint
+from omop_nlp.routing import ModalityRouter
+from omop_nlp.schema import ModalitySchema, load_schema
+from omop_nlp.text.note import checked_text
 from omop_nlp.text.tokens import term_lemmas
 
-MAX_NOTE_CHARS = 2_000_000
+NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
@@ -27,7 +34,7 @@ _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certaint
 class ModalityEngine:
     schema: ModalitySchema
     annotator: Annotator
-    mapper: LesionLocationMapper | DiagnosisEpisodeMapper
+    relations: RelationMapper
 
     @classmethod
     def for_modality(cls, modality: str) -> ModalityEngine:
@@ -37,7 +44,7 @@ class ModalityEngine:
 
     def document(self, text: str) -> Document:
         doc = self.annotator.annotate(text)
-        self.mapper.map(doc)
+        self.relations.map(doc)
         return doc
 
     def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
@@ -87,68 +94,77 @@ def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]
             and m.section == "impression" and m.sentence not in changed}
 
 
-class RelationMapper(Protocol):
-    """A stage-2 backend run after the rules on a batch of results (omop_nlp.relations.llm)."""
-
-    system_tag: str  # the mapper part of nlp_system, e.g. "llm:Meta-Llama-3-8B-Instruct"
-
-    def refine(self, results: list[Result]) -> None: ...
-
-
 class Pipeline:
-    """The embedded rule engine. One instance serves many notes; it holds no per-note state.
+    """The embedded rule engine with its optional stages. One instance serves many notes; it holds
+    no per-note state. Built by ``build_pipeline``; see the module docstring for failures.
 
-    ``relation_mapper`` (optional) re-maps stage 2 after the rules, a batch at a time
-    (``extract_batch``); the rules stay the default and its fallback.
+    ``key_classifier`` (optional, ``--bert``) adds stage-1 keys by the recall-union policy of
+    docs/bert.md; ``relation_refiner`` (optional, ``--mapper llm|hybrid``) re-maps stage 2 after
+    the rules, a batch at a time; the rules stay the default and its fallback.
     """
 
-    def __init__(self, modality: str = "auto", relation_mapper: RelationMapper | None = None) -> None:
-        if modality != "auto" and modality not in MODALITIES:
-            raise ValueError(f"unknown modality {modality!r}; expected auto, {', '.join(MODALITIES)}")
+    def __init__(self, engines: dict[str, ModalityEngine], router: ModalityRouter, *, nlp_system: str,
+                 modality: str = "auto", max_note_chars: int, key_classifier: KeyClassifier | None = None,
+                 relation_refiner: RelationRefiner | None = None) -> None:  # fmt: skip
+        self.engines = engines
+        self.router = router
+        self.nlp_system = nlp_system
         self.modality = modality
-        self._engines = {m: ModalityEngine.for_modality(m) for m in MODALITIES}
-        self._router = load_router()
-        # Optional stage-1 classifier (omop_nlp.entities.bert.combine.StageOne, `--bert DIR`): its
-        # probabilities join the lexicon's findings by the recall-union policy of docs/bert.md.
-        self.key_classifier = None
-        self.relation_mapper = relation_mapper
-        stage2 = relation_mapper.system_tag if relation_mapper is not None else "rules"
-        self.nlp_system = f"{NAME} {__version__} {stage2} {mappings_fingerprint()}"
+        self.max_note_chars = max_note_chars
+        self.key_classifier = key_classifier
+        self.relation_refiner = relation_refiner
+
+    @property
+    def batched(self) -> bool:
+        """Whether a stage works best on many notes at once (``extract_batch``/``extract_many``)."""
+        return self.key_classifier is not None or self.relation_refiner is not None
 
     def extract(self, report: Report, note_class_concept_id: int | None = None) -> Result:
-        result = self._extract_rules(report, note_class_concept_id)
-        if self.relation_mapper is not None:
-            self.relation_mapper.refine([result])
-        return result
+        """One note's result; raises ``NoteSkipped`` (``NoteFailed`` for an unexpected error), nothing else."""
+        (outcome,) = self.extract_batch([report], [note_class_concept_id])
+        if isinstance(outcome, NoteSkipped):
+            raise outcome
+        return outcome
 
     def extract_batch(self, reports: list[Report], note_class_concept_ids: list[int | None] | None = None,
-                      ) -> list[Result | Exception]:  # fmt: skip
-        """Many notes at once: the rules note by note, then the relation mapper on the whole batch.
-
-        A note's error is returned in its place, never raised: ``NoteSkipped`` for a note that
-        cannot be processed, any other exception for a failure of that note alone."""
-        classes = note_class_concept_ids or [None] * len(reports)
+                      ) -> list[NoteOutcome]:  # fmt: skip
+        """Many notes at once: the rules note by note, then the relation refiner on the whole batch.
+        One outcome per note, in order."""
         if self.key_classifier is not None:  # stage 1 scores the whole batch, length-bucketed
-            self.key_classifier.prefetch(reports, self._route)
-        out: list[Result | Exception] = []
-        for report, class_concept_id in zip(reports, classes, strict=True):
-            try:
-                out.append(self._extract_rules(report, class_concept_id))
-            except NoteSkipped as skipped:
-                skipped.report_id = report.id
-                out.append(skipped)
-            except Exception as exc:  # one bad note never loses the batch
-                out.append(exc)
-        if self.relation_mapper is not None:
-            self.relation_mapper.refine([r for r in out if isinstance(r, Result)])
+            self.key_classifier.prefetch(reports, self.route)
+        return self._batch(reports, note_class_concept_ids or [None] * len(reports))
+
+    def extract_many(self, reports: Iterable[Report]) -> Iterator[NoteOutcome]:
+        """A stream of notes, one outcome per note; the relation refiner sees ``LLM_BATCH`` at a time."""
+        if self.key_classifier is not None:  # stage 1 scores notes ahead in length-bucketed batches
+            reports = self.key_classifier.prefetching(reports, self.route)
+        reports = iter(reports)
+        size = LLM_BATCH if self.relation_refiner is not None else 1
+        while batch := list(islice(reports, size)):
+            yield from self._batch(batch, [None] * len(batch))
+
+    def _batch(self, reports: list[Report], note_class_concept_ids: list[int | None]) -> list[NoteOutcome]:
+        out = [self._outcome(r, class_id) for r, class_id in zip(reports, note_class_concept_ids, strict=True)]
+        if self.relation_refiner is not None:
+            self.relation_refiner.refine([r for r in out if isinstance(r, Result)])
         return out
 
-    def _extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
-        text = checked_text(report.text)
-        modality = self._route(report, note_class_concept_id)
+    def _outcome(self, report: Report, note_class_concept_id: int | None) -> NoteOutcome:
+        try:
+            return self.extract_rules(report, note_class_concept_id)
+        except NoteSkipped as skipped:
+            skipped.report_id = report.id
+            return skipped
+        except Exception as exc:  # one bad note never loses the others; no note text leaves here
+            return NoteFailed(exc, report.id)
+
+    def extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
+        """Stage 1, assertion and the rule relations for one note (no batched stage 2); raises."""
+        text = checked_text(report.text, self.max_note_chars)
+        modality = self.route(report, note_class_concept_id)
         if modality is None:
             raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
-        engine = self._engines[modality]
+        engine = self.engines[modality]
         doc = engine.document(text)
         mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
         findings = engine.findings(mentions)
@@ -156,45 +172,5 @@ class Pipeline:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)
 
-    def _route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
-        return self.modality if self.modality != "auto" else self._router.route(report, note_class_concept_id)
-
-    def extract_many(self, reports: Iterable[Report]) -> Iterator[Result | NoteSkipped]:
-        if self.key_classifier is not None:  # stage 1 scores notes ahead in length-bucketed batches
-            reports = self.key_classifier.prefetching(reports, self._route)
-        if self.relation_mapper is not None:
-            yield from self._extract_batches(iter(reports))
-            return
-        for report in reports:
-            try:
-                yield self.extract(report)
-            except NoteSkipped as skipped:
-                skipped.report_id = report.id
-                yield skipped
-
-    def _extract_batches(self, reports: Iterator[Report]) -> Iterator[Result | NoteSkipped]:
-        while batch := list(islice(reports, LLM_BATCH)):
-            for outcome in self.extract_batch(batch):
-                if isinstance(outcome, Exception) and not isinstance(outcome, NoteSkipped):
-                    raise outcome
-                yield outcome
-
-
-def checked_text(text: object) -> str:
-    """The note text the engine reads (bytes decoded, NULs blanked), or ``NoteSkipped`` for a note it cannot."""
-    if text is None:
-        raise NoteSkipped("empty_text", "note_text is NULL")
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise NoteSkipped("invalid_encoding", f"not UTF-8 at byte {exc.start}") from None
-    if not isinstance(text, str):
-        raise NoteSkipped("invalid_text", f"note text is {type(text).__name__}, not a string")
-    if "\x00" in text:
-        text = text.replace("\x00", " ")
-    if not text.strip():
-        raise NoteSkipped("empty_text", "note_text is empty or whitespace")
-    if len(text) > MAX_NOTE_CHARS:
-        raise NoteSkipped("too_long", f"{len(text)} characters, limit {MAX_NOTE_CHARS}")
-    return text
+    def route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
+        return self.modality if self.modality != "auto" else self.router.route(report, note_class_concept_id)

@@ -21,6 +21,14 @@ from omop_cdm import Cdm, admin_connection
 
 
 @pytest.fixture(scope="session")
+def pipeline():
+    """The default pipeline (rules, modality auto), built once: it holds no per-note state."""
+    from omop_nlp.build import build_pipeline
+
+    return build_pipeline()
+
+
+@pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set

@@ -90,10 +90,10 @@ class Cdm:
 
         return RunOptions(cdm_schema=self.cdm_schema, results_schema=self.results_schema, **kw)
 
-    def run(self, pipeline_factory=None, on_result=None, **kw):
+    def run(self, pipeline=None, on_result=None, **kw):
         from omop_nlp.omop.runner import run_cdm
 
-        return run_cdm(self.url, self.options(**kw), pipeline_factory=pipeline_factory, on_result=on_result)
+        return run_cdm(self.url, self.options(**kw), pipeline=pipeline, on_result=on_result)
 
     def rows(self, table_name: str, order_by: str | None = None, **where) -> list[dict]:
         from sqlalchemy import select

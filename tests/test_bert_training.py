@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import BertModels, PipelineConfig
 from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.model import Certainty, Report
-from omop_nlp.pipeline import Pipeline
 
 DEVSET = Path(__file__).parent / "devset"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -122,14 +123,13 @@ def test_batching_does_not_change_a_notes_probabilities(trained: dict) -> None:
     assert classifier.predict([]).shape == (0, len(classifier.config.keys))
 
 
-def test_inference_through_the_pipeline(trained: dict) -> None:
-    from omop_nlp.entities.bert.combine import attach
+def test_inference_through_the_pipeline(trained: dict, pipeline) -> None:
     from omop_nlp.entities.bert.runtime import OnnxKeyClassifier
 
     auto = OnnxKeyClassifier(trained["dir"])
     assert auto.variant == "int8" and not auto.on_cuda  # int8 on CPU once its parity passed
-    pipeline = attach(Pipeline("auto"), [trained["dir"]], threads=2)
-    rules = Pipeline("auto")
+    rules = pipeline
+    pipeline = build_pipeline(PipelineConfig(bert=BertModels((str(trained["dir"]),), threads=2)))
     assert pipeline.nlp_system.startswith(rules.nlp_system) and " + bert chest_ct:" in pipeline.nlp_system
     reports = [Report(line["id"], line["text"]) for line in _lines("chest_ct.test.jsonl")]
     with_bert = list(pipeline.extract_many(reports))

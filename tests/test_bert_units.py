@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.entities.bert.combine import BERT_MAPPER, StageOne, union_additions
 from omop_nlp.entities.bert.config import BertConfig, BertModelError
 from omop_nlp.entities.bert.labels import (
@@ -30,18 +32,13 @@ DEVSET = Path(__file__).parent / "devset"
 CHEST = "CT chest.\nFINDINGS:\nA 6 mm solid nodule in the right upper lobe. No pleural effusion. Question of pneumonia."
 
 
-@pytest.fixture(scope="module")
-def rules() -> Pipeline:
-    return Pipeline("auto")
-
-
-def test_weak_labels_follow_the_engine_with_assertion(rules: Pipeline) -> None:
+def test_weak_labels_follow_the_engine_with_assertion(pipeline: Pipeline) -> None:
     schema = load_schema("chest_ct")
-    states = weak_label_states(rules.extract(Report("1", CHEST, modality="chest_ct")), schema)
+    states = weak_label_states(pipeline.extract(Report("1", CHEST, modality="chest_ct")), schema)
     assert states["nodule"] == PRESENT
     assert states["pleural_effusion"] == ASSERTED_ABSENT  # negated: a negative label, not a keyword hit
     assert states["fibrosis"] == NOT_MENTIONED
-    examples, stats = weak_examples([Report("1", CHEST, modality="chest_ct")], schema, rules, absent_weight=0.25)
+    examples, stats = weak_examples([Report("1", CHEST, modality="chest_ct")], schema, pipeline, absent_weight=0.25)
     (example,) = examples
     keys = list(schema.entities)
     assert example.labels[keys.index("nodule")] == 1 and example.weights[keys.index("nodule")] == 1
@@ -50,12 +47,12 @@ def test_weak_labels_follow_the_engine_with_assertion(rules: Pipeline) -> None:
     assert stats.to_dict()["per_key"]["pleural_effusion"] == {PRESENT: 0, ASSERTED_ABSENT: 1, NOT_MENTIONED: 0}
 
 
-def test_weak_examples_route_dedupe_exclude_and_skip(rules: Pipeline) -> None:
+def test_weak_examples_route_dedupe_exclude_and_skip(pipeline: Pipeline) -> None:
     schema = load_schema("chest_ct")
     brain = "MRI brain. Enhancing mass consistent with glioblastoma."
     reports = [Report("a", CHEST), Report("b", CHEST + "  "), Report("c", brain), Report("d", "   "),
                Report("e", "Chest CT: consolidation in the LLL.")]  # fmt: skip
-    examples, stats = weak_examples(reports, schema, rules, exclude={_digest("Chest CT: consolidation in the LLL.")})
+    examples, stats = weak_examples(reports, schema, pipeline, exclude={_digest("Chest CT: consolidation in the LLL.")})
     assert [e.ref for e in examples] == ["a"]
     assert (stats.notes_read, stats.other_modality, stats.duplicates, stats.used) == (5, 1, 2, 1)
     assert stats.skipped == {"empty_text": 1}
@@ -148,12 +145,11 @@ def test_union_adds_only_keys_the_lexicon_never_mentioned() -> None:
     assert union_additions(keys, probs, mentioned=set(), threshold=0.96) == []
 
 
-def test_pipeline_with_stage_one_adds_hedged_report_level_findings() -> None:
+def test_pipeline_with_stage_one_adds_hedged_report_level_findings(pipeline: Pipeline) -> None:
     probs = {"nodule": 0.99, "pleural_effusion": 0.99, "fibrosis": 0.8, "bronchiectasis": 0.6, "mass": 0.3}
     stage_one, _ = _stage_one(probs)
-    pipeline = Pipeline("auto")
     plain = pipeline.extract(Report("1", CHEST))
-    pipeline.key_classifier = stage_one
+    pipeline = build_pipeline(key_classifier=stage_one)
     result = pipeline.extract(Report("1", CHEST))
     assert set(result.findings) == set(plain.findings) | {"fibrosis"}
     assert "pleural_effusion" not in result.findings  # negated by the lexicon: the span's assertion wins
@@ -172,8 +168,7 @@ def test_pipeline_with_stage_one_adds_hedged_report_level_findings() -> None:
 
 def test_extract_many_scores_notes_in_batches_ahead() -> None:
     stage_one, fake = _stage_one({"fibrosis": 0.9})
-    pipeline = Pipeline("auto")
-    pipeline.key_classifier = stage_one
+    pipeline = build_pipeline(key_classifier=stage_one)
     reports = [Report(str(i), CHEST + " " * i) for i in range(10)]
     reports.insert(3, Report("brain", "MRI brain. Glioblastoma.", modality="brain_mri"))
     reports.insert(5, Report("empty", "  "))
@@ -190,11 +185,10 @@ def test_cdm_run_extractor_scores_a_batch_in_one_pass() -> None:
 
     stage_one, fake = _stage_one({"fibrosis": 0.9})
     stage_one.prefetch_size = 256
-    pipeline = Pipeline("chest_ct")
-    pipeline.key_classifier = stage_one
+    pipeline = build_pipeline(PipelineConfig(modality="chest_ct"), key_classifier=stage_one)
     notes = [SourceNote(i, None, None, None, None, None, None, CHEST + " " * i, f"h{i}") for i in range(6)]
     notes.append(SourceNote(6, None, None, None, None, None, None, "\x00", "h6"))
-    outcomes = Extractor(lambda modality: pipeline, "chest_ct").extract_many(notes)
+    outcomes = Extractor(pipeline).extract_many(notes)
     assert fake.calls == [6]
     assert [o.status for o in outcomes] == [Status.DONE] * 6 + [Status.SKIPPED]
     assert all("fibrosis" in o.result.findings for o in outcomes[:6])
@@ -235,7 +229,7 @@ def test_model_folder_errors_are_one_line(tmp_path: Path) -> None:
 
 def test_cli_train_bert_checks_its_options(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("train-bert", "--base-model", str(tmp_path), "-m", "chest_ct", "-o", str(tmp_path / "m"))
-    assert code == 2 and "exactly one of --notes FILE or --cdm URL" in err
+    assert code == 2 and "give --notes FILE, or --cdm URL" in err
     code, _, err = run_cli("train-bert", "--notes", str(DEVSET / "chest_ct.dev.jsonl"), "--base-model",
                            str(tmp_path / "missing"), "-m", "chest_ct", "-o", str(tmp_path / "m"))  # fmt: skip
     assert code == 2 and "not a local model folder" in err

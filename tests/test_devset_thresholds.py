@@ -27,11 +27,6 @@ THRESHOLDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(modality="auto")
-
-
 def _score(pipeline: Pipeline, modality: str, tmp_path: Path) -> ModalityReport:
     gold = DEVSET / f"{modality}.test.jsonl"
     pred = tmp_path / f"{modality}.pred.jsonl"

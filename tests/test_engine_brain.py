@@ -14,11 +14,6 @@ from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(modality="auto")
-
-
 def _extract(pipeline: Pipeline, text: str):
     return pipeline.extract(Report(id="t", text=text, modality="brain_mri"))
 

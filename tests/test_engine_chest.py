@@ -11,16 +11,13 @@ from __future__ import annotations
 import pytest
 from mention_asserts import assert_single_mention
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.schema import load_schema
 
 SCHEMA = load_schema("chest_ct")
-
-
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(modality="auto")
 
 
 def _scored(findings: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -548,7 +545,7 @@ def test_korean_mention_offsets(pipeline: Pipeline) -> None:
     ],
 )
 def test_sides_from_radiograph_wording(text: str, expected: dict[str, list[str]]) -> None:
-    result = Pipeline("chest_ct").extract(Report(id="x", text=text))
+    result = build_pipeline(PipelineConfig(modality="chest_ct")).extract(Report(id="x", text=text))
     assert result.findings_json() == expected
     assert all(result.report.text[m.start : m.end] == m.text for m in result.mentions)
 

@@ -15,12 +15,6 @@ from omop_nlp.routing import load_router
 from omop_nlp.schema import load_schema
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(modality="auto")
-
-
-
 def _scored(modality: str, findings: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     schema = load_schema(modality)
     return {

@@ -245,12 +245,10 @@ def test_sink_writes_device_once_and_counts_match(tmp_path: Path) -> None:
     assert summary.notes == 40 and on_disk["DocumentReference"] == 40
 
 
-def test_results_of_the_real_pipeline_build_and_validate(tmp_path: Path) -> None:
+def test_results_of_the_real_pipeline_build_and_validate(tmp_path: Path, pipeline) -> None:
     """Every devset report through the rule pipeline: each present key becomes a resource."""
     from omop_nlp.model import Report
-    from omop_nlp.pipeline import Pipeline
 
-    pipeline = Pipeline()
     sink = FhirSink(replace(BASE, absent=True, create_documents=True), out_dir=tmp_path)
     expected_codes: set[str] = set()
     for path in sorted((Path(__file__).parent / "devset").glob("*.jsonl")):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from llm_server import LlamaServer
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm import LlmConfig, LlmRelationMapper
@@ -31,11 +32,6 @@ def _devset(name: str) -> list[dict]:
 
 def _reports(rows: list[dict]) -> list[Report]:
     return [Report(r["id"], r["text"], r.get("modality")) for r in rows]
-
-
-@pytest.fixture(scope="module")
-def rules() -> Pipeline:
-    return Pipeline("auto")
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +77,12 @@ def _assert_protocol(results, rules: Pipeline, mapper: LlmRelationMapper, target
     return seen
 
 
-def test_every_note_gets_a_valid_answer_or_a_recorded_fallback(server, rules):
+def test_every_note_gets_a_valid_answer_or_a_recorded_fallback(server, pipeline):
     rows = _devset("chest_ct.dev.jsonl")[:4] + _devset("brain_mri.dev.jsonl")[:3]
     mapper = _mapper(server)
-    results = Pipeline("auto", relation_mapper=mapper).extract_batch(_reports(rows))
+    results = build_pipeline(relation_refiner=mapper).extract_batch(_reports(rows))
     assert len(results) == len(rows) and all(r.__class__.__name__ == "Result" for r in results)
-    seen = _assert_protocol(results, rules, mapper, target_keys)
+    seen = _assert_protocol(results, pipeline, mapper, target_keys)
     assert seen["llm"] + seen["rules-fallback"] == mapper.stats.keys_asked > 0
     assert seen["llm"] > 0  # the grammar-constrained server does answer
     assert mapper.stats.prompt_tokens > 0 and mapper.stats.completion_tokens > 0
@@ -94,17 +90,17 @@ def test_every_note_gets_a_valid_answer_or_a_recorded_fallback(server, rules):
     assert mapper.backend.format_in_use == "json_object"
 
 
-def test_hybrid_sends_only_the_uncertain_keys(server, rules):
+def test_hybrid_sends_only_the_uncertain_keys(server, pipeline):
     rows = _devset("chest_ct.dev.jsonl")[:7] + _devset("brain_mri.dev.jsonl")[:5]
     reports = _reports(rows)
-    before = {r.id: rules.extract(r) for r in reports}
+    before = {r.id: pipeline.extract(r) for r in reports}
     uncertain = {i: uncertain_keys(res, load_schema(res.modality)) for i, res in before.items()}
     assert any(uncertain.values()) and any(not keys and target_keys(before[i], load_schema(before[i].modality))
                                            for i, keys in uncertain.items())  # fmt: skip
     mapper = _mapper(server, mode="hybrid")
-    results = Pipeline("auto", relation_mapper=mapper).extract_batch(reports)
+    results = build_pipeline(relation_refiner=mapper).extract_batch(reports)
     assert mapper.stats.asked == sum(1 for keys in uncertain.values() if keys)
-    _assert_protocol(results, rules, mapper, uncertain_keys)
+    _assert_protocol(results, pipeline, mapper, uncertain_keys)
     for result in results:
         for key in target_keys(result, load_schema(result.modality)):
             if key not in uncertain[result.report.id]:  # the rules are sure: left alone
@@ -112,29 +108,29 @@ def test_hybrid_sends_only_the_uncertain_keys(server, rules):
                 assert result.findings[key].related == before[result.report.id].findings[key].related
 
 
-def test_a_timeout_is_retried_once_then_the_rules_answer(own_server, rules):
+def test_a_timeout_is_retried_once_then_the_rules_answer(own_server, pipeline):
     mapper = LlmRelationMapper(LlmConfig(mode="llm", url=own_server.url, model=own_server.model, timeout_s=0.05,
                                          concurrency=2))  # fmt: skip
     reports = _reports(_devset("chest_ct.dev.jsonl")[:2])
-    results = Pipeline("auto", relation_mapper=mapper).extract_batch(reports)
+    results = build_pipeline(relation_refiner=mapper).extract_batch(reports)
     assert mapper.stats.fallback == 2 and mapper.stats.reasons == {"timeout": 2}
     assert mapper.stats.requests == 4  # one retry each
     for result in results:
-        assert result.findings_json() == rules.extract(result.report).findings_json()
+        assert result.findings_json() == pipeline.extract(result.report).findings_json()
         assert {m.mapper for k in target_keys(result, load_schema("chest_ct"))
                 for m in result.findings[k].mentions} == {"rules-fallback"}  # fmt: skip
 
 
-def test_server_killed_mid_run_loses_no_note(own_server, rules, sqlite_cdm):
+def test_server_killed_mid_run_loses_no_note(own_server, pipeline, sqlite_cdm):
     """A CDM run with the LLM: the server dies after its first answer; the run goes on, every note
     is done, NOTE_NLP and the ledger say which mapper produced what."""
     rows = [r for r in _devset("chest_ct.dev.jsonl")[:6] + _devset("brain_mri.dev.jsonl")[:6]
-            if rules._router.route(Report(r["id"], r["text"]), None) is not None]  # routed from the text alone
+            if pipeline.router.route(Report(r["id"], r["text"]), None) is not None]  # routed from the text alone
     note_ids = sqlite_cdm.add_notes([r["text"] for r in rows])
     mapper = _mapper(own_server)
-    pipeline = Pipeline("auto", relation_mapper=mapper)
+    with_llm = build_pipeline(relation_refiner=mapper)
     watcher = own_server.kill_after_answers(1)
-    summary = sqlite_cdm.run(pipeline_factory=lambda modality: pipeline, batch_size=4)
+    summary = sqlite_cdm.run(pipeline=with_llm, batch_size=4)
     watcher.join(5)
     assert own_server.process.poll() is not None  # it was killed during the run
     assert summary.processed == len(rows) and not summary.failed
@@ -152,7 +148,7 @@ def test_server_killed_mid_run_loses_no_note(own_server, rules, sqlite_cdm):
             notes_by_mapper[mods["mapper"]].add(row["note_id"])
     assert notes_by_mapper["llm"] and notes_by_mapper["rules-fallback"]
     for note_id, row in zip(note_ids, rows, strict=True):
-        expected = rules.extract(Report(str(note_id), row["text"]))
+        expected = pipeline.extract(Report(str(note_id), row["text"]))
         assert rows_by_note.get(note_id, 0) == len(expected.mentions)  # every mention still written
         error = ledger[note_id]["error"]
         if note_id in notes_by_mapper["rules-fallback"]:

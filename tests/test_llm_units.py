@@ -9,21 +9,18 @@ from types import SimpleNamespace
 
 import pytest
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report, Result
 from omop_nlp.omop.runner import _mapper_note
 from omop_nlp.pipeline import Pipeline
-from omop_nlp.relations.llm import LlmConfig, LlmConfigError, LlmRelationMapper, relation_mapper
+from omop_nlp.relations.llm import LlmConfig, LlmConfigError, LlmRelationMapper
 from omop_nlp.relations.llm.client import ChatOutcome
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
 from omop_nlp.schema import load_schema
 
 URL = "http://127.0.0.1:9/v1"  # never contacted here
-
-
-@pytest.fixture(scope="module")
-def rules() -> Pipeline:
-    return Pipeline("auto")
 
 
 def _result(pipeline: Pipeline, modality: str, text: str) -> Result:
@@ -46,17 +43,18 @@ def test_unusable_settings_are_one_line_errors(config, message):
         config.check()
 
 
-def test_rules_need_no_mapper_and_nlp_system_names_the_mapper(rules):
-    assert relation_mapper(LlmConfig(mode="rules")) is None
+def test_rules_need_no_mapper_and_nlp_system_names_the_mapper(pipeline):
+    assert PipelineConfig(llm=LlmConfig(mode="rules")).relation_mapper == "rules"
+    assert pipeline.relation_refiner is None
     assert LlmConfig(mode="llm", model="meta-llama/Meta-Llama-3-8B-Instruct").system_tag == (
         "llm:meta-llama/Meta-Llama-3-8B-Instruct")
     assert LlmConfig(mode="hybrid", model="/models/gemma-3-270m-q4_k_m.gguf").system_tag == (
         "hybrid:gemma-3-270m-q4_k_m.gguf")
     mapper = LlmRelationMapper(LlmConfig(mode="hybrid", url=URL, model="m1"))
     assert mapper.config.concurrency == 64  # the default: enough in flight for a server to batch
-    with_llm = Pipeline("auto", relation_mapper=mapper)
+    with_llm = build_pipeline(relation_refiner=mapper)
     assert " hybrid:m1 " in with_llm.nlp_system
-    assert " rules " in rules.nlp_system and with_llm.nlp_system != rules.nlp_system  # separate ledger rows
+    assert " rules " in pipeline.nlp_system and with_llm.nlp_system != pipeline.nlp_system  # separate ledger rows
 
 
 # -- hybrid: where the rules are uncertain --------------------------------------------------
@@ -80,8 +78,8 @@ def test_rules_need_no_mapper_and_nlp_system_names_the_mapper(rules):
     # no comparison stated: nothing to relate
     ("brain_mri", "FINDINGS: Metastasis in the right frontal lobe.", []),
 ])  # fmt: skip
-def test_uncertain_keys(rules, modality, text, uncertain):
-    result = _result(rules, modality, text)
+def test_uncertain_keys(pipeline, modality, text, uncertain):
+    result = _result(pipeline, modality, text)
     schema = load_schema(modality)
     assert set(uncertain) <= set(target_keys(result, schema))
     assert uncertain_keys(result, schema) == uncertain
@@ -102,21 +100,21 @@ class _DeadBackend:
         return [ChatOutcome(error=self.error, attempts=2) for _ in requests]
 
 
-def test_extract_batch_returns_errors_in_place_and_falls_back(rules):
+def test_extract_batch_returns_errors_in_place_and_falls_back(pipeline):
     backend = _DeadBackend()
     mapper = LlmRelationMapper(LlmConfig(mode="llm", url=URL, model="m"), backend=backend)
-    pipeline = Pipeline("auto", relation_mapper=mapper)
+    with_llm = build_pipeline(relation_refiner=mapper)
     reports = [
         Report("a", "FINDINGS: 5 mm nodule in the RUL.", "chest_ct"),
         Report("b", "   ", "chest_ct"),
         Report("c", "FINDINGS: No acute abnormality.", "chest_ct"),
         Report("d", "COMPARISON: MRI 2024.\nFINDINGS: Known metastasis, increased.", "brain_mri"),
     ]
-    out = pipeline.extract_batch(reports)
+    out = with_llm.extract_batch(reports)
     assert [type(o).__name__ for o in out] == ["Result", "NoteSkipped", "Result", "Result"]
     assert isinstance(out[1], NoteSkipped) and out[1].report_id == "b"
     assert backend.batches == [2]  # one call for the batch; the note with no target is not sent
-    expected = [rules.extract(r) for r in (reports[0], reports[2], reports[3])]
+    expected = [pipeline.extract(r) for r in (reports[0], reports[2], reports[3])]
     for got, want in zip((out[0], out[2], out[3]), expected, strict=True):
         assert got.findings_json() == want.findings_json()  # the rules' answer stands: nothing lost
     assert {m.mapper for m in out[0].findings["nodule"].mentions} == {"rules-fallback"}
@@ -127,10 +125,10 @@ def test_extract_batch_returns_errors_in_place_and_falls_back(rules):
     assert _mapper_note(out[2]) is None
 
 
-def test_a_too_long_report_stays_with_the_rules(rules):
+def test_a_too_long_report_stays_with_the_rules(pipeline):
     backend = _DeadBackend()
     mapper = LlmRelationMapper(LlmConfig(mode="llm", url=URL, model="m", max_report_chars=50), backend=backend)
-    result = Pipeline("auto", relation_mapper=mapper).extract(
+    result = build_pipeline(relation_refiner=mapper).extract(
         Report("a", "FINDINGS: 5 mm nodule in the RUL. " + "Normal heart. " * 10, "chest_ct"))
     assert backend.batches == []
     assert result.findings_json() == {"nodule": ["rul"]}
@@ -146,11 +144,11 @@ class _AnsweringBackend:
                 for request, answer in zip(requests, self.answers, strict=True)]
 
 
-def test_an_answer_replaces_the_rules_relations_of_its_keys(rules):
+def test_an_answer_replaces_the_rules_relations_of_its_keys(pipeline):
     text = "FINDINGS: 5 mm nodule in the RUL. Atelectasis in the right lung base and in the right lung."
     backend = _AnsweringBackend(['{"nodule": ["lll", "left_lung"], "atelectasis": ["rll", "right_lung"]}'])
     mapper = LlmRelationMapper(LlmConfig(mode="llm", url=URL, model="m"), backend=backend)
-    result = Pipeline("auto", relation_mapper=mapper).extract(Report("a", text, "chest_ct"))
+    result = build_pipeline(relation_refiner=mapper).extract(Report("a", text, "chest_ct"))
     # guideline rule 3 applies to the model's answer too: no lung side where a lobe of it is given
     assert result.findings_json() == {"nodule": ["lll"], "atelectasis": ["rll"]}
     for key in ("nodule", "atelectasis"):
@@ -198,10 +196,11 @@ def test_cli_run_refuses_workers_with_an_llm(run_cli, tmp_path, monkeypatch):
 def test_vllm_offline_without_vllm_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)
     with pytest.raises(LlmConfigError, match=r"omop-nlp\[vllm\] in an environment of its own"):
-        relation_mapper(LlmConfig(mode="llm", backend="vllm-offline", model="meta-llama/Meta-Llama-3-8B-Instruct"))
+        build_pipeline(PipelineConfig(llm=LlmConfig(mode="llm", backend="vllm-offline",
+                                                    model="meta-llama/Meta-Llama-3-8B-Instruct")))
 
 
-def test_vllm_offline_batches_validates_and_retries_once(monkeypatch, rules):
+def test_vllm_offline_batches_validates_and_retries_once(monkeypatch, pipeline):
     """vLLM cannot run here (no GPU, not installed): a stand-in module with vLLM's call shape checks
     the backend's own logic: one batched chat call, schema per request, one retry of invalid answers."""
     calls = []
@@ -233,7 +232,7 @@ def test_vllm_offline_batches_validates_and_retries_once(monkeypatch, rules):
 
     config = LlmConfig(mode="llm", backend="vllm-offline", model="m")
     mapper = LlmRelationMapper(config, backend=VllmOfflineBackend(config, llm=FakeLLM()))
-    out = Pipeline("auto", relation_mapper=mapper).extract_batch([
+    out = build_pipeline(relation_refiner=mapper).extract_batch([
         Report("a", "FINDINGS: 5 mm nodule in the RUL.", "chest_ct"),
         Report("b", "COMPARISON: MRI 2024.\nFINDINGS: Known metastasis, increased.", "brain_mri"),
     ])

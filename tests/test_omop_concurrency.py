@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.model import Report
-from omop_nlp.pipeline import Pipeline
 
 TEMPLATES = [
     "There is a {n} mm solid nodule in the right upper lobe. No pleural effusion.",
@@ -27,16 +27,19 @@ TEMPLATES = [
 # A run in a child process whose pipeline sleeps per note, so it can be caught mid-run.
 CHILD = """
 import json, sys, time
-from omop_nlp.pipeline import Pipeline
+from omop_nlp.build import build_pipeline
 from omop_nlp.omop.runner import RunOptions, run_cdm
 
-class Slow(Pipeline):
-    def extract(self, report, note_class_concept_id=None):
-        time.sleep({delay})
-        return super().extract(report, note_class_concept_id)
+pipeline = build_pipeline()
+rules = pipeline.extract_rules
 
+def slow(report, note_class_concept_id=None):
+    time.sleep({delay})
+    return rules(report, note_class_concept_id)
+
+pipeline.extract_rules = slow
 summary = run_cdm({url!r}, RunOptions(cdm_schema={cdm!r}, results_schema={results!r}, batch_size={batch},
-                  cdm_facts={facts}), pipeline_factory=Slow)
+                  cdm_facts={facts}), pipeline=pipeline)
 print(json.dumps({{"processed": summary.processed, "skipped": summary.skipped, "failed": summary.failed}}))
 """
 REPO = Path(__file__).resolve().parent.parent
@@ -47,7 +50,7 @@ def texts(n: int) -> list[str]:
 
 
 def expected_rows(notes: list[str]) -> Counter:
-    pipeline = Pipeline()
+    pipeline = build_pipeline()
     return Counter({i + 1: len(pipeline.extract(Report(str(i + 1), t)).mentions) for i, t in enumerate(notes)})
 
 

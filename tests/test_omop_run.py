@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.omop.ledger import text_hash
-from omop_nlp.pipeline import Pipeline
 
 SIMPLE = "There is a 7 mm solid nodule in the right upper lobe. No pleural effusion."
 CHEST = (
@@ -162,15 +162,18 @@ def test_a_note_deleted_mid_run_is_recorded_and_gets_no_rows(any_cdm) -> None:
     ids = any_cdm.add_notes([SIMPLE, CHEST, BRAIN])
     victim = ids[1]
 
-    class DeletingPipeline(Pipeline):
-        def extract(self, report, note_class_concept_id=None):
-            if report.id == str(ids[0]):  # another session deletes a note this batch has read
-                with any_cdm.engine.begin() as conn:
-                    conn.execute(any_cdm.tables.note.delete().where(any_cdm.tables.note.c.note_id == victim))
-            return super().extract(report, note_class_concept_id)
+    deleting = build_pipeline()
+    rules = deleting.extract_rules
 
+    def extract_rules(report, note_class_concept_id=None):
+        if report.id == str(ids[0]):  # another session deletes a note this batch has read
+            with any_cdm.engine.begin() as conn:
+                conn.execute(any_cdm.tables.note.delete().where(any_cdm.tables.note.c.note_id == victim))
+        return rules(report, note_class_concept_id)
+
+    deleting.extract_rules = extract_rules
     fed = []  # further sinks (FHIR) see only what was committed
-    summary = any_cdm.run(pipeline_factory=DeletingPipeline, on_result=lambda r: fed.append(int(r.report.id)))
+    summary = any_cdm.run(pipeline=deleting, on_result=lambda r: fed.append(int(r.report.id)))
     assert fed == [ids[0], ids[2]]
     ledger = any_cdm.ledger()
     assert (ledger[victim]["status"], ledger[victim]["error"]) == ("skipped", "note_deleted")
@@ -181,14 +184,17 @@ def test_a_note_deleted_mid_run_is_recorded_and_gets_no_rows(any_cdm) -> None:
 def test_a_pipeline_error_fails_one_note_and_the_next_run_retries_it(any_cdm, caplog) -> None:
     ids = any_cdm.add_notes([SIMPLE, CHEST])
 
-    class Flaky(Pipeline):
-        def extract(self, report, note_class_concept_id=None):
-            if report.id == str(ids[0]):
-                raise RuntimeError(f"boom on {report.text}")
-            return super().extract(report, note_class_concept_id)
+    flaky = build_pipeline()
+    rules = flaky.extract_rules
 
+    def extract_rules(report, note_class_concept_id=None):
+        if report.id == str(ids[0]):
+            raise RuntimeError(f"boom on {report.text}")
+        return rules(report, note_class_concept_id)
+
+    flaky.extract_rules = extract_rules
     with caplog.at_level(logging.WARNING):
-        summary = any_cdm.run(pipeline_factory=Flaky)
+        summary = any_cdm.run(pipeline=flaky)
     assert summary.failed["RuntimeError"] == 1 and summary.processed == 1
     assert any_cdm.ledger()[ids[0]]["status"] == "failed"
     assert SIMPLE not in caplog.text and "RuntimeError" in caplog.text  # no note text in logs

@@ -1,4 +1,4 @@
-"""Stage-1 BERT commands: train-bert, export-onnx; and the --bert options of extract and run.
+"""Stage-1 BERT commands: train-bert, export-onnx (the --bert options of extract and run: options.py).
 
 torch and transformers are imported inside the commands only (the ``[bert]`` extra); running a
 model with ``--bert`` needs onnxruntime and tokenizers only.
@@ -6,7 +6,6 @@ model with ``--bert`` needs onnxruntime and tokenizers only.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +13,9 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.options import ConnectionOptions, grouped
 from omop_nlp.schema import MODALITIES
 
-BertDirs = Annotated[list[str] | None, typer.Option(
-    "--bert", help="stage-1 classifier folder (train-bert, then export-onnx); repeat for one per modality. "
-                   "Adds keys the lexicon did not mention when their probability reaches the model's threshold "
-                   "(docs/bert.md)")]  # fmt: skip
-BertThreads = Annotated[int | None, typer.Option(
-    "--bert-threads", min=1, help="onnxruntime threads for --bert (default: all cores; per worker with --workers)")]
 _EXTRA = "pip install 'omop-nlp[bert]'"
 
 
@@ -29,46 +23,15 @@ def _err(exc: Exception) -> None:
     fail(str(exc))
 
 
-def with_bert(pipeline, model_dirs: list[str] | None, threads: int | None = None):
-    """``pipeline`` with the stage-1 classifier plugged in (unchanged without --bert)."""
-    if not model_dirs:
-        return pipeline
-    try:
-        from omop_nlp.entities.bert.combine import attach
-        from omop_nlp.entities.bert.config import BertModelError
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        fail(f"--bert needs onnxruntime and tokenizers ({_EXTRA}): {exc.name} is missing")
-    for folder in model_dirs:
-        if not Path(folder).is_dir():
-            fail(f"--bert: not a folder: {folder}")
-    try:
-        return attach(pipeline, model_dirs, threads=threads)
-    except ImportError as exc:
-        fail(f"--bert needs onnxruntime and tokenizers ({_EXTRA}): {exc.name} is missing")
-    except (BertModelError, ValueError) as exc:
-        _err(exc)
-    except RuntimeError as exc:  # onnxruntime: a damaged or foreign .onnx file
-        fail(f"--bert: cannot load the ONNX model ({exc.__class__.__name__})")
-
-
-def bert_factory(model_dirs: list[str] | None, threads: int | None = None):
-    """A picklable pipeline factory for ``run`` (one pipeline per worker), or None without --bert."""
-    if not model_dirs:
-        return None
-    from omop_nlp.entities.bert.combine import bert_pipeline
-
-    return functools.partial(bert_pipeline, model_dirs=tuple(model_dirs), threads=threads)
-
-
-def _note_reports(cdm: str, cdm_schema: str | None, note_title: str | None, limit: int | None) -> Iterator:
+def _note_reports(connection: ConnectionOptions, note_title: str | None) -> Iterator:
     from omop_nlp.omop.connection import make_engine
     from omop_nlp.omop.tables import cdm_tables
     from omop_nlp.sources.omop_notes import NoteFilter, OmopNoteSource
 
-    engine = make_engine(cdm)
+    engine = make_engine(connection.url)
     try:
-        tables = cdm_tables(cdm_schema, cdm_schema)
-        source = OmopNoteSource(engine, tables, NoteFilter(title_pattern=note_title, limit=limit))
+        tables = cdm_tables(connection.cdm_schema, connection.results_schema or connection.cdm_schema)
+        source = OmopNoteSource(engine, tables, NoteFilter(title_pattern=note_title))
         for batch in source.batches(500):
             yield from (note.report() for note in batch if note.skip_reason is None)
     finally:
@@ -76,13 +39,14 @@ def _note_reports(cdm: str, cdm_schema: str | None, note_title: str | None, limi
 
 
 @app.command("train-bert")
+@grouped
 def train_bert(
+    connection: ConnectionOptions,
     base_model: Annotated[str, typer.Option("--base-model", help="local Hugging Face BERT-family model folder")],
     modality: Annotated[str, typer.Option("--modality", "-m", help=f"one of: {', '.join(MODALITIES)}")],
     output: Annotated[str, typer.Option("--output", "-o", help="model folder to write")],
-    notes: Annotated[str | None, typer.Option("--notes", help="site notes, JSONL with id and text")] = None,
-    cdm: Annotated[str | None, typer.Option("--cdm", help="or: the NOTE table of this CDM database URL")] = None,
-    cdm_schema: Annotated[str | None, typer.Option("--cdm-schema", help="schema of NOTE (with --cdm)")] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="site notes, JSONL with id and text "
+                                                              "(else the NOTE table of --cdm)")] = None,
     note_title: Annotated[str | None, typer.Option(help="with --cdm: note_title LIKE pattern")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="use at most this many notes")] = None,
     gold: Annotated[str | None, typer.Option("--gold", help="gold JSONL: trained on, some held out")] = None,
@@ -105,8 +69,8 @@ def train_bert(
     export: Annotated[bool, typer.Option("--export/--no-export", help="export ONNX + int8 when done")] = False,
 ) -> None:
     """Train the stage-1 BERT entity-key classifier on the site's notes (weak labels from the engine)."""
-    if (notes is None) == (cdm is None):
-        fail("give exactly one of --notes FILE or --cdm URL")
+    if notes is None and not connection.cdm:
+        fail("give --notes FILE, or --cdm URL for the CDM's NOTE table")
     if modality not in MODALITIES:
         fail(f"unknown modality {modality!r}: use {', '.join(MODALITIES)}")
     if not Path(base_model).is_dir():
@@ -140,7 +104,7 @@ def train_bert(
 
         reports = read_reports(notes, skipped)
     else:
-        reports = _note_reports(cdm, cdm_schema, note_title, None)
+        reports = _note_reports(connection, note_title)
     if limit is not None:
         import itertools
 

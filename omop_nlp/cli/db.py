@@ -12,41 +12,13 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from omop_nlp.cli.app import app, check_modality, fail
-from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
-from omop_nlp.cli.fhir_options import (
-    FhirAbsent,
-    FhirConfig,
-    FhirDocuments,
-    FhirOut,
-    FhirRequest,
-    FhirTokenEnv,
-    FhirUrl,
-    close_fhir_sink,
-    open_fhir_sink,
-)
-from omop_nlp.cli.llm_options import (
-    LlmApiKeyEnv,
-    LlmBackend,
-    LlmConcurrency,
-    LlmModel,
-    LlmUrl,
-    Mapper,
-    llm_relation_mapper,
-    mapper_summary_line,
-)
-from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
-from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
-from omop_nlp.schema import MODALITIES, MappingError
-from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
-
-CdmUrl = Annotated[
-    str, typer.Option("--cdm", help="CDM database URL: postgresql://user:pass@host/db or sqlite:///file.db")
-]
-CdmSchema = Annotated[str | None, typer.Option("--cdm-schema", help="schema of NOTE, CONCEPT and the CDM tables")]
-ResultsSchema = Annotated[
-    str | None, typer.Option("--results-schema", help="schema of NOTE_NLP and omop-nlp's tables (default: CDM schema)")
-]
+from omop_nlp.build import build_pipeline
+from omop_nlp.cli.app import app, fail
+from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
+from omop_nlp.cli.options import ConnectionOptions, FhirOutputOptions, PipelineOptions, grouped
+from omop_nlp.errors import DatabaseError
+from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url, short_reason
+from omop_nlp.sources.omop_notes import NoteFilter
 
 
 def _id_list(what: str):
@@ -70,22 +42,20 @@ def show_warnings() -> None:
 
 @contextmanager
 def database_errors() -> Iterator[None]:
-    """Database problems become one line (password masked), never a traceback."""
+    """A driver's error becomes a ``DatabaseError``: one line (password masked), never a traceback."""
     try:
         yield
-    except DatabaseError as exc:
-        fail(str(exc))
-    except MappingError as exc:
-        fail(str(exc))
     except DBAPIError as exc:
-        fail(f"database error: {short_reason(exc)}")
+        raise DatabaseError(f"database error: {short_reason(exc)}") from None
 
 
 @app.command("init-db")
+@grouped
 def init_db(
-    url: Annotated[str, typer.Argument(help="database URL; a sqlite:/// file is created if missing")],
-    schema: Annotated[str | None, typer.Option("--schema", help="CDM schema (PostgreSQL)")] = None,
-    results_schema: ResultsSchema = None,
+    connection: ConnectionOptions,
+    url: Annotated[str | None, typer.Argument(help="database URL (or --cdm); a sqlite:/// file is created if missing",
+                                              show_default=False)] = None,
+    schema: Annotated[str | None, typer.Option("--schema", hidden=True, help="old name of --cdm-schema")] = None,
     local_concepts: Annotated[
         bool, typer.Option(help="add site-local concepts (ids >= 2,000,000,000, vocabulary omop-nlp) for the keys "
                                 "the CONCEPT table has no concept for (docs/atlas.md)")
@@ -98,12 +68,15 @@ def init_db(
     from omop_nlp.omop.local_concepts import add_local_concepts
     from omop_nlp.omop.tables import cdm_tables
 
+    url = url or connection.url
+    if schema is not None:
+        typer.secho("warning: --schema is deprecated, use --cdm-schema", err=True, fg=typer.colors.YELLOW)
     with database_errors():
         engine = make_engine(url, create=True)
         try:
             dialect = engine.dialect.name
-            cdm = check_schema_name(schema, dialect)
-            results = check_schema_name(results_schema, dialect)
+            cdm = check_schema_name(connection.cdm_schema or schema, dialect)
+            results = check_schema_name(connection.results_schema, dialect)
             count = execute_ddl(engine, CDM_FILES, cdm, results)
             tables = cdm_tables(cdm, results)
             ensure_tool_tables(engine, tables)  # and the columns a later version added to them
@@ -140,13 +113,11 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 @app.command()
+@grouped
 def run(
-    cdm: CdmUrl,
-    cdm_schema: CdmSchema = None,
-    results_schema: ResultsSchema = None,
-    modality: Annotated[
-        str, typer.Option("--modality", "-m", help=f"auto (routing.yaml, then text) or {', '.join(MODALITIES)}")
-    ] = "auto",
+    connection: ConnectionOptions,
+    pipeline: PipelineOptions,
+    fhir: FhirOutputOptions,
     note_type_concept_id: _id_list("note_type_concept_ids") = None,
     note_class_concept_id: _id_list("note_class_concept_ids") = None,
     note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None,
@@ -159,31 +130,17 @@ def run(
     cdm_facts: Annotated[
         bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
     ] = False,
-    max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
     allow_skips: Annotated[
         bool, typer.Option(help="exit 0 even when notes were skipped (empty, too long...) or failed")
     ] = False,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
-    fhir_out: FhirOut = None,
-    fhir_url: FhirUrl = None,
-    fhir_token_env: FhirTokenEnv = None,
-    fhir_create_documents: FhirDocuments = False,
-    fhir_absent: FhirAbsent = False,
-    fhir_config: FhirConfig = None,
-    mapper: Mapper = "rules",
-    llm_url: LlmUrl = None,
-    llm_model: LlmModel = None,
-    llm_api_key_env: LlmApiKeyEnv = None,
-    llm_concurrency: LlmConcurrency = DEFAULT_CONCURRENCY,
-    llm_backend: LlmBackend = "openai",
-    bert: BertDirs = None,
-    bert_threads: BertThreads = None,
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
 
-    check_modality(modality)
+    url = connection.url
+    config = pipeline.config()
     filters = NoteFilter(
         type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
         class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),
@@ -194,37 +151,29 @@ def run(
         limit=limit,
     )
     options = RunOptions(
-        cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, batch_size=batch_size,
-        reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
-        workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
+        cdm_schema=connection.cdm_schema, results_schema=connection.results_schema, filters=filters,
+        batch_size=batch_size, reprocess=reprocess, cdm_facts=cdm_facts, pipeline=config, workers=workers,
+        progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip
-    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
-    if relations is not None and workers > 1:
+    if config.llm is not None and workers > 1:
         fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
-    fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
-    pipeline = None  # built here when something needs it before the run; the run then reuses it
-    if relations is not None or bert or fhir_request.wanted:
-        from omop_nlp.pipeline import Pipeline
-
-        pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
-    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request) if pipeline is not None else None
+    nlp = build_pipeline(config)
+    sink = open_fhir_sink(nlp.nlp_system, fhir)
     try:
         with database_errors():
-            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None,
-                              pipeline_factory=(lambda _modality: pipeline) if pipeline is not None and workers == 1
-                              else bert_factory(bert, bert_threads))
+            summary = run_cdm(url, options, pipeline=nlp, on_result=sink.write if sink is not None else None)
     finally:  # what was built before an error or Ctrl-C is still written or dead-lettered
-        if fhir is not None:
-            fhir.close()
+        if sink is not None:
+            sink.close()
     for line in summary.lines():
         typer.echo(line)
-    if pipeline is not None and (llm_line := mapper_summary_line(pipeline)) is not None:
-        typer.echo(llm_line)
-    if fhir is not None and summary.skipped.get("already_done"):
+    if nlp.relation_refiner is not None:
+        typer.echo(nlp.relation_refiner.summary_line())
+    if sink is not None and summary.skipped.get("already_done"):
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
-    close_fhir_sink(fhir)
+    close_fhir_sink(sink)
     if summary.problems and not allow_skips:
         typer.secho(f"error: {sum(summary.problems.values())} note(s) skipped or failed (see above): exit 1; "
                     "--allow-skips accepts them", err=True, fg=typer.colors.RED)
@@ -232,11 +181,10 @@ def run(
 
 
 @app.command()
+@grouped
 def unload(
-    cdm: CdmUrl,
+    connection: ConnectionOptions,
     nlp_system: Annotated[str, typer.Option("--nlp-system", help="exact nlp_system value, as `run` printed it")],
-    cdm_schema: CdmSchema = None,
-    results_schema: ResultsSchema = None,
 ) -> None:
     """Remove every NOTE_NLP row, CDM fact and ledger entry one nlp_system wrote."""
     from omop_nlp.omop.runner import unload as unload_system
@@ -244,7 +192,8 @@ def unload(
     if not nlp_system.strip():
         fail("--nlp-system must not be empty")
     with database_errors():
-        counts = unload_system(cdm, nlp_system, cdm_schema=cdm_schema, results_schema=results_schema)
+        counts = unload_system(connection.url, nlp_system, cdm_schema=connection.cdm_schema,
+                               results_schema=connection.results_schema)  # fmt: skip
     removed = ", ".join(f"{table} {n}" for table, n in sorted(counts.items())) or "nothing"
     typer.echo(f"unload {nlp_system!r}: removed {removed}")
     if not any(counts.values()):

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
-from omop_nlp.cli.fhir_options import FhirRequest, close_fhir_sink, open_fhir_sink
+from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
+from omop_nlp.cli.options import FhirOutputOptions
 from omop_nlp.model import Result
 
 
@@ -20,10 +21,9 @@ def demo(
     ),
 ) -> None:
     """Build an embedded (SQLite) CDM with sample notes, run the pipeline, write NOTE_NLP rows and FHIR NDJSON."""
-    from omop_nlp.omop.connection import DatabaseError
+    from omop_nlp.build import build_pipeline
     from omop_nlp.omop.demo_db import create_demo_cdm
     from omop_nlp.omop.runner import RunOptions, run_cdm
-    from omop_nlp.pipeline import Pipeline
 
     try:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -31,19 +31,15 @@ def demo(
         fail(f"cannot create {workdir}: {exc.strerror}")
     url = create_demo_cdm(workdir / "cdm.sqlite")
     fhir_dir = workdir / "fhir"
-    pipeline = Pipeline()
-    fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(out=fhir_dir, documents=True))
+    pipeline = build_pipeline()
+    fhir = open_fhir_sink(pipeline.nlp_system, FhirOutputOptions(fhir_out=fhir_dir, fhir_create_documents=True))
     per_key: Counter[str] = Counter()
 
     def on_result(result: Result) -> None:
         per_key.update(f"{result.modality}:{key}" for key in result.findings)
         fhir.write(result)
 
-    try:
-        summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result,
-                          pipeline_factory=lambda _modality: pipeline)
-    except DatabaseError as exc:
-        fail(str(exc))
+    summary = run_cdm(url, RunOptions(cdm_facts=True), on_result=on_result, pipeline=pipeline)
     for line in summary.lines():
         typer.echo(line)
     typer.echo("present findings per key:")

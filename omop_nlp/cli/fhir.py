@@ -8,22 +8,24 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
-from omop_nlp.cli.fhir_options import FhirTokenEnv
+from omop_nlp.cli.options import FhirServerOptions, grouped
 
 
 @app.command("fhir-resend")
+@grouped
 def fhir_resend(
     dead_letter: Annotated[Path, typer.Argument(help="dead-letter NDJSON written by a failed send")],
-    fhir_url: Annotated[str, typer.Option("--fhir-url", help="the FHIR server to send to")],
-    fhir_token_env: FhirTokenEnv = None,
+    server: FhirServerOptions,
 ) -> None:
     """Send a FHIR dead-letter file again; what still fails stays in the file."""
     from omop_nlp.sinks.fhir.rest import FhirConfigError, resend_dead_letter
 
     if not dead_letter.is_file():
         fail(f"dead-letter file not found: {dead_letter}")
+    if not server.fhir_url:
+        fail("missing --fhir-url: the FHIR server to send to")
     try:
-        stats = resend_dead_letter(dead_letter, fhir_url, token_env=fhir_token_env)
+        stats = resend_dead_letter(dead_letter, server.fhir_url, token_env=server.token_env)
     except FhirConfigError as exc:
         fail(f"FHIR output: {exc}")
     typer.echo(f"resent {stats.sent} resource(s) in {stats.batches} batch(es); still failing: {stats.failed}")

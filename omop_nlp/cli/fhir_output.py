@@ -1,48 +1,20 @@
-"""The --fhir-* options shared by `extract` and `run`, and the sink they open and close."""
+"""The FHIR sink that the --fhir-* options ask for: opened before a command's notes, closed after."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated
 
 import typer
 import yaml
 
 from omop_nlp.cli.app import fail
+from omop_nlp.cli.options import FhirOutputOptions
 
-FhirOut = Annotated[Path | None, typer.Option("--fhir-out", help="write FHIR R4 Bulk Data NDJSON files here")]
-FhirUrl = Annotated[str | None, typer.Option("--fhir-url", help="send transaction Bundles to this FHIR server")]
-FhirTokenEnv = Annotated[
-    str | None, typer.Option("--fhir-token-env", help="environment variable holding the server's bearer token")
-]
-FhirDocuments = Annotated[bool, typer.Option("--fhir-create-documents", help="also emit the DocumentReferences")]
-FhirAbsent = Annotated[bool, typer.Option("--fhir-absent", help="emit negated findings with value Absent")]
-FhirConfig = Annotated[
-    Path | None,
-    typer.Option("--fhir-config", help="YAML: patient_system, document_system, code_system, patient_reference, "
-                                       "dead_letter, batch_size, max_retries (see docs/fhir.md)"),
-]
 _SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries")
 
 
-@dataclass(frozen=True)
-class FhirRequest:
-    """What the user asked of the FHIR sink on the command line."""
-
-    out: Path | None = None
-    url: str | None = None
-    token_env: str | None = None
-    documents: bool = False
-    absent: bool = False
-    config: Path | None = None
-
-    @property
-    def wanted(self) -> bool:
-        return self.out is not None or self.url is not None
-
-
-def open_fhir_sink(nlp_system: str, request: FhirRequest):
+def open_fhir_sink(nlp_system: str, request: FhirOutputOptions):
     """The FhirSink for these options, or None when no FHIR output was asked for."""
     if not request.wanted:
         return None
@@ -50,16 +22,18 @@ def open_fhir_sink(nlp_system: str, request: FhirRequest):
     from omop_nlp.sinks.fhir.rest import FhirConfigError
     from omop_nlp.sinks.fhir.sink import FhirSink
 
-    settings = _read_config(request.config)
-    option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents", "absent"}
+    settings = _read_config(request.fhir_config)
+    option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents",
+                                                               "absent"}  # fmt: skip
     unknown = set(settings) - option_names - set(_SINK_SETTINGS)
     if unknown:
-        fail(f"{request.config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
-    options = FhirOptions(nlp_system=nlp_system, create_documents=request.documents, absent=request.absent,
-                          **{k: v for k, v in settings.items() if k in option_names})
+        fail(f"{request.fhir_config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
+    options = FhirOptions(nlp_system=nlp_system, create_documents=request.fhir_create_documents,
+                             absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
     try:
-        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
-                        **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
+        return FhirSink(options, out_dir=request.fhir_out, url=request.server.fhir_url,
+                        token_env=request.server.token_env,
+                        **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})  # fmt: skip
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")
 

@@ -3,119 +3,45 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from omop_nlp.cli.app import app, check_modality, fail
-from omop_nlp.cli.bert import BertDirs, BertThreads, with_bert
-from omop_nlp.cli.fhir_options import (
-    FhirAbsent,
-    FhirConfig,
-    FhirDocuments,
-    FhirOut,
-    FhirRequest,
-    FhirTokenEnv,
-    FhirUrl,
-    close_fhir_sink,
-    open_fhir_sink,
-)
-from omop_nlp.cli.llm_options import (
-    LlmApiKeyEnv,
-    LlmBackend,
-    LlmConcurrency,
-    LlmModel,
-    LlmUrl,
-    Mapper,
-    llm_relation_mapper,
-    mapper_summary_line,
-)
-from omop_nlp.errors import NoteSkipped
+from omop_nlp.build import build_pipeline
+from omop_nlp.cli.app import app
+from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
+from omop_nlp.cli.options import FhirOutputOptions, PipelineOptions, grouped
+from omop_nlp.engines.local import extract_jsonl
 from omop_nlp.evaluate import evaluate_files, format_table
-from omop_nlp.jsonl import STDIN, JsonlError
-from omop_nlp.pipeline import Pipeline
-from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
-from omop_nlp.schema import MODALITIES
-from omop_nlp.sources.jsonl import read_reports
-
-ModalityOption = Annotated[
-    str, typer.Option("--modality", "-m", help=f"auto (detect from title and text) or one of: {', '.join(MODALITIES)}")
-]
 
 
 @app.command()
+@grouped
 def extract(
     input: Annotated[str, typer.Argument(help="JSONL with id, text and optional modality/title; '-' reads stdin")],
+    pipeline: PipelineOptions,
+    fhir: FhirOutputOptions,
     output: Annotated[str, typer.Option("--output", "-o", help="interchange JSONL to write; '-' is stdout")] = "-",
-    modality: ModalityOption = "auto",
     no_mentions: Annotated[bool, typer.Option("--no-mentions", help="write only id, modality, findings")] = False,
-    fhir_out: FhirOut = None,
-    fhir_url: FhirUrl = None,
-    fhir_token_env: FhirTokenEnv = None,
-    fhir_create_documents: FhirDocuments = False,
-    fhir_absent: FhirAbsent = False,
-    fhir_config: FhirConfig = None,
-    mapper: Mapper = "rules",
-    llm_url: LlmUrl = None,
-    llm_model: LlmModel = None,
-    llm_api_key_env: LlmApiKeyEnv = None,
-    llm_concurrency: LlmConcurrency = DEFAULT_CONCURRENCY,
-    llm_backend: LlmBackend = "openai",
-    bert: BertDirs = None,
-    bert_threads: BertThreads = None,
 ) -> None:
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
     With --fhir-out/--fhir-url, reports that carry a person_id also become FHIR R4 resources.
     """
-    if input != STDIN and not Path(input).is_file():
-        fail(f"input file not found: {input}")
-    check_modality(modality)
-    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
-    pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
-    fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents,
-                                                           fhir_absent, fhir_config))
-    skipped: dict[str, int] = {}
-
-    def on_error(error: JsonlError) -> None:
-        skipped["invalid_line"] = skipped.get("invalid_line", 0) + 1
-        typer.echo(f"skipped: {error}", err=True)
-
-    written = 0
-    out = sys.stdout if output == STDIN else _open_output(output)
+    nlp = build_pipeline(pipeline.config())
+    sink = open_fhir_sink(nlp.nlp_system, fhir)
     try:
-        for result in pipeline.extract_many(read_reports(input, on_error)):
-            if isinstance(result, NoteSkipped):
-                skipped[result.reason] = skipped.get(result.reason, 0) + 1
-                typer.echo(f"skipped: report {result.report_id}: {result}", err=True)
-                continue
-            line = result.as_interchange()
-            if no_mentions:
-                line.pop("mentions")
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            written += 1
-            if fhir is not None:
-                fhir.write(result)
+        summary = extract_jsonl(input, output, nlp, mentions=not no_mentions,
+                                on_result=sink.write if sink is not None else None,
+                                on_skip=lambda line: typer.echo(f"skipped: {line}", err=True))  # fmt: skip
     finally:
-        if out is not sys.stdout:
-            out.close()
-        if fhir is not None:
-            fhir.close()
-    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "none"
-    typer.echo(f"extracted {written} report(s); skipped: {summary}", err=True)
-    close_fhir_sink(fhir, err=True)
-    if (llm_line := mapper_summary_line(pipeline)) is not None:
-        typer.echo(llm_line, err=True)
-
-
-def _open_output(path: str):
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "w", encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
+        if sink is not None:
+            sink.close()
+    typer.echo(summary.line(), err=True)
+    close_fhir_sink(sink, err=True)
+    if nlp.relation_refiner is not None:
+        typer.echo(nlp.relation_refiner.summary_line(), err=True)
 
 
 @app.command()
@@ -125,8 +51,5 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
 ) -> None:
     """Score predictions against gold annotations (guideline section 4)."""
-    try:
-        report = evaluate_files(Path(gold), Path(pred))
-    except JsonlError as exc:
-        fail(str(exc))
+    report = evaluate_files(Path(gold), Path(pred))
     typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_table(report))

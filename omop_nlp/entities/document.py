@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from omop_nlp.model import Mention
 from omop_nlp.text.tokens import Token
@@ -44,3 +45,9 @@ class Document:
 
     def lemmas(self, first: int, last: int) -> list[str]:
         return [t.lemma for t in self.tokens[first:last]]
+
+
+class RelationMapper(Protocol):
+    """Stage 2 by rules (``omop_nlp.relations``): fills ``Mention.related`` of a document's mentions."""
+
+    def map(self, doc: Document) -> None: ...

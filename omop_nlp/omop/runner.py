@@ -22,7 +22,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from omop_nlp.errors import NoteSkipped
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
+from omop_nlp.errors import NoteFailed, NoteSkipped
 from omop_nlp.model import Result
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
 from omop_nlp.omop.connection import (
@@ -39,15 +41,14 @@ from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.omop.versions import PreviousVersions, previous_versions
+from omop_nlp.pipeline import NoteOutcome, Pipeline
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
 from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
-from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
+from omop_nlp.sources.omop_notes import NoteFilter, OmopNoteSource, SourceNote
 
 log = logging.getLogger(__name__)
 
-# modality -> an object with .extract(Report, note_class_concept_id) and .nlp_system (omop_nlp.pipeline.Pipeline)
-PipelineFactory = Callable[[str], object]
 _RETRIES = 3
 
 
@@ -59,8 +60,7 @@ class RunOptions:
     batch_size: int = 200
     reprocess: bool = False
     cdm_facts: bool = False
-    modality: str = "auto"  # auto: mappings/routing.yaml (title, class concept), then the text
-    max_note_chars: int = DEFAULT_MAX_CHARS
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)  # what each worker builds
     workers: int = 1
     progress: bool = False
 
@@ -129,46 +129,25 @@ class Outcome:
     result: Result | None = None
 
 
-def _default_factory(modality: str):
-    from omop_nlp.pipeline import Pipeline  # lazy: the CLI's database commands load fast
-
-    return Pipeline(modality)
-
-
 class Extractor:
-    """The pipeline, wrapped so that a note becomes an outcome and never an exception."""
+    """The pipeline on a batch of NOTE rows: one outcome per note, never an exception."""
 
-    def __init__(self, factory: PipelineFactory | None, modality: str) -> None:
-        self.pipeline = (factory or _default_factory)(modality)
-
-    @property
-    def nlp_system(self) -> str:
-        return str(self.pipeline.nlp_system)[:250]
-
-    def extract(self, note: SourceNote) -> Outcome:
-        try:
-            result = self.pipeline.extract(note.report(), note.class_concept_id)
-        except Exception as exc:  # NoteSkipped or a failure: one bad note never stops a run
-            return self._outcome(note, exc)
-        return self._outcome(note, result)
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
 
     def extract_many(self, notes: list[SourceNote]) -> list[Outcome]:
-        batched = ("relation_mapper", "key_classifier")
-        if all(getattr(self.pipeline, stage, None) is None for stage in batched):
-            return [self.extract(note) for note in notes]
-        # Stage 1 (BERT) scores the batch length-bucketed, and a relation mapper (LLM) sees it whole
-        # so that its server can batch it.
+        # One batch: stage 1 (BERT) scores it length-bucketed and an LLM server sees it whole.
         results = self.pipeline.extract_batch([n.report() for n in notes], [n.class_concept_id for n in notes])
         return [self._outcome(note, result) for note, result in zip(notes, results, strict=True)]
 
     @staticmethod
-    def _outcome(note: SourceNote, result: Result | Exception) -> Outcome:
+    def _outcome(note: SourceNote, result: NoteOutcome) -> Outcome:
         """A note's outcome; the log names the note and the error class only, never text."""
+        if isinstance(result, NoteFailed):  # failed, not skipped: the next run retries it
+            log.warning("note_id %d failed in the pipeline: %s", note.note_id, result.error_class)
+            return Outcome(note, Status.FAILED, result.error_class)
         if isinstance(result, NoteSkipped):
             return Outcome(note, Status.SKIPPED, result.reason)
-        if isinstance(result, Exception):
-            log.warning("note_id %d failed in the pipeline: %s", note.note_id, result.__class__.__name__)
-            return Outcome(note, Status.FAILED, result.__class__.__name__)
         return Outcome(note, Status.DONE, _mapper_note(result), result)
 
 
@@ -182,9 +161,9 @@ def _mapper_note(result: Result) -> str | None:
 _WORKER: Extractor | None = None
 
 
-def _init_worker(factory: PipelineFactory | None, modality: str) -> None:
+def _init_worker(config: PipelineConfig) -> None:
     global _WORKER
-    _WORKER = Extractor(factory, modality)
+    _WORKER = Extractor(build_pipeline(config))
 
 
 def _extract_chunk(items: list[SourceNote]) -> list[Outcome]:
@@ -195,20 +174,19 @@ def _extract_chunk(items: list[SourceNote]) -> list[Outcome]:
 class CdmRun:
     """One ``run``: holds the engine, writers and ledger; ``execute`` walks the batches."""
 
-    def __init__(self, engine: Engine, options: RunOptions, factory: PipelineFactory | None = None,
+    def __init__(self, engine: Engine, options: RunOptions, pipeline: Pipeline | None = None,
                  on_result: Callable[[Result], None] | None = None) -> None:
         self.engine = engine
         self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
         self.selector: NoteSelector | None = None  # made by prepare(), with the site's document concept ids
         self.options = options
-        self.factory = factory
         dialect = engine.dialect.name
         cdm_schema = check_schema_name(options.cdm_schema, dialect)
         results_schema = check_schema_name(options.results_schema, dialect)
         self.tables: CdmTables = cdm_tables(cdm_schema, results_schema)
-        self.extractor = Extractor(factory, options.modality)
-        self.summary = RunSummary(nlp_system=self.extractor.nlp_system, run_id=str(uuid.uuid4()))
+        self.extractor = Extractor(pipeline or build_pipeline(options.pipeline))
+        self.summary = RunSummary(nlp_system=self.extractor.pipeline.nlp_system, run_id=str(uuid.uuid4()))
         self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         self.resolver = ConceptResolver(self.tables)
         ids = IdAllocator(self.tables, dialect)
@@ -217,7 +195,7 @@ class CdmRun:
         self.ledger = Ledger(self.tables, self.summary.nlp_system, self.summary.run_id)
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
-        self.source = OmopNoteSource(engine, self.tables, options.filters, options.max_note_chars)
+        self.source = OmopNoteSource(engine, self.tables, options.filters, options.pipeline.max_note_chars)
 
     # -- setup ---------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -268,7 +246,7 @@ class CdmRun:
         if self.options.workers <= 1:
             return None
         return ProcessPoolExecutor(
-            self.options.workers, initializer=_init_worker, initargs=(self.factory, self.options.modality)
+            self.options.workers, initializer=_init_worker, initargs=(self.options.pipeline,)
         )
 
     def process_batch(self, notes: list[SourceNote], pool: Executor | None = None) -> None:
@@ -484,15 +462,18 @@ def _may_lock_rows(conn: Connection, table) -> bool:
     return bool(conn.execute(text("SELECT has_table_privilege(:t, 'UPDATE')"), {"t": name}).scalar())
 
 
-def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
+def run_cdm(url: str, options: RunOptions | None = None, *, pipeline: Pipeline | None = None,
             engine: Engine | None = None, on_result: Callable[[Result], None] | None = None) -> RunSummary:  # fmt: skip
     """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
-    an unusable database; bad notes are recorded in the ledger and counted, never raised."""
+    an unusable database; bad notes are recorded in the ledger and counted, never raised.
+
+    ``pipeline``: the one built from ``options.pipeline`` when the caller has it already (or a
+    test's variant of it); it runs in this process, worker processes build theirs from the config."""
     options = options or RunOptions()
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
-        run = CdmRun(engine, options, pipeline_factory, on_result)
+        run = CdmRun(engine, options, pipeline, on_result)
         run.prepare()
         return run.execute()
     finally:

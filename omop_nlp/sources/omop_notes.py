@@ -19,8 +19,8 @@ from sqlalchemy import Engine, LargeBinary, Select, case, cast, func, literal, s
 from omop_nlp.model import Report
 from omop_nlp.omop.ledger import text_hash
 from omop_nlp.omop.tables import CdmTables
+from omop_nlp.text.note import MAX_NOTE_CHARS
 
-DEFAULT_MAX_CHARS = 2_000_000  # as the pipeline's own limit
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _BINARY_SHARE = 0.05
 
@@ -89,7 +89,7 @@ def looks_binary(text: str) -> bool:
 
 class OmopNoteSource:
     def __init__(self, engine: Engine, tables: CdmTables, filters: NoteFilter | None = None,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> None:  # fmt: skip
+                 max_chars: int = MAX_NOTE_CHARS) -> None:  # fmt: skip
         self._engine = engine
         self._note = tables.note
         self.filters = filters or NoteFilter()

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report
-from omop_nlp.pipeline import checked_text
+from omop_nlp.text.note import checked_text
 
 BERT_MAPPER = "bert"
 BERT_CERTAINTY = Certainty.HEDGED
@@ -49,7 +49,7 @@ def bert_finding(key: str, entity_type: str) -> Finding:
 
 
 class StageOne:
-    """Plugged into ``Pipeline.key_classifier``: one ONNX classifier per modality."""
+    """The pipeline's ``KeyClassifier`` (``omop_nlp.model``): one ONNX classifier per modality."""
 
     def __init__(self, classifiers: Iterable, prefetch_size: int = 256) -> None:
         self.classifiers = {}
@@ -113,7 +113,7 @@ class StageOne:
         todo: dict[str, list[str]] = {}
         for report in reports:
             try:
-                text = checked_text(report.text)  # the text combine() will be asked about
+                text = checked_text(report.text, max_chars=None)  # the text combine() will be asked about
                 modality = route(report)
             except Exception:  # a skipped note or a routing problem surfaces in extract(), with the note's id
                 continue
@@ -134,21 +134,3 @@ def load_stage_one(model_dirs: Sequence[Path | str], *, threads: int | None = No
     from omop_nlp.entities.bert.runtime import OnnxKeyClassifier
 
     return StageOne(OnnxKeyClassifier(d, threads=threads, device=device, variant=variant) for d in model_dirs)
-
-
-def attach(pipeline, model_dirs: Sequence[Path | str], *, threads: int | None = None, device: str = "auto",
-           variant: str = "auto"):  # fmt: skip
-    """Plugs the stage-1 classifier into ``pipeline`` and names it in ``nlp_system``."""
-    stage_one = load_stage_one(model_dirs, threads=threads, device=device, variant=variant)
-    pipeline.key_classifier = stage_one
-    pipeline.nlp_system = f"{pipeline.nlp_system} + {stage_one.name}"
-    return pipeline
-
-
-def bert_pipeline(modality: str, model_dirs: Sequence[str], threads: int | None = None, device: str = "auto",
-                  variant: str = "auto"):  # fmt: skip
-    """A rule ``Pipeline`` with the stage-1 classifier; picklable through functools.partial, so
-    ``omop-nlp run --workers N`` builds one per worker process."""
-    from omop_nlp.pipeline import Pipeline
-
-    return attach(Pipeline(modality), model_dirs, threads=threads, device=device, variant=variant)

@@ -1,7 +1,7 @@
 """Stage 2 by an LLM: OpenAI-compatible servers (vLLM, llama.cpp, Ollama, TGI) or in-process vLLM.
 
-``relation_mapper(config)`` gives the object that ``Pipeline(relation_mapper=...)`` takes
-(None for mode ``rules``). See docs/llm.md.
+``omop_nlp.build.build_pipeline`` makes an ``LlmRelationMapper`` from ``PipelineConfig.llm``.
+See docs/llm.md.
 """
 
 from __future__ import annotations
@@ -36,16 +36,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def relation_mapper(config: LlmConfig) -> LlmRelationMapper | None:
-    """The mapper for ``config.mode``: None for ``rules`` (the pipeline's own rule mapper)."""
-    config.check()
-    if config.mode == "rules":
-        return None
-    from omop_nlp.relations.llm.mapper import LlmRelationMapper
-
-    return LlmRelationMapper(config)
-
-
 __all__ = [
     "BACKENDS",
     "DEFAULT_API_KEY_ENV",
@@ -58,5 +48,4 @@ __all__ = [
     "LlmConfigError",
     "LlmRelationMapper",
     "MapperStats",
-    "relation_mapper",
 ]

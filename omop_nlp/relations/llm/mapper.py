@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from omop_nlp.model import Result
-from omop_nlp.pipeline import checked_text
 from omop_nlp.relations.llm.client import ChatOutcome, ChatRequest, OpenAIChatBackend
 from omop_nlp.relations.llm.config import MAPPER_FALLBACK, MAPPER_LLM, LlmConfig, LlmConfigError
 from omop_nlp.relations.llm.prompts import build_messages, load_prompt
@@ -32,6 +31,7 @@ from omop_nlp.relations.llm.schema import answer_schema, parse_answer
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.schema import MODALITIES, MappingError, ModalitySchema, load_schema
+from omop_nlp.text.note import checked_text
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def make_backend(config: LlmConfig):
 
 
 class LlmRelationMapper:
-    """Plugs into ``Pipeline(relation_mapper=...)``; see the module docstring."""
+    """The pipeline's ``RelationRefiner`` (``omop_nlp.model``) for ``--mapper llm|hybrid``; see the
+    module docstring."""
 
     def __init__(self, config: LlmConfig, backend=None) -> None:
         config.check()
@@ -88,6 +89,9 @@ class LlmRelationMapper:
     def system_tag(self) -> str:
         return self.config.system_tag
 
+    def summary_line(self) -> str:
+        return self.stats.line()
+
     def targets(self, result: Result) -> list[str]:
         schema = load_schema(result.modality)
         return uncertain_keys(result, schema) if self.mode == "hybrid" else target_keys(result, schema)
@@ -103,7 +107,7 @@ class LlmRelationMapper:
                 continue
             self.stats.asked += 1
             self.stats.keys_asked += len(targets)
-            text = checked_text(result.report.text)
+            text = checked_text(result.report.text, max_chars=None)
             if len(text) > self.config.max_report_chars:
                 self._fallback(result, targets, "too_long")
                 continue

@@ -1,0 +1,71 @@
+"""``omop-nlp extract``: a JSONL file of reports -> interchange JSONL, in this process."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omop_nlp.errors import JsonlError, NoteSkipped, UsageError
+from omop_nlp.jsonl import STDIN
+from omop_nlp.model import Result
+from omop_nlp.pipeline import Pipeline
+from omop_nlp.sources.jsonl import read_reports
+
+
+@dataclass
+class ExtractSummary:
+    written: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> notes
+
+    def line(self) -> str:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())) or "none"
+        return f"extracted {self.written} report(s); skipped: {reasons}"
+
+
+def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: bool = True,
+                  on_result: Callable[[Result], None] | None = None,
+                  on_skip: Callable[[str], None] | None = None) -> ExtractSummary:  # fmt: skip
+    """Every report of ``source`` (a path or '-') to an interchange line in ``output`` (a path or '-').
+
+    A bad line or a note that cannot be processed is counted and passed to ``on_skip`` as one
+    line without note text; the others go on. ``on_result`` feeds further sinks (FHIR)."""
+    if source != STDIN and not Path(source).is_file():
+        raise UsageError(f"input file not found: {source}")
+    summary = ExtractSummary()
+
+    def bad_line(error: JsonlError) -> None:
+        summary.skipped["invalid_line"] += 1
+        if on_skip is not None:
+            on_skip(str(error))
+
+    out = sys.stdout if output == STDIN else _open_output(output)
+    try:
+        for outcome in pipeline.extract_many(read_reports(source, bad_line)):
+            if isinstance(outcome, NoteSkipped):
+                summary.skipped[outcome.reason] += 1
+                if on_skip is not None:
+                    on_skip(f"report {outcome.report_id}: {outcome}")
+                continue
+            line = outcome.as_interchange()
+            if not mentions:
+                line.pop("mentions")
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            summary.written += 1
+            if on_result is not None:
+                on_result(outcome)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return summary
+
+
+def _open_output(path: str):
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
