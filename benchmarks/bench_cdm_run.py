@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from omop_nlp.engines.cdm import RunOptions, run_cdm
 from omop_nlp.omop.connection import make_engine, write_transaction
 from omop_nlp.omop.demo_db import init_cdm, load_concepts, read_notes, sample_notes_path
-from omop_nlp.omop.runner import RunOptions, run_cdm
 from omop_nlp.omop.tables import cdm_tables
 
 

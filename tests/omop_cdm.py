@@ -86,12 +86,12 @@ class Cdm:
         return [r["note_id"] for r in rows]
 
     def options(self, **kw):
-        from omop_nlp.omop.runner import RunOptions
+        from omop_nlp.engines.cdm import RunOptions
 
         return RunOptions(cdm_schema=self.cdm_schema, results_schema=self.results_schema, **kw)
 
     def run(self, pipeline=None, on_result=None, **kw):
-        from omop_nlp.omop.runner import run_cdm
+        from omop_nlp.engines.cdm import run_cdm
 
         return run_cdm(self.url, self.options(**kw), pipeline=pipeline, on_result=on_result)
 

@@ -52,7 +52,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
         max_windows=4, threads=2, seed=5,
     )  # fmt: skip
     log: list[str] = []
-    card = train_model(read_reports(notes, lambda e: None), options, log.append)
+    card = train_model(read_reports(notes, lambda e: None), options, build_pipeline(), log.append)
     export = export_onnx(work / "model", log=log.append)
     return {"dir": work / "model", "card": card, "export": export, "log": log, "notes": notes, "work": work}
 

@@ -180,7 +180,7 @@ def test_extract_many_scores_notes_in_batches_ahead() -> None:
 
 def test_cdm_run_extractor_scores_a_batch_in_one_pass() -> None:
     """`run --bert` without an LLM: the runner hands stage 1 the whole batch, not one note at a time."""
-    from omop_nlp.omop.runner import Extractor, Status
+    from omop_nlp.engines.cdm import Extractor, Status
     from omop_nlp.sources.omop_notes import SourceNote
 
     stage_one, fake = _stage_one({"fibrosis": 0.9})

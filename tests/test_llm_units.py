@@ -11,9 +11,9 @@ import pytest
 
 from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
+from omop_nlp.engines.cdm import _mapper_note
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report, Result
-from omop_nlp.omop.runner import _mapper_note
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm import LlmConfig, LlmConfigError, LlmRelationMapper
 from omop_nlp.relations.llm.client import ChatOutcome

@@ -28,7 +28,7 @@ TEMPLATES = [
 CHILD = """
 import json, sys, time
 from omop_nlp.build import build_pipeline
-from omop_nlp.omop.runner import RunOptions, run_cdm
+from omop_nlp.engines.cdm import RunOptions, run_cdm
 
 pipeline = build_pipeline()
 rules = pipeline.extract_rules

@@ -7,9 +7,9 @@ import logging
 
 from sqlalchemy import create_engine, text
 
+from omop_nlp.engines.cdm import RunOptions, run_cdm
 from omop_nlp.omop.concepts import mapping_codes
 from omop_nlp.omop.demo_db import LOCAL_ID_START, create_demo_cdm, read_notes, sample_notes_path
-from omop_nlp.omop.runner import RunOptions, run_cdm
 
 TINY = [
     {"id": "t-1", "modality": "chest_ct", "title": "CT CHEST", "person": 7, "date": "2025-01-10",

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.options import ConnectionOptions, grouped
 from omop_nlp.schema import MODALITIES
@@ -117,7 +118,7 @@ def train_bert(
 
     try:
         with database_errors():
-            card = train_model(reports, options, log)
+            card = train_model(reports, options, build_pipeline(), log)
     except (BertModelError, JsonlError, ValueError) as exc:
         _err(exc)
     typer.echo(f"train-bert: {card['modality']} model {card['model_id']} written to {output} "

@@ -137,7 +137,7 @@ def run(
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
-    from omop_nlp.omop.runner import RunOptions, run_cdm
+    from omop_nlp.engines.cdm import RunOptions, run_cdm
 
     url = connection.url
     config = pipeline.config()
@@ -187,7 +187,7 @@ def unload(
     nlp_system: Annotated[str, typer.Option("--nlp-system", help="exact nlp_system value, as `run` printed it")],
 ) -> None:
     """Remove every NOTE_NLP row, CDM fact and ledger entry one nlp_system wrote."""
-    from omop_nlp.omop.runner import unload as unload_system
+    from omop_nlp.engines.cdm import unload as unload_system
 
     if not nlp_system.strip():
         fail("--nlp-system must not be empty")

@@ -22,8 +22,8 @@ def demo(
 ) -> None:
     """Build an embedded (SQLite) CDM with sample notes, run the pipeline, write NOTE_NLP rows and FHIR NDJSON."""
     from omop_nlp.build import build_pipeline
+    from omop_nlp.engines.cdm import RunOptions, run_cdm
     from omop_nlp.omop.demo_db import create_demo_cdm
-    from omop_nlp.omop.runner import RunOptions, run_cdm
 
     try:
         workdir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app
 from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
 from omop_nlp.cli.options import FhirOutputOptions, PipelineOptions, grouped
-from omop_nlp.engines.local import extract_jsonl
+from omop_nlp.engines.files import extract_jsonl
 from omop_nlp.evaluate import evaluate_files, format_table
 
 

@@ -1,3 +1,4 @@
-"""How notes meet the pipeline: ``local`` (JSONL files in this process), ``spacy`` (the engine
-inside a spaCy pipeline); the CDM run is ``omop_nlp.omop.runner``. Every engine builds its
-pipeline with ``omop_nlp.build.build_pipeline``."""
+"""How notes meet the pipeline: ``files`` (a JSONL file in this process), ``cdm`` (the OMOP NOTE
+table, batch by batch, with the ledger and worker processes) and ``spacy`` (the engine inside a
+spaCy pipeline). Engines sit above the stages, sources, sinks and the database layer (``omop/``),
+and build their pipeline with ``omop_nlp.build.build_pipeline`` only."""

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from omop_nlp.omop.tables import CdmTables
 from omop_nlp.schema import MODALITIES, Code, load_schema
+from omop_nlp.text.sections import load_section_rules
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +123,8 @@ def mapping_codes(modalities: Iterable[str] = MODALITIES) -> set[Code]:
             if key_def.episode_concept is not None:
                 codes.add(key_def.episode_concept)
     return codes
+
+
+def section_codes() -> set[Code]:
+    """The LOINC codes of the report sections (NOTE_NLP.section_concept_id)."""
+    return {d.code for d in load_section_rules().definitions.values() if d.code is not None}

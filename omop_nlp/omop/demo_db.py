@@ -23,12 +23,12 @@ from omop_nlp.omop.concepts import (
     code_names,
     mapping_codes,
     omop_vocabulary,
+    section_codes,
 )
 from omop_nlp.omop.connection import make_engine, write_transaction
 from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.schema import MODALITIES, Code, load_schema
-from omop_nlp.sinks.note_nlp import section_codes
 
 LOCAL_ID_START = 2_000_000_000
 EHR_TYPE = 32817

@@ -36,10 +36,6 @@ def section_code(section: str | None) -> Code | None:
     return definition.code if definition else None
 
 
-def section_codes() -> set[Code]:
-    return {d.code for d in load_section_rules().definitions.values() if d.code is not None}
-
-
 def key_definition(modality: str, key: str) -> KeyDef | None:
     schema = load_schema(modality)
     return schema.entities.get(key) or schema.related.get(key)

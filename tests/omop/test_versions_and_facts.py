@@ -39,7 +39,7 @@ def _pipeline(nlp_system: str):
 
 
 def test_a_new_rules_version_supersedes_the_old_ones_rows_for_the_notes_it_processes(official_cdm: Cdm) -> None:
-    from omop_nlp.omop.runner import NoteFilter
+    from omop_nlp.engines.cdm import NoteFilter
 
     official_cdm.add_notes([BRAIN, CHEST, CHEST])
     old, llm = "omop-nlp 0.0.9 rules 0ld0ld00", "omop-nlp 0.0.9 llm:some-model 0ld0ld00"

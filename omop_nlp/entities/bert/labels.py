@@ -89,7 +89,7 @@ def weak_label_states(result, schema: ModalitySchema) -> dict[str, str]:
 
 def weak_examples(reports: Iterable[Report], schema: ModalitySchema, pipeline, *, absent_weight: float = 0.5,
                   exclude: set[str] | None = None) -> tuple[list[Example], WeakLabelStats]:  # fmt: skip
-    """Weak examples from the notes the rule pipeline (``Pipeline("auto")``) routes to the schema's
+    """Weak examples from the notes the rule pipeline (``build_pipeline()``) routes to the schema's
     modality; notes whose text digest is in ``exclude`` (gold reports) are left out."""
     keys = list(schema.entities)
     stats = WeakLabelStats(per_key={k: Counter() for k in keys})

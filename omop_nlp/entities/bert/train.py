@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +46,9 @@ from omop_nlp.entities.bert.labels import Example, gold_examples, split, text_di
 from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities, pad_batch
 from omop_nlp.model import Report
 from omop_nlp.schema import MODALITIES, load_schema
+
+if TYPE_CHECKING:
+    from omop_nlp.pipeline import Pipeline
 
 
 @dataclass
@@ -134,13 +138,14 @@ def torch_probabilities(net, tokenizer: WindowTokenizer, texts: list[str], pad_i
         return note_probabilities(windows, len(tokenizer.config.keys), pad_id, run, batch_size)
 
 
-def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[[str], None] = print) -> dict:
-    """Trains, saves the model folder and its card; returns the card."""
+def train_model(reports: Iterable[Report], options: TrainOptions, rules: Pipeline,
+                log: Callable[[str], None] = print) -> dict:  # fmt: skip
+    """Trains, saves the model folder and its card; returns the card. ``rules`` is the rule pipeline
+    (``build_pipeline()``) whose findings are the weak labels and the card's baseline."""
     offline()
     import torch
 
     from omop_nlp.entities.bert.network import KeyClassifierNet, load_encoder, save_trained
-    from omop_nlp.pipeline import Pipeline
 
     if options.modality not in MODALITIES:
         raise BertModelError(f"unknown modality {options.modality!r}: use {', '.join(MODALITIES)}")
@@ -152,7 +157,6 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
         torch.set_num_threads(options.threads)
     schema = load_schema(options.modality)
     keys = list(schema.entities)
-    rules = Pipeline("auto")
 
     gold_train: list[Example] = []
     gold_held: list[Example] = []

@@ -3,7 +3,7 @@
 Per batch: read notes (keyset), drop those the ledger says are done with the same text, route each
 to a modality, extract, then one write transaction: lock the batch's ledger rows, drop notes
 another run finished meanwhile, mark notes deleted since they were read, remove older versions'
-rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash
+rows of the notes (engines/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash
 loses at most the batch in flight; a second run on the same notes waits for the lock and then skips
 or replaces, never duplicates.
 """
@@ -24,9 +24,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
+from omop_nlp.engines.versions import PreviousVersions, previous_versions
 from omop_nlp.errors import NoteFailed, NoteSkipped
 from omop_nlp.model import Result
-from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
+from omop_nlp.omop.concepts import ConceptResolver, mapping_codes, section_codes
 from omop_nlp.omop.connection import (
     DatabaseError,
     check_schema_name,
@@ -40,10 +41,9 @@ from omop_nlp.omop.discovery import check_cdm, check_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
-from omop_nlp.omop.versions import PreviousVersions, previous_versions
 from omop_nlp.pipeline import NoteOutcome, Pipeline
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
-from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
+from omop_nlp.sinks.note_nlp import NoteNlpWriter
 from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
 from omop_nlp.sources.omop_notes import NoteFilter, OmopNoteSource, SourceNote
 
