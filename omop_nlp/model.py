@@ -13,6 +13,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
+# Mention.decided_by: who decided a mention's related keys (serialized as ``mapper``: interchange
+# JSONL, NOTE_NLP term_modifiers and the ledger keep that key).
+DECIDED_BY_RULES = "rules"  # the rule relation mapper, as chosen (rules, or a key hybrid left to the rules)
+DECIDED_BY_LLM = "llm"  # a validated LLM answer
+DECIDED_BY_FALLBACK = "rules-fallback"  # the LLM was asked but gave no valid answer: the rules' keys stand
+DECIDED_BY_BERT = "bert"  # a key added by the stage-1 classifier, with no span and no related keys
+
 
 class Certainty(StrEnum):
     """Assertion of a mention, in the spirit of ConText.
@@ -67,7 +74,7 @@ class Mention:
     sentence: int = 0
     certainty: Certainty = Certainty.PRESENT
     related: list[str] = field(default_factory=list)
-    mapper: str = "rules"
+    decided_by: str = DECIDED_BY_RULES  # what decided ``related`` (or, for "bert", the key itself)
 
     def as_dict(self) -> dict:
         return {
@@ -79,7 +86,7 @@ class Mention:
             "section": self.section,
             "certainty": self.certainty.value,
             "related": list(self.related),
-            "mapper": self.mapper,
+            "mapper": self.decided_by,  # the interchange key keeps its first name
         }
 
 

@@ -142,7 +142,7 @@ def test_inference_through_the_pipeline(trained: dict, pipeline) -> None:
         for key in set(result.findings) - set(rule_result.findings):
             assert key not in mentioned and row[auto.config.keys.index(key)] >= threshold
             finding = result.findings[key]
-            assert finding.certainty == Certainty.HEDGED and finding.mentions[0].mapper == "bert"
+            assert finding.certainty == Certainty.HEDGED and finding.mentions[0].decided_by == "bert"
 
 
 def test_cli_extract_and_run_with_bert(trained: dict, run_cli, sqlite_cdm) -> None:

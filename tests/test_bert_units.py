@@ -11,7 +11,7 @@ import pytest
 
 from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
-from omop_nlp.entities.bert.combine import BERT_MAPPER, StageOne, union_additions
+from omop_nlp.entities.bert.combine import StageOne, union_additions
 from omop_nlp.entities.bert.config import BertConfig, BertModelError
 from omop_nlp.entities.bert.labels import (
     ASSERTED_ABSENT,
@@ -24,7 +24,7 @@ from omop_nlp.entities.bert.labels import (
 )
 from omop_nlp.entities.bert.train import pos_weights
 from omop_nlp.entities.bert.windows import length_buckets, max_over_windows, pad_batch
-from omop_nlp.model import Certainty, Report
+from omop_nlp.model import DECIDED_BY_BERT, Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.schema import load_schema
 
@@ -158,12 +158,12 @@ def test_pipeline_with_stage_one_adds_hedged_report_level_findings(pipeline: Pip
     fibrosis = result.findings["fibrosis"]
     assert (fibrosis.certainty, fibrosis.related) == (Certainty.HEDGED, [])
     (mention,) = fibrosis.mentions
-    assert (mention.mapper, mention.start, mention.end, mention.text) == (BERT_MAPPER, 0, 0, "")
+    assert (mention.decided_by, mention.start, mention.end, mention.text) == (DECIDED_BY_BERT, 0, 0, "")
     assert mention in result.mentions
     assert result.as_interchange()["findings"]["fibrosis"] == []
     assert stage_one.target_keys(CHEST, "chest_ct") == ["nodule", "pleural_effusion", "fibrosis", "bronchiectasis"]
     brain = pipeline.extract(Report("2", "MRI brain. Enhancing mass, glioblastoma.", modality="brain_mri"))
-    assert all(m.mapper != BERT_MAPPER for m in brain.mentions)  # no brain model: stage 1 is not consulted
+    assert all(m.decided_by != DECIDED_BY_BERT for m in brain.mentions)  # no brain model: stage 1 is not consulted
 
 
 def test_extract_many_scores_notes_in_batches_ahead() -> None:

@@ -64,7 +64,7 @@ def _assert_protocol(results, rules: Pipeline, mapper: LlmRelationMapper, target
         assert set(result.findings) == set(expected.findings)  # presence stays with stage 1
         for key in targets_of(expected, schema):
             finding = result.findings[key]
-            mappers = {m.mapper for m in finding.mentions}
+            mappers = {m.decided_by for m in finding.mentions}
             assert len(mappers) == 1 and mappers <= ALLOWED, (result.report.id, key, mappers)
             mapper_name = mappers.pop()
             seen[mapper_name] += 1
@@ -104,7 +104,7 @@ def test_hybrid_sends_only_the_uncertain_keys(server, pipeline):
     for result in results:
         for key in target_keys(result, load_schema(result.modality)):
             if key not in uncertain[result.report.id]:  # the rules are sure: left alone
-                assert {m.mapper for m in result.findings[key].mentions} == {"rules"}
+                assert {m.decided_by for m in result.findings[key].mentions} == {"rules"}
                 assert result.findings[key].related == before[result.report.id].findings[key].related
 
 
@@ -117,7 +117,7 @@ def test_a_timeout_is_retried_once_then_the_rules_answer(own_server, pipeline):
     assert mapper.stats.requests == 4  # one retry each
     for result in results:
         assert result.findings_json() == pipeline.extract(result.report).findings_json()
-        assert {m.mapper for k in target_keys(result, load_schema("chest_ct"))
+        assert {m.decided_by for k in target_keys(result, load_schema("chest_ct"))
                 for m in result.findings[k].mentions} == {"rules-fallback"}  # fmt: skip
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
-from omop_nlp.engines.cdm import _mapper_note
+from omop_nlp.engines.cdm import _decided_by_note
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report, Result
 from omop_nlp.pipeline import Pipeline
@@ -117,12 +117,12 @@ def test_extract_batch_returns_errors_in_place_and_falls_back(pipeline):
     expected = [pipeline.extract(r) for r in (reports[0], reports[2], reports[3])]
     for got, want in zip((out[0], out[2], out[3]), expected, strict=True):
         assert got.findings_json() == want.findings_json()  # the rules' answer stands: nothing lost
-    assert {m.mapper for m in out[0].findings["nodule"].mentions} == {"rules-fallback"}
-    assert {m.mapper for m in out[2].mentions} <= {"rules"}
+    assert {m.decided_by for m in out[0].findings["nodule"].mentions} == {"rules-fallback"}
+    assert {m.decided_by for m in out[2].mentions} <= {"rules"}
     assert mapper.stats.asked == 2 and mapper.stats.fallback == 2 and mapper.stats.reasons == {"connect_error": 2}
     assert "2 fell back to rules (connect_error 2)" in mapper.stats.line()
-    assert _mapper_note(out[0]) == "mapper=rules-fallback"
-    assert _mapper_note(out[2]) is None
+    assert _decided_by_note(out[0]) == "mapper=rules-fallback"
+    assert _decided_by_note(out[2]) is None
 
 
 def test_a_too_long_report_stays_with_the_rules(pipeline):
@@ -153,10 +153,10 @@ def test_an_answer_replaces_the_rules_relations_of_its_keys(pipeline):
     assert result.findings_json() == {"nodule": ["lll"], "atelectasis": ["rll"]}
     for key in ("nodule", "atelectasis"):
         for mention in result.findings[key].mentions:
-            assert mention.mapper == "llm" and mention.related == result.findings[key].related
+            assert mention.decided_by == "llm" and mention.related == result.findings[key].related
     line = result.as_interchange()
     assert {m["mapper"] for m in line["mentions"] if m["type"] == "lesion"} == {"llm"}
-    assert _mapper_note(result) == "mapper=llm"
+    assert _decided_by_note(result) == "mapper=llm"
     assert mapper.stats.answered == 1 and mapper.stats.prompt_tokens == 400
 
 
@@ -238,5 +238,5 @@ def test_vllm_offline_batches_validates_and_retries_once(monkeypatch, pipeline):
     ])
     assert calls == [(2, [["nodule"], ["metastasis"]]), (1, [["metastasis"]])]
     assert out[0].findings_json() == {"nodule": ["rul"]} and out[1].findings_json() == {"metastasis": ["progression"]}
-    assert {m.mapper for m in out[1].findings["metastasis"].mentions} == {"llm"}
+    assert {m.decided_by for m in out[1].findings["metastasis"].mentions} == {"llm"}
     assert mapper.stats.requests == 3 and mapper.stats.prompt_tokens == 900

@@ -26,7 +26,7 @@ from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
 from omop_nlp.engines.versions import PreviousVersions, previous_versions
 from omop_nlp.errors import NoteFailed, NoteSkipped
-from omop_nlp.model import Result
+from omop_nlp.model import DECIDED_BY_RULES, Result
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes, section_codes
 from omop_nlp.omop.connection import (
     DatabaseError,
@@ -148,14 +148,14 @@ class Extractor:
             return Outcome(note, Status.FAILED, result.error_class)
         if isinstance(result, NoteSkipped):
             return Outcome(note, Status.SKIPPED, result.reason)
-        return Outcome(note, Status.DONE, _mapper_note(result), result)
+        return Outcome(note, Status.DONE, _decided_by_note(result), result)
 
 
-def _mapper_note(result: Result) -> str | None:
-    """The ledger's note on a done note: which stage-2 mapper(s) other than the plain rules produced it
+def _decided_by_note(result: Result) -> str | None:
+    """The ledger's note on a done note: what other than the plain rules decided its relations
     (``mapper=llm``, ``mapper=rules-fallback``, ``mapper=llm|rules-fallback``), else None."""
-    mappers = sorted({m.mapper for m in result.mentions if m.mapper != "rules"})
-    return f"mapper={'|'.join(mappers)}" if mappers else None
+    deciders = sorted({m.decided_by for m in result.mentions if m.decided_by != DECIDED_BY_RULES})
+    return f"mapper={'|'.join(deciders)}" if deciders else None
 
 
 _WORKER: Extractor | None = None

@@ -11,10 +11,13 @@ from omop_nlp.text.tokens import Token
 
 @dataclass
 class Item:
-    """A mention or a cue word (tumor reference, anaphora...) at a token span of a sentence."""
+    """A mention or a cue word (tumor reference, anaphora...) at a token span of a sentence.
 
-    first: int
-    last: int
+    ``first_token``/``last_token`` index ``Document.tokens`` (last exclusive), as ``Sentence``'s do;
+    character offsets into the note are ``Mention.start``/``end``."""
+
+    first_token: int
+    last_token: int
     mention: Mention | None = None
     cue: str | None = None
 

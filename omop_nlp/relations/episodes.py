@@ -71,8 +71,8 @@ class DiagnosisEpisodeMapper:
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty in _NOT_STATED or (
-                        not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes):
+                words = set(doc.lemmas(episode.first_token, episode.last_token))
+                if episode.mention.certainty in _NOT_STATED or (not compared and words & self._first_exam_changes):
                     continue
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
@@ -93,7 +93,7 @@ class DiagnosisEpisodeMapper:
         pseudoprogression", "favor radiation necrosis"), with or without a change word of their own."""
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
             self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
-            if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
+            if tuple(doc.lemmas(cue.first_token, cue.last_token)) in self._treatment_effects)]
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states
@@ -101,7 +101,7 @@ class DiagnosisEpisodeMapper:
         if self._no_prior.match(doc.tokens, doc.text):
             return False
         return (any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
-                or any(not set(doc.lemmas(e.first, e.last)) & self._first_exam_changes
+                or any(not set(doc.lemmas(e.first_token, e.last_token)) & self._first_exam_changes
                        for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode"))
                 or bool(self._prior.match(doc.tokens, doc.text)))
 
@@ -132,7 +132,8 @@ class DiagnosisEpisodeMapper:
         n = _SAME_DESCRIPTION
         runs: set[tuple[str, ...]] = set()
         for cue in sentence.cues("tumor_reference"):
-            for start in range(max(sentence.first_token, cue.last - n), min(cue.first, sentence.last_token - n) + 1):
+            first, last = max(sentence.first_token, cue.last_token - n), min(cue.first_token, sentence.last_token - n)
+            for start in range(first, last + 1):
                 run = tuple(doc.lemmas(start, start + n))
                 if all(w[0].isalnum() for w in run):
                     runs.add(run)
@@ -142,10 +143,10 @@ class DiagnosisEpisodeMapper:
         """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``,
         not denied ("not related to"), or one of ``episode_attributions_after`` right after it
         ("radiation necrosis favoured", "방사선 괴사 가능성")."""
-        after = tuple(doc.lemmas(subject.last, min(sentence.last_token, subject.last + 3)))
+        after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + 3)))
         if any(after[: len(phrase)] == phrase for phrase in self._attributions_after):
             return True
-        before = doc.lemmas(max(sentence.first_token, subject.first - 5), subject.first)
+        before = doc.lemmas(max(sentence.first_token, subject.first_token - 5), subject.first_token)
         for phrase in self._attributions:
             n = len(phrase)
             if n <= len(before) and tuple(before[-n:]) == phrase and (n == len(before) or
@@ -157,7 +158,8 @@ class DiagnosisEpisodeMapper:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
         not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
-        return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+        return any(cue.first_token >= episode.last_token
+                   and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
                    and self._attributed(doc, sentence, cue)
                    for cue in sentence.cues("non_episode_subject") + others)
 
@@ -193,15 +195,15 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     ('increased enhancement'), else the nearest one before its clause."""
     lemmas = doc.lemmas(sentence.first_token, sentence.last_token)
     breaks = [sentence.first_token + i for i, w in enumerate(lemmas) if w in clause_breaks]
-    clause_start = max((b + 1 for b in breaks if b < episode.first), default=sentence.first_token)
-    clause_end = min((b for b in breaks if b >= episode.last), default=sentence.last_token)
-    before = [c for c in candidates if clause_start <= c.first and c.last <= episode.first]
+    clause_start = max((b + 1 for b in breaks if b < episode.first_token), default=sentence.first_token)
+    clause_end = min((b for b in breaks if b >= episode.last_token), default=sentence.last_token)
+    before = [c for c in candidates if clause_start <= c.first_token and c.last_token <= episode.first_token]
     if before:
-        return min(before, key=lambda c: c.first)
-    after = [c for c in candidates if episode.last <= c.first < clause_end]
+        return min(before, key=lambda c: c.first_token)
+    after = [c for c in candidates if episode.last_token <= c.first_token < clause_end]
     if after:
-        return min(after, key=lambda c: c.first)
-    return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)
+        return min(after, key=lambda c: c.first_token)
+    return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
 
 
 def _add(item: Item, key: str) -> None:

@@ -108,7 +108,7 @@ class LesionLocationMapper:
         """'Right lower lobe:' alone on its line: a heading for the lesions listed below it."""
         if not locations or lesions or sentence.items[0].mention is None:
             return False
-        last = max(i.last for i in locations)
+        last = max(i.last_token for i in locations)
         rest = doc.lemmas(last, sentence.last_token)
         return bool(rest) and rest[0] in self._heading_marks and len(rest) == 1
 
@@ -119,7 +119,7 @@ class LesionLocationMapper:
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
         """Chunk the sentence into lesion groups and attach each location run to one group."""
-        items = sorted(lesions + locations, key=lambda i: i.first)
+        items = sorted(lesions + locations, key=lambda i: i.first_token)
         groups: list[Group] = []
         pending: list[Item] = []
         heading: list[Item] = []
@@ -162,18 +162,18 @@ class LesionLocationMapper:
 
     @staticmethod
     def _inline_heading(doc: Document, location: Item, lesion: Item) -> bool:
-        between = doc.lemmas(location.last, lesion.first)
+        between = doc.lemmas(location.last_token, lesion.first_token)
         return ":" in between and len(between) <= 6
 
     def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
         """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
-        between = doc.lemmas(location.last, lesion.first)
+        between = doc.lemmas(location.last_token, lesion.first_token)
         return len(between) <= 4 and not any(w in self._prepositions for w in between)
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
         before a modifier starts a new item of a list ('RML atelectasis, scattered nodules')."""
-        between = doc.lemmas(left.last, right.first)
+        between = doc.lemmas(left.last_token, right.first_token)
         if not between or len(between) > 3:
             return not between  # adjacent lesion words ("consolidation/atelectasis" as one phrase)
         if all(w in self._coordination for w in between):
@@ -183,15 +183,16 @@ class LesionLocationMapper:
 
     def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
         """'nodule and some left lower lobe infiltrate': the lobe modifies a noun that is no key."""
-        after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
+        words = doc.lemmas(location.last_token, min(end, location.last_token + 6))
+        after = [w for w in words if w not in self._modifiers]
         return _opens_with(after, self._other_heads)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
-        return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
+        return all(w in self._location_list for w in doc.lemmas(left.last_token, right.first_token))
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
-        between = doc.lemmas(left.last, right.first)
+        between = doc.lemmas(left.last_token, right.first_token)
         return any(_opens_with(between[i:], self._other_heads) for i in range(len(between)))
 
     @staticmethod

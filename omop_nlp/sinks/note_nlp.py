@@ -58,7 +58,7 @@ def term_modifiers(mention: Mention, related_type: str) -> str:
     if mention.related:
         parts.append(f"{related_type}={'|'.join(sorted(set(mention.related)))}")
     parts.append(f"type={mention.type.value}")
-    parts.append(f"mapper={mention.mapper}")
+    parts.append(f"mapper={mention.decided_by}")
     return ",".join(parts)[:MODIFIERS_LEN]
 
 

@@ -9,7 +9,7 @@ For a report routed to a modality that has a model:
    confident one; ``threshold``, default 0.5, is the classifier's own cut-off). It becomes a
    finding with certainty ``hedged`` (present under the guideline, but marked as not read from
    a span: FHIR ``preliminary``/``provisional``), no related keys, and one report-level mention
-   with ``mapper="bert"``, offset 0 and no text, so NOTE_NLP, CDM facts and FHIR all show where
+   with ``decided_by="bert"``, offset 0 and no text, so NOTE_NLP, CDM facts and FHIR all show where
    it came from.
 3. A key the lexicon mentioned with a non-present certainty (negated, unlikely, hypothetical,
    ...) stays absent whatever the probability: the assertion of a span outranks a report-level
@@ -29,10 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report
+from omop_nlp.model import DECIDED_BY_BERT, Certainty, EntityType, Finding, Mention, Report
 from omop_nlp.text.note import checked_text
 
-BERT_MAPPER = "bert"
 BERT_CERTAINTY = Certainty.HEDGED
 REPORT_LEVEL_SENTENCE = -1
 
@@ -44,7 +43,7 @@ def union_additions(keys: Sequence[str], probs: np.ndarray, mentioned: set[str],
 
 def bert_finding(key: str, entity_type: str) -> Finding:
     mention = Mention(key=key, type=EntityType(entity_type), start=0, end=0, text="", section=None,
-                      sentence=REPORT_LEVEL_SENTENCE, certainty=BERT_CERTAINTY, mapper=BERT_MAPPER)  # fmt: skip
+                      sentence=REPORT_LEVEL_SENTENCE, certainty=BERT_CERTAINTY, decided_by=DECIDED_BY_BERT)  # fmt: skip
     return Finding(key, mention.type, [], BERT_CERTAINTY, [mention])
 
 

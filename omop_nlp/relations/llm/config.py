@@ -11,11 +11,6 @@ BACKENDS = ("openai", "vllm-offline")
 DEFAULT_API_KEY_ENV = "OMOP_NLP_LLM_API_KEY"
 DEFAULT_CONCURRENCY = 64
 
-# Mention.mapper values: who produced a mention's related keys.
-MAPPER_RULES = "rules"  # the rule mapper, as chosen (rules mode, or a key hybrid left to the rules)
-MAPPER_LLM = "llm"  # a validated LLM answer
-MAPPER_FALLBACK = "rules-fallback"  # the LLM was asked but gave no valid answer: the rules' result stands
-
 
 @dataclass(frozen=True)
 class LlmConfig:

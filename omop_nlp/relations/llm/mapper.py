@@ -6,7 +6,7 @@ every present lesion / malignant diagnosis that takes related keys; mode ``hybri
 keys where the rules are uncertain, see ``uncertain.py``), asks the backend for all of them at
 once, validates each answer against the note's schema, and writes the answer into the result:
 the related keys of every present mention of the key, the finding's related keys, and
-``Mention.mapper``:
+``Mention.decided_by``:
 
 - ``llm``: the related keys come from a validated answer;
 - ``rules-fallback``: the model was asked but gave no valid answer after one retry (timeout,
@@ -23,9 +23,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
-from omop_nlp.model import Result
+from omop_nlp.model import DECIDED_BY_FALLBACK, DECIDED_BY_LLM, Result
 from omop_nlp.relations.llm.client import ChatOutcome, ChatRequest, OpenAIChatBackend
-from omop_nlp.relations.llm.config import MAPPER_FALLBACK, MAPPER_LLM, LlmConfig, LlmConfigError
+from omop_nlp.relations.llm.config import LlmConfig, LlmConfigError
 from omop_nlp.relations.llm.prompts import build_messages, load_prompt
 from omop_nlp.relations.llm.schema import answer_schema, parse_answer
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
@@ -144,7 +144,7 @@ class LlmRelationMapper:
             related = self._most_specific(schema, related)
             for mention in finding.mentions:
                 mention.related = list(related)
-                mention.mapper = MAPPER_LLM
+                mention.decided_by = DECIDED_BY_LLM
             finding.related = sorted(related)
 
     def _fallback(self, result: Result, targets: list[str], reason: str) -> None:
@@ -153,7 +153,7 @@ class LlmRelationMapper:
         log.debug("report %s: no usable LLM answer (%s); rule mapper kept", result.report.id, reason)
         for key in targets:
             for mention in result.findings[key].mentions:
-                mention.mapper = MAPPER_FALLBACK
+                mention.decided_by = DECIDED_BY_FALLBACK
 
     def _most_specific(self, schema: ModalitySchema, related: list[str]) -> list[str]:
         """Guideline §2 rule 3 on a model's answer too: a lung side goes where a lobe of it is given."""
