@@ -8,18 +8,16 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
-from omop_nlp.cli.db import CdmSchema, CdmUrl, ResultsSchema, database_errors
-
-ReportCdm = Annotated[str | None, CdmUrl.__metadata__[0]]
+from omop_nlp.cli.db import database_errors
+from omop_nlp.cli.options import ConnectionOptions, grouped
 
 
 @app.command()
+@grouped
 def report(
+    connection: ConnectionOptions,
     predictions: Annotated[Path | None, typer.Argument(help="extract output (interchange JSONL with mentions)")] = None,
     input: Annotated[Path | None, typer.Option("--input", "-i", help="the JSONL that extract read")] = None,
-    cdm: ReportCdm = None,
-    cdm_schema: CdmSchema = None,
-    results_schema: ResultsSchema = None,
     nlp_system: Annotated[
         str | None, typer.Option("--nlp-system", help="NOTE_NLP rows of this system (default: the latest run)")
     ] = None,
@@ -38,15 +36,16 @@ def report(
         from omop_nlp.report import ReportInputError, Selection, build_report
     except ImportError as exc:
         fail(f"the report needs the [report] extra: pip install 'omop-nlp[report]' ({exc.name} is missing)")
-    if (predictions is None) == (cdm is None):
+    if predictions is None and not connection.cdm:
         fail("give either extract output (PREDICTIONS --input INPUT) or --cdm URL")
+    cdm = connection.cdm if predictions is None else None
     if predictions is not None and input is None:
         fail("--input is required with extract output: the JSONL that extract read")
     selection = Selection(sample=sample, keys=frozenset(key or ()), note_ids=frozenset(note_id or ()), seed=seed)
     try:
         with database_errors():
             html, notes = build_report(selection, predictions=predictions, input_path=input, cdm=cdm,
-                                       cdm_schema=cdm_schema, results_schema=results_schema,
+                                       cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
                                        nlp_system=nlp_system)  # fmt: skip
     except ReportInputError as exc:
         fail(str(exc))

@@ -13,9 +13,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from omop_nlp.build import build_pipeline
+from omop_nlp.config import PipelineConfig
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report
-from omop_nlp.pipeline import Pipeline
 from omop_nlp.schema import MODALITIES
 
 SPAN_ATTRIBUTES = ("omop_type", "omop_certainty", "omop_section", "omop_related", "omop_mapper")
@@ -41,7 +42,7 @@ class OmopNlpComponent:
         self.name = name
         self.spans_key = spans_key
         self.set_ents = set_ents
-        self.pipeline = Pipeline(modality)
+        self.pipeline = build_pipeline(PipelineConfig(modality=modality))
 
     def __call__(self, doc: Doc) -> Doc:
         try:
@@ -59,7 +60,7 @@ class OmopNlpComponent:
             span._.omop_certainty = mention.certainty.value
             span._.omop_section = mention.section
             span._.omop_related = sorted(set(mention.related))
-            span._.omop_mapper = mention.mapper
+            span._.omop_mapper = mention.decided_by
             spans.append(span)
         doc.spans[self.spans_key] = spans
         doc._.omop_modality = result.modality

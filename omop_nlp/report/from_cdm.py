@@ -49,7 +49,7 @@ def _findings(modality: str, mentions: list[dict]) -> dict[str, list[str]]:
     """The engine's rule for what is present (``ModalityEngine.findings``) on rebuilt mentions."""
     engine = _engine(modality)
     objects = [Mention(m["key"], EntityType(m["type"]), m["start"], m["end"], m["text"], m["section"],
-                       certainty=Certainty(m["certainty"]), related=m["related"], mapper=m["mapper"] or "")
+                       certainty=Certainty(m["certainty"]), related=m["related"], decided_by=m["mapper"] or "")
                for m in mentions if m["type"] in _TYPES[modality]]  # fmt: skip
     return {key: sorted(f.related) for key, f in sorted(engine.findings(objects).items())}
 

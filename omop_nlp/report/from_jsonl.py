@@ -14,12 +14,12 @@ from pathlib import Path
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.jsonl import JsonlError
 from omop_nlp.model import Report
-from omop_nlp.pipeline import checked_text
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection
 from omop_nlp.report.summary import Summary
 from omop_nlp.routing import load_router
 from omop_nlp.schema import MODALITIES, load_schema
 from omop_nlp.sources.jsonl import read_reports
+from omop_nlp.text.note import checked_text
 
 
 @dataclass
