@@ -12,11 +12,6 @@ from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(modality="brain_mri")
-
-
 def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
     return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
 

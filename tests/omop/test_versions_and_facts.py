@@ -31,11 +31,12 @@ def test_a_ledger_made_by_an_earlier_version_gets_its_new_column(sqlite_cdm: Cdm
 
 
 def _pipeline(nlp_system: str):
-    from omop_nlp.pipeline import Pipeline
+    """The rules pipeline under another system name: what an older version of omop-nlp wrote."""
+    from omop_nlp.build import build_pipeline
 
-    pipeline = Pipeline("auto")
+    pipeline = build_pipeline()
     pipeline.nlp_system = nlp_system
-    return lambda _modality: pipeline
+    return pipeline
 
 
 def test_a_new_rules_version_supersedes_the_old_ones_rows_for_the_notes_it_processes(official_cdm: Cdm) -> None:

@@ -8,11 +8,6 @@ from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline("brain_mri")
-
-
 def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
     return pipeline.extract(Report("t", text, "brain_mri")).findings_json()
 

@@ -30,13 +30,13 @@ def test_lower_case_sentence_starts(text: str, expected: list[str]) -> None:
     assert _sentences(text) == expected
 
 
-def test_negation_stops_at_a_lower_case_sentence() -> None:
+def test_negation_stops_at_a_lower_case_sentence(pipeline: Pipeline) -> None:
     text = "s/p resection of meningioma.\nno residual tumour.\nold lacunar infarct, rt. thalamus."
-    result = Pipeline("brain_mri").extract(Report("t", text, "brain_mri"))
+    result = pipeline.extract(Report("t", text, "brain_mri"))
     assert result.findings_json() == {"stroke_infarction": []}
 
 
-def test_an_inline_history_line_ends_at_its_full_stop() -> None:
+def test_an_inline_history_line_ends_at_its_full_stop(pipeline: Pipeline) -> None:
     text = "Hx) lung ca. brain mets s/p GKS.\nno new lesion. treated left parietal lesion, smaller."
-    result = Pipeline("brain_mri").extract(Report("t", text, "brain_mri"))
+    result = pipeline.extract(Report("t", text, "brain_mri"))
     assert result.findings_json() == {"metastasis": ["improvement"]}
