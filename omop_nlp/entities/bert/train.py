@@ -44,7 +44,7 @@ from omop_nlp.entities.bert.config import (
 from omop_nlp.entities.bert.labels import Example, gold_examples, split, text_digest, weak_examples
 from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities, pad_batch
 from omop_nlp.model import Report
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 
 
 @dataclass
@@ -150,25 +150,25 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
     torch.manual_seed(options.seed)
     if options.threads:
         torch.set_num_threads(options.threads)
-    schema = load_schema(options.modality)
-    keys = list(schema.entities)
-    rules = Pipeline("auto")
+    rules = load_rules(options.modality)
+    keys = list(rules.entities)
+    rule_pipeline = Pipeline("auto")
 
     gold_train: list[Example] = []
     gold_held: list[Example] = []
     gold_total = 0
     if options.gold:
-        gold = gold_examples(options.gold, schema, gold_weight=options.gold_weight)
+        gold = gold_examples(options.gold, rules, gold_weight=options.gold_weight)
         gold_total = len(gold.examples)
         gold_train, gold_held = split(gold.examples, options.gold_holdout, options.seed)
         if gold.unknown_keys:
             log(f"gold: keys not in the {options.modality} mappings ignored: {', '.join(gold.unknown_keys)}")
-    eval_gold = gold_examples(options.eval_gold, schema).examples if options.eval_gold else []
+    eval_gold = gold_examples(options.eval_gold, rules).examples if options.eval_gold else []
     exclude = {e.digest for e in (*gold_train, *gold_held, *eval_gold)}
     held_digests = {e.digest for e in (*gold_held, *eval_gold)}
     gold_train = [e for e in gold_train if e.digest not in held_digests]
 
-    weak, weak_stats = weak_examples(reports, schema, rules, absent_weight=options.absent_weight, exclude=exclude)
+    weak, weak_stats = weak_examples(reports, rules, rule_pipeline, absent_weight=options.absent_weight, exclude=exclude)
     log(f"weak labels: {weak_stats.used} of {weak_stats.notes_read} notes "
         f"({weak_stats.other_modality} other modality, {weak_stats.duplicates} duplicate or gold)")  # fmt: skip
     pool = weak + gold_train
@@ -181,7 +181,7 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
     encoder = load_encoder(options.base_model)
     max_positions = int(getattr(encoder.config, "max_position_embeddings", 512))
     config = BertConfig(
-        modality=options.modality, entity_type=schema.entity_type, keys=keys,
+        modality=options.modality, entity_type=rules.entity_type, keys=keys,
         max_length=min(options.max_length, max_positions - (2 if encoder.config.model_type == "roberta" else 0)),
         stride=options.stride, max_windows=options.max_windows, threshold=options.threshold,
         union_threshold=options.union_threshold,
@@ -279,7 +279,7 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
     for name, examples in (("held_out_gold", gold_held), ("eval_gold", eval_gold)):
         if examples:
             probs = torch_probabilities(net, tokenizer, [e.text for e in examples], config.pad_id)
-            metrics[name] = evaluate_gold(examples, probs, rules, schema, config.threshold, config.union_threshold)
+            metrics[name] = evaluate_gold(examples, probs, rule_pipeline, rules, config.threshold, config.union_threshold)
             f1 = {p: _fmt(metrics[name][p]["micro"]["f1"]) for p in ("bert", "rules", "union")}
             log(f"{name}: {len(examples)} reports, micro-F1 bert {f1['bert']}, rules {f1['rules']}, "
                 f"union {f1['union']}")
