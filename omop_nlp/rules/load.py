@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from omop_nlp.data_files import data_dir
 
@@ -29,10 +29,20 @@ class MappingError(ValueError):
 class RulesModel(BaseModel):
     """Base of every mappings model: unknown keys are errors, a loaded model is immutable.
 
-    Numbers are read as words where a string is expected (an unquoted code such as ``24627``).
+    Numbers are read as words where a string is expected (an unquoted code such as ``24627``); a
+    section that may be left out may also be written empty.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: object) -> object:
+        """``ignore:`` with nothing after it is the section left out (empty), not a wrong type."""
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if field.default_factory is not None}
+        return {k: v for k, v in data.items() if not (v is None and k in optional)}
 
 
 class _RulesLoader(yaml.SafeLoader):

@@ -112,6 +112,11 @@ def test_a_related_key_that_does_not_exist_is_an_error(tmp_path):
         load_rules("chest_ct", base)
 
 
+def test_an_empty_optional_section_is_a_section_left_out(tmp_path):
+    base, _ = _edited(tmp_path, "routing.yaml", "note_class_concept_ids: {}", "note_class_concept_ids:")
+    assert load_routing_rules(base).note_class_concept_ids == {}
+
+
 def test_invalid_yaml_names_the_line(tmp_path):
     base, _ = _edited(tmp_path, "routing.yaml", "text_hints:", "text_hints: [unclosed")
     with pytest.raises(MappingError, match=r"routing\.yaml:\d+: not valid YAML"):
