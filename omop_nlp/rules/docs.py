@@ -105,9 +105,9 @@ def _model_section(model: type[BaseModel], level: int) -> list[str]:
 
 def render() -> str:
     out = [INTRO]
+    seen: list[type[BaseModel]] = []  # a model shared by several files (Code) is described once
     for file_name, model in FILES:
         out += [f"## mappings/{file_name}", ""]
-        seen: list[type[BaseModel]] = []
         queue = [model]
         while queue:
             current = queue.pop(0)
