@@ -17,7 +17,7 @@ from omop_nlp.model import KeyClassifier, RelationRefiner
 from omop_nlp.pipeline import ModalityEngine, Pipeline
 from omop_nlp.relations.llm.config import DEFAULT_API_KEY_ENV, LlmConfig
 from omop_nlp.routing import load_router
-from omop_nlp.schema import MODALITIES, mappings_fingerprint
+from omop_nlp.rules import MODALITIES, rules_fingerprint
 
 NLP_SYSTEM_MAX = 250  # NOTE_NLP.nlp_system is VARCHAR(250)
 _BERT_EXTRA = "pip install 'omop-nlp[bert]'"
@@ -54,7 +54,7 @@ def nlp_system(refiner: RelationRefiner | None = None, key_classifier: KeyClassi
     A new release, other rules, another LLM or BERT model make a new value, so ``unload`` can
     remove one system's rows and the ledger redoes notes for the new one."""
     stage2 = refiner.system_tag if refiner is not None else "rules"
-    name = f"{NAME} {__version__} {stage2} {mappings_fingerprint()}"
+    name = f"{NAME} {__version__} {stage2} {rules_fingerprint()}"
     if key_classifier is not None:
         name = f"{name} + {key_classifier.name}"
     return name[:NLP_SYSTEM_MAX]

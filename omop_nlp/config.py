@@ -13,7 +13,7 @@ from pathlib import Path
 
 from omop_nlp.errors import ConfigurationError, UsageError
 from omop_nlp.relations.llm.config import LlmConfig
-from omop_nlp.schema import MODALITIES, mappings_dir
+from omop_nlp.rules import MODALITIES, mappings_dir
 from omop_nlp.text.note import MAX_NOTE_CHARS
 
 MODALITY_CHOICES = ("auto", *MODALITIES)
@@ -64,7 +64,7 @@ class PipelineConfig:
         if self.max_note_chars < 1:
             raise UsageError(f"max_note_chars must be at least 1, got {self.max_note_chars}")
         if self.mappings_dir is not None and Path(self.mappings_dir).resolve() != mappings_dir().resolve():
-            # The rule files are loaded once per process (schema.load_schema and friends are cached):
+            # The rule files are loaded once per process (rules.load_rules and friends are cached):
             # another folder is chosen with $OMOP_NLP_MAPPINGS before the process starts.
             raise ConfigurationError(f"mappings_dir {self.mappings_dir} is not this process's mappings folder "
                                      f"({mappings_dir()}); set OMOP_NLP_MAPPINGS={self.mappings_dir}")  # fmt: skip

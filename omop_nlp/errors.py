@@ -55,7 +55,7 @@ class ConfigurationError(OmopNlpError):
 
 
 class MappingError(ConfigurationError, ValueError):
-    """A mappings file is missing or malformed."""
+    """A mappings file is missing or malformed; the message names the file, the line and the key path."""
 
     code = "E201"
 

@@ -15,7 +15,7 @@ import typer
 from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.options import ConnectionOptions, grouped
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 
 _EXTRA = "pip install 'omop-nlp[bert]'"
 

@@ -17,7 +17,7 @@ from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 
 SPAN_ATTRIBUTES = ("omop_type", "omop_certainty", "omop_section", "omop_related", "omop_mapper")
 DOC_ATTRIBUTES = ("omop_modality", "omop_findings", "omop_skipped")
