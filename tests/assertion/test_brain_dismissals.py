@@ -80,3 +80,8 @@ def test_encephalomalacia_alone_is_no_infarct(pipeline: Pipeline) -> None:
 )
 def test_known_disease_denied_by_this_examination(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize("text", ["Haemorrhage - nil. Metastases - none seen.", "Abscess: none identified."])
+def test_a_denial_after_the_diagnosis(pipeline: Pipeline, text: str) -> None:
+    assert _findings(pipeline, text) == {}
