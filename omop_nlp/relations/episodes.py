@@ -52,6 +52,8 @@ class DiagnosisEpisodeMapper:
         prior = schema.extra.get("prior_examination", {})
         self._prior = PhraseMatcher((t, True) for terms in prior.get("stated", {}).values() for t in terms)
         self._no_prior = PhraseMatcher((t, True) for terms in prior.get("denied", {}).values() for t in terms)
+        self._no_change = PhraseMatcher((t, True) for terms in schema.extra.get("change_explanations", {}).values()
+                                        for t in terms)
         sites = schema.extra.get("lesion_sites", {})
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.get("sides", {}).items()
                                      for t in terms] +
@@ -74,6 +76,8 @@ class DiagnosisEpisodeMapper:
                 if episode.mention.certainty in _NOT_STATED or (
                         not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes):
                     continue
+                if self._explained_as_no_change(doc, sentence, episode):
+                    continue
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
                     blamed.append((sentence, episode.mention.key))
@@ -94,6 +98,13 @@ class DiagnosisEpisodeMapper:
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
             self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
             if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
+
+    def _explained_as_no_change(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
+        """The change word's sentence says, after it, that it is no real change ("slightly larger,
+        within measurement variability", ``change_explanations``)."""
+        tokens = doc.tokens[episode.last : sentence.last_token]
+        return bool(tokens) and any(tokens[0].start <= m.start and m.end <= tokens[-1].end
+                                    for m in self._no_change.match(tokens, doc.text))
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states

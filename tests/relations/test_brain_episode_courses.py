@@ -67,7 +67,24 @@ def test_treatment_blamed_change_per_lesion(pipeline: Pipeline, text: str, expec
                      id="new-with-a-prior"),
         pytest.param("Metastases: the right frontal one has decreased; a new one in the pons.",
                      {"metastasis": ["improvement", "progression"]}, id="a-stated-change-shows-a-prior"),
+        pytest.param("Lymphoma on chemotherapy. The lesion is smaller; a new small focus has appeared in the right "
+                     "thalamus.", {"lymphoma": ["improvement", "progression"]}, id="treatment-shows-a-prior"),
     ],
 )
 def test_first_examination_states_no_change(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Known metastases.\nFindings: Slight increase of the left occipital lesion, within measurement "
+                     "variability.\nImpression: Stable disease.", {"metastasis": ["stable"]}, id="measurement"),
+        pytest.param("Known GBM. Residual enhancement minimally larger, likely due to differences in technique.",
+                     {"glioma": []}, id="technique"),
+        pytest.param("Known GBM. Residual enhancement larger. Differences in technique are noted.",
+                     {"glioma": ["progression"]}, id="technique-in-another-sentence"),
+    ],
+)
+def test_a_change_explained_as_no_change(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
