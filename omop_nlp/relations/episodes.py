@@ -52,6 +52,8 @@ class DiagnosisEpisodeMapper:
         prior = schema.extra.get("prior_examination", {})
         self._prior = PhraseMatcher((t, True) for terms in prior.get("stated", {}).values() for t in terms)
         self._no_prior = PhraseMatcher((t, True) for terms in prior.get("denied", {}).values() for t in terms)
+        self._history_leads = PhraseMatcher((t, True) for terms in schema.extra.get("history_leads", {}).values()
+                                            for t in terms)
         self._no_change = PhraseMatcher((t, True) for terms in schema.extra.get("change_explanations", {}).values()
                                         for t in terms)
         sites = schema.extra.get("lesion_sites", {})
@@ -68,15 +70,14 @@ class DiagnosisEpisodeMapper:
         compared = self._compares(doc, malignant)
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
-        for sentence in (s for s in doc.sentences if s.section_kind == "findings"):
+        for sentence in doc.sentences:
+            if sentence.section_kind != "findings" or self._history_lead(doc, sentence):
+                continue
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty in _NOT_STATED or (
-                        not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes):
-                    continue
-                if self._explained_as_no_change(doc, sentence, episode):
+                if not self._states_a_change(doc, sentence, episode, compared):
                     continue
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
@@ -98,6 +99,20 @@ class DiagnosisEpisodeMapper:
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
             self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
             if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
+
+    def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: bool) -> bool:
+        """The change word tells this examination against the prior one: not negated or hypothetical,
+        not a first examination's "new", not explained as measurement noise."""
+        if episode.mention.certainty in _NOT_STATED:
+            return False
+        if not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes:
+            return False
+        return not self._explained_as_no_change(doc, sentence, episode)
+
+    def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
+        tokens = doc.tokens[sentence.first_token : sentence.first_token + 6]
+        return bool(tokens) and any(m.start == tokens[0].start for m in self._history_leads.match(tokens, doc.text))
 
     def _explained_as_no_change(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
         """The change word's sentence says, after it, that it is no real change ("slightly larger,

@@ -88,3 +88,16 @@ def test_first_examination_states_no_change(pipeline: Pipeline, text: str, expec
 )
 def test_a_change_explained_as_no_change(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Follow-up of metastatic melanoma, improved after immunotherapy. A new 5 mm right frontal "
+                     "metastasis.", {"metastasis": ["progression"]}, id="follow-up-lead"),
+        pytest.param("Known glioma, improved after radiotherapy. The residual tumour is unchanged.",
+                     {"glioma": ["improvement", "stable"]}, id="known-is-no-lead"),
+    ],
+)
+def test_a_clinical_history_lead_states_no_change(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
