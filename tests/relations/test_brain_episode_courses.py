@@ -95,7 +95,7 @@ def test_a_change_explained_as_no_change(pipeline: Pipeline, text: str, expected
     [
         pytest.param("Follow-up of metastatic melanoma, improved after immunotherapy. A new 5 mm right frontal "
                      "metastasis.", {"metastasis": ["progression"]}, id="follow-up-lead"),
-        pytest.param("Known glioma, improved after radiotherapy. The residual tumour is unchanged.",
+        pytest.param("Known glioma, which has decreased in size. The residual tumour is otherwise unchanged.",
                      {"glioma": ["improvement", "stable"]}, id="known-is-no-lead"),
     ],
 )
