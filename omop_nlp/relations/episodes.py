@@ -13,6 +13,8 @@ the report compares with a prior examination.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
+from functools import cache
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
@@ -67,17 +69,18 @@ class DiagnosisEpisodeMapper:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        compared = self._compares(doc, malignant)
+        compared = cache(lambda: self._compares(doc, malignant))  # read only for a first examination's words
+        noise = cache(lambda: [m.first for m in self._no_change.match(doc.tokens, doc.text)])
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
         for sentence in doc.sentences:
             if sentence.section_kind != "findings" or self._history_lead(doc, sentence):
-                continue
+                continue  # a history line, or a prose sentence opening with one ("Follow up of ...")
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if not self._states_a_change(doc, sentence, episode, compared):
+                if not self._states_a_change(doc, sentence, episode, compared, noise):
                     continue
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
@@ -100,26 +103,21 @@ class DiagnosisEpisodeMapper:
             self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
             if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
 
-    def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: bool) -> bool:
+    def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
+                         noise: Callable[[], list[int]]) -> bool:
         """The change word tells this examination against the prior one: not negated or hypothetical,
-        not a first examination's "new", not explained as measurement noise."""
+        not a first examination's "new", not explained after it as measurement noise ("slightly
+        larger, within measurement variability"; ``noise``: where ``change_explanations`` start)."""
         if episode.mention.certainty in _NOT_STATED:
             return False
-        if not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes:
+        if set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes and not compared():
             return False
-        return not self._explained_as_no_change(doc, sentence, episode)
+        return not any(episode.last <= i < sentence.last_token for i in noise())
 
     def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
         """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
-        tokens = doc.tokens[sentence.first_token : sentence.first_token + 6]
-        return bool(tokens) and any(m.start == tokens[0].start for m in self._history_leads.match(tokens, doc.text))
-
-    def _explained_as_no_change(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
-        """The change word's sentence says, after it, that it is no real change ("slightly larger,
-        within measurement variability", ``change_explanations``)."""
-        tokens = doc.tokens[episode.last : sentence.last_token]
-        return bool(tokens) and any(tokens[0].start <= m.start and m.end <= tokens[-1].end
-                                    for m in self._no_change.match(tokens, doc.text))
+        opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
+        return any(m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states
