@@ -85,3 +85,22 @@ def test_known_disease_denied_by_this_examination(pipeline: Pipeline, text: str,
 @pytest.mark.parametrize("text", ["Haemorrhage - nil. Metastases - none seen.", "Abscess: none identified."])
 def test_a_denial_after_the_diagnosis(pipeline: Pipeline, text: str) -> None:
     assert _findings(pipeline, text) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smooth rim and no diffusion restriction; this argues against a pyogenic abscess.",
+        "The signal pattern is not in keeping with herpes encephalitis.",
+        "Cavernoma is not a consideration given the absent blooming.",
+        "Acute infarction is not suspected.",
+    ],
+    ids=["argues-against", "not-in-keeping-with", "not-a-consideration", "not-suspected"],
+)
+def test_dictated_dismissals(pipeline: Pipeline, text: str) -> None:
+    assert _findings(pipeline, text) == {}
+
+
+def test_voice_recognition_slip_for_infarct(pipeline: Pipeline) -> None:
+    assert _findings(pipeline, "There is a subacute in fact in the right pons. In fact, no other lesion.") == {
+        "stroke_infarction": []}
