@@ -104,3 +104,16 @@ def test_dictated_dismissals(pipeline: Pipeline, text: str) -> None:
 def test_voice_recognition_slip_for_infarct(pipeline: Pipeline) -> None:
     assert _findings(pipeline, "There is a subacute in fact in the right pons. In fact, no other lesion.") == {
         "stroke_infarction": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Probable low-grade glioma; a lymphoma cannot entirely be excluded.", {"glioma": [], "lymphoma": []}),
+        ("We cannot completely exclude a small cerebellar abscess.", {"infection_inflammation": []}),
+        ("I am not able to exclude a small pontine infarct.", {"stroke_infarction": []}),
+    ],
+    ids=["cannot-entirely-be-excluded", "cannot-completely-exclude", "not-able-to-exclude"],
+)
+def test_a_qualified_cannot_exclude_is_a_hedge(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
