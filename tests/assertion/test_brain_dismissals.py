@@ -117,3 +117,18 @@ def test_voice_recognition_slip_for_infarct(pipeline: Pipeline) -> None:
 )
 def test_a_qualified_cannot_exclude_is_a_hedge(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("전이 의심 병변 없음.", {}),
+        ("r/o metastasis -> 아님.", {}),
+        ("infarct 는 아닐 것으로 생각됨.", {}),
+        ("abscess 보다는 GBM 가능성이 높음.", {"glioma": []}),
+        ("Lt. MCA infarct 의심. hemorrhage 없음.", {"stroke_infarction": []}),
+    ],
+    ids=["ko-negation-spans-hedge", "ko-arrow-not", "ko-not-thought", "ko-rather-than", "ko-sentence-then-english"],
+)
+def test_korean_dismissals(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
