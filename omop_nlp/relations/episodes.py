@@ -39,26 +39,22 @@ class DiagnosisEpisodeMapper:
 
     def __init__(self, schema: ModalitySchema) -> None:
         self.schema = schema
-        self._attributions = {term_lemmas(t) for terms in schema.extra.get("episode_attributions", {}).values()
-                              for t in terms}
-        self._attributions_after = {term_lemmas(t) for terms in
-                                    schema.extra.get("episode_attributions_after", {}).values() for t in terms}
-        grammar = schema.extra.get("episode_grammar", {})
+        extra = schema.extra
+        self._attributions = _lemma_set(extra.get("episode_attributions", {}))
+        self._attributions_after = _lemma_set(extra.get("episode_attributions_after", {}))
+        self._treatment_effects = _lemma_set(extra.get("treatment_effects", {}))
+        grammar = extra.get("episode_grammar", {})
         self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
         self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
-        self._treatment_effects = {term_lemmas(t) for terms in schema.extra.get("treatment_effects", {}).values()
-                                   for t in terms}
         self._first_exam_changes = single_words(grammar.get("first_exam_changes", []),
                                                 "episode_grammar.first_exam_changes")
-        prior = schema.extra.get("prior_examination", {})
-        self._prior = PhraseMatcher((t, True) for terms in prior.get("stated", {}).values() for t in terms)
-        self._no_prior = PhraseMatcher((t, True) for terms in prior.get("denied", {}).values() for t in terms)
-        self._history_leads = PhraseMatcher((t, True) for terms in schema.extra.get("history_leads", {}).values()
-                                            for t in terms)
-        self._no_change = PhraseMatcher((t, True) for terms in schema.extra.get("change_explanations", {}).values()
-                                        for t in terms)
-        sites = schema.extra.get("lesion_sites", {})
+        prior = extra.get("prior_examination", {})
+        self._prior = _matcher(prior.get("stated", {}))
+        self._no_prior = _matcher(prior.get("denied", {}))
+        self._history_leads = _matcher(extra.get("history_leads", {}))
+        self._no_change = _matcher(extra.get("change_explanations", {}))
+        sites = extra.get("lesion_sites", {})
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.get("sides", {}).items()
                                      for t in terms] +
                                     [(t, ("place", t)) for terms in sites.get("places", {}).values() for t in terms] +
@@ -226,6 +222,14 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first)
     return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)
+
+
+def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
+    return {term_lemmas(t) for terms in terms_by_language.values() for t in terms}
+
+
+def _matcher(terms_by_language: dict[str, list[str]]) -> PhraseMatcher[bool]:
+    return PhraseMatcher((t, True) for terms in terms_by_language.values() for t in terms)
 
 
 def _add(item: Item, key: str) -> None:
