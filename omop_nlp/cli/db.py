@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.cli.app import app, check_modality, fail
 from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
 from omop_nlp.cli.fhir_options import (
@@ -146,7 +147,12 @@ def run(
         bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
     ] = False,
     max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
+                             "1 with an LLM mapper)")] = None,
+    note_timeout: Annotated[float, typer.Option(
+        min=0, help="seconds the rules may spend on one note before it is skipped (timeout); 0: no limit")
+    ] = DEFAULT_NOTE_TIMEOUT_S,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
     fhir_out: FhirOut = None,
     fhir_url: FhirUrl = None,
@@ -165,6 +171,8 @@ def run(
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
+    from omop_nlp.parallel import usable_cores
+    from omop_nlp.signals import graceful_stop
 
     check_modality(modality)
     filters = NoteFilter(
@@ -176,14 +184,16 @@ def run(
         note_ids=_ids(note_id, "--note-id"),
         limit=limit,
     )
+    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
+    if relations is not None and (workers or 1) > 1:
+        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
+    workers = workers or (1 if relations is not None else usable_cores())
     options = RunOptions(
         cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, batch_size=batch_size,
         reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
         workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
+        note_timeout=note_timeout or None,
     )  # fmt: skip
-    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
-    if relations is not None and workers > 1:
-        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
     fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
     pipeline = None  # built here when something needs it before the run; the run then reuses it
@@ -193,11 +203,11 @@ def run(
         pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
     fhir = open_fhir_sink(pipeline.nlp_system, fhir_request) if pipeline is not None else None
     try:
-        with database_errors():
-            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None,
+        with database_errors(), graceful_stop() as stop:
+            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None, stop=stop,
                               pipeline_factory=(lambda _modality: pipeline) if pipeline is not None and workers == 1
                               else bert_factory(bert, bert_threads))
-    finally:  # what was built before an error or Ctrl-C is still written or dead-lettered
+    finally:  # what was built before an error or a second Ctrl-C is still written or dead-lettered
         if fhir is not None:
             fhir.close()
     for line in summary.lines():
@@ -208,6 +218,8 @@ def run(
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
     close_fhir_sink(fhir)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
 
 
 @app.command()

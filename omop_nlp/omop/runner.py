@@ -1,10 +1,16 @@
 """``omop-nlp run``: NOTE → pipeline → NOTE_NLP (+ CDM facts), batch by batch, with the ledger.
 
-Per batch: read notes (keyset), drop those the ledger says are done with the same text, route
-each to a modality, extract, then one write transaction: lock the batch's ledger rows, drop
-notes another run finished meanwhile, mark notes deleted since they were read, replace NOTE_NLP
-and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
-the same notes waits for the lock and then skips or replaces, never duplicates.
+Per batch: read notes (keyset), claim them (a note another runner has claimed is left to it),
+drop those the ledger says are done with the same text, route each to a modality, extract, then
+one write transaction: lock the batch's ledger rows, drop notes another run finished meanwhile,
+mark notes deleted since they were read, replace NOTE_NLP and fact rows, record the ledger. A
+crash loses at most the batch in flight; a second run on the same notes skips or replaces,
+never duplicates.
+
+With ``workers`` > 1 the parent only reads note-id ranges and hands them to spawned worker
+processes (omop_nlp.parallel) that read, extract and write their batches themselves, each with
+its own connections: the database path scales with the workers instead of queueing in one
+process. Results come back in range order, so the FHIR output follows note_id as with one worker.
 """
 
 from __future__ import annotations
@@ -13,8 +19,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,12 +28,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
+from omop_nlp.omop.claims import Claims
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
 from omop_nlp.omop.ddl import ensure_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.parallel import WorkerPool
+from omop_nlp.signals import StopRequest
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
@@ -38,6 +46,7 @@ log = logging.getLogger(__name__)
 # modality -> an object with .extract(Report, note_class_concept_id) and .nlp_system (omop_nlp.pipeline.Pipeline)
 PipelineFactory = Callable[[str], object]
 _RETRIES = 3
+_LOCK_TIMEOUT = "55P03"  # lock_not_available: lock_timeout (connection.SESSION_SETTINGS) expired
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class RunOptions:
     max_note_chars: int = DEFAULT_MAX_CHARS
     workers: int = 1
     progress: bool = False
+    note_timeout: float | None = None  # seconds per note (None: the pipeline's default)
 
 
 @dataclass
@@ -65,6 +75,15 @@ class RunSummary:
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    stopped_by: str | None = None  # SIGTERM / SIGINT when the run was stopped before the end
+
+    def add(self, other: RunSummary) -> None:
+        """Counts of a batch done by a worker process."""
+        self.processed += other.processed
+        self.note_nlp_rows += other.note_nlp_rows
+        self.facts.update(other.facts)
+        self.skipped.update(other.skipped)
+        self.failed.update(other.failed)
 
     @property
     def seen(self) -> int:
@@ -85,6 +104,8 @@ class RunSummary:
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
+        if self.stopped_by:
+            out.append(f"stopped by {self.stopped_by}: the batches in flight were finished; run again to resume")
         return out
 
 
@@ -109,8 +130,10 @@ def _default_factory(modality: str):
 class Extractor:
     """The pipeline, wrapped so that a note becomes an outcome and never an exception."""
 
-    def __init__(self, factory: PipelineFactory | None, modality: str) -> None:
+    def __init__(self, factory: PipelineFactory | None, modality: str, note_timeout: float | None = None) -> None:
         self.pipeline = (factory or _default_factory)(modality)
+        if note_timeout is not None:
+            self.pipeline.note_timeout = note_timeout
 
     @property
     def nlp_system(self) -> str:
@@ -150,26 +173,14 @@ def _mapper_note(result: Result) -> str | None:
     return f"mapper={'|'.join(mappers)}" if mappers else None
 
 
-_WORKER: Extractor | None = None
-
-
-def _init_worker(factory: PipelineFactory | None, modality: str) -> None:
-    global _WORKER
-    _WORKER = Extractor(factory, modality)
-
-
-def _extract_chunk(items: list[SourceNote]) -> list[Outcome]:
-    assert _WORKER is not None
-    return _WORKER.extract_many(items)
-
-
 class CdmRun:
     """One ``run``: holds the engine, writers and ledger; ``execute`` walks the batches."""
 
     def __init__(self, engine: Engine, options: RunOptions, factory: PipelineFactory | None = None,
-                 on_result: Callable[[Result], None] | None = None) -> None:
+                 on_result: Callable[[Result], None] | None = None, stop: StopRequest | None = None) -> None:
         self.engine = engine
         self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
+        self.stop = stop or StopRequest()
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
         self.options = options
         self.factory = factory
@@ -177,7 +188,7 @@ class CdmRun:
         cdm_schema = check_schema_name(options.cdm_schema, dialect)
         results_schema = check_schema_name(options.results_schema, dialect)
         self.tables: CdmTables = cdm_tables(cdm_schema, results_schema)
-        self.extractor = Extractor(factory, options.modality)
+        self.extractor = Extractor(factory, options.modality, options.note_timeout)
         self.summary = RunSummary(nlp_system=self.extractor.nlp_system, run_id=str(uuid.uuid4()))
         self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         self.resolver = ConceptResolver(self.tables)
@@ -187,20 +198,25 @@ class CdmRun:
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
         self.source = OmopNoteSource(engine, self.tables, options.filters, options.max_note_chars)
+        self.claims = Claims(engine, self.summary.nlp_system)
 
     # -- setup ---------------------------------------------------------------------------
     def prepare(self) -> None:
         """Check the CDM tables, create the tool's own ones, resolve concepts, sync id sequences."""
         self._check_tables()
         ensure_tool_tables(self.engine, self.tables)
+        self.load()
+        with write_transaction(self.engine) as conn:
+            self.ids.sync(conn, self._id_tables())
+
+    def load(self) -> None:
+        """What every process that writes batches needs: the concepts, the row-lock privilege."""
         codes = mapping_codes() | section_codes()
         if self.options.cdm_facts:
             codes |= CdmFactsWriter.codes()
         with self.engine.connect() as conn:
             self.resolver.load(conn, codes)
             self._lock_notes = _may_lock_rows(conn, self.tables.note)
-        with write_transaction(self.engine) as conn:
-            self.ids.sync(conn, self._id_tables())
 
     def _id_tables(self):
         t = self.tables
@@ -222,54 +238,72 @@ class CdmRun:
 
     # -- the run -------------------------------------------------------------------------
     def execute(self) -> RunSummary:
+        """All batches, or those before a stop request (SIGTERM, Ctrl-C): a stop lets the batches
+        in flight commit, so the summary is exact and the next run resumes after them."""
         started = time.monotonic()
         self.summary.selected = self.source.count()
-        pool = self._pool()
         try:
             with _ProgressBar(self.options.progress, self.summary.selected) as advance:
-                for batch in self.source.batches(self.options.batch_size):
-                    self.process_batch(batch, pool)
-                    advance(len(batch))
+                batches = -(-self.summary.selected // self.options.batch_size)
+                workers = min(self.options.workers, batches)  # no process to start for a batch or two
+                if workers > 1:
+                    self._execute_in_workers(workers, advance)
+                else:
+                    for batch in self.source.batches(self.options.batch_size):
+                        self._deliver(self.process_batch(batch))
+                        advance(len(batch))
+                        if self.stop.requested:
+                            break
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            self.claims.close()
+        self.summary.stopped_by = self.stop.signal_name
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
-    def _pool(self) -> Executor | None:
-        if self.options.workers <= 1:
-            return None
-        return ProcessPoolExecutor(
-            self.options.workers, initializer=_init_worker, initargs=(self.factory, self.options.modality)
-        )
+    def _execute_in_workers(self, workers: int, advance: Callable[[int], None]) -> None:
+        url = self.engine.url.render_as_string(hide_password=False)
+        want_results = self.on_result is not None
+        with WorkerPool(workers, _init_worker, (url, self.options, self.factory, want_results)) as pool:
+            for count, summary, results in pool.imap(_process_range, self._ranges()):
+                self.summary.add(summary)
+                self._deliver(results)
+                advance(count)
 
-    def process_batch(self, notes: list[SourceNote], pool: Executor | None = None) -> None:
-        with self.engine.connect() as conn:
-            prior = self.ledger.states(conn, [n.note_id for n in notes])
-        outcomes: list[Outcome] = []
-        todo: list[SourceNote] = []
-        for note in notes:
-            state = prior.get(note.note_id)
-            if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
-                self.summary.skipped["already_done"] += 1
-            elif note.skip_reason:
-                outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
-            else:
-                todo.append(note)
-        outcomes.extend(self._extract(todo, pool))
-        written = self._write(outcomes) if outcomes else []
+    def _ranges(self) -> Iterator[tuple[int, int, int]]:
+        for note_range in self.source.id_ranges(self.options.batch_size):
+            if self.stop.requested:
+                return
+            yield note_range
+
+    def _deliver(self, results: list[Result]) -> None:
         if self.on_result is not None:
-            for outcome in written:
-                if outcome.result is not None and outcome.status is Status.DONE:
-                    self.on_result(outcome.result)
+            for result in results:
+                self.on_result(result)
 
-    def _extract(self, todo: list[SourceNote], pool: Executor | None) -> list[Outcome]:
-        if pool is None or len(todo) < 2:
-            return self.extractor.extract_many(todo)
-        n = self.options.workers
-        chunks = [todo[i::n] for i in range(n)]
-        merged = [o for chunk in pool.map(_extract_chunk, chunks) for o in chunk]
-        return sorted(merged, key=lambda o: o.note.note_id)
+    def process_batch(self, notes: list[SourceNote]) -> list[Result]:
+        """Claim, extract and write one batch; returns the results written (for further sinks)."""
+        try:
+            claimed = self.claims.claim([n.note_id for n in notes])
+            if len(claimed) < len(notes):  # another runner has them; it writes them or leaves them for the next run
+                self.summary.skipped["claimed_by_other_run"] += len(notes) - len(claimed)
+                notes = [n for n in notes if n.note_id in claimed]
+            with self.engine.connect() as conn:
+                prior = self.ledger.states(conn, [n.note_id for n in notes])
+            outcomes: list[Outcome] = []
+            todo: list[SourceNote] = []
+            for note in notes:
+                state = prior.get(note.note_id)
+                if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+                    self.summary.skipped["already_done"] += 1
+                elif note.skip_reason:
+                    outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
+                else:
+                    todo.append(note)
+            outcomes.extend(self.extractor.extract_many(todo))
+            written = self._write(outcomes) if outcomes else []
+        finally:
+            self.claims.release()
+        return [o.result for o in written if o.result is not None and o.status is Status.DONE]
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Write the batch in one transaction; fall back to one note at a time if a note's data is refused.
@@ -296,6 +330,11 @@ class CdmRun:
                 if attempt + 1 < _RETRIES and _is_transient(exc):
                     time.sleep(0.2 * (attempt + 1))
                     continue
+                if getattr(exc.orig, "sqlstate", None) == _LOCK_TIMEOUT:
+                    raise DatabaseError(
+                        "gave up waiting for a lock on omop-nlp's tables (lock_timeout): another session holds it; "
+                        "find it in pg_stat_activity / pg_locks (docs/operations.md)"
+                    ) from None
                 raise
             self._count(counts)
             return counts["outcomes"]
@@ -423,15 +462,39 @@ def _may_lock_rows(conn: Connection, table) -> bool:
     return bool(conn.execute(text("SELECT has_table_privilege(:t, 'UPDATE')"), {"t": name}).scalar())
 
 
+_WORKER_RUN: CdmRun | None = None
+_WORKER_RESULTS = False
+
+
+def _init_worker(url: str, options: RunOptions, factory: PipelineFactory | None, want_results: bool) -> None:
+    """A worker process: its own engine and connections, the pipeline built once."""
+    global _WORKER_RUN, _WORKER_RESULTS
+    _WORKER_RUN = CdmRun(make_engine(url), options, factory)
+    _WORKER_RUN.load()
+    _WORKER_RESULTS = want_results
+
+
+def _process_range(note_range: tuple[int, int, int]) -> tuple[int, RunSummary, list[Result]]:
+    """One batch in a worker: the notes of [first, last], read, extracted and written here."""
+    run = _WORKER_RUN
+    assert run is not None
+    first, last, count = note_range
+    run.summary = RunSummary(run.summary.nlp_system, run.summary.run_id)
+    results = run.process_batch(run.source.notes_between(first, last))
+    return count, run.summary, results if _WORKER_RESULTS else []
+
+
 def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
-            engine: Engine | None = None, on_result: Callable[[Result], None] | None = None) -> RunSummary:  # fmt: skip
+            engine: Engine | None = None, on_result: Callable[[Result], None] | None = None,
+            stop: StopRequest | None = None) -> RunSummary:  # fmt: skip
     """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
-    an unusable database; bad notes are recorded in the ledger and counted, never raised."""
+    an unusable database; bad notes are recorded in the ledger and counted, never raised.
+    ``stop`` (omop_nlp.signals.graceful_stop) ends the run after the batches in flight."""
     options = options or RunOptions()
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
-        run = CdmRun(engine, options, pipeline_factory, on_result)
+        run = CdmRun(engine, options, pipeline_factory, on_result, stop)
         run.prepare()
         return run.execute()
     finally:

@@ -1,0 +1,82 @@
+"""Worker processes for ``run --workers N`` and ``extract --workers N``.
+
+Workers are *spawned*, never forked: a forked worker inherits the parent's open database
+connections (and their locks) and outlives a parent killed with -9. A spawned worker opens its
+own connections, ignores Ctrl-C (the parent decides when to stop and lets in-flight batches
+finish) and watches its parent: when the parent is gone it exits at once, so its connections
+close and the server releases whatever they held.
+
+Results come back in submission order with a bounded number of tasks in flight, so the output
+order of ``extract`` is kept and memory grows with the workers, not with the notes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+_WATCH_INTERVAL_S = 0.5
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (cgroup/affinity aware where the OS tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_WATCH_INTERVAL_S)
+        if os.getppid() != parent_pid:
+            os._exit(70)  # the parent died (kill -9): leave now; the server rolls back our transaction
+
+
+def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="omop-nlp-watchdog").start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class WorkerPool:
+    """``workers`` spawned processes, each set up once by ``initializer(*initargs)``."""
+
+    def __init__(self, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
+        self.workers = workers
+        self._executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
+        )  # fmt: skip
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
+        """``fn`` over ``items`` in the workers; results in the order of ``items``, at most
+        ``in_flight`` (default: two per worker) submitted and not yet consumed."""
+        limit = in_flight or 2 * self.workers
+        pending: deque[Future] = deque()
+        for item in items:
+            pending.append(self._executor.submit(fn, item))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Wait for the tasks in flight (a batch is never cut in half), or drop those not started."""
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(cancel=exc_type is not None)
