@@ -69,8 +69,11 @@ class PhraseMatcher(Generic[P]):
         return sorted(matches, key=lambda m: m.start)
 
     def _match_at(self, tokens: list[Token], lemmas: list[str], i: int) -> PhraseMatch[P] | None:
+        following = lemmas[i + 1] if i + 1 < len(lemmas) else None
         for phrase, case_word, payload in self._by_first.get(lemmas[i], ()):
             n = len(phrase)
+            if n > 1 and phrase[1] != following:  # most candidates fail here, before a slice is built
+                continue
             if tuple(lemmas[i : i + n]) != phrase:
                 continue
             if case_word is not None and tokens[i].raw != case_word:

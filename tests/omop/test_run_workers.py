@@ -81,17 +81,18 @@ def test_kill_9_of_run_with_workers_leaves_nothing_that_blocks_the_next_run(pg_c
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
     assert run.returncode == -signal.SIGKILL and workers
-    done = done_count(pg_cdm)
-    assert 40 <= done < len(notes)
     # The workers notice their parent is gone and leave: their connections close, their locks go.
     deadline = time.monotonic() + 20
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(p) for p in workers)
+    done = done_count(pg_cdm)
+    assert 40 <= done < len(notes)
 
     second = cli(pg_cdm, "--workers", "2", "--batch-size", "200")
     out, err = second.communicate(timeout=180)  # before the fix: waits on the dead run's locks forever
     assert second.returncode == 0, err[-2000:]
+    assert f"processed: {len(notes) - done} notes" in out
     ledger = pg_cdm.ledger()
     assert len(ledger) == len(notes) and {r["status"] for r in ledger.values()} == {"done"}
     nlp = pg_cdm.tables.note_nlp

@@ -1,0 +1,43 @@
+"""Notes that used to stall a run or exhaust memory (issue 12 item 11), on the embedded PostgreSQL:
+every one finishes within its time budget, or is skipped as `timeout`, and the batch goes on."""
+
+from __future__ import annotations
+
+NORMAL = "CT chest. Solid nodule in the right upper lobe. No pleural effusion."
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def adversarial() -> dict[str, str]:
+    return {
+        "one letter, 1.5 MB": "a" * 1_500_000,
+        "nodule. repeated": "nodule. " * 25_000,
+        "a 40,000-letter word": "CT chest. " + (ALPHABET * 1600)[:40_000] + " nodule.",
+        "one long sentence": "CT chest. " + "nodule in the right upper lobe and " * 6_000,
+        "a long list of locations": "CT chest. Nodules in " + "the right upper lobe, " * 9_000 + "and the lingula.",
+        "negation triggers": "CT chest. " + "no " * 60_000 + "nodule.",
+    }
+
+
+def test_adversarial_notes_finish_within_their_budget_and_the_batch_goes_on(pg_cdm) -> None:
+    notes = [NORMAL, *adversarial().values(), NORMAL]
+    ids = pg_cdm.add_notes(notes)
+    # A budget far above what each note needs now (about a second on a busy machine), far below what
+    # they needed before: "nodule. " repeated took minutes (the location mapper rescanned the sentence
+    # per lesion group), the long word gigabytes (typo index).
+    summary = pg_cdm.run(batch_size=len(notes), note_timeout=20)
+    ledger = pg_cdm.ledger()
+    assert summary.seen == len(notes) and not summary.failed
+    assert "timeout" not in summary.skipped, summary.skipped
+    assert {ledger[i]["status"] for i in (ids[0], ids[-1])} == {"done"}
+    assert ledger[ids[1]]["error"] == "unknown_modality"  # 1.5 MB of one letter is no report
+    assert all(ledger[i]["status"] == "done" for i in ids[2:-1])
+
+
+def test_a_note_over_its_time_budget_is_skipped_as_timeout_and_the_batch_goes_on(pg_cdm) -> None:
+    slow = "CT chest. " + "no " * 300_000 + "nodule."  # seconds of work, far over a 0.1 s budget
+    ids = pg_cdm.add_notes([NORMAL, slow, NORMAL])
+    summary = pg_cdm.run(batch_size=10, note_timeout=0.1)
+    assert summary.processed == 2 and summary.skipped == {"timeout": 1}
+    ledger = pg_cdm.ledger()
+    assert ledger[ids[1]]["status"] == "skipped" and ledger[ids[1]]["error"] == "timeout"
+    assert len(pg_cdm.note_nlp(ids[0])) == len(pg_cdm.note_nlp(ids[2])) > 0
