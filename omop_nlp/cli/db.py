@@ -201,10 +201,11 @@ def run(
         from omop_nlp.pipeline import Pipeline
 
         pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
-    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request) if pipeline is not None else None
+    # append: a resumed run continues the NDJSON files of the run it resumes
+    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request, append=True) if pipeline is not None else None
     try:
         with database_errors(), graceful_stop() as stop:
-            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None, stop=stop,
+            summary = run_cdm(cdm, options, sink=fhir, stop=stop,
                               pipeline_factory=(lambda _modality: pipeline) if pipeline is not None and workers == 1
                               else bert_factory(bert, bert_threads))
     finally:  # what was built before an error or a second Ctrl-C is still written or dead-lettered

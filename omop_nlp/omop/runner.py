@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -45,6 +46,18 @@ log = logging.getLogger(__name__)
 
 # modality -> an object with .extract(Report, note_class_concept_id) and .nlp_system (omop_nlp.pipeline.Pipeline)
 PipelineFactory = Callable[[str], object]
+
+
+class DeliveringSink(Protocol):
+    """An output whose delivery the ledger records (omop_nlp.sinks.fhir.FhirSink): a note stays
+    FHIR_PENDING until the sink reports it delivered, so a stopped run resends exactly those."""
+
+    def write(self, result: Result) -> object: ...
+
+    def flush(self) -> None: ...
+
+    def take_delivered(self) -> list[str]: ...
+
 _RETRIES = 3
 _LOCK_TIMEOUT = "55P03"  # lock_not_available: lock_timeout (connection.SESSION_SETTINGS) expired
 
@@ -177,9 +190,12 @@ class CdmRun:
     """One ``run``: holds the engine, writers and ledger; ``execute`` walks the batches."""
 
     def __init__(self, engine: Engine, options: RunOptions, factory: PipelineFactory | None = None,
-                 on_result: Callable[[Result], None] | None = None, stop: StopRequest | None = None) -> None:
+                 on_result: Callable[[Result], None] | None = None, stop: StopRequest | None = None,
+                 sink: DeliveringSink | None = None) -> None:  # fmt: skip
         self.engine = engine
-        self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
+        self.on_result = on_result  # a callback fed after the batch is committed
+        self.sink = sink  # FHIR output, fed after the batch is committed; its deliveries go to the ledger
+        self.done_status = Status.FHIR_PENDING if sink is not None else Status.DONE
         self.stop = stop or StopRequest()
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
         self.options = options
@@ -254,6 +270,9 @@ class CdmRun:
                         advance(len(batch))
                         if self.stop.requested:
                             break
+            if self.sink is not None:  # also after a stop: what was built is delivered and recorded
+                self.sink.flush()
+                self._record_delivered()
         finally:
             self.claims.close()
         self.summary.stopped_by = self.stop.signal_name
@@ -262,8 +281,8 @@ class CdmRun:
 
     def _execute_in_workers(self, workers: int, advance: Callable[[int], None]) -> None:
         url = self.engine.url.render_as_string(hide_password=False)
-        want_results = self.on_result is not None
-        with WorkerPool(workers, _init_worker, (url, self.options, self.factory, want_results)) as pool:
+        args = (url, self.options, self.factory, self.on_result is not None or self.sink is not None, self.done_status)
+        with WorkerPool(workers, _init_worker, args) as pool:
             for count, summary, results in pool.imap(_process_range, self._ranges()):
                 self.summary.add(summary)
                 self._deliver(results)
@@ -276,9 +295,20 @@ class CdmRun:
             yield note_range
 
     def _deliver(self, results: list[Result]) -> None:
-        if self.on_result is not None:
-            for result in results:
+        for result in results:
+            if self.on_result is not None:
                 self.on_result(result)
+            if self.sink is not None:
+                self.sink.write(result)
+        if self.sink is not None:
+            self._record_delivered()
+
+    def _record_delivered(self) -> None:
+        assert self.sink is not None
+        delivered = [int(i) for i in self.sink.take_delivered()]
+        if delivered:
+            with write_transaction(self.engine) as conn:
+                self.ledger.mark_delivered(conn, delivered, datetime.now(UTC).replace(tzinfo=None))
 
     def process_batch(self, notes: list[SourceNote]) -> list[Result]:
         """Claim, extract and write one batch; returns the results written (for further sinks)."""
@@ -359,7 +389,11 @@ class CdmRun:
             facts = self.facts.replace(conn, write_ids, results, visits)
         else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
             self.facts.delete_notes(conn, write_ids)
-        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason) for o in outcomes]
+        entries = [
+            LedgerEntry(o.note.note_id, o.note.text_hash, self.done_status if o.status is Status.DONE else o.status,
+                        o.reason)
+            for o in outcomes
+        ]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
         return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
 
@@ -466,10 +500,12 @@ _WORKER_RUN: CdmRun | None = None
 _WORKER_RESULTS = False
 
 
-def _init_worker(url: str, options: RunOptions, factory: PipelineFactory | None, want_results: bool) -> None:
+def _init_worker(url: str, options: RunOptions, factory: PipelineFactory | None, want_results: bool,
+                 done_status: Status) -> None:  # fmt: skip
     """A worker process: its own engine and connections, the pipeline built once."""
     global _WORKER_RUN, _WORKER_RESULTS
     _WORKER_RUN = CdmRun(make_engine(url), options, factory)
+    _WORKER_RUN.done_status = done_status  # the parent feeds the sink and records its deliveries
     _WORKER_RUN.load()
     _WORKER_RESULTS = want_results
 
@@ -486,7 +522,7 @@ def _process_range(note_range: tuple[int, int, int]) -> tuple[int, RunSummary, l
 
 def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
             engine: Engine | None = None, on_result: Callable[[Result], None] | None = None,
-            stop: StopRequest | None = None) -> RunSummary:  # fmt: skip
+            stop: StopRequest | None = None, sink: DeliveringSink | None = None) -> RunSummary:  # fmt: skip
     """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
     an unusable database; bad notes are recorded in the ledger and counted, never raised.
     ``stop`` (omop_nlp.signals.graceful_stop) ends the run after the batches in flight."""
@@ -494,7 +530,7 @@ def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: Pi
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
-        run = CdmRun(engine, options, pipeline_factory, on_result, stop)
+        run = CdmRun(engine, options, pipeline_factory, on_result, stop, sink)
         run.prepare()
         return run.execute()
     finally:
