@@ -80,3 +80,52 @@ class WorkerPool:
 
     def __exit__(self, exc_type, *exc) -> None:
         self.close(cancel=exc_type is not None)
+
+
+# -- extract --workers N: reports in, results out, in input order -----------------------------------
+
+_CHUNK = 64  # reports per task: large enough that pickling is noise, small enough to keep workers even
+_PIPELINE = None
+
+
+def _init_extractor(factory: Callable[[str], object] | None, modality: str, note_timeout: float | None) -> None:
+    global _PIPELINE
+    if factory is None:
+        from omop_nlp.pipeline import Pipeline
+
+        factory = Pipeline
+    _PIPELINE = factory(modality)
+    if note_timeout is not None:
+        _PIPELINE.note_timeout = note_timeout
+
+
+def _extract_chunk(reports: list) -> list:
+    """Results, or (reason, detail, report id) for a skipped report: an exception with extra
+    attributes does not survive pickling whole."""
+    from omop_nlp.errors import NoteSkipped
+
+    out = []
+    for outcome in _PIPELINE.extract_many(reports):
+        skipped = isinstance(outcome, NoteSkipped)
+        out.append((outcome.reason, outcome.detail, getattr(outcome, "report_id", None)) if skipped else outcome)
+    return out
+
+
+def extract_in_workers(reports: Iterable, workers: int, modality: str = "auto",
+                       factory: Callable[[str], object] | None = None,
+                       note_timeout: float | None = None) -> Iterator:  # fmt: skip
+    """``Pipeline.extract_many`` over ``workers`` processes: Result or NoteSkipped per report, in input order."""
+    from itertools import islice
+
+    from omop_nlp.errors import NoteSkipped
+
+    iterator = iter(reports)
+    chunks = iter(lambda: list(islice(iterator, _CHUNK)), [])
+    with WorkerPool(workers, _init_extractor, (factory, modality, note_timeout)) as pool:
+        for chunk in pool.imap(_extract_chunk, chunks):
+            for outcome in chunk:
+                if isinstance(outcome, tuple):
+                    skipped = NoteSkipped(outcome[0], outcome[1])
+                    skipped.report_id = outcome[2]
+                    outcome = skipped
+                yield outcome

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.cli.app import app, check_modality, fail
 from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
 from omop_nlp.cli.fhir_options import (
@@ -36,6 +35,7 @@ from omop_nlp.cli.llm_options import (
     llm_relation_mapper,
     mapper_summary_line,
 )
+from omop_nlp.cli.work_options import DEFAULT_NOTE_TIMEOUT_S, NoteTimeout, note_timeout_seconds
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
 from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
 from omop_nlp.schema import MODALITIES, MappingError
@@ -150,9 +150,7 @@ def run(
     workers: Annotated[int | None, typer.Option(
         min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
                              "1 with an LLM mapper)")] = None,
-    note_timeout: Annotated[float, typer.Option(
-        min=0, help="seconds the rules may spend on one note before it is skipped (timeout); 0: no limit")
-    ] = DEFAULT_NOTE_TIMEOUT_S,
+    note_timeout: NoteTimeout = DEFAULT_NOTE_TIMEOUT_S,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
     fhir_out: FhirOut = None,
     fhir_url: FhirUrl = None,
@@ -192,7 +190,7 @@ def run(
         cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, batch_size=batch_size,
         reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
         workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
-        note_timeout=note_timeout or None,
+        note_timeout=note_timeout_seconds(note_timeout),
     )  # fmt: skip
     show_warnings()
     fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
