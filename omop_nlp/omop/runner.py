@@ -360,11 +360,6 @@ class CdmRun:
                 if attempt + 1 < _RETRIES and _is_transient(exc):
                     time.sleep(0.2 * (attempt + 1))
                     continue
-                if getattr(exc.orig, "sqlstate", None) == _LOCK_TIMEOUT:
-                    raise DatabaseError(
-                        "gave up waiting for a lock on omop-nlp's tables (lock_timeout): another session holds it; "
-                        "find it in pg_stat_activity / pg_locks (docs/operations.md)"
-                    ) from None
                 raise
             self._count(counts)
             return counts["outcomes"]
@@ -533,6 +528,13 @@ def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: Pi
         run = CdmRun(engine, options, pipeline_factory, on_result, stop, sink)
         run.prepare()
         return run.execute()
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _LOCK_TIMEOUT:
+            raise DatabaseError(
+                "gave up waiting for a lock (lock_timeout): another session holds rows or tables this run "
+                "writes; find it in pg_stat_activity and pg_locks (docs/operations.md)"
+            ) from None
+        raise
     finally:
         if own_engine:
             engine.dispose()

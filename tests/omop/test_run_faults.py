@@ -41,3 +41,24 @@ def test_a_note_over_its_time_budget_is_skipped_as_timeout_and_the_batch_goes_on
     ledger = pg_cdm.ledger()
     assert ledger[ids[1]]["status"] == "skipped" and ledger[ids[1]]["error"] == "timeout"
     assert len(pg_cdm.note_nlp(ids[0])) == len(pg_cdm.note_nlp(ids[2])) > 0
+
+
+def test_a_lock_held_by_a_stuck_session_is_an_error_with_a_message_not_a_silent_wait(
+    pg_cdm, run_cli, monkeypatch
+) -> None:
+    import psycopg
+
+    from omop_nlp.omop import connection
+
+    pg_cdm.add_notes([NORMAL, NORMAL])
+    pg_cdm.run()
+    monkeypatch.setitem(connection.SESSION_SETTINGS, "lock_timeout", "1s")  # the default is a minute
+    stuck = psycopg.connect(pg_cdm.url.replace("postgresql+psycopg", "postgresql"))  # a session left in a transaction
+    try:
+        stuck.execute("SELECT * FROM results.omop_nlp_ledger WHERE note_id = 2 FOR UPDATE")
+        code, _, err = run_cli("run", "--cdm", pg_cdm.url, "--cdm-schema", "cdm", "--results-schema", "results",
+                               "--reprocess", "--workers", "1")  # fmt: skip
+    finally:
+        stuck.close()
+    assert code != 0 and "lock_timeout" in err and "pg_stat_activity" in err
+    assert "Traceback" not in err
