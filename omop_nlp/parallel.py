@@ -7,7 +7,10 @@ finish) and watches its parent: when the parent is gone it exits at once, so its
 close and the server releases whatever they held.
 
 Results come back in submission order with a bounded number of tasks in flight, so the output
-order of ``extract`` is kept and memory grows with the workers, not with the notes.
+order of ``extract`` is kept and memory grows with the workers, not with the notes. A worker that
+dies (killed, out of memory, a crash in native code) is replaced: the tasks in flight are redone
+one at a time, so the one that kills its worker again is found and reported as ``WorkerDied``
+while the others complete.
 """
 
 from __future__ import annotations
@@ -20,11 +23,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+_END = object()
 _WATCH_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerDied(Generic[T]):
+    """In place of a result: the task killed the worker that ran it, twice (alone the second time)."""
+
+    item: T
 
 
 def usable_cores() -> int:
@@ -54,22 +67,53 @@ class WorkerPool:
 
     def __init__(self, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
         self.workers = workers
-        self._executor = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"),
+        self._setup = (initializer, initargs)
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        initializer, initargs = self._setup
+        return ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
         )  # fmt: skip
 
-    def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None) -> Iterator[R]:
+    def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None,
+             ) -> Iterator[R | WorkerDied[T]]:  # fmt: skip
         """``fn`` over ``items`` in the workers; results in the order of ``items``, at most
         ``in_flight`` (default: two per worker) submitted and not yet consumed."""
         limit = in_flight or 2 * self.workers
-        pending: deque[Future] = deque()
-        for item in items:
-            pending.append(self._executor.submit(fn, item))
-            if len(pending) >= limit:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        source = iter(items)
+        redo: deque[T] = deque()  # tasks in flight when a worker died: run again, one at a time
+        pending: deque[tuple[T, Future, bool]] = deque()
+
+        def room() -> bool:
+            if redo or any(alone for _, _, alone in pending):
+                return not pending
+            return len(pending) < limit
+
+        while True:
+            while (redo or source is not None) and room():
+                alone = bool(redo)
+                item = redo.popleft() if redo else next(source, _END)
+                if item is _END:
+                    source = None
+                    break
+                pending.append((item, self._executor.submit(fn, item), alone))
+            if not pending:
+                return
+            item, future, alone = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = self._new_executor()
+                if alone:
+                    yield WorkerDied(item)
+                else:
+                    redo.extend([item, *(i for i, _, _ in pending)])
+                pending.clear()
+                continue
+            yield result
 
     def close(self, *, cancel: bool = False) -> None:
         """Wait for the tasks in flight (a batch is never cut in half), or drop those not started."""
@@ -123,6 +167,8 @@ def extract_in_workers(reports: Iterable, workers: int, modality: str = "auto",
     chunks = iter(lambda: list(islice(iterator, _CHUNK)), [])
     with WorkerPool(workers, _init_extractor, (factory, modality, note_timeout)) as pool:
         for chunk in pool.imap(_extract_chunk, chunks):
+            if isinstance(chunk, WorkerDied):
+                chunk = [("worker_died", "the worker process died on this chunk", r.id) for r in chunk.item]
             for outcome in chunk:
                 if isinstance(outcome, tuple):
                     skipped = NoteSkipped(outcome[0], outcome[1])

@@ -36,7 +36,7 @@ from omop_nlp.omop.ddl import ensure_tool_tables
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
-from omop_nlp.parallel import WorkerPool
+from omop_nlp.parallel import WorkerDied, WorkerPool
 from omop_nlp.signals import StopRequest
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
@@ -283,7 +283,14 @@ class CdmRun:
         url = self.engine.url.render_as_string(hide_password=False)
         args = (url, self.options, self.factory, self.on_result is not None or self.sink is not None, self.done_status)
         with WorkerPool(workers, _init_worker, args) as pool:
-            for count, summary, results in pool.imap(_process_range, self._ranges()):
+            for done in pool.imap(_process_range, self._ranges()):
+                if isinstance(done, WorkerDied):  # its notes stay unrecorded: the next run tries them again
+                    first, last, count = done.item
+                    log.error("notes %d to %d: a worker process died on them twice; left for the next run", first, last)
+                    self.summary.failed["worker_died"] += count
+                    advance(count)
+                    continue
+                count, summary, results = done
                 self.summary.add(summary)
                 self._deliver(results)
                 advance(count)

@@ -103,3 +103,38 @@ def test_kill_9_of_run_with_workers_leaves_nothing_that_blocks_the_next_run(pg_c
     for note_id, count in counts.items():
         assert count == counts[(note_id - 1) % len(TEMPLATES) + 1]
     assert len(counts) == len(notes)
+
+
+class DiesOnPoison:
+    """A pipeline whose process dies (as on a crash in native code) on one note."""
+
+    def __init__(self, modality: str) -> None:
+        from omop_nlp.pipeline import Pipeline
+
+        self.inner = Pipeline(modality)
+        self.nlp_system = self.inner.nlp_system
+
+    def extract(self, report, note_class_concept_id=None):
+        if "POISON" in report.text:
+            os._exit(9)
+        return self.inner.extract(report, note_class_concept_id)
+
+
+def test_a_worker_that_dies_is_replaced_and_the_other_batches_are_written_once(pg_cdm) -> None:
+    notes = texts(60)
+    notes[32] = "CT chest. POISON nodule."
+    pg_cdm.add_notes(notes)
+    summary = pg_cdm.run(pipeline_factory=DiesOnPoison, workers=2, batch_size=5)
+    assert summary.failed == {"worker_died": 5} and summary.processed == 55  # note 33's batch: 31..35
+    ledger = pg_cdm.ledger()
+    assert set(ledger) == set(range(1, 61)) - set(range(31, 36))
+    again = pg_cdm.run(workers=1)  # the next run (here without the fault) does the rest
+    assert again.processed == 5 and again.skipped["already_done"] == 55
+    nlp = pg_cdm.tables.note_nlp
+    with pg_cdm.engine.connect() as conn:
+        assert conn.execute(select(func.count(func.distinct(nlp.c.note_id)))).scalar() == 60
+        duplicates = conn.execute(
+            select(nlp.c.note_id, nlp.c.offset, nlp.c.lexical_variant, func.count())
+            .group_by(nlp.c.note_id, nlp.c.offset, nlp.c.lexical_variant).having(func.count() > 1)
+        ).all()  # fmt: skip
+    assert not duplicates
