@@ -125,11 +125,14 @@ def test_a_worker_that_dies_is_replaced_and_the_other_batches_are_written_once(p
     notes[32] = "CT chest. POISON nodule."
     pg_cdm.add_notes(notes)
     summary = pg_cdm.run(pipeline_factory=DiesOnPoison, workers=2, batch_size=5)
-    assert summary.failed == {"worker_died": 5} and summary.processed == 55  # note 33's batch: 31..35
+    assert summary.failed == {"worker_died": 5}  # note 33's batch: 31..35
+    # A batch in flight beside the dying one may have committed before its result was lost: redone, it
+    # is found done (already_done), never written twice.
+    assert summary.processed + summary.skipped["already_done"] == 55
     ledger = pg_cdm.ledger()
     assert set(ledger) == set(range(1, 61)) - set(range(31, 36))
     again = pg_cdm.run(workers=1)  # the next run (here without the fault) does the rest
-    assert again.processed == 5 and again.skipped["already_done"] == 55
+    assert again.processed == 5 and again.skipped == {"already_done": 55}
     nlp = pg_cdm.tables.note_nlp
     with pg_cdm.engine.connect() as conn:
         assert conn.execute(select(func.count(func.distinct(nlp.c.note_id)))).scalar() == 60
