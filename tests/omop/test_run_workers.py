@@ -3,6 +3,7 @@ parent leaves no worker, no connection and no lock behind (issue 12 item 8)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -58,16 +59,33 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_workers_write_the_same_rows_as_one_worker(pg_cdm) -> None:
+def fhir_lines(folder: Path) -> dict[str, list[dict]]:
+    """Each NDJSON file's resources in file order, without the time the run was recorded at."""
+    out = {}
+    for path in sorted(folder.glob("*.ndjson")):
+        out[path.name] = [json.loads(line) for line in path.read_text().splitlines()]
+        for resource in out[path.name]:
+            resource.pop("recorded", None)
+    return out
+
+
+def facts(cdm) -> list[tuple]:
+    rows = cdm.rows("fact", order_by="row_id")
+    return sorted((r["table_name"], r["note_id"]) for r in rows)
+
+
+def test_workers_write_the_same_rows_and_resources_as_one_worker(pg_cdm, tmp_path) -> None:
     pg_cdm.add_notes(texts(60))
-    one = cli(pg_cdm, "--workers", "1", "--batch-size", "7", "--cdm-facts")
+    one = cli(pg_cdm, "--workers", "1", "--batch-size", "7", "--cdm-facts", "--fhir-out", str(tmp_path / "one"))
     assert one.wait(120) == 0, one.stderr.read()[-2000:]
-    reference = pg_cdm.content(), len(pg_cdm.rows("condition_occurrence")), len(pg_cdm.rows("observation"))
-    two = cli(pg_cdm, "--workers", "2", "--batch-size", "7", "--cdm-facts", "--reprocess")
+    reference = pg_cdm.content(), facts(pg_cdm)
+    two = cli(pg_cdm, "--workers", "2", "--batch-size", "7", "--cdm-facts", "--reprocess",
+              "--fhir-out", str(tmp_path / "two"))  # fmt: skip
     out, err = two.communicate(timeout=120)
     assert two.returncode == 0, err[-2000:]
     assert "processed: 60 notes" in out
-    assert (pg_cdm.content(), len(pg_cdm.rows("condition_occurrence")), len(pg_cdm.rows("observation"))) == reference
+    assert (pg_cdm.content(), facts(pg_cdm)) == reference
+    assert fhir_lines(tmp_path / "two") == fhir_lines(tmp_path / "one")  # same resources, same order
 
 
 def test_kill_9_of_run_with_workers_leaves_nothing_that_blocks_the_next_run(pg_cdm) -> None:
