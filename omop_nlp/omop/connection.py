@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from omop_nlp.redact import mask_text
 
@@ -25,6 +25,7 @@ _SQLITE_BUSY_TIMEOUT_S = 120
 # and the server ends a session of ours left idle inside a transaction (a client that died).
 # A site sets other values in the URL: ?options=-c%20lock_timeout%3D5min
 SESSION_SETTINGS = {"lock_timeout": "60s", "idle_in_transaction_session_timeout": "10min"}
+LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of an expired lock_timeout
 
 
 class DatabaseError(Exception):
@@ -114,8 +115,17 @@ def check_connection(engine: Engine) -> None:
 def short_reason(exc: BaseException) -> str:
     """The first meaningful line of a driver error, masked: no SQL, no parameters, no traceback."""
     orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return ("gave up waiting for a lock (lock_timeout): another session holds rows or tables this command "
+                "needs; find it in pg_stat_activity and pg_locks (docs/operations.md)")
     lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
     return mask_text(lines[0] if lines else orig.__class__.__name__)[:300]
+
+
+def is_note_data_error(exc: DBAPIError) -> bool:
+    """Whether the database refused one note's data (a value too long, a constraint), which skips that
+    note; privilege, missing-table, connection and every other error concern the whole run."""
+    return isinstance(exc, IntegrityError | DataError)
 
 
 def _install_sqlite_transactions(engine: Engine) -> None:

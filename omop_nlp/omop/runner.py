@@ -3,9 +3,9 @@
 Per batch: read notes (keyset), claim them (a note another runner has claimed is left to it),
 drop those the ledger says are done with the same text, route each to a modality, extract, then
 one write transaction: lock the batch's ledger rows, drop notes another run finished meanwhile,
-mark notes deleted since they were read, replace NOTE_NLP and fact rows, record the ledger. A
-crash loses at most the batch in flight; a second run on the same notes skips or replaces,
-never duplicates.
+mark notes deleted since they were read, remove older versions' rows of the notes
+(omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash loses at most the
+batch in flight; a second run on the same notes skips or replaces, never duplicates.
 
 With ``workers`` > 1 the parent only reads note-id ranges and hands them to spawned worker
 processes (omop_nlp.parallel) that read, extract and write their batches themselves, each with
@@ -20,26 +20,36 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
 from omop_nlp.omop.claims import Claims
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
-from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
+from omop_nlp.omop.connection import (
+    DatabaseError,
+    check_schema_name,
+    is_note_data_error,
+    make_engine,
+    short_reason,
+    write_transaction,
+)
 from omop_nlp.omop.ddl import ensure_tool_tables
+from omop_nlp.omop.discovery import check_cdm, check_tool_tables
 from omop_nlp.omop.ids import IdAllocator
-from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
+from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.omop.versions import PreviousVersions, previous_versions
 from omop_nlp.parallel import WorkerDied, WorkerPool
 from omop_nlp.signals import StopRequest
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
+from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
 
 log = logging.getLogger(__name__)
@@ -59,7 +69,6 @@ class DeliveringSink(Protocol):
     def take_delivered(self) -> list[str]: ...
 
 _RETRIES = 3
-_LOCK_TIMEOUT = "55P03"  # lock_not_available: lock_timeout (connection.SESSION_SETTINGS) expired
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,11 @@ class RunOptions:
     note_timeout: float | None = None  # seconds per note (None: the pipeline's default)
 
 
+# Skip reasons that are the run working as intended, not notes it could not process: they never make
+# the exit status non-zero. Every other skip or failure does, unless the operator passes --allow-skips.
+EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "claimed_by_other_run", "note_deleted"})
+
+
 @dataclass
 class RunSummary:
     nlp_system: str
@@ -87,12 +101,16 @@ class RunSummary:
     facts: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
+    facts_added: int = 0  # notes a run without --cdm-facts had done, extracted again for their facts
+    superseded: Counter = field(default_factory=Counter)  # notes whose older-version rows were replaced
     seconds: float = 0.0
     stopped_by: str | None = None  # SIGTERM / SIGINT when the run was stopped before the end
 
     def add(self, other: RunSummary) -> None:
         """Counts of a batch done by a worker process."""
         self.processed += other.processed
+        self.facts_added += other.facts_added
+        self.superseded.update(other.superseded)
         self.note_nlp_rows += other.note_nlp_rows
         self.facts.update(other.facts)
         self.skipped.update(other.skipped)
@@ -106,6 +124,12 @@ class RunSummary:
     def notes_per_s(self) -> float:
         return self.seen / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def problems(self) -> Counter:
+        """Notes skipped for a problem with the note, or failed, by reason."""
+        unexpected = {k: v for k, v in self.skipped.items() if k not in EXPECTED_SKIPS and not is_not_selected(k)}
+        return Counter(unexpected) + self.failed
+
     def lines(self) -> list[str]:
         out = [
             f"nlp_system: {self.nlp_system}",
@@ -114,6 +138,11 @@ class RunSummary:
         ]
         if self.facts:
             out.append("cdm facts: " + ", ".join(f"{t} {n}" for t, n in sorted(self.facts.items())))
+        if self.facts_added:
+            out.append(f"cdm facts: {self.facts_added} note(s) done by a run without --cdm-facts were extracted "
+                       "again for their facts")
+        for system, n in sorted(self.superseded.items()):
+            out.append(f"superseded: {n} note(s) of {system!r} (its NOTE_NLP rows and facts for them removed)")
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
@@ -198,6 +227,7 @@ class CdmRun:
         self.done_status = Status.FHIR_PENDING if sink is not None else Status.DONE
         self.stop = stop or StopRequest()
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
+        self.selector: NoteSelector | None = None  # made by prepare(), with the site's document concept ids
         self.options = options
         self.factory = factory
         dialect = engine.dialect.name
@@ -210,6 +240,7 @@ class CdmRun:
         self.resolver = ConceptResolver(self.tables)
         ids = IdAllocator(self.tables, dialect)
         self.ids = ids
+        self.previous = PreviousVersions(self.tables, self.resolver, ids, [], self.when)  # found by prepare()
         self.ledger = Ledger(self.tables, self.summary.nlp_system, self.summary.run_id)
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
@@ -233,6 +264,9 @@ class CdmRun:
         with self.engine.connect() as conn:
             self.resolver.load(conn, codes)
             self._lock_notes = _may_lock_rows(conn, self.tables.note)
+            self.selector = _note_selector(conn, self.tables)
+            older = previous_versions(conn, self.tables, self.summary.nlp_system)
+        self.previous = PreviousVersions(self.tables, self.resolver, self.ids, older, self.when)
 
     def _id_tables(self):
         t = self.tables
@@ -240,17 +274,11 @@ class CdmRun:
 
     def _check_tables(self) -> None:
         t = self.tables
-        needed = [t.note, t.concept, t.note_nlp]
+        needed = [t.concept, t.note_nlp]
         if self.options.cdm_facts:
             needed += [t.condition_occurrence, t.observation, t.episode, t.episode_event]
-        inspector = inspect(self.engine)
-        missing = [
-            f"{table.schema + '.' if table.schema else ''}{table.name}"
-            for table in needed
-            if not inspector.has_table(table.name, schema=table.schema)
-        ]
-        if missing:
-            raise DatabaseError(f"table(s) not found: {', '.join(missing)}; create them with `omop-nlp init-db`")
+        with self.engine.connect() as conn:
+            check_cdm(conn, t, needed)
 
     # -- the run -------------------------------------------------------------------------
     def execute(self) -> RunSummary:
@@ -318,7 +346,7 @@ class CdmRun:
                 self.ledger.mark_delivered(conn, delivered, datetime.now(UTC).replace(tzinfo=None))
 
     def process_batch(self, notes: list[SourceNote]) -> list[Result]:
-        """Claim, extract and write one batch; returns the results written (for further sinks)."""
+        """Claim, select, extract and write one batch; returns the results written (for further sinks)."""
         try:
             claimed = self.claims.claim([n.note_id for n in notes])
             if len(claimed) < len(notes):  # another runner has them; it writes them or leaves them for the next run
@@ -330,17 +358,37 @@ class CdmRun:
             todo: list[SourceNote] = []
             for note in notes:
                 state = prior.get(note.note_id)
-                if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
-                    self.summary.skipped["already_done"] += 1
+                selection = self._select(note)
+                written_before = state is not None and state.status in (Status.DONE, Status.FHIR_PENDING)
+                if selection.skip_reason and not written_before:
+                    self.summary.skipped[selection.skip_reason] += 1  # never extracted, nothing to write
+                elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
+                    outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
+                elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+                    if self._lacks_facts(state):  # done by a run without --cdm-facts: extracted again for them
+                        self.summary.facts_added += 1
+                        todo.append(replace(note, modality=selection.modality))
+                    else:
+                        self.summary.skipped["already_done"] += 1
                 elif note.skip_reason:
                     outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
                 else:
-                    todo.append(note)
+                    todo.append(replace(note, modality=selection.modality))
             outcomes.extend(self.extractor.extract_many(todo))
             written = self._write(outcomes) if outcomes else []
         finally:
             self.claims.release()
         return [o.result for o in written if o.result is not None and o.status is Status.DONE]
+
+    def _lacks_facts(self, state: LedgerState) -> bool:
+        return self.options.cdm_facts and state.status == Status.DONE and not state.facts
+
+    def _select(self, note: SourceNote) -> Selection:
+        """Radiology reports of a supported modality only (mappings/note_selection.yaml)."""
+        assert self.selector is not None, "prepare() first"
+        if note.skip_reason:
+            return Selection()
+        return self.selector.select(note.title, (note.class_concept_id, note.type_concept_id), note.text or "")
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Write the batch in one transaction; fall back to one note at a time if a note's data is refused.
@@ -348,9 +396,9 @@ class CdmRun:
         Returns the outcomes as committed (without notes another run wrote, deleted notes marked)."""
         try:
             return self._write_retrying(outcomes)
-        except (OperationalError, InterfaceError):
-            raise
         except DBAPIError as exc:
+            if not is_note_data_error(exc):  # a missing GRANT or table, a lost connection: stop the run
+                raise DatabaseError(f"cannot write the results: {short_reason(exc)}") from None
             if len(outcomes) == 1:
                 error = f"database_error:{(exc.orig or exc).__class__.__name__}"
                 log.warning("note_id %d could not be written: %s", outcomes[0].note.note_id, error)
@@ -377,13 +425,15 @@ class CdmRun:
         locked = self.ledger.lock(conn, ids)
         done_elsewhere = Counter()
         if not self.options.reprocess:
-            fresh = [o for o in outcomes if not _final(locked, o)]
+            fresh = [o for o in outcomes if not _final(locked, o) or self._lacks_facts(locked[o.note.note_id])]
             done_elsewhere["done_by_other_run"] = len(outcomes) - len(fresh)
             outcomes = fresh
         present = self._existing_notes(conn, [o.note.note_id for o in outcomes])
         outcomes = [o if o.note.note_id in present else _deleted(o) for o in outcomes]
         write_ids = [o.note.note_id for o in outcomes]
         results = {o.note.note_id: o.result for o in outcomes if o.status is Status.DONE and o.result is not None}
+        final = [o.note.note_id for o in outcomes if o.status in (Status.DONE, Status.SKIPPED)]
+        superseded = self.previous.remove(conn, final)
         rows = self.note_nlp.replace(conn, write_ids, results)
         facts = Counter()
         if self.options.cdm_facts:
@@ -391,13 +441,14 @@ class CdmRun:
             facts = self.facts.replace(conn, write_ids, results, visits)
         else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
             self.facts.delete_notes(conn, write_ids)
+        with_facts = self.options.cdm_facts
         entries = [
             LedgerEntry(o.note.note_id, o.note.text_hash, self.done_status if o.status is Status.DONE else o.status,
-                        o.reason)
+                        o.reason, with_facts)
             for o in outcomes
         ]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
-        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
+        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere, "superseded": superseded}
 
     def _existing_notes(self, conn: Connection, note_ids: list[int]) -> set[int]:
         if not note_ids:
@@ -422,6 +473,7 @@ class CdmRun:
         s.note_nlp_rows += counts["rows"]
         s.facts.update(counts["facts"])
         s.skipped.update(+counts["skipped"])
+        s.superseded.update(counts["superseded"])
         for o in counts["outcomes"]:
             if o.status is Status.DONE:
                 s.processed += 1
@@ -490,6 +542,16 @@ class _ProgressBar:
             self._bar.stop()
 
 
+def _note_selector(conn: Connection, tables: CdmTables) -> NoteSelector:
+    """The note selection, with the LOINC document codes resolved to this site's concept ids."""
+    from omop_nlp.routing import load_router  # lazy: the CLI's database commands load fast
+
+    rules = load_selection_rules()
+    resolver = ConceptResolver(tables)
+    resolver.load(conn, rules.codes(), warn=False)  # a site need not have every document code
+    return NoteSelector(rules, resolver.ids, load_router().modality_of_title)
+
+
 def _may_lock_rows(conn: Connection, table) -> bool:
     """Row locks (FOR KEY SHARE) need UPDATE privilege on PostgreSQL; SQLite has no row locks."""
     if conn.dialect.name != "postgresql":
@@ -535,13 +597,6 @@ def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: Pi
         run = CdmRun(engine, options, pipeline_factory, on_result, stop, sink)
         run.prepare()
         return run.execute()
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_TIMEOUT:
-            raise DatabaseError(
-                "gave up waiting for a lock (lock_timeout): another session holds rows or tables this run "
-                "writes; find it in pg_stat_activity and pg_locks (docs/operations.md)"
-            ) from None
-        raise
     finally:
         if own_engine:
             engine.dispose()
@@ -555,7 +610,8 @@ def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_
     try:
         dialect = engine.dialect.name
         tables = cdm_tables(check_schema_name(cdm_schema, dialect), check_schema_name(results_schema, dialect))
-        ensure_tool_tables(engine, tables)
+        with engine.connect() as conn:
+            check_tool_tables(conn, tables)
         ids = IdAllocator(tables, dialect)
         resolver = ConceptResolver(tables)
         when = datetime.now(UTC)
