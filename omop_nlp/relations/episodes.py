@@ -18,7 +18,7 @@ from functools import cache
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import single_words, term_lemmas
 
@@ -37,28 +37,24 @@ Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, 
 class DiagnosisEpisodeMapper:
     name = "rules"
 
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
-        extra = schema.extra
-        self._attributions = _lemma_set(extra.get("episode_attributions", {}))
-        self._attributions_after = _lemma_set(extra.get("episode_attributions_after", {}))
-        self._treatment_effects = _lemma_set(extra.get("treatment_effects", {}))
-        grammar = extra.get("episode_grammar", {})
-        self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
-        self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
-        self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
-        self._first_exam_changes = single_words(grammar.get("first_exam_changes", []),
-                                                "episode_grammar.first_exam_changes")
-        prior = extra.get("prior_examination", {})
-        self._prior = _matcher(prior.get("stated", {}))
-        self._no_prior = _matcher(prior.get("denied", {}))
-        self._history_leads = _matcher(extra.get("history_leads", {}))
-        self._no_change = _matcher(extra.get("change_explanations", {}))
-        sites = extra.get("lesion_sites", {})
-        self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.get("sides", {}).items()
-                                     for t in terms] +
-                                    [(t, ("place", t)) for terms in sites.get("places", {}).values() for t in terms] +
-                                    [(t, ("place", "treated site")) for terms in sites.get("treated_site", {}).values()
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
+        self._attributions = _lemma_set(rules.episode_attributions)
+        self._attributions_after = _lemma_set(rules.episode_attributions_after)
+        self._treatment_effects = _lemma_set(rules.treatment_effects)
+        grammar = rules.episode_grammar
+        self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
+        self._denials = single_words(grammar.denials, "episode_grammar.denials")
+        self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
+        self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
+        self._prior = _matcher(rules.prior_examination.stated)
+        self._no_prior = _matcher(rules.prior_examination.denied)
+        self._history_leads = _matcher(rules.history_leads)
+        self._no_change = _matcher(rules.change_explanations)
+        sites = rules.lesion_sites
+        self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
+                                    [(t, ("place", t)) for terms in sites.places.values() for t in terms] +
+                                    [(t, ("place", "treated site")) for terms in sites.treated_site.values()
                                      for t in terms])
 
     def map(self, doc: Document) -> None:
@@ -182,7 +178,7 @@ class DiagnosisEpisodeMapper:
                    for cue in sentence.cues("non_episode_subject") + others)
 
     def _is_malignant(self, item: Item) -> bool:
-        return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
+        return self.rules.is_malignant(item.mention.key) and item.mention.certainty not in (
             Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
     def _targets(self, doc: Document, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item] | None:
