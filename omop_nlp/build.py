@@ -38,11 +38,10 @@ def build_pipeline(config: PipelineConfig | None = None, *, key_classifier: KeyC
     if refiner is None and config.relation_mapper != "rules":
         refiner = _relation_refiner(config.llm)
     return Pipeline(
+        config,
         {m: ModalityEngine.for_modality(m) for m in MODALITIES},
         load_router(),
         nlp_system=nlp_system(refiner, key_classifier),
-        modality=config.modality,
-        max_note_chars=config.max_note_chars,
         key_classifier=key_classifier,
         relation_refiner=refiner,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.errors import ConfigurationError, UsageError
 from omop_nlp.relations.llm.config import LlmConfig
 from omop_nlp.rules import MODALITIES, mappings_dir
@@ -44,6 +45,8 @@ class PipelineConfig:
       hybrid); None keeps the rules alone. ``relation_mapper`` names the choice.
     - ``bert``: the stage-1 classifiers; None keeps the lexicon alone.
     - ``max_note_chars``: longer notes are skipped (``too_long``).
+    - ``note_timeout``: seconds the rules may spend on one note before it is skipped (``timeout``);
+      None: no limit.
     """
 
     modality: str = "auto"
@@ -51,6 +54,7 @@ class PipelineConfig:
     llm: LlmConfig | None = None
     bert: BertModels | None = None
     max_note_chars: int = MAX_NOTE_CHARS
+    note_timeout: float | None = DEFAULT_NOTE_TIMEOUT_S
 
     @property
     def relation_mapper(self) -> str:
@@ -63,6 +67,8 @@ class PipelineConfig:
             raise UsageError(f"unknown modality {self.modality!r}: use {', '.join(MODALITY_CHOICES)}")
         if self.max_note_chars < 1:
             raise UsageError(f"max_note_chars must be at least 1, got {self.max_note_chars}")
+        if self.note_timeout is not None and self.note_timeout <= 0:
+            raise UsageError(f"note_timeout must be positive (None: no limit), got {self.note_timeout}")
         if self.mappings_dir is not None and Path(self.mappings_dir).resolve() != mappings_dir().resolve():
             # The rule files are loaded once per process (rules.load_rules and friends are cached):
             # another folder is chosen with $OMOP_NLP_MAPPINGS before the process starts.

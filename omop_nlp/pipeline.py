@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from omop_nlp.budget import note_budget
+from omop_nlp.config import PipelineConfig
 from omop_nlp.entities.annotator import Annotator
 from omop_nlp.entities.document import Document, RelationMapper
 from omop_nlp.errors import NoteFailed, NoteSkipped
@@ -103,14 +105,13 @@ class Pipeline:
     the rules, a batch at a time; the rules stay the default and its fallback.
     """
 
-    def __init__(self, engines: dict[str, ModalityEngine], router: ModalityRouter, *, nlp_system: str,
-                 modality: str = "auto", max_note_chars: int, key_classifier: KeyClassifier | None = None,
+    def __init__(self, config: PipelineConfig, engines: dict[str, ModalityEngine], router: ModalityRouter, *,
+                 nlp_system: str, key_classifier: KeyClassifier | None = None,
                  relation_refiner: RelationRefiner | None = None) -> None:  # fmt: skip
+        self.config = config  # what it was built from: worker processes build theirs from it
         self.engines = engines
         self.router = router
         self.nlp_system = nlp_system
-        self.modality = modality
-        self.max_note_chars = max_note_chars
         self.key_classifier = key_classifier
         self.relation_refiner = relation_refiner
 
@@ -154,18 +155,21 @@ class Pipeline:
             return NoteFailed(exc, report.id)
 
     def extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
-        """Stage 1, assertion and the rule relations for one note (no batched stage 2); raises."""
-        text = checked_text(report.text, self.max_note_chars)
-        modality = self.route(report, note_class_concept_id)
-        if modality is None:
-            raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
-        engine = self.engines[modality]
-        doc = engine.document(text)
-        mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-        findings = engine.findings(mentions)
+        """Stage 1, assertion and the rule relations for one note (no batched stage 2), within the
+        note's time budget; raises."""
+        text = checked_text(report.text, self.config.max_note_chars)
+        with note_budget(self.config.note_timeout):
+            modality = self.route(report, note_class_concept_id)
+            if modality is None:
+                raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
+            engine = self.engines[modality]
+            doc = engine.document(text)
+            mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
+            findings = engine.findings(mentions)
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)
 
     def route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
-        return self.modality if self.modality != "auto" else self.router.route(report, note_class_concept_id)
+        modality = self.config.modality
+        return modality if modality != "auto" else self.router.route(report, note_class_concept_id)

@@ -90,10 +90,12 @@ class Cdm:
 
         return RunOptions(cdm_schema=self.cdm_schema, results_schema=self.results_schema, **kw)
 
-    def run(self, pipeline=None, on_result=None, **kw):
+    def run(self, pipeline=None, on_result=None, config=None, **kw):
+        """``run_cdm`` here; ``pipeline`` a ready Pipeline, ``config`` the PipelineConfig of RunOptions."""
         from omop_nlp.engines.cdm import run_cdm
 
-        return run_cdm(self.url, self.options(**kw), pipeline=pipeline, on_result=on_result)
+        options = self.options(**kw, **({"pipeline": config} if config is not None else {}))
+        return run_cdm(self.url, options, pipeline=pipeline, on_result=on_result)
 
     def rows(self, table_name: str, order_by: str | None = None, **where) -> list[dict]:
         from sqlalchemy import select

@@ -130,7 +130,9 @@ def run(
     cdm_facts: Annotated[
         bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
+                             "1 with an LLM mapper)")] = None,
     allow_skips: Annotated[
         bool, typer.Option(help="exit 0 even when notes were skipped (empty, too long...) or failed")
     ] = False,
@@ -138,6 +140,8 @@ def run(
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.engines.cdm import RunOptions, run_cdm
+    from omop_nlp.parallel import usable_cores
+    from omop_nlp.signals import graceful_stop
 
     url = connection.url
     config = pipeline.config()
@@ -152,18 +156,20 @@ def run(
     )
     options = RunOptions(
         cdm_schema=connection.cdm_schema, results_schema=connection.results_schema, filters=filters,
-        batch_size=batch_size, reprocess=reprocess, cdm_facts=cdm_facts, pipeline=config, workers=workers,
+        batch_size=batch_size, reprocess=reprocess, cdm_facts=cdm_facts, pipeline=config,
+        workers=workers or (1 if config.llm is not None else usable_cores()),
         progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip
-    if config.llm is not None and workers > 1:
+    if config.llm is not None and options.workers > 1:
         fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
     nlp = build_pipeline(config)
-    sink = open_fhir_sink(nlp.nlp_system, fhir)
+    # append: a resumed run continues the NDJSON files of the run it resumes
+    sink = open_fhir_sink(nlp.nlp_system, fhir, append=True)
     try:
-        with database_errors():
-            summary = run_cdm(url, options, pipeline=nlp, on_result=sink.write if sink is not None else None)
-    finally:  # what was built before an error or Ctrl-C is still written or dead-lettered
+        with database_errors(), graceful_stop() as stop:
+            summary = run_cdm(url, options, pipeline=nlp, sink=sink, stop=stop)
+    finally:  # what was built before an error or a second Ctrl-C is still written or dead-lettered
         if sink is not None:
             sink.close()
     for line in summary.lines():
@@ -174,6 +180,8 @@ def run(
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
     close_fhir_sink(sink)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
     if summary.problems and not allow_skips:
         typer.secho(f"error: {sum(summary.problems.values())} note(s) skipped or failed (see above): exit 1; "
                     "--allow-skips accepts them", err=True, fg=typer.colors.RED)

@@ -11,11 +11,12 @@ import yaml
 from omop_nlp.cli.app import fail
 from omop_nlp.cli.options import FhirOutputOptions
 
-_SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries")
+_SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries", "timeout", "breaker_failures")
 
 
-def open_fhir_sink(nlp_system: str, request: FhirOutputOptions):
-    """The FhirSink for these options, or None when no FHIR output was asked for."""
+def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, append: bool = False):
+    """The FhirSink for these options, or None when no FHIR output was asked for; ``append``
+    continues the NDJSON files in --fhir-out (a resumed ``run``)."""
     if not request.wanted:
         return None
     from omop_nlp.sinks.fhir.builder import FhirOptions
@@ -32,7 +33,7 @@ def open_fhir_sink(nlp_system: str, request: FhirOutputOptions):
                              absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
     try:
         return FhirSink(options, out_dir=request.fhir_out, url=request.server.fhir_url,
-                        token_env=request.server.token_env,
+                        token_env=request.server.token_env, append=append,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})  # fmt: skip
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")
@@ -61,6 +62,9 @@ def close_fhir_sink(sink, err: bool = False) -> None:
     typer.echo(f"FHIR: {summary.notes} note(s), resources: {resources}; skipped: {skipped}", err=err)
     if summary.sent or summary.failed:
         typer.echo(f"FHIR server: {summary.sent} sent, {summary.failed} not sent, {summary.retries} retries", err=err)
+    if summary.circuit_open:
+        typer.secho("FHIR server: it failed too many requests in a row (breaker_failures): the remaining "
+                    "resources went straight to the dead-letter file", err=True, fg=typer.colors.YELLOW)
     if summary.failed:
         typer.secho(f"FHIR: {summary.failed} resource(s) not sent are in {summary.dead_letter}; "
                     "send them with `omop-nlp fhir-resend`", err=True, fg=typer.colors.YELLOW)

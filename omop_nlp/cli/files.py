@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from omop_nlp.build import build_pipeline
-from omop_nlp.cli.app import app
+from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
 from omop_nlp.cli.options import FhirOutputOptions, PipelineOptions, grouped
 from omop_nlp.engines.files import extract_jsonl
@@ -24,15 +24,18 @@ def extract(
     fhir: FhirOutputOptions,
     output: Annotated[str, typer.Option("--output", "-o", help="interchange JSONL to write; '-' is stdout")] = "-",
     no_mentions: Annotated[bool, typer.Option("--no-mentions", help="write only id, modality, findings")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="extraction processes (output order is kept)")] = 1,
 ) -> None:
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
     With --fhir-out/--fhir-url, reports that carry a person_id also become FHIR R4 resources.
     """
+    if pipeline.llm.mapper != "rules" and workers > 1:
+        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     nlp = build_pipeline(pipeline.config())
     sink = open_fhir_sink(nlp.nlp_system, fhir)
     try:
-        summary = extract_jsonl(input, output, nlp, mentions=not no_mentions,
+        summary = extract_jsonl(input, output, nlp, mentions=not no_mentions, workers=workers,
                                 on_result=sink.write if sink is not None else None,
                                 on_skip=lambda line: typer.echo(f"skipped: {line}", err=True))  # fmt: skip
     finally:

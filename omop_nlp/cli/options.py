@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 
+from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.config import MAX_NOTE_CHARS, MODALITY_CHOICES, BertModels, PipelineConfig
 from omop_nlp.errors import LlmConfigError, UsageError
 from omop_nlp.relations.llm.config import BACKENDS, DEFAULT_API_KEY_ENV, DEFAULT_CONCURRENCY, MODES, LlmConfig
@@ -127,12 +128,15 @@ class PipelineOptions(OptionGroup):
     )] = "auto"  # fmt: skip
     max_note_chars: Annotated[int, typer.Option(
         "--max-note-chars", min=1, help="longer notes are skipped (too_long)")] = MAX_NOTE_CHARS
+    note_timeout: Annotated[float, typer.Option(
+        "--note-timeout", min=0, help="seconds the rules may spend on one note before it is skipped (timeout); "
+                                      "0: no limit")] = DEFAULT_NOTE_TIMEOUT_S  # fmt: skip
     llm: LlmOptions = LlmOptions()
     bert: BertOptions = BertOptions()
 
     def config(self) -> PipelineConfig:
         config = PipelineConfig(modality=self.modality, llm=self.llm.config(), bert=self.bert.models(),
-                                max_note_chars=self.max_note_chars)  # fmt: skip
+                                max_note_chars=self.max_note_chars, note_timeout=self.note_timeout or None)  # fmt: skip
         config.check()
         return config
 
@@ -168,7 +172,8 @@ class FhirOutputOptions(OptionGroup):
         "--fhir-absent", help="emit negated findings with value Absent")] = False
     fhir_config: Annotated[Path | None, typer.Option(
         "--fhir-config", help="YAML: patient_system, document_system, code_system, patient_reference, "
-                              "dead_letter, batch_size, max_retries (see docs/fhir.md)")] = None  # fmt: skip
+                              "dead_letter, batch_size, max_retries, timeout, breaker_failures (see docs/fhir.md)",
+    )] = None  # fmt: skip
 
     @property
     def wanted(self) -> bool:

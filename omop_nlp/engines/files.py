@@ -12,6 +12,7 @@ from pathlib import Path
 from omop_nlp.errors import JsonlError, NoteSkipped, UsageError
 from omop_nlp.jsonl import STDIN
 from omop_nlp.model import Result
+from omop_nlp.parallel import extract_in_workers
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.sources.jsonl import read_reports
 
@@ -26,13 +27,14 @@ class ExtractSummary:
         return f"extracted {self.written} report(s); skipped: {reasons}"
 
 
-def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: bool = True,
+def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: bool = True, workers: int = 1,
                   on_result: Callable[[Result], None] | None = None,
                   on_skip: Callable[[str], None] | None = None) -> ExtractSummary:  # fmt: skip
     """Every report of ``source`` (a path or '-') to an interchange line in ``output`` (a path or '-').
 
     A bad line or a note that cannot be processed is counted and passed to ``on_skip`` as one
-    line without note text; the others go on. ``on_result`` feeds further sinks (FHIR)."""
+    line without note text; the others go on. ``on_result`` feeds further sinks (FHIR). With
+    ``workers`` > 1, worker processes build the pipeline of ``pipeline.config`` (output order kept)."""
     if source != STDIN and not Path(source).is_file():
         raise UsageError(f"input file not found: {source}")
     summary = ExtractSummary()
@@ -44,7 +46,10 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
 
     out = sys.stdout if output == STDIN else _open_output(output)
     try:
-        for outcome in pipeline.extract_many(read_reports(source, bad_line)):
+        reports = read_reports(source, bad_line)
+        outcomes = (extract_in_workers(reports, workers, pipeline.config) if workers > 1
+                    else pipeline.extract_many(reports))  # fmt: skip
+        for outcome in outcomes:
             if isinstance(outcome, NoteSkipped):
                 summary.skipped[outcome.reason] += 1
                 if on_skip is not None:

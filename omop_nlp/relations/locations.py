@@ -89,10 +89,11 @@ class LesionLocationMapper:
                     unclaimed = locations
                 continue
             groups = self._assign(sentence, doc, lesions, locations)
+            anaphora = any(i.cue == "anaphora" for i in sentence.items)  # once per sentence: linear in its length
             for group in groups:
                 if group.lesions[0].mention.related:
                     continue
-                if any(i.cue == "anaphora" for i in sentence.items) and previous_group:
+                if anaphora and previous_group:
                     for lesion in group.lesions:  # "in the same lobe"
                         lesion.mention.related += previous_group[-1].mention.related
                 elif heading:

@@ -14,6 +14,7 @@ _BOUNDARY = re.compile(
     r"(?=[ \t\n])(?:"  # every boundary starts at a blank: one cheap test at every other character
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
+    r"|(?<=[\uac00-\ud7a3]\.)[ \t]+(?=[A-Za-z])"  # a Korean sentence, then English: "의심. hemorrhage 없음"
     r"|(?<=[A-Za-z]{6}\.)(?<!subseg\.)(?<!postop\.)(?<!approx\.)[ \t]+(?=[a-z])"  # '. ' + lower case after a
     # word of 6+ letters that is no common abbreviation: "no new lesion. old infarct", not "subseg. atelectasis"
     r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
