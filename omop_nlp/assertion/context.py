@@ -28,6 +28,10 @@ _CATEGORY = {
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
 _PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "historical"]
 _BOTH_ADJACENT = 2
+# A negation stop ("from the", "around the") governs a concept at most this many plain words after it.
+NEGATION_STOP = "negation_stop"
+_STOP_REACH = 5
+_LIST_WORDS = frozenset({"or", "and", "nor"})
 SECTION_CERTAINTY = {
     "history": Certainty.HISTORICAL,
     "comparison": Certainty.HISTORICAL,
@@ -69,7 +73,8 @@ class ContextAsserter:
     def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
         """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
         mask = frozenset(i for c in masked for i in range(c.first, c.last))
-        return [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
+        matches = [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
+        return [m for m in matches if not m.has(NEGATION_STOP) or _heads_a_concept(m, matches, tokens, masked)]
 
     def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
                         clause: tuple[int, int]) -> list[Certainty]:
@@ -81,7 +86,7 @@ class ContextAsserter:
         reaching: list[tuple[int, int, TriggerMatch, str]] = []
         for trigger in triggers:
             for rule in trigger.rules:
-                if rule.category == "terminate":
+                if rule.category in ("terminate", NEGATION_STOP):
                     continue
                 distance = self._reach(trigger, rule, concept, triggers, concepts)
                 if distance is not None:
@@ -109,7 +114,8 @@ class ContextAsserter:
             forward = False
         if forward:
             gap = max(0, concept.first - trigger.last)
-            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first):
+            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first) and not (
+                    rule.category == "negated" and _stopped(triggers, trigger.last, concept, concepts)):
                 return gap
         if backward:
             gap = trigger.first - concept.last
@@ -123,6 +129,25 @@ def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:
     for metastases", "전이 의심 병변 없음" (a Korean negation follows its phrase)."""
     return (negation.last <= hedge.first < concept.first) or (concept.last <= hedge.first and
                                                               hedge.last <= negation.first)
+
+
+def _heads_a_concept(stop: TriggerMatch, matches: Sequence[TriggerMatch], tokens: list[Token],
+                     concepts: Sequence[Span]) -> bool:
+    """A negation stop ("from the") counts only where a concept follows it after plain words
+    ("... from the left convexity meningioma"), not a list ("within the lungs or effusion")."""
+    following = [c.first for c in concepts if c.first >= stop.last]
+    if not following or min(following) - stop.last > _STOP_REACH:
+        return False
+    between = range(stop.last, min(following))
+    return not any(m.first in between for m in matches) and all(
+        tokens[i].lemma[0].isalnum() and tokens[i].lemma not in _LIST_WORDS for i in between)
+
+
+def _stopped(triggers: Sequence[TriggerMatch], start: int, concept: Span, concepts: Sequence[Span]) -> bool:
+    """A negation ends at a relation to another finding ("no mass effect from the meningioma" denies
+    the mass effect): a stop between it and the concept that the concept directly follows."""
+    return any(t.has(NEGATION_STOP) and start <= t.first and t.last <= concept.first
+               and not any(t.last <= c.first < concept.first for c in concepts) for t in triggers)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
