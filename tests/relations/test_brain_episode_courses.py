@@ -78,3 +78,8 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_episodes_of_lesions_with_different_courses(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+def test_there_is_no_change_is_stable(pipeline: Pipeline) -> None:
+    text = "Known oligodendroglioma. There has been no interval change in the left insular tumour."
+    assert _findings(pipeline, text) == {"glioma": ["stable"]}
