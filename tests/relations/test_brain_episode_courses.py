@@ -81,5 +81,5 @@ def test_episodes_of_lesions_with_different_courses(pipeline: Pipeline, text: st
 
 
 def test_there_is_no_change_is_stable(pipeline: Pipeline) -> None:
-    text = "Known oligodendroglioma. There has been no interval change in the left insular tumour."
+    text = "Known oligodendroglioma. There is no change in the appearance of the left insular tumour."
     assert _findings(pipeline, text) == {"glioma": ["stable"]}
