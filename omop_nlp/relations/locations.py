@@ -11,8 +11,10 @@ locations and lesions are data (``relation_grammar`` and the lists beside it in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
@@ -29,6 +31,35 @@ class Group:
     lesions: list[Item]
     locations: list[Item] = field(default_factory=list)
     located_after: bool = False
+
+
+class _Place(Enum):
+    """Where a run of locations goes in its sentence."""
+
+    BEFORE_LESION = "modifies the lesion after it"  # "RUL nodule", "RUL and LLL nodules"
+    AFTER_LESION = "belongs to the lesion group before it"  # "nodules in the RUL"
+    HEADING = "heads the sentence"  # "RUL posterior segment: consolidation + nodules"
+    OTHER_FINDING = "belongs to a finding that is no key"  # "right basilar airspace opacity and ..."
+
+
+@dataclass
+class _Scope:
+    """What earlier lines lend to the lesions of later ones, reset at each section but ``named``."""
+
+    section: object = None
+    heading: list[Item] = field(default_factory=list)  # "Left upper lobe:" scopes the lines below it
+    lead_in: list[Item] = field(default_factory=list)  # "Multiple nodules, for example:" scopes its list
+    previous_group: list[Item] = field(default_factory=list)
+    unclaimed: list[Item] = field(default_factory=list)  # the previous line's locations of no lesion
+    named: list[Item] = field(default_factory=list)  # the locations named last: "in the same lobe"
+
+    def enter(self, section: str | None) -> None:
+        if section != self.section:
+            self.section, self.heading, self.lead_in, self.previous_group, self.unclaimed = section, [], [], [], []
+
+
+def _is_location(item: Item) -> bool:
+    return item.mention.type.value == "location"
 
 
 def _specific_run(locations: list[Item]) -> list[Item]:
@@ -61,6 +92,9 @@ class LesionLocationMapper:
         self._location_list = _words(grammar, "location_list")
         self._heading_marks = _words(grammar, "heading_marks")
         self._modifiers = _words(grammar, "lesion_modifiers")
+        self._image_refs = _words(grammar, "image_references")
+        bullets = "|".join(re.escape(str(m)) for m in grammar.get("list_bullets", []))
+        self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
@@ -68,41 +102,60 @@ class LesionLocationMapper:
         self._left_lobes = {k for k in lobes if schema.related[k].side in ("left", "both")}
 
     def map(self, doc: Document) -> None:
-        previous_group: list[Item] = []
-        heading: list[Item] = []
-        unclaimed: list[Item] = []  # the previous sentence's locations, of a finding that is no key
-        section = object()
+        """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
+        locations first and then what earlier lines lend it, a location-only line continues a lesion."""
+        scope = _Scope()
         for sentence in doc.sentences:
-            if sentence.section != section:
-                previous_group, heading, unclaimed, section = [], [], [], sentence.section
-            previous_unclaimed, unclaimed = unclaimed, []
-            lesions = [i for i in sentence.mentions("lesion")]
+            scope.enter(sentence.section)
+            lesions = sentence.mentions("lesion")
             locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
-                heading = locations
-                continue
-            if not lesions:
-                if locations and previous_group and self._starts_with(sentence, doc, self._continuations):
-                    self._attach(previous_group, locations)
-                else:
-                    unclaimed = locations
-                continue
-            groups = self._assign(sentence, doc, lesions, locations)
-            for group in groups:
-                if group.lesions[0].mention.related:
-                    continue
-                if any(i.cue == "anaphora" for i in sentence.items) and previous_group:
-                    for lesion in group.lesions:  # "in the same lobe"
-                        lesion.mention.related += previous_group[-1].mention.related
-                elif heading:
-                    self._attach(group.lesions, heading)
-                elif previous_unclaimed and self._starts_with(sentence, doc, self._explanations):
-                    # "Hazy LUL opacity. This likely represents atelectasis."
-                    self._attach(group.lesions, previous_unclaimed)
-            previous_group = groups[-1].lesions
+                scope.heading, scope.unclaimed = locations, []
+            elif not lesions:
+                self._location_only_line(sentence, doc, locations, scope)
+            else:
+                groups = self._assign(sentence, doc, lesions, locations)
+                for group in groups:
+                    if not group.lesions[0].mention.related:
+                        self._lend_earlier_location(group, sentence, doc, scope)
+                self._remember(sentence, doc, groups, scope)
+            if locations:
+                scope.named = locations
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
-                item.mention.related = self._most_specific(item.mention.related)
+                item.mention.related = self.most_specific(item.mention.related)
+
+    def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
+        """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item
+        of the list that a lead-in line ('Multiple nodules, for example:') opened."""
+        scope.unclaimed = []
+        if not locations:
+            return
+        if scope.lead_in and self._is_list_item(sentence, doc):
+            self._attach(scope.lead_in, locations)
+        elif scope.previous_group and self._starts_with(sentence, doc, self._continuations):
+            self._attach(scope.previous_group, locations)
+        else:
+            scope.unclaimed = locations
+
+    def _lend_earlier_location(self, group: Group, sentence: Sentence, doc: Document, scope: _Scope) -> None:
+        """A lesion without a location of its own: 'in the same lobe' (the place named last), the
+        heading above it, or the place of the finding its sentence explains."""
+        if any(i.cue == "anaphora" for i in sentence.items) and scope.named:
+            self._attach(group.lesions, _specific_run(scope.named))
+        elif scope.heading:
+            self._attach(group.lesions, scope.heading)
+        elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
+            # "Hazy LUL opacity. This likely represents atelectasis."
+            self._attach(group.lesions, scope.unclaimed)
+
+    def _remember(self, sentence: Sentence, doc: Document, groups: list[Group], scope: _Scope) -> None:
+        scope.previous_group = groups[-1].lesions
+        scope.unclaimed = []
+        if doc.lemmas(sentence.last_token - 1, sentence.last_token) == [":"]:
+            scope.lead_in = [lesion for group in groups for lesion in group.lesions]
+        elif not self._is_list_item(sentence, doc):
+            scope.lead_in = []
 
     def _is_heading(self, sentence: Sentence, doc: Document, locations: list[Item], lesions: list[Item]) -> bool:
         """'Right lower lobe:' alone on its line: a heading for the lesions listed below it."""
@@ -112,68 +165,108 @@ class LesionLocationMapper:
         rest = doc.lemmas(last, sentence.last_token)
         return bool(rest) and rest[0] in self._heading_marks and len(rest) == 1
 
+    def _is_list_item(self, sentence: Sentence, doc: Document) -> bool:
+        """A line that starts with a bullet ('-', '*', '•') or a number ('1.', '2)')."""
+        return self._list_item.match(doc.text, sentence.start) is not None
+
     @staticmethod
     def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
         words = [w for w in doc.lemmas(sentence.first_token, sentence.last_token) if w[0].isalpha() or w[0] >= "\uac00"]
         return _opens_with(words, starts)
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
-        """Chunk the sentence into lesion groups and attach each location run to one group."""
-        items = sorted(lesions + locations, key=lambda i: i.first)
+        """Chunk the sentence into lesion groups and give each location run to one group (rule 2)."""
         groups: list[Group] = []
-        pending: list[Item] = []
-        heading: list[Item] = []
-        index = 0
-        while index < len(items):
-            item = items[index]
-            if item.mention.type.value == "location":
-                run = [item]
-                while (index + 1 < len(items) and items[index + 1].mention.type.value == "location"
-                       and self._listed(doc, run[-1], items[index + 1])):
-                    index += 1
-                    run.append(items[index])
-                nxt = items[index + 1] if index + 1 < len(items) else None
-                if nxt is not None and nxt.mention.type.value == "location":
-                    if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
-                        groups[-1].locations += run
-                        groups[-1].located_after = True
-                    elif not self._names_other_finding(doc, run[-1], nxt):  # "RUL and possibly LLL nodules"
-                        pending += run
-                    # else the run is that finding's ("right basilar airspace opacity and left basilar atelectasis")
-                elif nxt is not None and self._inline_heading(doc, run[-1], nxt):
-                    heading = run  # "RUL posterior segment: consolidation + nodules"
-                elif nxt is not None and self._modifies(doc, run[-1], nxt):
-                    pending += run
-                elif groups and not self._heads_other_noun(doc, run[-1], sentence.last_token):
-                    groups[-1].locations += run
-                    groups[-1].located_after = True
+        pending: list[Item] = []  # locations waiting for the lesion they modify ("RUL nodule")
+        heading: list[Item] = []  # "RUL posterior segment: consolidation + nodules"
+        for element, nxt in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first)):
+            if isinstance(element, Item):
+                if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], element):
+                    groups[-1].lesions.append(element)
                 else:
-                    pending += run
-            elif groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], item):
-                groups[-1].lesions.append(item)
-            else:
-                groups.append(Group([item], pending))
-                pending = []
-            index += 1
+                    groups.append(Group([element], pending))
+                    pending = []
+                continue
+            place = self._place_run(sentence, doc, element, nxt, groups)
+            if place is _Place.AFTER_LESION:
+                groups[-1].locations += element
+                groups[-1].located_after = True
+            elif place is _Place.BEFORE_LESION:
+                pending += element
+            elif place is _Place.HEADING:
+                heading = element
         for group in groups:
-            locations = group.locations or heading
-            self._attach(group.lesions, _specific_run(locations))
+            self._attach(group.lesions, _specific_run(group.locations or heading))
         return groups
 
-    @staticmethod
-    def _inline_heading(doc: Document, location: Item, lesion: Item) -> bool:
-        between = doc.lemmas(location.last, lesion.first)
+    def _chunks(self, doc: Document, items: list[Item]) -> Iterator[tuple[Item | list[Item], Item | None]]:
+        """Lesions one by one and runs of listed locations ('RUL, RML and LLL'), each run with the item after it."""
+        index = 0
+        while index < len(items):
+            if not _is_location(items[index]):
+                yield items[index], None
+                index += 1
+                continue
+            run = [items[index]]
+            while (index + 1 < len(items) and _is_location(items[index + 1])
+                   and self._listed(doc, run[-1], items[index + 1])):
+                index += 1
+                run.append(items[index])
+            index += 1
+            yield run, items[index] if index < len(items) else None
+
+    def _place_run(self, sentence: Sentence, doc: Document, run: list[Item], nxt: Item | None,
+                   groups: list[Group]) -> _Place:
+        """Which lesion a run of locations belongs to."""
+        last = run[-1]
+        if nxt is not None and _is_location(nxt):
+            if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
+                return _Place.AFTER_LESION
+            if self._names_other_finding(doc, last, nxt):
+                return _Place.OTHER_FINDING  # "right basilar airspace opacity and left basilar atelectasis"
+            return _Place.BEFORE_LESION  # "RUL and possibly LLL nodules"
+        if nxt is not None and self._inline_heading(doc, last, nxt):
+            return _Place.HEADING
+        if nxt is not None and self._modifies(doc, last, nxt):
+            return _Place.BEFORE_LESION
+        if groups and not self._heads_other_noun(doc, last, sentence.last_token):
+            return _Place.AFTER_LESION
+        return _Place.BEFORE_LESION
+
+    def _between(self, doc: Document, first: int, last: int) -> list[str]:
+        """The words between two items without asides: parentheses and image references ('(4:17)',
+        'image 45', 'series 3, image 12') interrupt nothing."""
+        words: list[str] = []
+        depth, in_reference = 0, False
+        for word in doc.lemmas(first, last):
+            if word in ("(", "["):
+                depth += 1
+            elif word in (")", "]") and depth:
+                depth -= 1
+            elif depth:
+                continue
+            elif word in self._image_refs:
+                in_reference = True
+            elif in_reference and (word[0].isdigit() or word in (":", "/", "#", ",", "-")):
+                continue
+            else:
+                in_reference = False
+                words.append(word)
+        return words
+
+    def _inline_heading(self, doc: Document, location: Item, lesion: Item) -> bool:
+        between = self._between(doc, location.last, lesion.first)
         return ":" in between and len(between) <= 6
 
     def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
         """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
-        between = doc.lemmas(location.last, lesion.first)
+        between = self._between(doc, location.last, lesion.first)
         return len(between) <= 4 and not any(w in self._prepositions for w in between)
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
         before a modifier starts a new item of a list ('RML atelectasis, scattered nodules')."""
-        between = doc.lemmas(left.last, right.first)
+        between = self._between(doc, left.last, right.first)
         if not between or len(between) > 3:
             return not between  # adjacent lesion words ("consolidation/atelectasis" as one phrase)
         if all(w in self._coordination for w in between):
@@ -187,11 +280,11 @@ class LesionLocationMapper:
         return _opens_with(after, self._other_heads)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
-        return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
+        return all(w in self._location_list for w in self._between(doc, left.last, right.first))
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
-        between = doc.lemmas(left.last, right.first)
+        between = self._between(doc, left.last, right.first)
         return any(_opens_with(between[i:], self._other_heads) for i in range(len(between)))
 
     @staticmethod
@@ -201,7 +294,7 @@ class LesionLocationMapper:
                 if location.mention.key not in lesion.mention.related:
                     lesion.mention.related.append(location.mention.key)
 
-    def _most_specific(self, related: list[str]) -> list[str]:
+    def most_specific(self, related: list[str]) -> list[str]:
         """Guideline rule 3: a lung side is dropped where a lobe of that side is given."""
         keys = set(related)
         if {"right_lung", "left_lung"} <= keys:

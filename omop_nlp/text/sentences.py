@@ -14,7 +14,7 @@ _BOUNDARY = re.compile(
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
-    r"|[ \t]+(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
+    r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
 )
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 
@@ -32,6 +32,8 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
     for match in _BOUNDARY.finditer(text, start, end):
         if _LIST_MARKER.match(text[cursor : match.start()].strip()):
             continue  # "1." alone: the item's text follows
+        if match.group("item") and text.count("(", cursor, match.start()) > text.count(")", cursor, match.start()):
+            continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
         _append(spans, text, cursor, match.start())
         cursor = match.end()
     _append(spans, text, cursor, end)

@@ -158,5 +158,5 @@ class LlmRelationMapper:
         cleanup = self._cleanup.get(schema.modality)
         if cleanup is None:
             cleanup = self._cleanup[schema.modality] = LesionLocationMapper(schema)
-        return cleanup._most_specific(list(related))
+        return cleanup.most_specific(list(related))
 
