@@ -8,6 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from omop_nlp.assertion.context import SECTION_CERTAINTY, ContextAsserter, Span, load_context_asserter
+from omop_nlp.entities.anatomy import OtherOrgans
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
@@ -29,6 +30,7 @@ class Annotator:
         self._sections = load_section_rules()
         self._related_type = EntityType(schema.related_type)
         self._entity_type = EntityType(schema.entity_type)
+        self._other_organs = OtherOrgans(schema.extra.get("other_organs", {}))
 
     def annotate(self, text: str) -> Document:
         tokens = tokenize(text)
@@ -46,6 +48,7 @@ class Annotator:
                 sentence = Sentence(len(sentences), section.name, section.kind, span.start, span.end,
                                     bisect_left(starts, span.start), bisect_left(starts, span.end))
                 cursor = self._fill(sentence, concepts, cursor)
+                self._other_organs.drop_findings(sentence, tokens)
                 self._assert(sentence, text, triggers, starts)
                 sentences.append(sentence)
         return Document(text, tokens, sentences)

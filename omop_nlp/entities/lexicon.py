@@ -17,7 +17,7 @@ TYPO_MIN_LENGTH = 7
 @dataclass(frozen=True)
 class Concept:
     """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
-    tumor_reference, non_episode_subject."""
+    organ (of another organ than the lungs), tumor_reference, non_episode_subject."""
 
     role: str
     key: str | None = None
@@ -49,6 +49,8 @@ class EntityLexicon:
             phrases += [(t, Concept("side", side)) for t in terms]
         phrases += [(t, Concept("bilateral")) for t in grammar.get("bilateral_words", [])]
         phrases += [(t, Concept("anaphora")) for t in grammar.get("anaphora", [])]
+        organs = extra.get("other_organs", {})
+        phrases += [(t, Concept("organ")) for terms in organs.get("words", {}).values() for t in terms]
         self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH,
                                       typo_exclude=extra.get("typo_exclude", []))
 
