@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from omop_nlp.schema import ModalitySchema
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
+from omop_nlp.text.variants import load_variant_rules
 
 TYPO_MIN_LENGTH = 7
 
@@ -51,8 +52,10 @@ class EntityLexicon:
         phrases += [(t, Concept("anaphora")) for t in grammar.get("anaphora", [])]
         organs = extra.get("other_organs", {})
         phrases += [(t, Concept("organ")) for terms in organs.get("words", {}).values() for t in terms]
-        self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH,
-                                      typo_exclude=extra.get("typo_exclude", []))
+        phrases += _adjective_phrases(extra.get("adjective_heads", {}))
+        variants = load_variant_rules()
+        self._matcher = PhraseMatcher([(v, c) for t, c in phrases for v in variants.variants(t)],
+                                      typo_min_length=TYPO_MIN_LENGTH, typo_exclude=extra.get("typo_exclude", []))
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)
@@ -126,6 +129,14 @@ class EntityLexicon:
         if match.payload.role == "related":
             return self._zone_phrases.get(tuple(t.lemma for t in tokens[match.first : match.last]))
         return None
+
+
+def _adjective_phrases(config: dict) -> list[tuple[str, Concept]]:
+    """'consolidative' + 'density' -> consolidation: an adjective of a key names it whatever generic
+    noun it modifies (``adjective_heads`` in the modality's YAML)."""
+    nouns = config.get("nouns", [])
+    return [(f"{adjective} {noun}", Concept("entity", key))
+            for key, adjectives in config.get("adjectives", {}).items() for adjective in adjectives for noun in nouns]
 
 
 def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:

@@ -1,7 +1,8 @@
 """Tokenisation that keeps offsets into the original note text.
 
 Matching works on lower-case, plural-folded tokens ("lemmas"); hyphens are dropped so that
-"ground-glass" and "ground glass" are the same term. Hangul runs stay one token; the lexicon
+"ground-glass" and "ground glass" are the same term, and dotted abbreviations are one word
+("R.U.L." is "rul"). Hangul runs stay one token; the lexicon
 matches inside them because Korean attaches particles to nouns (결절이, 우상엽에).
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
+    r"|(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # dotted abbreviations: "R.U.L." reads as "RUL"
     r"|[A-Za-z][A-Za-z0-9']*"
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
@@ -56,9 +58,13 @@ def lemma(word: str) -> str:
 def tokenize(text: str) -> list[Token]:
     folded = fold(text)
     return [
-        Token(lemma(m.group()) or m.group(), m.start(), m.end(), text[m.start() : m.end()])
+        Token(lemma(_undotted(m.group())) or m.group(), m.start(), m.end(), text[m.start() : m.end()])
         for m in TOKEN_RE.finditer(folded)
     ]
+
+
+def _undotted(word: str) -> str:
+    return word.replace(".", "") if word[-1] == "." and word[0].isalpha() else word
 
 
 def term_lemmas(term: str) -> tuple[str, ...]:
