@@ -1,0 +1,29 @@
+"""Template lines and line-bound assertion scope (issue 13 item 2). Reports written for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline("chest_ct")
+
+
+CASES = [
+    ("unticked-box", "[ ] Pleural effusion\n[ ] Consolidation\n[x] Atelectasis, left base", {"atelectasis": ["lll"]}),
+    ("unticked-box-glyph", "☐ nodule  ☐ mass", {}),
+    ("blank-field", "Nodule: ___\nEffusion: ___", {}),
+    ("blank-field-then-filled", "Consolidation: ____\nNodule: RLL, 7 mm", {"nodule": ["rll"]}),
+    ("field-not-applicable", "Dominant mass: N/A", {}),
+    ("negation-stops-at-line", "No pleural effusion\nSmall nodule in the lingula", {"nodule": ["lingula"]}),
+    ("negation-stops-at-item", "- no consolidation\n- 4 mm RML nodule", {"nodule": ["rml"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_template_and_line_scope(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
+    assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected
