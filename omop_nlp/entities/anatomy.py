@@ -19,6 +19,7 @@ class OtherOrgans:
         self.enabled = bool(config)
         self._links = [term_lemmas(t) for t in config.get("links", [])]
         self._breaks = single_words(config.get("breaks", []), "other_organs.breaks")
+        self._subject_breaks = single_words(config.get("subject_breaks", []), "other_organs.subject_breaks")
         reach = config.get("reach", {})
         self._reach_before, self._reach_after = int(reach.get("before", 4)), int(reach.get("after", 6))
 
@@ -35,6 +36,8 @@ class OtherOrgans:
                               if not (_is_entity(i) and self._names_organ(i, organs, sentence, tokens))]
 
     def _names_organ(self, lesion: Item, organs: list[Item], sentence: Sentence, tokens: list[Token]) -> bool:
+        if self._organ_is_subject(lesion, organs[0], sentence, tokens):
+            return True  # "The thyroid is enlarged with several nodules"
         for organ in organs:
             if organ.last <= lesion.first and self._free(sentence, tokens, organ.last, lesion.first,
                                                          self._reach_before):
@@ -44,6 +47,16 @@ class OtherOrgans:
                 if link and self._free(sentence, tokens, lesion.last + link, organ.first, self._reach_after):
                     return True  # "nodule in the left thyroid lobe"
         return False
+
+    def _organ_is_subject(self, lesion: Item, organ: Item, sentence: Sentence, tokens: list[Token]) -> bool:
+        """The organ opens the sentence (after a list number or an article) and no break or other
+        finding stands between it and the lesion."""
+        opening = [t.lemma for t in tokens[sentence.first_token : organ.first] if t.lemma[0].isalpha()]
+        if organ.last > lesion.first or opening not in ([], ["the"]):
+            return False
+        between = tokens[organ.last : lesion.first]
+        return (not any(t.lemma in self._subject_breaks for t in between)
+                and not any(_is_entity(i) and organ.last <= i.first < lesion.first for i in sentence.items))
 
     def _free(self, sentence: Sentence, tokens: list[Token], start: int, end: int, reach: int) -> bool:
         """At most ``reach`` words between, none of them a break or another mention."""

@@ -59,12 +59,14 @@ class Annotator:
         while cursor < len(concepts) and concepts[cursor].end <= sentence.end:
             match = concepts[cursor]
             sentence.items.append(self._item(match, sentence))
+            for key in match.payload.also:  # "part-solid nodule": ggo and nodule at the same span
+                sentence.items.append(self._item(match, sentence, key))
             cursor += 1
         sentence.items = [i for i in sentence.items if i.mention or i.cue]
         return cursor
 
-    def _item(self, match: ConceptMatch, sentence: Sentence) -> Item:
-        role, key = match.payload.role, match.payload.key
+    def _item(self, match: ConceptMatch, sentence: Sentence, key: str | None = None) -> Item:
+        role, key = match.payload.role, key or match.payload.key
         if role in ("entity", "related"):
             mention = Mention(
                 key=key,

@@ -22,6 +22,7 @@ class Concept:
 
     role: str
     key: str | None = None
+    also: tuple[str, ...] = ()  # further entity keys of a term that names several ("part-solid": ggo, nodule)
 
 
 ConceptMatch = PhraseMatch[Concept]  # a lexicon match; payload is the Concept
@@ -53,6 +54,9 @@ class EntityLexicon:
         organs = extra.get("other_organs", {})
         phrases += [(t, Concept("organ")) for terms in organs.get("words", {}).values() for t in terms]
         phrases += _adjective_phrases(extra.get("adjective_heads", {}))
+        for entry in extra.get("two_key_terms", []):
+            first, *others = entry["keys"]
+            phrases += [(t, Concept("entity", first, tuple(others))) for t in entry["terms"]]
         variants = load_variant_rules()
         self._matcher = PhraseMatcher([(v, c) for t, c in phrases for v in variants.variants(t)],
                                       typo_min_length=TYPO_MIN_LENGTH, typo_exclude=extra.get("typo_exclude", []))

@@ -58,6 +58,11 @@ class _Scope:
             self.section, self.heading, self.lead_in, self.previous_group, self.unclaimed = section, [], [], [], []
 
 
+def _add_keys(lesions: list[Item], keys: list[str]) -> None:
+    for lesion in lesions:
+        lesion.mention.related += [k for k in keys if k not in lesion.mention.related]
+
+
 def _is_location(item: Item) -> bool:
     return item.mention.type.value == "location"
 
@@ -93,6 +98,9 @@ class LesionLocationMapper:
         self._heading_marks = _words(grammar, "heading_marks")
         self._modifiers = _words(grammar, "lesion_modifiers")
         self._image_refs = _words(grammar, "image_references")
+        self._shared_place = _words(grammar, "shared_place")
+        self._placed_by_next = _words(grammar, "placed_by_next")
+        self._fronting = _words(grammar, "fronting")
         bullets = "|".join(re.escape(str(m)) for m in grammar.get("list_bullets", []))
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
@@ -123,7 +131,7 @@ class LesionLocationMapper:
                 scope.named = locations
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
-                item.mention.related = self.most_specific(item.mention.related)
+                item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
 
     def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
         """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item
@@ -141,8 +149,10 @@ class LesionLocationMapper:
     def _lend_earlier_location(self, group: Group, sentence: Sentence, doc: Document, scope: _Scope) -> None:
         """A lesion without a location of its own: 'in the same lobe' (the place named last), the
         heading above it, or the place of the finding its sentence explains."""
-        if any(i.cue == "anaphora" for i in sentence.items) and scope.named:
-            self._attach(group.lesions, _specific_run(scope.named))
+        anaphora = next((i for i in sentence.items if i.cue == "anaphora"), None)
+        earlier = [i for i in sentence.mentions("location") if anaphora and i.last <= anaphora.first]
+        if anaphora and (earlier or scope.named):
+            self._attach(group.lesions, _specific_run(earlier or scope.named))
         elif scope.heading:
             self._attach(group.lesions, scope.heading)
         elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
@@ -197,7 +207,24 @@ class LesionLocationMapper:
                 heading = element
         for group in groups:
             self._attach(group.lesions, _specific_run(group.locations or heading))
+        self._share_places(doc, groups)
         return groups
+
+    def _share_places(self, doc: Document, groups: list[Group]) -> None:
+        """A lesion group with no place takes the place of the group it is said with ('consolidation in
+        both lower lobes with bronchial wall thickening', 'RUL nodule suspicious for malignancy') or of the
+        group it lies within ('bronchiolectasis within the groundglass in the lower lobes')."""
+        for before, group, after in zip([None, *groups[:-1]], groups, [*groups[1:], None], strict=True):
+            if group.lesions[0].mention.related:
+                continue
+            if before and self._joined_by(doc, before, group, self._shared_place):
+                _add_keys(group.lesions, before.lesions[-1].mention.related)
+            elif after and self._joined_by(doc, group, after, self._placed_by_next):
+                _add_keys(group.lesions, after.lesions[0].mention.related)
+
+    def _joined_by(self, doc: Document, left: Group, right: Group, words: frozenset[str]) -> bool:
+        between = self._between(doc, left.lesions[-1].last, right.lesions[0].first)
+        return len(between) <= 8 and any(w in words for w in between)
 
     def _chunks(self, doc: Document, items: list[Item]) -> Iterator[tuple[Item | list[Item], Item | None]]:
         """Lesions one by one and runs of listed locations ('RUL, RML and LLL'), each run with the item after it."""
@@ -225,13 +252,21 @@ class LesionLocationMapper:
             if self._names_other_finding(doc, last, nxt):
                 return _Place.OTHER_FINDING  # "right basilar airspace opacity and left basilar atelectasis"
             return _Place.BEFORE_LESION  # "RUL and possibly LLL nodules"
-        if nxt is not None and self._inline_heading(doc, last, nxt):
+        if nxt is not None and (self._inline_heading(doc, last, nxt) or self._fronted(sentence, doc, run)):
             return _Place.HEADING
         if nxt is not None and self._modifies(doc, last, nxt):
             return _Place.BEFORE_LESION
-        if groups and not self._heads_other_noun(doc, last, sentence.last_token):
+        heads_other_noun = self._heads_other_noun(doc, last, sentence.last_token)
+        if groups and not heads_other_noun:
             return _Place.AFTER_LESION
+        if heads_other_noun:  # "status post right upper lobe wedge resection, with new consolidation"
+            return _Place.OTHER_FINDING
         return _Place.BEFORE_LESION
+
+    def _fronted(self, sentence: Sentence, doc: Document, run: list[Item]) -> bool:
+        """'In the right upper lobe there is scarring and a granuloma': a place that opens the sentence."""
+        opening = doc.lemmas(sentence.first_token, run[0].first)
+        return bool(opening) and all(w in self._fronting for w in opening)
 
     def _between(self, doc: Document, first: int, last: int) -> list[str]:
         """The words between two items without asides: parentheses and image references ('(4:17)',
@@ -289,16 +324,16 @@ class LesionLocationMapper:
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:
-        for lesion in group:
-            for location in locations:
-                if location.mention.key not in lesion.mention.related:
-                    lesion.mention.related.append(location.mention.key)
+        _add_keys(group, [location.mention.key for location in locations])
 
-    def most_specific(self, related: list[str]) -> list[str]:
-        """Guideline rule 3: a lung side is dropped where a lobe of that side is given."""
+    def most_specific(self, related: list[str], one_phrase: bool = False) -> list[str]:
+        """Guideline rule 3: a lung side is dropped where a lobe of that side is given. Both lungs stay
+        beside lobes ("nodules in both lungs, the largest in the RLL"), unless one phrase gives lobes
+        of both sides (``one_phrase``: "bilateral ground-glass in both lower lobes")."""
         keys = set(related)
-        if {"right_lung", "left_lung"} <= keys:
-            return sorted(keys)  # "nodules in both lungs, the largest in the RLL" keeps both lungs
+        both_sides_have_lobes = bool(keys & self._right_lobes and keys & self._left_lobes)
+        if {"right_lung", "left_lung"} <= keys and not (one_phrase and both_sides_have_lobes):
+            return sorted(keys)
         if keys & self._right_lobes:
             keys.discard("right_lung")
         if keys & self._left_lobes:

@@ -53,3 +53,18 @@ LUNG = [
 @pytest.mark.parametrize(("name", "text", "expected"), LUNG, ids=[c[0] for c in LUNG])
 def test_lung_findings_next_to_other_organs_stay(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
     assert findings(pipeline, text) == expected
+
+
+SUBJECT_AND_LABEL = [
+    ("organ-subject", "The thyroid gland is enlarged with several nodules.", {}),
+    ("subject-ends-at-and", "The heart is normal in size and a nodule is seen in the RML.", {"nodule": ["rml"]}),
+    ("organ-subject-after-number", "2. Thyroid right lobe 9 mm calcified nodule.", {}),
+    ("label-value-organ", "Known primary: left breast carcinoma.", {}),
+    ("organ-far-after-link", "Spiculated mass in the lower inner quadrant of the right breast.", {}),
+    ("subject-ends-at-comma", "Liver unremarkable, small nodule in the RLL.", {"nodule": ["rll"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), SUBJECT_AND_LABEL, ids=[c[0] for c in SUBJECT_AND_LABEL])
+def test_organ_as_subject_or_label(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
+    assert findings(pipeline, text) == expected

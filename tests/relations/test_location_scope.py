@@ -52,3 +52,33 @@ CASES = [
 @pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_location_scope(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
     assert scored(pipeline, text) == expected
+
+
+MORE = [
+    # fissures give the lung of their side; a perifissural nodule is a nodule of that lung
+    ("fissure-side", "Tiny perifissural nodule along the right major fissure.", {"nodule": {"right_lung"}}),
+    ("minor-fissure", "Two small nodules abutting the minor fissure.", {"nodule": {"right_lung"}}),
+    # a place that opens the sentence is every lesion's of that sentence
+    ("fronted-place", "Within the left lower lobe there is bronchiectasis and a 4 mm calcified granuloma.",
+     {"bronchiectasis": {"lll"}, "nodule": {"lll"}}),
+    # a lesion said with / explaining a placed lesion shares its place
+    ("with-shares-place", "Patchy consolidation in the RML with peribronchial thickening.",
+     {"consolidation": {"rml"}, "bronchial_wall_thickening": {"rml"}}),
+    ("explanation-shares-place", "Irregular LUL nodule worrisome for bronchogenic carcinoma.",
+     {"nodule": {"lul"}, "mass": {"lul"}}),
+    ("within-next-lesion", "Bronchiolectasis inside the ground-glass of the right lower lobe.",
+     {"bronchiectasis": {"rll"}, "ggo": {"rll"}}),
+    # a place that heads a procedure is no lesion's
+    ("place-of-a-procedure", "Status post left upper lobe segmentectomy, with new atelectasis at the left base.",
+     {"atelectasis": {"lll"}}),
+    ("distribution-qualifier", "Consolidation in both lower lobes, worse on the left.", {"consolidation": {"rll", "lll"}}),
+    ("same-lobe-in-one-sentence", "Cavitary mass in the RUL with surrounding ground-glass in the same lobe.",
+     {"mass": {"rul"}, "ggo": {"rul"}}),
+    ("bilateral-word-beside-lobes", "Bilateral ground-glass opacities in both upper lobes.", {"ggo": {"rul", "lul"}}),
+    ("part-solid-is-two-keys", "Part-solid nodule in the RUL, 11 mm.", {"ggo": {"rul"}, "nodule": {"rul"}}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), MORE, ids=[c[0] for c in MORE])
+def test_places_shared_in_a_sentence(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
+    assert scored(pipeline, text) == expected
