@@ -14,6 +14,8 @@ from omop_nlp.schema import ModalitySchema
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
+PROGRESSION = "progression"
+IMPRESSION = "impression"
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
 # "s/p GKS: NSC" (historical) it still is.
 _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
@@ -30,35 +32,56 @@ class DiagnosisEpisodeMapper:
         self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
         self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
+        self._treatment_effects = {term_lemmas(t) for terms in schema.extra.get("treatment_effects", {}).values()
+                                   for t in terms}
 
     def map(self, doc: Document) -> None:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        for sentence in doc.sentences:
-            if sentence.section_kind != "findings":
-                continue
+        stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
+        for sentence in (s for s in doc.sentences if s.section_kind == "findings"):
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
                 if episode.mention.certainty not in _NOT_STATED:
-                    for target in self._targets(doc, sentence, episode, malignant):
-                        _add(target, episode.mention.key)
+                    stated.append((sentence, episode.mention.key, self._targets(doc, sentence, episode, malignant)))
+        growth_is_treatment = self._impression_blames_treatment(doc, stated)
+        for _, key, targets in stated:
+            if not (key == PROGRESSION and growth_is_treatment):
+                for target in targets:
+                    _add(target, key)
+
+    def _impression_blames_treatment(self, doc: Document, stated: list[tuple[Sentence, str, list[Item]]]) -> bool:
+        """The impression explains the change by treatment ("most consistent with pseudoprogression",
+        "favor radiation necrosis") and states no progression of its own: growth described elsewhere in
+        the report is then no progression (guideline section 3, rule 3)."""
+        if any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated):
+            return False
+        return any(self._attributed(doc, sentence, cue)
+                   for sentence in doc.sentences if sentence.section == IMPRESSION
+                   for cue in sentence.cues("non_episode_subject")
+                   if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)
+
+    def _attributed(self, doc: Document, sentence: Sentence, subject: Item) -> bool:
+        """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``,
+        not denied ("not related to")."""
+        before = doc.lemmas(max(sentence.first_token, subject.first - 5), subject.first)
+        for phrase in self._attributions:
+            n = len(phrase)
+            if n <= len(before) and tuple(before[-n:]) == phrase and (n == len(before) or
+                                                                      before[-n - 1] not in self._denials):
+                return True
+        return False
 
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
         not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
-        for cue in sentence.cues("non_episode_subject") + others:
-            if cue.first < episode.last or set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives:
-                continue
-            before = doc.lemmas(max(sentence.first_token, cue.first - 5), cue.first)
-            for phrase in self._attributions:
-                n = len(phrase)
-                if n < len(before) and tuple(before[-n:]) == phrase and before[-n - 1] not in self._denials:
-                    return True
-        return False
+        return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+                   and self._attributed(doc, sentence, cue)
+                   for cue in sentence.cues("non_episode_subject") + others)
 
     def _is_malignant(self, item: Item) -> bool:
         return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (

@@ -6,6 +6,7 @@ of this examination, or history / indication / recommendation / comparison) is i
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -90,16 +91,23 @@ def load_section_rules() -> SectionRules:
         rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})[ \t]*"
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
-    return SectionRules(definitions, _UpperOrBracketed(pattern), header_to_name)
+    # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
+    inline = re.compile(rf"(?i)(?<=[.!?][ \t])(?P<h>{alternatives}):[ \t]*")
+    return SectionRules(definitions, _UpperOrBracketed(pattern, inline), header_to_name)
 
 
 class _UpperOrBracketed:
     """Filters header matches: 'Lungs are clear' is no header, 'LUNGS:' and 'Lungs:' are."""
 
-    def __init__(self, pattern: re.Pattern) -> None:
+    def __init__(self, pattern: re.Pattern, inline: re.Pattern) -> None:
         self._pattern = pattern
+        self._inline = inline
 
     def finditer(self, text: str):
+        inline = (m for m in self._inline.finditer(text) if m.group("h")[0].isupper())
+        return heapq.merge(self._line_headers(text), inline, key=lambda m: m.start())
+
+    def _line_headers(self, text: str):
         for m in self._pattern.finditer(text):
             token = m.group(0).strip()
             header = m.group("h")
