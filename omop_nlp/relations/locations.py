@@ -223,7 +223,8 @@ class LesionLocationMapper:
                 _add_keys(group.lesions, after.lesions[0].mention.related)
 
     def _joined_by(self, doc: Document, left: Group, right: Group, words: frozenset[str]) -> bool:
-        between = self._between(doc, left.lesions[-1].last, right.lesions[0].first)
+        end = max(item.last for item in left.lesions + left.locations)
+        between = self._between(doc, end, right.lesions[0].first)
         return len(between) <= 8 and any(w in words for w in between)
 
     def _chunks(self, doc: Document, items: list[Item]) -> Iterator[tuple[Item | list[Item], Item | None]]:
