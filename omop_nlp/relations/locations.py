@@ -104,6 +104,7 @@ class LesionLocationMapper:
         bullets = "|".join(re.escape(str(m)) for m in grammar.get("list_bullets", []))
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
+        self._procedure_heads = [term_lemmas(t) for t in schema.extra.get("procedure_heads", [])]
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
@@ -257,11 +258,10 @@ class LesionLocationMapper:
             return _Place.HEADING
         if nxt is not None and self._modifies(doc, last, nxt):
             return _Place.BEFORE_LESION
-        heads_other_noun = self._heads_other_noun(doc, last, sentence.last_token)
-        if groups and not heads_other_noun:
+        if self._heads(doc, last, sentence.last_token, self._procedure_heads):
+            return _Place.OTHER_FINDING  # "status post right upper lobe wedge resection, with new consolidation"
+        if groups and not self._heads(doc, last, sentence.last_token, self._other_heads):
             return _Place.AFTER_LESION
-        if heads_other_noun:  # "status post right upper lobe wedge resection, with new consolidation"
-            return _Place.OTHER_FINDING
         return _Place.BEFORE_LESION
 
     def _fronted(self, sentence: Sentence, doc: Document, run: list[Item]) -> bool:
@@ -310,10 +310,10 @@ class LesionLocationMapper:
         joined = any(w in self._coordination and w not in (",", "with") for w in between)
         return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
-    def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
-        """'nodule and some left lower lobe infiltrate': the lobe modifies a noun that is no key."""
+    def _heads(self, doc: Document, location: Item, end: int, nouns: list[tuple[str, ...]]) -> bool:
+        """'nodule and some left lower lobe infiltrate': the lobe modifies one of ``nouns`` (no key)."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
-        return _opens_with(after, self._other_heads)
+        return _opens_with(after, nouns)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
         return all(w in self._location_list for w in self._between(doc, left.last, right.first))
