@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  (entF1 entity micro-F1, acc report accuracy, relF1 relation macro-F1, neg+ / neg- report")
     print("   accuracy on reports with / without a negated mention)")
     for path in sorted(args.corpus.glob("*.jsonl")):
-        style, modality, split = path.name.split(".")[:3]
+        modality, split = path.name.split(".")[1:3]
         if args.split not in ("all", split):
             continue
         gold, predicted = load_annotations(path, gold=True), predict(pipeline, path)

@@ -43,7 +43,8 @@ def test_each_kind_is_listed_with_the_sentence_of_the_predicted_mention(tmp_path
 
 
 def test_bilateral_spellings_are_no_error(tmp_path: Path) -> None:
-    gold = _write(tmp_path / "g.jsonl", [{"id": "1", "modality": "chest_ct", "text": "x", "findings": {"nodule": ["bll"]}}])
+    gold = _write(tmp_path / "g.jsonl",
+                  [{"id": "1", "modality": "chest_ct", "text": "x", "findings": {"nodule": ["bll"]}}])
     pred = _write(tmp_path / "p.jsonl", [{"id": "1", "findings": {"nodule": ["lll", "rll"]}}])
     assert scoring_errors(gold, pred) == []
     assert format_errors([]) == "no errors"

@@ -79,9 +79,19 @@ def _words(grammar: dict, name: str) -> frozenset[str]:
     return single_words(grammar.get(name, []), f"relation_grammar.{name}")
 
 
-def _opens_with(lemmas: Sequence[str], phrases: list[tuple[str, ...]]) -> bool:
-    """``lemmas`` begin with one of the (lemmatized) ``phrases``."""
-    return any(tuple(lemmas[: len(p)]) == p for p in phrases)
+class _Phrases:
+    """Lemmatized phrases indexed by their first word, for 'does this text open with one of them'."""
+
+    def __init__(self, terms: list) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for term in terms:
+            lemmas = term_lemmas(str(term))
+            if lemmas:
+                self._by_first.setdefault(lemmas[0], []).append(lemmas)
+
+    def open(self, lemmas: Sequence[str]) -> bool:
+        """``lemmas`` begin with one of the phrases."""
+        return bool(lemmas) and any(tuple(lemmas[: len(p)]) == p for p in self._by_first.get(lemmas[0], ()))
 
 
 class LesionLocationMapper:
@@ -89,8 +99,8 @@ class LesionLocationMapper:
 
     def __init__(self, schema: ModalitySchema) -> None:
         self.schema = schema
-        self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
-        self._explanations = [term_lemmas(t) for t in schema.extra.get("explanation_starts", [])]
+        self._continuations = _Phrases(schema.extra.get("continuation_starts", []))
+        self._explanations = _Phrases(schema.extra.get("explanation_starts", []))
         grammar = schema.extra.get("relation_grammar", {})
         self._prepositions = _words(grammar, "prepositions")
         self._coordination = _words(grammar, "coordination")
@@ -103,8 +113,8 @@ class LesionLocationMapper:
         self._fronting = _words(grammar, "fronting")
         bullets = "|".join(re.escape(str(m)) for m in grammar.get("list_bullets", []))
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
-        self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
-        self._procedure_heads = [term_lemmas(t) for t in schema.extra.get("procedure_heads", [])]
+        self._other_heads = _Phrases(schema.extra.get("non_key_heads", []))
+        self._procedure_heads = _Phrases(schema.extra.get("procedure_heads", []))
         lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
@@ -181,9 +191,9 @@ class LesionLocationMapper:
         return self._list_item.match(doc.text, sentence.start) is not None
 
     @staticmethod
-    def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
+    def _starts_with(sentence: Sentence, doc: Document, starts: _Phrases) -> bool:
         words = [w for w in doc.lemmas(sentence.first_token, sentence.last_token) if w[0].isalpha() or w[0] >= "\uac00"]
-        return _opens_with(words, starts)
+        return starts.open(words)
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
         """Chunk the sentence into lesion groups and give each location run to one group (rule 2)."""
@@ -310,10 +320,10 @@ class LesionLocationMapper:
         joined = any(w in self._coordination and w not in (",", "with") for w in between)
         return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
-    def _heads(self, doc: Document, location: Item, end: int, nouns: list[tuple[str, ...]]) -> bool:
+    def _heads(self, doc: Document, location: Item, end: int, nouns: _Phrases) -> bool:
         """'nodule and some left lower lobe infiltrate': the lobe modifies one of ``nouns`` (no key)."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
-        return _opens_with(after, nouns)
+        return nouns.open(after)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
         return all(w in self._location_list for w in self._between(doc, left.last, right.first))
@@ -321,7 +331,7 @@ class LesionLocationMapper:
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
         between = self._between(doc, left.last, right.first)
-        return any(_opens_with(between[i:], self._other_heads) for i in range(len(between)))
+        return any(self._other_heads.open(between[i:]) for i in range(len(between)))
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:

@@ -33,7 +33,8 @@ CASES = [
     ("unchanged-then-no-new", "Known metastatic disease. The left frontal metastasis is unchanged. No new lesions.",
      {"metastasis": ["stable"]}),
     # a differential dismissed later in the report is no diagnosis
-    ("dismissed-differential", "Ring-enhancing mass, DDx abscess or lymphoma. Lymphoma and glioma are considered less likely.",
+    ("dismissed-differential",
+     "Ring-enhancing mass, DDx abscess or lymphoma. Lymphoma and glioma are considered less likely.",
      {"infection_inflammation": []}),
     ("doubt", "Small diffusion bright focus in the pons, I doubt acute infarct.", {}),
     ("negation-spans-hedge", "No enhancing foci worrisome for metastatic disease.", {}),

@@ -36,7 +36,8 @@ CASES = [
     # references back to the place named last
     ("same-site", "Clustered nodularity in the RML. Subtle ground-glass at the same site.",
      {"nodule": {"rml"}, "ggo": {"rml"}}),
-    ("that-segment", "Bronchiectasis in the lateral basal segment of the left lower lobe. A tiny nodule in that segment.",
+    ("that-segment",
+     "Bronchiectasis in the lateral basal segment of the left lower lobe. A tiny nodule in that segment.",
      {"bronchiectasis": {"lll"}, "nodule": {"lll"}}),
     ("resection-site", "Changes of a right lower lobectomy. Soft tissue nodule at the resection site, 9 mm.",
      {"nodule": {"rll"}}),
@@ -71,7 +72,8 @@ MORE = [
     # a place that heads a procedure is no lesion's
     ("place-of-a-procedure", "Status post left upper lobe segmentectomy, with new atelectasis at the left base.",
      {"atelectasis": {"lll"}}),
-    ("distribution-qualifier", "Consolidation in both lower lobes, worse on the left.", {"consolidation": {"rll", "lll"}}),
+    ("distribution-qualifier", "Consolidation in both lower lobes, worse on the left.",
+     {"consolidation": {"rll", "lll"}}),
     ("same-lobe-in-one-sentence", "Cavitary mass in the RUL with surrounding ground-glass in the same lobe.",
      {"mass": {"rul"}, "ggo": {"rul"}}),
     ("bilateral-word-beside-lobes", "Bilateral ground-glass opacities in both upper lobes.", {"ggo": {"rul", "lul"}}),
