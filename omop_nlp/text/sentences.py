@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from omop_nlp.schema import load_yaml
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose).
 _BOUNDARY = re.compile(
@@ -15,7 +18,10 @@ _BOUNDARY = re.compile(
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
+    r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
+    r"|(?P<lower>(?<=[A-Za-z]{3}\.)[ \t]+(?=[a-z]))"  # telegraphic '. ' before lower case, unless an abbreviation
 )
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 
 
@@ -34,10 +40,23 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
             continue  # "1." alone: the item's text follows
         if match.group("item") and text.count("(", cursor, match.start()) > text.count(")", cursor, match.start()):
             continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
+        if match.group("lower") and _abbreviation_before(text, match.start()):
+            continue  # "postop. volume loss", "sup. seg."
         _append(spans, text, cursor, match.start())
         cursor = match.end()
     _append(spans, text, cursor, end)
     return spans
+
+
+def _abbreviation_before(text: str, offset: int) -> bool:
+    word = _WORD_BEFORE.search(text, max(0, offset - 24), offset)
+    return word is None or word.group(1).lower() in load_abbreviations()
+
+
+@cache
+def load_abbreviations() -> frozenset[str]:
+    """Words written with a dot that does not end a sentence (``abbreviations`` in sections.yaml)."""
+    return frozenset(str(w).lower() for w in load_yaml("sections.yaml").get("abbreviations", []))
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:
