@@ -28,6 +28,7 @@ _CATEGORY = {
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
 _PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "historical"]
 _BOTH_ADJACENT = 2
+TERMINATE = "terminate"
 SECTION_CERTAINTY = {
     "history": Certainty.HISTORICAL,
     "comparison": Certainty.HISTORICAL,
@@ -81,7 +82,7 @@ class ContextAsserter:
         reaching: list[tuple[int, int, TriggerMatch, str]] = []
         for trigger in triggers:
             for rule in trigger.rules:
-                if rule.category == "terminate":
+                if rule.category.startswith(TERMINATE):
                     continue
                 distance = self._reach(trigger, rule, concept, triggers, concepts)
                 if distance is not None:
@@ -108,19 +109,20 @@ class ContextAsserter:
             backward = False
         else:
             forward = False
+        ends = (TERMINATE, f"{TERMINATE}:{rule.category}")
         if forward:
             gap = max(0, concept.first - trigger.last)
-            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first):
+            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first, ends):
                 return gap
         if backward:
             gap = trigger.first - concept.last
-            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first):
+            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends):
                 return gap
         return None
 
 
-def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
-    return any(t.has("terminate") and start <= t.first and t.last <= end for t in triggers)
+def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:
+    return any(start <= t.first and t.last <= end and any(t.has(e) for e in ends) for t in triggers)
 
 
 @cache
@@ -132,6 +134,10 @@ def load_context_asserter() -> ContextAsserter:
         limits = data.get("max_tokens", {})
         for category, by_direction in data["rules"].items():
             for direction, terms in by_direction.items():
+                if direction == TERMINATE:  # ends the scope of this category only: "s/p lobectomy, new nodule"
+                    for term in terms:
+                        phrases.setdefault(str(term), []).append(TriggerRule(f"{TERMINATE}:{category}", "both", 0))
+                    continue
                 side = "backward" if direction == "backward" else "forward"
                 limit = limits.get(f"{category}_{side}", limits.get(side, 10))
                 for term in terms:

@@ -27,3 +27,19 @@ CASES = [
 @pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_template_and_line_scope(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected
+
+
+HISTORY = [
+    ("history-then-comma-finding", "History of colon cancer, s/p hemicolectomy, 4 mm nodule in the RML.",
+     {"nodule": ["rml"]}),
+    ("history-then-with", "Prior history of empyema, with a new small right pleural effusion.", {"pleural_effusion": []}),
+    ("history-then-next-sentence", "History of sarcoidosis, s/p steroids. Perilymphatic nodules in both upper lobes.",
+     {"nodule": ["bul"]}),
+    ("history-keeps-its-own-finding", "History of LLL consolidation. Lungs now clear.", {}),
+    ("replaced-by-scar", "The previously seen RUL mass has been replaced by linear scarring in the RUL.", {"fibrosis": ["rul"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), HISTORY, ids=[c[0] for c in HISTORY])
+def test_history_scope(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
+    assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected
