@@ -32,11 +32,13 @@ def test_template_and_line_scope(pipeline: Pipeline, name: str, text: str, expec
 HISTORY = [
     ("history-then-comma-finding", "History of colon cancer, s/p hemicolectomy, 4 mm nodule in the RML.",
      {"nodule": ["rml"]}),
-    ("history-then-with", "Prior history of empyema, with a new small right pleural effusion.", {"pleural_effusion": []}),
+    ("history-then-with", "Prior history of empyema, with a new small right pleural effusion.",
+     {"pleural_effusion": []}),
     ("history-then-next-sentence", "History of sarcoidosis, s/p steroids. Perilymphatic nodules in both upper lobes.",
      {"nodule": ["bul"]}),
     ("history-keeps-its-own-finding", "History of LLL consolidation. Lungs now clear.", {}),
-    ("replaced-by-scar", "The previously seen RUL mass has been replaced by linear scarring in the RUL.", {"fibrosis": ["rul"]}),
+    ("replaced-by-scar", "The previously seen RUL mass has been replaced by linear scarring in the RUL.",
+     {"fibrosis": ["rul"]}),
 ]
 
 
