@@ -9,9 +9,8 @@ modality without that section keeps every mention.
 from __future__ import annotations
 
 from omop_nlp.entities.document import Item, Sentence
+from omop_nlp.text.sections import OTHER_ORGAN
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
-
-OTHER_ORGAN_SECTION = "other_organ"
 
 
 class OtherOrgans:
@@ -27,7 +26,7 @@ class OtherOrgans:
         """Removes the entity mentions of ``sentence`` that are findings of another organ."""
         if not self.enabled:
             return
-        if sentence.section_kind == OTHER_ORGAN_SECTION:
+        if sentence.section_kind == OTHER_ORGAN:
             sentence.items = [i for i in sentence.items if not _is_entity(i)]
             return
         organs = [i for i in sentence.items if i.cue == "organ"]

@@ -68,3 +68,8 @@ SUBJECT_AND_LABEL = [
 @pytest.mark.parametrize(("name", "text", "expected"), SUBJECT_AND_LABEL, ids=[c[0] for c in SUBJECT_AND_LABEL])
 def test_organ_as_subject_or_label(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
     assert findings(pipeline, text) == expected
+
+
+def test_unknown_heading_ends_an_organ_section(pipeline: Pipeline) -> None:
+    text = "BONES: Old healed rib fracture.\nLUNG WINDOWS: 5 mm nodule in the LUL.\nUPPER ABDOMEN: 8 mm renal nodule."
+    assert findings(pipeline, text) == {"nodule": ["lul"]}
