@@ -19,6 +19,11 @@ CASES = [
     ("blank-field", "Nodule: ___\nEffusion: ___", {}),
     ("blank-field-then-filled", "Consolidation: ____\nNodule: RLL, 7 mm", {"nodule": ["rll"]}),
     ("field-not-applicable", "Dominant mass: N/A", {}),
+    ("field-answered-no", "Emphysema: mild. Bronchiectasis: no. Consolidation: yes, RML.", {"consolidation": ["rml"]}),
+    ("ticked-option", "Pleural effusion: [ ] none [x] trace [ ] large", {"pleural_effusion": []}),
+    ("ticked-none", "Pleural effusion: [x] none [ ] trace", {}),
+    ("unticked-field", "Atelectasis: [ ]", {}),
+    ("non-target-is-no-negation", "Non-target lesions: moderate left pleural effusion.", {"pleural_effusion": []}),
     ("negation-stops-at-line", "No pleural effusion\nSmall nodule in the lingula", {"nodule": ["lingula"]}),
     ("negation-stops-at-item", "- no consolidation\n- 4 mm RML nodule", {"nodule": ["rml"]}),
 ]
