@@ -96,7 +96,7 @@ def load_section_rules() -> SectionRules:
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
     # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
-    inline = re.compile(rf"(?i)(?<=[.!?][ \t])(?P<h>{alternatives}):[ \t]*")
+    inline = re.compile(r"(?<=[.!?][ \t])(?P<h>[A-Z][A-Za-z /&-]{1,40}?):[ \t]*")
     # Any other upper-case heading ("LUNGS AND PLEURA:") after an organ heading (BONES:) ends that
     # section: what follows is findings again.
     other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
@@ -113,7 +113,7 @@ class _UpperOrBracketed:
         self._known = known
 
     def finditer(self, text: str):
-        inline = (m for m in self._inline.finditer(text) if m.group("h")[0].isupper())
+        inline = (m for m in self._inline.finditer(text) if _norm_header(m.group("h")) in self._known)
         other = (m for m in self._other.finditer(text) if _norm_header(m.group("h")) not in self._known)
         return heapq.merge(self._line_headers(text), inline, other, key=lambda m: m.start())
 

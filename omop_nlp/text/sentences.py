@@ -13,6 +13,7 @@ from omop_nlp.schema import load_yaml
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose).
 _BOUNDARY = re.compile(
+    r"(?=[ \t\n])(?:"  # every boundary starts at a blank: fail fast elsewhere
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
@@ -20,6 +21,7 @@ _BOUNDARY = re.compile(
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
     r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
     r"|(?P<lower>(?<=[A-Za-z]{3}\.)[ \t]+(?=[a-z]))"  # telegraphic '. ' before lower case, unless an abbreviation
+    r")"
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")

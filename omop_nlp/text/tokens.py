@@ -57,16 +57,23 @@ def lemma(word: str) -> str:
     return word
 
 
+_LEMMAS: dict[str, str] = {}  # word -> lemma, bounded: report vocabularies repeat
+_LEMMAS_MAX = 50_000
+
+
 def tokenize(text: str) -> list[Token]:
-    folded = fold(text)
-    return [
-        Token(lemma(_undotted(m.group())) or m.group(), m.start(), m.end(), text[m.start() : m.end()])
-        for m in TOKEN_RE.finditer(folded)
-    ]
-
-
-def _undotted(word: str) -> str:
-    return word.replace(".", "") if word[-1] == "." and word[0].isalpha() else word
+    tokens = []
+    for m in TOKEN_RE.finditer(fold(text)):
+        word = m.group()
+        lemma_ = _LEMMAS.get(word)
+        if lemma_ is None:
+            undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
+            lemma_ = lemma(undotted) or word
+            if len(_LEMMAS) < _LEMMAS_MAX:
+                _LEMMAS[word] = lemma_
+        start, end = m.span()
+        tokens.append(Token(lemma_, start, end, text[start:end]))
+    return tokens
 
 
 def term_lemmas(term: str) -> tuple[str, ...]:

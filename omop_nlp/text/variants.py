@@ -19,8 +19,11 @@ class VariantRules:
     spellings: tuple[tuple[str, str], ...] = ()
 
     def variants(self, term: str) -> list[str]:
-        """``term`` and its generated variants, ``term`` first, without repeats."""
+        """``term`` and its generated variants, ``term`` first, without repeats. Korean terms have none:
+        the matcher already reads Hangul with or without spaces."""
         forms = [term]
+        if not term.isascii():
+            return forms
         if self.join_hyphenated and "-" in term:
             forms.append(term.replace("-", ""))
         words = term.split()
