@@ -1,21 +1,28 @@
 # The two commands of the README: `make demo` and `make test`. Everything they need is
 # installed here, into .venv (Python) and tests/fhir_server/node_modules (the FHIR test server).
+# `make demo` installs the core package only (~130 MB, seconds); `make test` adds the [test] extra
+# (torch, transformers, a llama.cpp server compiled from C++: minutes and ~2 GB).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+CORE := $(VENV)/.installed-core
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-bert bert clean
+.PHONY: install demo test lint bench bench-bert bert clean chromium report-demo
 
-$(INSTALLED): pyproject.toml
+$(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(INSTALLED): $(CORE)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(INSTALLED)
 
-demo: $(INSTALLED)
+demo: $(CORE)
 	$(BIN)/omop-nlp demo --workdir demo-output
 
 tests/fhir_server/node_modules/.installed: tests/fhir_server/package.json tests/fhir_server/package-lock.json
@@ -25,8 +32,21 @@ tests/fhir_server/node_modules/.installed: tests/fhir_server/package.json tests/
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint
+# Debian's chromium for the report's browser tests (Playwright drives it; it never downloads a browser of its own),
+# with CJK fonts so that Korean report text renders in the screenshots.
+chromium:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	  { echo "make chromium: apt-get install chromium fonts-noto-cjk failed" >&2; exit 1; }; }
+
+test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint chromium
 	$(BIN)/pytest
+
+# The HTML report of the demo notes and a screenshot of each page type under report-demo/ (not committed).
+report-demo: $(INSTALLED) chromium
+	$(BIN)/omop-nlp extract omop_nlp/demo/sample_notes.jsonl -o report-demo/predictions.jsonl
+	$(BIN)/omop-nlp report report-demo/predictions.jsonl --input omop_nlp/demo/sample_notes.jsonl -o report-demo/report.html
+	$(BIN)/python scripts/report_screenshots.py report-demo/report.html report-demo
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_extract_speed.py
@@ -52,4 +72,4 @@ bench-bert: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_bert.py --random minilm --tokens 150 --threads 2
 
 clean:
-	rm -rf $(VENV) demo-output tests/fhir_server/node_modules models
+	rm -rf $(VENV) demo-output report-demo tests/fhir_server/node_modules models

@@ -1,8 +1,9 @@
 """Resolves the codes in ``mappings/`` to the site's concept_ids, at run time, from its CONCEPT table.
 
 concept_ids differ between vocabulary releases and sites add local concepts, so none is
-hard-coded: each (vocabulary_id, concept_code) is looked up once per run. A code the site
-lacks resolves to 0 (the OMOP "no matching concept") and is reported in one warning.
+hard-coded: each (vocabulary_id, concept_code) is looked up once per run, then, for a code the
+site lacks, its local concept in the ``omop-nlp`` vocabulary (``init-db --local-concepts``).
+A code with neither resolves to 0 (the OMOP "no matching concept"), reported in one warning.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ log = logging.getLogger(__name__)
 # Vocabularies whose "code" in mappings/ is already an OMOP concept_id (checked for existence).
 CONCEPT_ID_VOCABULARIES = frozenset({"Episode", "Type Concept", "CDM"})
 # mappings/ spelling -> OMOP vocabulary_id
-VOCABULARY_IDS = {"SNOMED": "SNOMED", "LOINC": "LOINC", "DCM": "DCM", "omop-nlp": "omop-nlp"}
+LOCAL_VOCABULARY = "omop-nlp"  # the site-local vocabulary of keys with no standard concept
+VOCABULARY_IDS = {"SNOMED": "SNOMED", "LOINC": "LOINC", "DCM": "DCM", LOCAL_VOCABULARY: LOCAL_VOCABULARY}
 _CHUNK = 500
+_NOT_LOCAL = CONCEPT_ID_VOCABULARIES | {LOCAL_VOCABULARY}
 
 
 def omop_vocabulary(code: Code) -> str:
     return VOCABULARY_IDS.get(code.vocabulary, code.vocabulary)
+
+
+def local_code(code: Code) -> Code:
+    """The code's concept in the omop-nlp vocabulary: its own code there, ``DCM:112120`` for others."""
+    if code.vocabulary == LOCAL_VOCABULARY:
+        return code
+    return Code(LOCAL_VOCABULARY, f"{code.vocabulary}:{code.code}")
 
 
 class ConceptResolver:
@@ -36,18 +46,25 @@ class ConceptResolver:
         self._ids: dict[Code, int] = {}
         self.missing: list[Code] = []
 
-    def load(self, conn: Connection, codes: Iterable[Code]) -> list[Code]:
-        """Look the codes up; returns (and warns once about) the ones the CONCEPT table lacks."""
+    def load(self, conn: Connection, codes: Iterable[Code], *, warn: bool = True) -> list[Code]:
+        """Look the codes up; returns (and, with ``warn``, warns once about) the ones the CONCEPT table lacks."""
         wanted = sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
         found = {**self._by_code(conn, wanted), **self._by_id(conn, wanted)}
+        # A code the site's vocabulary lacks may have its local concept (init-db --local-concepts).
+        locals_ = {local_code(c): c for c in wanted if c not in found and c.vocabulary not in _NOT_LOCAL}
+        found |= {locals_[local]: cid for local, cid in self._by_code(conn, list(locals_)).items()}
         missing = [c for c in wanted if c not in found]
         self._ids.update(found)
         self._ids.update(dict.fromkeys(missing, 0))
         self.missing.extend(missing)
-        if missing:
+        if missing and warn:
             listed = ", ".join(f"{omop_vocabulary(c)}:{c.code}" for c in missing)
             log.warning("%d code(s) not in the CONCEPT table, written with concept_id 0: %s", len(missing), listed)
         return missing
+
+    @property
+    def ids(self) -> dict[Code, int]:
+        return dict(self._ids)
 
     def concept_id(self, code: Code | None) -> int:
         """The resolved id; 0 for no code or a code that was not loaded or not found."""
@@ -80,6 +97,19 @@ class ConceptResolver:
 
 def _sort_key(code: Code) -> tuple[str, str]:
     return (code.vocabulary, code.code)
+
+
+def code_names() -> dict[Code, tuple[str, str]]:
+    """Display name and OMOP domain of every code in the mappings."""
+    names: dict[Code, tuple[str, str]] = {}
+    for modality in MODALITIES:
+        schema = load_schema(modality)
+        names[schema.document_loinc] = (f"{schema.display} report", "Note")
+        for d in schema.entities.values():
+            names[d.code] = (d.display, "Condition" if schema.entity_type == "diagnosis" else "Observation")
+        for d in schema.related.values():
+            names[d.code] = (d.display, "Spec Anatomic Site" if schema.related_type == "location" else "Meas Value")
+    return names
 
 
 def mapping_codes(modalities: Iterable[str] = MODALITIES) -> set[Code]:

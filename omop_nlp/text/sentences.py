@@ -11,11 +11,13 @@ from functools import cache
 
 from omop_nlp.schema import load_yaml
 
-# A line break ends a sentence unless the next line continues it in lower case (wrapped prose).
+# A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
+# a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none.
 _BOUNDARY = re.compile(
     r"(?=[ \t\n])(?:"  # every boundary starts at a blank: fail fast elsewhere
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
+    r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
