@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omop_nlp.jsonl import iter_jsonl
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 from omop_nlp.text.sentences import split_sentences
 
 KINDS = ("missed key", "extra key", "wrong location", "wrong episode")
@@ -62,7 +62,7 @@ def _evidence(text: str, mentions: list, key: str) -> tuple[Evidence, ...]:
 
 
 def _report_errors(modality: str, gold: dict, pred: dict) -> list[ScoringError]:
-    schema = load_schema(modality)
+    rules = load_rules(modality)
     gold_findings: dict = gold.get("findings") or {}
     pred_findings: dict = pred.get("findings") or {}
     text, mentions = gold.get("text") or "", pred.get("mentions") or []
@@ -78,9 +78,9 @@ def _report_errors(modality: str, gold: dict, pred: dict) -> list[ScoringError]:
             add("missed key", key)
         elif key not in gold_findings:
             add("extra key", key)
-        elif (schema.entities.get(key) and schema.entities[key].relates
-              and schema.expand(gold_findings[key]) != schema.expand(pred_findings[key])):
-            add(_RELATION_KIND[schema.related_type], key)
+        elif (rules.entities.get(key) and rules.entities[key].relates
+              and rules.expand(gold_findings[key]) != rules.expand(pred_findings[key])):
+            add(_RELATION_KIND[rules.related_type], key)
     return errors
 
 

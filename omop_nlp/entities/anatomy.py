@@ -9,18 +9,18 @@ modality without that section keeps every mention.
 from __future__ import annotations
 
 from omop_nlp.entities.document import Item, Sentence
+from omop_nlp.rules.modality import OtherOrgans as OtherOrgansRules
 from omop_nlp.text.sections import OTHER_ORGAN
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
 
 
 class OtherOrgans:
-    def __init__(self, config: dict) -> None:
-        self.enabled = bool(config)
-        self._links = [term_lemmas(t) for t in config.get("links", [])]
-        self._breaks = single_words(config.get("breaks", []), "other_organs.breaks")
-        self._subject_breaks = single_words(config.get("subject_breaks", []), "other_organs.subject_breaks")
-        reach = config.get("reach", {})
-        self._reach_before, self._reach_after = int(reach.get("before", 4)), int(reach.get("after", 6))
+    def __init__(self, rules: OtherOrgansRules) -> None:
+        self.enabled = bool(rules.words)
+        self._links = [term_lemmas(t) for t in rules.links]
+        self._breaks = single_words(rules.breaks, "other_organs.breaks")
+        self._subject_breaks = single_words(rules.subject_breaks, "other_organs.subject_breaks")
+        self._reach_before, self._reach_after = rules.reach.before, rules.reach.after
 
     def drop_findings(self, sentence: Sentence, tokens: list[Token]) -> None:
         """Removes the entity mentions of ``sentence`` that are findings of another organ."""

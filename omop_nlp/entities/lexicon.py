@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
-from omop_nlp.text.variants import load_variant_rules
+from omop_nlp.text.variants import variants
 
 TYPO_MIN_LENGTH = 7
 
@@ -29,37 +30,36 @@ ConceptMatch = PhraseMatch[Concept]  # a lexicon match; payload is the Concept
 
 
 class EntityLexicon:
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
         phrases: list[tuple[str, Concept]] = []
-        for key, definition in schema.entities.items():
+        for key, definition in rules.entities.items():
             phrases += [(t, Concept("entity", key)) for t in definition.all_terms()]
-        for key, definition in schema.related.items():
+        for key, definition in rules.related.items():
             phrases += [(t, Concept("related", key)) for t in definition.all_terms()]
-        extra = schema.extra
-        for role, field in (("ignore", "ignore"), ("tumor_reference", "tumor_references"),
-                            ("non_episode_subject", "non_episode_subjects")):
-            phrases += [(t, Concept(role)) for terms in extra.get(field, {}).values() for t in terms]
-        grammar = extra.get("location_grammar", {})
-        self._compose = grammar.get("compose", {})
-        self._glue = single_words(grammar.get("glue", []), "location_grammar.glue")
+        for role, by_language in (("ignore", rules.ignore), ("tumor_reference", rules.tumor_references),
+                                  ("non_episode_subject", rules.non_episode_subjects)):
+            phrases += [(t, Concept(role)) for terms in by_language.values() for t in terms]
+        grammar = rules.location_grammar
+        self._compose = grammar.compose
+        self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
-        for zone, terms in grammar.get("zones", {}).items():
+        for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
             self._zone_phrases.update({term_lemmas(t): zone for t in terms})
-        for side, terms in grammar.get("sides", {}).items():
+        for side, terms in grammar.sides.items():
             phrases += [(t, Concept("side", side)) for t in terms]
-        phrases += [(t, Concept("bilateral")) for t in grammar.get("bilateral_words", [])]
-        phrases += [(t, Concept("anaphora")) for t in grammar.get("anaphora", [])]
-        organs = extra.get("other_organs", {})
-        phrases += [(t, Concept("organ")) for terms in organs.get("words", {}).values() for t in terms]
-        phrases += _adjective_phrases(extra.get("adjective_heads", {}))
-        for entry in extra.get("two_key_terms", []):
-            first, *others = entry["keys"]
-            phrases += [(t, Concept("entity", first, tuple(others))) for t in entry["terms"]]
-        variants = load_variant_rules()
-        self._matcher = PhraseMatcher([(v, c) for t, c in phrases for v in variants.variants(t)],
-                                      typo_min_length=TYPO_MIN_LENGTH, typo_exclude=extra.get("typo_exclude", []))
+        phrases += [(t, Concept("bilateral")) for t in grammar.bilateral_words]
+        phrases += [(t, Concept("anaphora")) for t in grammar.anaphora]
+        phrases += [(t, Concept("organ")) for terms in rules.other_organs.words.values() for t in terms]
+        phrases += [(f"{adjective} {noun}", Concept("entity", key)) for key, adjectives in
+                    rules.adjective_heads.adjectives.items() for adjective in adjectives
+                    for noun in rules.adjective_heads.nouns]  # "consolidative density"
+        for entry in rules.two_key_terms:  # "part-solid": ggo and nodule
+            phrases += [(t, Concept("entity", entry.keys[0], tuple(entry.keys[1:]))) for t in entry.terms]
+        spelling = load_variant_rules()
+        self._matcher = PhraseMatcher([(v, c) for t, c in phrases for v in variants(spelling, t)],
+                                      typo_min_length=TYPO_MIN_LENGTH, typo_exclude=rules.typo_exclude)
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)
@@ -133,14 +133,6 @@ class EntityLexicon:
         if match.payload.role == "related":
             return self._zone_phrases.get(tuple(t.lemma for t in tokens[match.first : match.last]))
         return None
-
-
-def _adjective_phrases(config: dict) -> list[tuple[str, Concept]]:
-    """'consolidative' + 'density' -> consolidation: an adjective of a key names it whatever generic
-    noun it modifies (``adjective_heads`` in the modality's YAML)."""
-    nouns = config.get("nouns", [])
-    return [(f"{adjective} {noun}", Concept("entity", key))
-            for key, adjectives in config.get("adjectives", {}).items() for adjective in adjectives for noun in nouns]
 
 
 def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:

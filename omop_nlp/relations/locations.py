@@ -18,7 +18,8 @@ from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.modality import RelationGrammar
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
@@ -75,8 +76,8 @@ def _specific_run(locations: list[Item]) -> list[Item]:
     return locations
 
 
-def _words(grammar: dict, name: str) -> frozenset[str]:
-    return single_words(grammar.get(name, []), f"relation_grammar.{name}")
+def _words(grammar: RelationGrammar, name: str) -> frozenset[str]:
+    return single_words(getattr(grammar, name), f"relation_grammar.{name}")
 
 
 class _Phrases:
@@ -97,11 +98,11 @@ class _Phrases:
 class LesionLocationMapper:
     name = "rules"
 
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
-        self._continuations = _Phrases(schema.extra.get("continuation_starts", []))
-        self._explanations = _Phrases(schema.extra.get("explanation_starts", []))
-        grammar = schema.extra.get("relation_grammar", {})
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
+        self._continuations = _Phrases(rules.continuation_starts)
+        self._explanations = _Phrases(rules.explanation_starts)
+        grammar = rules.relation_grammar
         self._prepositions = _words(grammar, "prepositions")
         self._coordination = _words(grammar, "coordination")
         self._location_list = _words(grammar, "location_list")
@@ -111,14 +112,14 @@ class LesionLocationMapper:
         self._shared_place = _words(grammar, "shared_place")
         self._placed_by_next = _words(grammar, "placed_by_next")
         self._fronting = _words(grammar, "fronting")
-        bullets = "|".join(re.escape(str(m)) for m in grammar.get("list_bullets", []))
+        bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
-        self._other_heads = _Phrases(schema.extra.get("non_key_heads", []))
-        self._procedure_heads = _Phrases(schema.extra.get("procedure_heads", []))
-        lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
+        self._other_heads = _Phrases(rules.non_key_heads)
+        self._procedure_heads = _Phrases(rules.procedure_heads)
+        lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
-        self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
-        self._left_lobes = {k for k in lobes if schema.related[k].side in ("left", "both")}
+        self._right_lobes = {k for k in lobes if rules.related[k].side in ("right", "both")}
+        self._left_lobes = {k for k in lobes if rules.related[k].side in ("left", "both")}
 
     def map(self, doc: Document) -> None:
         """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own

@@ -18,7 +18,7 @@ from omop_nlp.omop.bulk import bulk_insert
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.tables import CdmTables
-from omop_nlp.schema import Code, KeyDef, load_schema
+from omop_nlp.rules import Code, KeyDef, load_rules
 from omop_nlp.text.sections import load_section_rules
 
 SNIPPET_LEN = 250
@@ -41,8 +41,8 @@ def section_codes() -> set[Code]:
 
 
 def key_definition(modality: str, key: str) -> KeyDef | None:
-    schema = load_schema(modality)
-    return schema.entities.get(key) or schema.related.get(key)
+    rules = load_rules(modality)
+    return rules.entities.get(key) or rules.related.get(key)
 
 
 def term_exists(certainty: Certainty) -> str:
@@ -92,7 +92,7 @@ class NoteNlpWriter:
         self.when = when
 
     def rows(self, note_id: int, result: Result) -> list[dict]:
-        schema = load_schema(result.modality)
+        rules = load_rules(result.modality)
         text = result.report.text
         rows = []
         for m in sorted(result.mentions, key=lambda m: (m.start, m.end, m.key)):
@@ -110,7 +110,7 @@ class NoteNlpWriter:
                 "nlp_datetime": self.when,
                 "term_exists": term_exists(m.certainty),
                 "term_temporal": term_temporal(m.certainty),
-                "term_modifiers": term_modifiers(m, schema.related_type),
+                "term_modifiers": term_modifiers(m, rules.related_type),
             })  # fmt: skip
         return rows
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from omop_nlp.schema import load_yaml
+from omop_nlp.rules.sections import load_sections_rules
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
 # a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none.
@@ -60,7 +60,7 @@ def _abbreviation_before(text: str, offset: int) -> bool:
 @cache
 def load_abbreviations() -> frozenset[str]:
     """Words written with a dot that does not end a sentence (``abbreviations`` in sections.yaml)."""
-    return frozenset(str(w).lower() for w in load_yaml("sections.yaml").get("abbreviations", []))
+    return frozenset(w.lower() for w in load_sections_rules().abbreviations)
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

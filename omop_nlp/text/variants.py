@@ -6,44 +6,25 @@ and American spellings; plurals, case and dotted abbreviations are the tokenizer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-
-from omop_nlp.schema import load_yaml
+from omop_nlp.rules.variants import VariantRules
 
 
-@dataclass(frozen=True)
-class VariantRules:
-    join_hyphenated: bool = False
-    join_spaced_max_length: int = 0
-    spellings: tuple[tuple[str, str], ...] = ()
-
-    def variants(self, term: str) -> list[str]:
-        """``term`` and its generated variants, ``term`` first, without repeats. Korean terms have none:
-        the matcher already reads Hangul with or without spaces."""
-        forms = [term]
-        if not term.isascii():
-            return forms
-        if self.join_hyphenated and "-" in term:
-            forms.append(term.replace("-", ""))
-        words = term.split()
-        if len(words) == 2 and len(term) - 1 <= self.join_spaced_max_length and all(w.isalpha() for w in words):
-            forms.append("".join(words))
-        for british, american in self.spellings:
-            for form in list(forms):
-                lower = form.lower()
-                if british in lower:
-                    forms.append(lower.replace(british, american))
-                elif american in lower:
-                    forms.append(lower.replace(american, british))
-        return list(dict.fromkeys(forms))
-
-
-@cache
-def load_variant_rules() -> VariantRules:
-    raw = load_yaml("variants.yaml")
-    return VariantRules(
-        join_hyphenated=bool(raw.get("join_hyphenated", False)),
-        join_spaced_max_length=int(raw.get("join_spaced_max_length", 0)),
-        spellings=tuple((str(b), str(a)) for b, a in raw.get("spellings", [])),
-    )
+def variants(rules: VariantRules, term: str) -> list[str]:
+    """``term`` and its generated variants, ``term`` first, without repeats. Korean terms have none:
+    the matcher already reads Hangul with or without spaces."""
+    forms = [term]
+    if not term.isascii():
+        return forms
+    if rules.join_hyphenated and "-" in term:
+        forms.append(term.replace("-", ""))
+    words = term.split()
+    if len(words) == 2 and len(term) - 1 <= rules.join_spaced_max_length and all(w.isalpha() for w in words):
+        forms.append("".join(words))
+    for british, american in rules.spellings:
+        for form in list(forms):
+            lower = form.lower()
+            if british in lower:
+                forms.append(lower.replace(british, american))
+            elif american in lower:
+                forms.append(lower.replace(american, british))
+    return list(dict.fromkeys(forms))

@@ -9,9 +9,9 @@ import pytest
 
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
-SCHEMA = load_schema("chest_ct")
+SCHEMA = load_rules("chest_ct")
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,19 @@ import pytest
 
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
+from omop_nlp.rules.variants import VariantRules, load_variant_rules
 from omop_nlp.text.tokens import tokenize
-from omop_nlp.text.variants import VariantRules, load_variant_rules
+from omop_nlp.text.variants import variants
 
 
 def test_rules_generate_joined_and_other_spellings() -> None:
-    rules = VariantRules(join_hyphenated=True, join_spaced_max_length=12, spellings=(("tumour", "tumor"),))
-    assert rules.variants("ground-glass opacity") == ["ground-glass opacity", "groundglass opacity"]
-    assert "groundglass" in rules.variants("ground glass")
-    assert "pleuraleffusion" not in rules.variants("pleural effusion")  # long words stay apart
-    assert rules.variants("lung tumor") == ["lung tumor", "lungtumor", "lung tumour", "lungtumour"]
-    assert rules.variants("Tumour")[-1] == "tumor"
+    rules = VariantRules(join_hyphenated=True, join_spaced_max_length=12, spellings=[("tumour", "tumor")])
+    assert variants(rules, "ground-glass opacity") == ["ground-glass opacity", "groundglass opacity"]
+    assert "groundglass" in variants(rules, "ground glass")
+    assert "pleuraleffusion" not in variants(rules, "pleural effusion")  # long words stay apart
+    assert variants(rules, "lung tumor") == ["lung tumor", "lungtumor", "lung tumour", "lungtumour"]
+    assert variants(rules, "Tumour")[-1] == "tumor"
+    assert variants(rules, "흉막 비후") == ["흉막 비후"]  # Hangul is read with or without spaces
 
 
 def test_dotted_abbreviation_is_one_word() -> None:
