@@ -8,6 +8,8 @@ modality without that section keeps every mention.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from omop_nlp.entities.document import Item, Sentence
 from omop_nlp.rules.modality import OtherOrgans as OtherOrgansRules
 from omop_nlp.text.sections import OTHER_ORGAN
@@ -23,47 +25,54 @@ class OtherOrgans:
         self._reach_before, self._reach_after = rules.reach.before, rules.reach.after
 
     def drop_findings(self, sentence: Sentence, tokens: list[Token]) -> None:
-        """Removes the entity mentions of ``sentence`` that are findings of another organ."""
+        """Removes the entity mentions of ``sentence`` that are findings of another organ (linear in the
+        sentence: each lesion is checked against the nearest organ word before and after it)."""
         if not self.enabled:
             return
         if sentence.section_kind == OTHER_ORGAN:
             sentence.items = [i for i in sentence.items if not _is_entity(i)]
             return
         organs = [i for i in sentence.items if i.cue == "organ"]
-        if organs:
-            sentence.items = [i for i in sentence.items
-                              if not (_is_entity(i) and self._names_organ(i, organs, sentence, tokens))]
+        if not organs:
+            return
+        mention_starts = sorted(i.first for i in sentence.items if i.mention)
+        organ_starts = [o.first for o in organs]
+        subject_lesion = self._subject_lesion(organs[0], sentence, tokens)
+        sentence.items = [i for i in sentence.items if not (_is_entity(i) and (
+            i.first == subject_lesion or self._names_organ(i, organs, organ_starts, mention_starts, tokens)))]
 
-    def _names_organ(self, lesion: Item, organs: list[Item], sentence: Sentence, tokens: list[Token]) -> bool:
-        if self._organ_is_subject(lesion, organs[0], sentence, tokens):
-            return True  # "The thyroid is enlarged with several nodules"
-        for organ in organs:
-            if organ.last <= lesion.first and self._free(sentence, tokens, organ.last, lesion.first,
-                                                         self._reach_before):
-                return True  # "left adrenal nodule"
-            if organ.first >= lesion.last:
-                link = self._link_after(tokens, lesion.last, organ.first)
-                if link and self._free(sentence, tokens, lesion.last + link, organ.first, self._reach_after):
-                    return True  # "nodule in the left thyroid lobe"
+    def _names_organ(self, lesion: Item, organs: list[Item], organ_starts: list[int], mention_starts: list[int],
+                     tokens: list[Token]) -> bool:
+        at = bisect_left(organ_starts, lesion.first)  # organs[at:] start at or after the lesion
+        before = organs[at - 1] if at else None
+        if before is not None and before.last <= lesion.first and self._free(
+                mention_starts, tokens, before.last, lesion.first, self._reach_before):
+            return True  # "left adrenal nodule"
+        after = next((o for o in organs[at : at + 2] if o.first >= lesion.last), None)
+        if after is not None:
+            link = self._link_after(tokens, lesion.last, after.first)
+            if link and self._free(mention_starts, tokens, lesion.last + link, after.first, self._reach_after):
+                return True  # "nodule in the left thyroid lobe"
         return False
 
-    def _organ_is_subject(self, lesion: Item, organ: Item, sentence: Sentence, tokens: list[Token]) -> bool:
-        """The organ opens the sentence (after a list number or an article) and no break or other
-        finding stands between it and the lesion."""
+    def _subject_lesion(self, organ: Item, sentence: Sentence, tokens: list[Token]) -> int | None:
+        """Where the lesion of a sentence that an organ opens stands ("The thyroid is enlarged with several
+        nodules"): the first finding after the organ, when no break stands between them."""
         opening = [t.lemma for t in tokens[sentence.first_token : organ.first] if t.lemma[0].isalpha()]
-        if organ.last > lesion.first or opening not in ([], ["the"]):
-            return False
-        between = tokens[organ.last : lesion.first]
-        return (not any(t.lemma in self._subject_breaks for t in between)
-                and not any(_is_entity(i) and organ.last <= i.first < lesion.first for i in sentence.items))
+        if opening not in ([], ["the"]):
+            return None
+        first = min((i.first for i in sentence.items if _is_entity(i) and i.first >= organ.last), default=None)
+        if first is None or any(t.lemma in self._subject_breaks for t in tokens[organ.last : first]):
+            return None
+        return first
 
-    def _free(self, sentence: Sentence, tokens: list[Token], start: int, end: int, reach: int) -> bool:
+    def _free(self, mention_starts: list[int], tokens: list[Token], start: int, end: int, reach: int) -> bool:
         """At most ``reach`` words between, none of them a break or another mention."""
         if end - start > reach:
             return False
         if any(t.lemma in self._breaks for t in tokens[start:end]):
             return False
-        return not any(i.mention and start <= i.first < end for i in sentence.items)
+        return bisect_left(mention_starts, start) == bisect_left(mention_starts, end)
 
     def _link_after(self, tokens: list[Token], start: int, end: int) -> int:
         words = tuple(t.lemma for t in tokens[start:end])

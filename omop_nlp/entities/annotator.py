@@ -86,11 +86,16 @@ class Annotator:
             item.mention.text = text[item.mention.start : item.mention.end]
         for clause in split_clauses(text, sentence):
             token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
-            in_clause = [i for i in items if token_range[0] <= i.first < token_range[1]]
+            in_clause = items[bisect_left(items, token_range[0], key=_first):
+                              bisect_left(items, token_range[1], key=_first)]  # items are in text order
             spans = [Span(i.first, i.last) for i in in_clause]
             for item, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
                                        strict=True):
                 item.mention.certainty = _with_section(certainty, sentence.section_kind)
+
+
+def _first(item: Item) -> int:
+    return item.first
 
 
 def _with_section(certainty: Certainty, section_kind: str) -> Certainty:

@@ -34,6 +34,9 @@ class Group:
     located_after: bool = False
 
 
+_FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
+
+
 class _Place(Enum):
     """Where a run of locations goes in its sentence."""
 
@@ -135,9 +138,13 @@ class LesionLocationMapper:
                 self._location_only_line(sentence, doc, locations, scope)
             else:
                 groups = self._assign(sentence, doc, lesions, locations)
+                # once per sentence, so that a long sentence stays linear: "in the same lobe" refers to the
+                # place named before it in the sentence, else to the place named last
+                anaphora = next((i for i in sentence.items if i.cue == "anaphora"), None)
+                referent = ([i for i in locations if i.last <= anaphora.first] or scope.named) if anaphora else []
                 for group in groups:
                     if not group.lesions[0].mention.related:
-                        self._lend_earlier_location(group, sentence, doc, scope)
+                        self._lend_earlier_location(group, sentence, doc, scope, referent)
                 self._remember(sentence, doc, groups, scope)
             if locations:
                 scope.named = locations
@@ -158,13 +165,12 @@ class LesionLocationMapper:
         else:
             scope.unclaimed = locations
 
-    def _lend_earlier_location(self, group: Group, sentence: Sentence, doc: Document, scope: _Scope) -> None:
-        """A lesion without a location of its own: 'in the same lobe' (the place named last), the
-        heading above it, or the place of the finding its sentence explains."""
-        anaphora = next((i for i in sentence.items if i.cue == "anaphora"), None)
-        earlier = [i for i in sentence.mentions("location") if anaphora and i.last <= anaphora.first]
-        if anaphora and (earlier or scope.named):
-            self._attach(group.lesions, _specific_run(earlier or scope.named))
+    def _lend_earlier_location(self, group: Group, sentence: Sentence, doc: Document, scope: _Scope,
+                               referent: list[Item]) -> None:
+        """A lesion without a location of its own: the place an 'in the same lobe' refers to
+        (``referent``), the heading above it, or the place of the finding its sentence explains."""
+        if referent:
+            self._attach(group.lesions, _specific_run(referent))
         elif scope.heading:
             self._attach(group.lesions, scope.heading)
         elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
@@ -277,8 +283,9 @@ class LesionLocationMapper:
 
     def _fronted(self, sentence: Sentence, doc: Document, run: list[Item]) -> bool:
         """'In the right upper lobe there is scarring and a granuloma': a place that opens the sentence."""
-        opening = doc.lemmas(sentence.first_token, run[0].first)
-        return bool(opening) and all(w in self._fronting for w in opening)
+        if not 0 < run[0].first - sentence.first_token <= _FRONTING_WORDS:
+            return False
+        return all(w in self._fronting for w in doc.lemmas(sentence.first_token, run[0].first))
 
     def _between(self, doc: Document, first: int, last: int) -> list[str]:
         """The words between two items without asides: parentheses and image references ('(4:17)',

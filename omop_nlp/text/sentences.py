@@ -27,6 +27,7 @@ _BOUNDARY = re.compile(
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
+_MARKER_CHARS = 8  # a list marker alone ("12)", " - ") is short: longer text needs no check
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,20 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
     """Sentences of ``text[start:end]`` as absolute spans, stripped of surrounding blanks."""
     spans: list[Span] = []
     cursor = start
+    depth, counted = 0, start  # parentheses left open since the sentence start, counted up to ``counted``
     for match in _BOUNDARY.finditer(text, start, end):
-        if _LIST_MARKER.match(text[cursor : match.start()].strip()):
+        if match.start() - cursor <= _MARKER_CHARS and _LIST_MARKER.match(text[cursor : match.start()].strip()):
             continue  # "1." alone: the item's text follows
-        if match.group("item") and text.count("(", cursor, match.start()) > text.count(")", cursor, match.start()):
-            continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
+        if match.group("item"):
+            depth += text.count("(", counted, match.start()) - text.count(")", counted, match.start())
+            counted = match.start()
+            if depth > 0:
+                continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
         if match.group("lower") and _abbreviation_before(text, match.start()):
             continue  # "postop. volume loss", "sup. seg."
         _append(spans, text, cursor, match.start())
-        cursor = match.end()
+        cursor = counted = match.end()
+        depth = 0
     _append(spans, text, cursor, end)
     return spans
 
