@@ -97,8 +97,7 @@ class ContextAsserter:
         if not reaching:
             return Certainty.PRESENT
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
-        if category == "hedged" and any(c == "negated" and t.last <= trigger.first < concept.first
-                                        for _, _, t, c in reaching):
+        if category == "hedged" and any(c == "negated" and _inside(trigger, t, concept) for _, _, t, c in reaching):
             return Certainty.NEGATED  # "no lesions concerning for metastases": the negation spans the hedge
         return _CATEGORY.get(category) or Certainty.PRESENT
 
@@ -130,6 +129,13 @@ class ContextAsserter:
 
 def _first(trigger: TriggerMatch) -> int:
     return trigger.first
+
+
+def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:
+    """The hedge stands between the concept and a negation that reaches it: "no lesions concerning
+    for metastases", "전이 의심 병변 없음" (a Korean negation follows its phrase)."""
+    return (negation.last <= hedge.first < concept.first) or (concept.last <= hedge.first and
+                                                              hedge.last <= negation.first)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:

@@ -232,6 +232,12 @@ class ModalityRules(RulesModel):
     treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment: when the "
                                                "impression explains the change by one of these and states no "
                                                "progression, growth described elsewhere is no progression")
+    history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
+                                           "these tells the clinical story (\"Follow up of ...\"): its change words "
+                                           "are no episodes of this examination (Latin script only)")
+    change_explanations: TermsByLanguage = Field(default_factory=dict, description="said right after a change, "
+                                                 "they explain it as no real change (\"within measurement "
+                                                 "variability\"): no episode")
     prior_examination: PriorExamination = Field(default_factory=PriorExamination,
                                                 description="words that state or deny a prior examination")
     lesion_sites: LesionSites = Field(default_factory=LesionSites, description="sides and places of brain lesions")
