@@ -11,9 +11,8 @@ from omop_nlp.rules.common import Terms
 from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 
 CONTEXT_DIR = "context_rules"
-Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "pseudo", "terminate",
-                   "negation_stop"]
-Direction = Literal["forward", "backward", "both"]
+Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "pseudo", "terminate"]
+Direction = Literal["forward", "backward", "both", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
 
@@ -25,9 +24,9 @@ class ContextRules(RulesModel):
         f"(resolved_backward); {DEFAULT_MAX_TOKENS} where none is given. A `both` trigger uses the forward limit")
     rules: dict[Category, dict[Direction, Terms]] = Field(
         description="category -> direction -> trigger phrases. pseudo triggers look like one but are none; "
-        "terminate ends a trigger's scope; negation_stop ends a negation's before the concept that directly "
-        "follows it (\"no mass effect from the meningioma\"). forward applies to concepts after the trigger, "
-        "backward before it, both after it when a concept follows at once, else before it")
+        "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
+        "both after it when a concept follows at once, else before it; terminate under a category ends the scope "
+        "of that category's triggers only (historical: \",\" in \"History of cancer, s/p lobectomy, new nodule\")")
 
     @field_validator("max_tokens")
     @classmethod
