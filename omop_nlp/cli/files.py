@@ -14,6 +14,7 @@ from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
 from omop_nlp.cli.options import FhirOutputOptions, PipelineOptions, grouped
 from omop_nlp.engines.files import extract_jsonl
 from omop_nlp.evaluate import evaluate_files, format_table
+from omop_nlp.evaluate_errors import format_errors, scoring_errors
 
 
 @app.command()
@@ -52,7 +53,17 @@ def evaluate(
     gold: Annotated[str, typer.Argument(help="gold interchange JSONL")],
     pred: Annotated[str, typer.Argument(help="predicted interchange JSONL (omop-nlp extract output)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
+    errors: Annotated[bool, typer.Option(
+        "--errors", help="also list the errors by kind (missed key, extra key, wrong location, wrong episode) "
+        "with their sentences; prints report text, for annotated development files only")] = False,
 ) -> None:
     """Score predictions against gold annotations (guideline section 4)."""
     report = evaluate_files(Path(gold), Path(pred))
-    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_table(report))
+    found = scoring_errors(Path(gold), Path(pred)) if errors else None
+    if as_json:
+        data = report.to_dict()
+        if found is not None:
+            data["errors"] = [e.to_dict() for e in found]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(report) + ("" if found is None else "\n" + format_errors(found)))

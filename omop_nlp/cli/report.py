@@ -10,6 +10,7 @@ import typer
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.db import database_errors
 from omop_nlp.cli.options import ConnectionOptions, grouped
+from omop_nlp.jsonl import JsonlError
 
 
 @app.command()
@@ -47,7 +48,7 @@ def report(
             html, notes = build_report(selection, predictions=predictions, input_path=input, cdm=cdm,
                                        cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
                                        nlp_system=nlp_system)  # fmt: skip
-    except ReportInputError as exc:
+    except (ReportInputError, JsonlError) as exc:
         fail(str(exc))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

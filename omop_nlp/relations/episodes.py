@@ -31,6 +31,8 @@ _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 # Two sentences that repeat this many words around a tumor word describe one lesion ("a new small
 # focus of enhancement ..." and "the new small focus of enhancement most likely represents ...").
 _SAME_DESCRIPTION = 3
+# A change word this many words before a diagnosis can be part of its name ("recurrent left temporal GBM").
+_NAMING_GAP = 3
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -63,6 +65,8 @@ class DiagnosisEpisodeMapper:
             return
         compared = cache(lambda: self._compares(doc, malignant))  # read only for a first examination's words
         noise = cache(lambda: [m.first for m in self._no_change.match(doc.tokens, doc.text)])
+        known = {(words, key) for _, words, key in
+                 _named_changes(doc, (s for s in doc.sentences if s.section_kind == "history"))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
         for sentence in doc.sentences:
@@ -71,9 +75,12 @@ class DiagnosisEpisodeMapper:
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
+            named = _named_changes(doc, [sentence])
             for episode in sentence.mentions("episode"):
                 if not self._states_a_change(doc, sentence, episode, compared, noise):
                     continue
+                if any(change is episode and (words, key) in known for change, words, key in named):
+                    continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
                     blamed.append((sentence, episode.mention.key))
@@ -220,6 +227,20 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first_token)
     return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
+
+
+def _named_changes(doc: Document, sentences) -> list[tuple[Item, tuple[str, ...], str]]:
+    """Change words that name a malignant diagnosis a few plain words after them ("recurrent left
+    temporal glioblastoma"): (change word, its words, the diagnosis key)."""
+    out = []
+    for sentence in sentences:
+        diagnoses = sentence.mentions("diagnosis")
+        for episode in sentence.mentions("episode"):
+            for item in diagnoses:
+                gap = doc.lemmas(episode.last_token, item.first_token)
+                if 0 <= item.first_token - episode.last_token <= _NAMING_GAP and all(w[0].isalnum() for w in gap):
+                    out.append((episode, tuple(doc.lemmas(episode.first_token, episode.last_token)), item.mention.key))
+    return out
 
 
 def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
