@@ -56,8 +56,15 @@ class ModalityEngine:
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
                 finding.certainty = mention.certainty
             if self.rules.entities[mention.key].relates:
-                finding.related = sorted(set(finding.related) | set(mention.related))
+                finding.related = self._most_specific(set(finding.related) | set(mention.related))
         return findings
+
+    def _most_specific(self, related: set[str]) -> list[str]:
+        """Guideline §2 rule 3 over all mentions of a key: 'bilateral bronchiectasis' in the impression
+        adds no lung side to the lobes the findings gave it."""
+        if isinstance(self.mapper, LesionLocationMapper):
+            return self.mapper.most_specific(list(related))
+        return sorted(related)
 
     def _present(self, mention: Mention, denied: set[str]) -> bool:
         """Guideline: present or hedged; for brain malignant tumours known or treated disease too, unless

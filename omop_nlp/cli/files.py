@@ -35,6 +35,7 @@ from omop_nlp.cli.llm_options import (
 from omop_nlp.cli.work_options import DEFAULT_NOTE_TIMEOUT_S, NoteTimeout, note_timeout_seconds
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import evaluate_files, format_table
+from omop_nlp.evaluate_errors import format_errors, scoring_errors
 from omop_nlp.jsonl import STDIN, JsonlError
 from omop_nlp.parallel import extract_in_workers
 from omop_nlp.pipeline import Pipeline
@@ -134,10 +135,20 @@ def evaluate(
     gold: Annotated[str, typer.Argument(help="gold interchange JSONL")],
     pred: Annotated[str, typer.Argument(help="predicted interchange JSONL (omop-nlp extract output)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
+    errors: Annotated[bool, typer.Option(
+        "--errors", help="also list the errors by kind (missed key, extra key, wrong location, wrong episode) "
+        "with their sentences; prints report text, for annotated development files only")] = False,
 ) -> None:
     """Score predictions against gold annotations (guideline section 4)."""
     try:
         report = evaluate_files(Path(gold), Path(pred))
+        found = scoring_errors(Path(gold), Path(pred)) if errors else None
     except JsonlError as exc:
         fail(str(exc))
-    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_table(report))
+    if as_json:
+        data = report.to_dict()
+        if found is not None:
+            data["errors"] = [e.to_dict() for e in found]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(report) + ("" if found is None else "\n" + format_errors(found)))
