@@ -52,6 +52,7 @@ class DiagnosisEpisodeMapper:
         self._prior = _matcher(rules.prior_examination.stated)
         self._no_prior = _matcher(rules.prior_examination.denied)
         self._history_leads = _matcher(rules.history_leads)
+        self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
         self._no_change = _matcher(rules.change_explanations)
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
@@ -116,7 +117,8 @@ class DiagnosisEpisodeMapper:
     def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
         """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
         opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
-        return any(m.first == 0 for m in self._history_leads.match(opening, doc.text))
+        return bool(opening) and opening[0].lemma in self._lead_openings and any(
+            m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states
