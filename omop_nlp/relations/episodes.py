@@ -181,8 +181,12 @@ class DiagnosisEpisodeMapper:
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
-        not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
+        not denied ("not related to") and not one side of a differential ("... infection or metastases").
+        It explains the nearest change before it only: in "all decreased except one which increased,
+        likely radiation" the decrease stands."""
+        changes = [e.first for e in sentence.mentions("episode")]
         return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+                   and not any(episode.last <= c < cue.first for c in changes)
                    and self._attributed(doc, sentence, cue)
                    for cue in sentence.cues("non_episode_subject") + others)
 
