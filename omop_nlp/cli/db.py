@@ -165,7 +165,7 @@ def run(
     show_warnings()
     nlp = build_pipeline(config)
     # append: a resumed run continues the NDJSON files of the run it resumes
-    sink = open_fhir_sink(nlp.nlp_system, fhir, append=True)
+    sink = open_fhir_sink(nlp.nlp_system, fhir, resumable=True)
     try:
         with database_errors(), graceful_stop() as stop:
             summary = run_cdm(url, options, pipeline=nlp, sink=sink, stop=stop)

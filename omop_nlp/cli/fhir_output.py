@@ -14,9 +14,9 @@ from omop_nlp.cli.options import FhirOutputOptions
 _SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries", "timeout", "breaker_failures")
 
 
-def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, append: bool = False):
-    """The FhirSink for these options, or None when no FHIR output was asked for; ``append``
-    continues the NDJSON files in --fhir-out (a resumed ``run``)."""
+def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, resumable: bool = False):
+    """The FhirSink for these options, or None when no FHIR output was asked for; ``resumable`` (``run``)
+    continues the NDJSON files in --fhir-out and reports each note's delivery to the ledger."""
     if not request.wanted:
         return None
     from omop_nlp.sinks.fhir.builder import FhirOptions
@@ -33,7 +33,7 @@ def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, append: bool 
                              absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
     try:
         return FhirSink(options, out_dir=request.fhir_out, url=request.server.fhir_url,
-                        token_env=request.server.token_env, append=append,
+                        token_env=request.server.token_env, append=resumable, track_delivery=resumable,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})  # fmt: skip
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")

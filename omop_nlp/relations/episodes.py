@@ -52,6 +52,7 @@ class DiagnosisEpisodeMapper:
         self._prior = _matcher(rules.prior_examination.stated)
         self._no_prior = _matcher(rules.prior_examination.denied)
         self._history_leads = _matcher(rules.history_leads)
+        self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
         self._no_change = _matcher(rules.change_explanations)
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
@@ -116,7 +117,8 @@ class DiagnosisEpisodeMapper:
     def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
         """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
         opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
-        return any(m.first == 0 for m in self._history_leads.match(opening, doc.text))
+        return bool(opening) and opening[0].lemma in self._lead_openings and any(
+            m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states
@@ -180,9 +182,13 @@ class DiagnosisEpisodeMapper:
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
-        not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
+        not denied ("not related to") and not one side of a differential ("... infection or metastases").
+        It explains the nearest change before it only: in "all decreased except one which increased,
+        likely radiation" the decrease stands."""
+        changes = [e.first_token for e in sentence.mentions("episode")]
         return any(cue.first_token >= episode.last_token
                    and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
+                   and not any(episode.last_token <= c < cue.first_token for c in changes)
                    and self._attributed(doc, sentence, cue)
                    for cue in sentence.cues("non_episode_subject") + others)
 

@@ -62,7 +62,11 @@ CASES = [
                  {"glioma": []}, id="technique"),
     pytest.param("Known GBM. Residual enhancement larger. Differences in technique are noted.",
                  {"glioma": ["progression"]}, id="technique-in-another-sentence"),
-    # --- a change word that names the known disease in the history names it later too
+    # an attribution explains the nearest change before it only
+pytest.param("History: melanoma brain metastases.\nFindings: all lesions decreased except the left occipital "
+             "lesion which increased, likely related to radiation.", {"metastasis": ["improvement"]},
+             id="attribution-explains-the-nearest-change"),
+# --- a change word that names the known disease in the history names it later too
 pytest.param("History: recurrent right frontal glioblastoma on bevacizumab.\nImpression: recurrent right frontal "
              "glioblastoma with decreased enhancement.", {"glioma": ["improvement"]}, id="history-names-recurrent"),
 pytest.param("History: glioblastoma after resection.\nImpression: recurrent right frontal glioblastoma.",
