@@ -1,0 +1,141 @@
+"""``spark-run`` on Spark local mode: NOTE -> NOTE_NLP through Parquet tables and over JDBC from the
+test PostgreSQL, compared row for row with ``run`` on the same notes; re-runs and task retries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from omop_nlp.spark import SparkRunOptions, note_nlp_batches, spark_run
+
+NOTES = [
+    "CT thorax.\nFINDINGS:\nA 5 mm ground-glass nodule in the left upper lobe. No pleural effusion.",
+    "MRI head.\nIMPRESSION:\nThe resected glioblastoma shows no change; stable disease.",
+    "Chest CT: small right pleural effusion. Probable atelectasis in the right lower lobe.",
+    "",
+    "Please call the ward about the appointment.",
+    "\x01\x02\x03\x04\x05\x06\x07\x08" * 40,
+    "MRI brain: several enhancing metastases, the largest in the left frontal lobe, have grown.",
+    "CT chest without contrast. Two solid nodules in the right middle lobe and a mass in the left hilum.",
+]
+SKIPS = {"empty_text": 1, "binary": 1, "unknown_modality": 1}
+NOTE_SCHEMA = ("note_id bigint, person_id bigint, note_date date, note_datetime timestamp, note_type_concept_id int, "
+               "note_class_concept_id int, note_title string, note_text string, encoding_concept_id int, "
+               "language_concept_id int, provider_id bigint, visit_occurrence_id bigint, visit_detail_id bigint, "
+               "note_source_value string, note_event_id bigint, note_event_field_concept_id int")  # fmt: skip
+CONCEPT_SCHEMA = ("concept_id int, concept_name string, domain_id string, vocabulary_id string, "
+                  "concept_class_id string, standard_concept string, concept_code string, valid_start_date date, "
+                  "valid_end_date date, invalid_reason string")  # fmt: skip
+CONTENT_SKIP = {"note_nlp_id", "nlp_date", "nlp_datetime"}
+
+
+def content(rows: list[dict]) -> list[tuple]:
+    """NOTE_NLP rows without ids and timestamps, as ``Cdm.content`` compares two runs."""
+    return sorted((tuple(v for k, v in sorted(r.items()) if k not in CONTENT_SKIP) for r in rows), key=repr)
+
+
+def parquet_rows(spark, path: Path) -> list[dict]:
+    return [r.asDict() for r in spark.read.parquet(str(path)).collect()]
+
+
+def as_parquet(spark, cdm, table: str, schema: str, path: Path) -> str:
+    spark.createDataFrame([tuple(r.values()) for r in cdm.rows(table)], schema).write.parquet(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def lake(spark, sqlite_cdm, tmp_path):
+    """The notes in a SQLite CDM (for ``run``) and the same NOTE and CONCEPT as Parquet (for Spark)."""
+    sqlite_cdm.add_notes(NOTES * 2)
+    note = as_parquet(spark, sqlite_cdm, "note", NOTE_SCHEMA, tmp_path / "note")
+    concept = as_parquet(spark, sqlite_cdm, "concept", CONCEPT_SCHEMA, tmp_path / "concept")
+    return sqlite_cdm, note, concept
+
+
+def table_options(lake, out: Path, **kw) -> SparkRunOptions:
+    _, note, concept = lake
+    return SparkRunOptions(note_table=note, concept_table=concept, note_nlp_table=str(out),
+                           staging_dir=str(out.parent / "staging"), batch_size=3, **kw)  # fmt: skip
+
+
+def test_parquet_note_nlp_equals_run_and_a_rerun_replaces(spark, lake, tmp_path) -> None:
+    cdm, _, _ = lake
+    out = tmp_path / "note_nlp"
+    summary = spark_run(spark, table_options(lake, out))
+    assert (summary.processed, dict(summary.skipped), summary.seen) == (10, {k: 2 * v for k, v in SKIPS.items()}, 16)
+    first = parquet_rows(spark, out)
+    assert len(first) == summary.note_nlp_rows > 0
+    assert sorted(r["note_nlp_id"] for r in first) == list(range(1, len(first) + 1))
+
+    reference = cdm.run()
+    assert reference.nlp_system == summary.nlp_system and reference.note_nlp_rows == summary.note_nlp_rows
+    assert content(first) == cdm.content()
+
+    spark_run(spark, table_options(lake, out, filters=_only(1, 2)))  # replaces those notes' rows only
+    again = parquet_rows(spark, out)
+    assert content(again) == content(first)
+    assert len({r["note_nlp_id"] for r in again}) == len(again)
+    assert not Path(f"{out}.omop-nlp-{summary.run_id}").exists() and not (tmp_path / "staging" / "omop_nlp_staging"
+                                                                           / summary.run_id).exists()
+
+
+def _only(*note_ids: int):
+    from omop_nlp.sources.omop_notes import NoteFilter
+
+    return NoteFilter(note_ids=note_ids)
+
+
+def _fail_first_attempt(spec, concept_ids, frames):
+    """The batch function, but the first attempt of partition 0 dies after its first batch."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    for i, frame in enumerate(note_nlp_batches(spec, concept_ids, frames)):
+        yield frame
+        if i == 0 and context.partitionId() == 0 and context.attemptNumber() == 0:
+            Path(spec.nlp_system_marker if hasattr(spec, "nlp_system_marker") else _MARKER[0]).touch()
+            raise RuntimeError("executor lost (injected)")
+
+
+_MARKER: list[str] = []
+
+
+def test_a_task_retry_writes_no_duplicate_rows(spark, lake, tmp_path) -> None:
+    from pyspark import cloudpickle
+
+    cdm, _, _ = lake
+    _MARKER[:] = [str(tmp_path / "failed-once")]
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    out = tmp_path / "note_nlp"
+    spark_run(spark, table_options(lake, out), batch=_fail_first_attempt)
+    assert (tmp_path / "failed-once").exists()
+    cdm.run()
+    rows = parquet_rows(spark, out)
+    assert content(rows) == cdm.content()
+    assert len({r["note_nlp_id"] for r in rows}) == len(rows)
+
+
+def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> None:
+    pg_cdm.add_notes(NOTES)
+    database = make_url(pg_cdm.url).database
+    options = SparkRunOptions(cdm_url=pg_cdm.url, jdbc_url=f"jdbc:postgresql://127.0.0.1:{pg_tcp_port}/{database}",
+                              cdm_schema="cdm", results_schema="results", batch_size=3)  # fmt: skip
+    summary = spark_run(spark, options)
+    assert (summary.processed, dict(summary.skipped)) == (5, SKIPS)
+    first, ledger = pg_cdm.content(), pg_cdm.ledger()
+    assert len(first) == summary.note_nlp_rows > 0
+    assert {i: (e["status"], e["error"]) for i, e in ledger.items()}[4] == ("skipped", "empty_text")
+
+    spark_run(spark, options)  # a re-run replaces, never duplicates
+    assert pg_cdm.content() == first
+    assert pg_cdm.rows("ledger") and not pg_cdm.engine.connect().exec_driver_sql(
+        "SELECT count(*) FROM results.omop_nlp_spark_stage").scalar()
+
+    reference = pg_cdm.run(reprocess=True)  # run writes the very same rows
+    assert reference.nlp_system == summary.nlp_system
+    assert pg_cdm.content() == first
+    assert {i: (e["status"], e["error"]) for i, e in pg_cdm.ledger().items()} == {
+        i: (e["status"], e["error"]) for i, e in ledger.items()}
