@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, literal, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes
@@ -283,7 +284,7 @@ class _DatabaseJob(_Job):
         s, t = self.stage.c, self.tables
         scope = (s.run_id == self.run_id) & s.note_id.between(low, high)
         notes = select(s.note_id, literal(self.nlp_system), s.text_hash, s.status, func.left(s.reason, 250),
-                       literal(self.run_id), func.now()).where(scope, s.kind == "note").distinct(s.note_id)
+                       literal(self.run_id), func.now()).where(scope, s.kind == "note").ext(distinct_on(s.note_id))
         ledger = t.ledger.c
         upsert = pg_insert(t.ledger).from_select(
             ["note_id", "nlp_system", "text_hash", "status", "error", "run_id", "processed_at"], notes)
@@ -295,7 +296,7 @@ class _DatabaseJob(_Job):
         conn.execute(note_nlp.delete().where(note_nlp.c.nlp_system == self.nlp_system,
                                              note_nlp.c.note_id.in_(processed)))
         rows = (select(s.note_id, s.row_in_note, *(s[c] for c in NOTE_NLP_COLUMNS))
-                .where(scope, s.kind == "note_nlp").distinct(s.note_id, s.row_in_note)
+                .where(scope, s.kind == "note_nlp").ext(distinct_on(s.note_id, s.row_in_note))
                 .order_by(s.note_id, s.row_in_note).subquery())  # fmt: skip
         sequence = text(f"nextval('{_sequence(conn, t)}')")
         insert = note_nlp.insert().from_select(

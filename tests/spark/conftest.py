@@ -7,6 +7,7 @@ forwards 127.0.0.1:<port> to that socket: the JDBC driver then talks to the same
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -31,17 +32,12 @@ class _Forward(socketserver.BaseRequestHandler):
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         while data := source.recv(65536):
             target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (source, target):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    for s in (source, target):
+        with contextlib.suppress(OSError):
+            s.shutdown(socket.SHUT_RDWR)
 
 
 class _Server(socketserver.ThreadingTCPServer):
