@@ -59,15 +59,19 @@ def extractor_for(spec: BatchSpec) -> Extractor:
     """The worker's pipeline for ``spec``, built on first use (stage-1 BERT/ONNX included with ``bert_dirs``)."""
     key = (spec.modality, spec.bert_dirs, spec.bert_threads)
     if key not in _EXTRACTORS:
-        factory = None
-        if spec.bert_dirs:
-            from functools import partial
-
-            from omop_nlp.entities.bert.combine import bert_pipeline
-
-            factory = partial(bert_pipeline, model_dirs=spec.bert_dirs, threads=spec.bert_threads)
-        _EXTRACTORS[key] = Extractor(factory, spec.modality)
+        _EXTRACTORS[key] = Extractor(pipeline_factory(spec.bert_dirs, spec.bert_threads), spec.modality)
     return _EXTRACTORS[key]
+
+
+def pipeline_factory(bert_dirs: tuple[str, ...], threads: int | None):
+    """``run``'s pipeline factory: the rule pipeline, with the stage-1 classifier when given model folders."""
+    if not bert_dirs:
+        return None
+    from functools import partial
+
+    from omop_nlp.entities.bert.combine import bert_pipeline
+
+    return partial(bert_pipeline, model_dirs=bert_dirs, threads=threads)
 
 
 def note_nlp_batches(spec: BatchSpec, concept_ids: dict[Code, int], batches: Iterator) -> Iterator:

@@ -42,6 +42,7 @@ from omop_nlp.spark.batch import (
     STAGE_SCHEMA,
     BatchSpec,
     note_nlp_batches,
+    pipeline_factory,
 )
 
 log = logging.getLogger(__name__)
@@ -165,13 +166,7 @@ class _Job:
         self.concepts = ConceptResolver.from_ids({})
 
     def factory(self):
-        if not self.options.bert_dirs:
-            return None
-        from functools import partial
-
-        from omop_nlp.entities.bert.combine import bert_pipeline
-
-        return partial(bert_pipeline, model_dirs=self.options.bert_dirs, threads=self.options.bert_threads)
+        return pipeline_factory(self.options.bert_dirs, self.options.bert_threads)
 
     def close(self) -> None:
         _delete_path(self.spark, self.staging)
