@@ -15,6 +15,7 @@ machine compete for the cores: the load average is printed beside the figures.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -49,7 +50,7 @@ def write_tables(workdir: Path, n: int) -> tuple[str, str]:
     })  # fmt: skip
     (workdir / "note").mkdir()
     bounds = [part * n // 4 for part in range(5)]  # a few files, as a table written by Spark would have
-    for part, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for part, (start, end) in enumerate(itertools.pairwise(bounds)):
         pq.write_table(note.slice(start, end - start), workdir / "note" / f"part-{part}.parquet")
     (workdir / "concept").mkdir()
     pq.write_table(pa.Table.from_pylist(demo_concept_rows()), workdir / "concept" / "part-0.parquet")
@@ -62,7 +63,8 @@ def bench(cores: int, n: int, warm: int, note: str, concept: str, workdir: Path)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     started = time.monotonic()
     spark = (SparkSession.builder.master(f"local[{cores}]").appName("bench-spark")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.shuffle.partitions", str(cores)).config("spark.default.parallelism", str(cores))
              .config("spark.sql.warehouse.dir", str(workdir / "warehouse")).getOrCreate())  # fmt: skip
     spark.sparkContext.setLogLevel("ERROR")
