@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-bert bert clean
+.PHONY: install demo test lint bench bench-bert bert clean chromium report-demo
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,21 @@ tests/fhir_server/node_modules/.installed: tests/fhir_server/package.json tests/
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint
+# Debian's chromium for the report's browser tests (Playwright drives it; it never downloads a browser of its own),
+# with CJK fonts so that Korean report text renders in the screenshots.
+chromium:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	  { echo "make chromium: apt-get install chromium fonts-noto-cjk failed" >&2; exit 1; }; }
+
+test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint chromium
 	$(BIN)/pytest
+
+# The HTML report of the demo notes and a screenshot of each page type under report-demo/ (not committed).
+report-demo: $(INSTALLED) chromium
+	$(BIN)/omop-nlp extract omop_nlp/demo/sample_notes.jsonl -o report-demo/predictions.jsonl
+	$(BIN)/omop-nlp report report-demo/predictions.jsonl --input omop_nlp/demo/sample_notes.jsonl -o report-demo/report.html
+	$(BIN)/python scripts/report_screenshots.py report-demo/report.html report-demo
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_extract_speed.py
@@ -52,4 +65,4 @@ bench-bert: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_bert.py --random minilm --tokens 150 --threads 2
 
 clean:
-	rm -rf $(VENV) demo-output tests/fhir_server/node_modules models
+	rm -rf $(VENV) demo-output report-demo tests/fhir_server/node_modules models

@@ -11,7 +11,7 @@ from omop_nlp import NAME, __version__
 from omop_nlp.entities.annotator import Annotator
 from omop_nlp.entities.document import Document
 from omop_nlp.errors import NoteSkipped
-from omop_nlp.model import Certainty, Finding, Mention, Report, Result
+from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report, Result
 from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import load_router
@@ -42,9 +42,13 @@ class ModalityEngine:
     def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions."""
         findings: dict[str, Finding] = {}
+        denied = _denied_in_impression(mentions, self.schema.entity_type)
+        dismissed = _dismissed(mentions) if self.schema.extra.get("presence", {}).get("later_dismissal_wins") else {}
         for mention in mentions:
-            if mention.type.value != self.schema.entity_type or not self._present(mention):
+            if mention.type.value != self.schema.entity_type or not self._present(mention, denied):
                 continue
+            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(mention.key, -1):
+                continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
             finding.mentions.append(mention)
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
@@ -53,12 +57,28 @@ class ModalityEngine:
                 finding.related = sorted(set(finding.related) | set(mention.related))
         return findings
 
-    def _present(self, mention: Mention) -> bool:
-        """Guideline: present or hedged; for brain malignant tumours known or treated disease too."""
+    def _present(self, mention: Mention, denied: set[str]) -> bool:
+        """Guideline: present or hedged; for brain malignant tumours known or treated disease too, unless
+        the impression denies it ("Hx: DLBCL" then "No evidence of CNS lymphoma": no brain involvement)."""
         if mention.certainty.counts_as_present:
             return True
         malignant = self.schema.entities[mention.key].group == "malignant"
+        if mention.certainty is Certainty.HISTORICAL and mention.key in denied:
+            return False
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
+
+
+def _dismissed(mentions: list[Mention]) -> dict[str, int]:
+    """Per key, the offset of its last mention named as unlikely: a differential dismissed there."""
+    return {m.key: m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+
+
+def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]:
+    """Entity keys that the impression negates outright: in a sentence that states no change, since
+    "no new metastases" denies only new ones."""
+    changed = {m.sentence for m in mentions if m.type is EntityType.EPISODE}
+    return {m.key for m in mentions if m.type.value == entity_type and m.certainty is Certainty.NEGATED
+            and m.section == "impression" and m.sentence not in changed}
 
 
 class RelationMapper(Protocol):

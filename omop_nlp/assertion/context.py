@@ -78,18 +78,21 @@ class ContextAsserter:
         return [self._certainty(c, local, concepts) for c in concepts]
 
     def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> Certainty:
-        best: tuple[int, int, Certainty | None] | None = None
+        reaching: list[tuple[int, int, TriggerMatch, str]] = []
         for trigger in triggers:
             for rule in trigger.rules:
                 if rule.category == "terminate":
                     continue
                 distance = self._reach(trigger, rule, concept, triggers, concepts)
-                if distance is None:
-                    continue
-                candidate = (distance, _PRIORITY.index(rule.category), _CATEGORY.get(rule.category))
-                if best is None or candidate[:2] < best[:2]:
-                    best = candidate
-        return best[2] if best and best[2] is not None else Certainty.PRESENT
+                if distance is not None:
+                    reaching.append((distance, _PRIORITY.index(rule.category), trigger, rule.category))
+        if not reaching:
+            return Certainty.PRESENT
+        _, _, trigger, category = min(reaching, key=lambda r: r[:2])
+        if category == "hedged" and any(c == "negated" and t.last <= trigger.first < concept.first
+                                        for _, _, t, c in reaching):
+            return Certainty.NEGATED  # "no lesions concerning for metastases": the negation spans the hedge
+        return _CATEGORY.get(category) or Certainty.PRESENT
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
                triggers: Sequence[TriggerMatch], concepts: Sequence[Span]) -> int | None:

@@ -3,20 +3,33 @@
 Guideline section 3 rules 2-4: every stated change counts (mixed responses give several), a
 differential shares its change, "new" lesions of known disease are progression, resolved
 disease is improvement, and post-treatment change alone is no episode, also where the report
-explains a change by it ("increased enhancement, likely radiation necrosis").
+explains a change by it ("increased enhancement, likely radiation necrosis"), and then in every
+sentence about the same lesion: growth under FINDINGS that the IMPRESSION calls pseudoprogression
+is none, a new lesion elsewhere still is progression. A first examination states no change: words
+that also describe one ("a new mass on CT", "a smaller similar lesion") are episodes only where
+the report compares with a prior examination.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.schema import ModalitySchema
+from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
+PROGRESSION = "progression"
+IMPRESSION = "impression"
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
 # "s/p GKS: NSC" (historical) it still is.
 _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
+# Two sentences that repeat this many words around a tumor word describe one lesion ("a new small
+# focus of enhancement ..." and "the new small focus of enhancement most likely represents ...").
+_SAME_DESCRIPTION = 3
+Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
 class DiagnosisEpisodeMapper:
@@ -30,42 +43,125 @@ class DiagnosisEpisodeMapper:
         self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
         self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
+        self._treatment_effects = {term_lemmas(t) for terms in schema.extra.get("treatment_effects", {}).values()
+                                   for t in terms}
+        self._first_exam_changes = single_words(grammar.get("first_exam_changes", []),
+                                                "episode_grammar.first_exam_changes")
+        prior = schema.extra.get("prior_examination", {})
+        self._prior = PhraseMatcher((t, True) for terms in prior.get("stated", {}).values() for t in terms)
+        self._no_prior = PhraseMatcher((t, True) for terms in prior.get("denied", {}).values() for t in terms)
+        sites = schema.extra.get("lesion_sites", {})
+        self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.get("sides", {}).items()
+                                     for t in terms] +
+                                    [(t, ("place", t)) for terms in sites.get("places", {}).values() for t in terms] +
+                                    [(t, ("place", "treated site")) for terms in sites.get("treated_site", {}).values()
+                                     for t in terms])
 
     def map(self, doc: Document) -> None:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        for sentence in doc.sentences:
-            if sentence.section_kind != "findings":
-                continue
+        compared = self._compares(doc, malignant)
+        stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
+        blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
+        for sentence in (s for s in doc.sentences if s.section_kind == "findings"):
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty not in _NOT_STATED:
-                    for target in self._targets(doc, sentence, episode, malignant):
-                        _add(target, episode.mention.key)
+                if episode.mention.certainty in _NOT_STATED or (
+                        not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes):
+                    continue
+                targets = self._targets(doc, sentence, episode, malignant)
+                if targets is None:
+                    blamed.append((sentence, episode.mention.key))
+                else:
+                    stated.append((sentence, episode.mention.key, targets))
+        blamed += [(s, PROGRESSION) for s in self._impression_blaming_treatment(doc)]
+        overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated)
+        sites = self._sites_by_sentence(doc) if blamed else {}
+        for sentence, key, targets in stated:
+            if not any(k == key and other is not sentence and self._same_lesion(doc, sites, other, sentence, overall)
+                       for other, k in blamed):
+                for target in targets:
+                    _add(target, key)
+
+    def _impression_blaming_treatment(self, doc: Document) -> list[Sentence]:
+        """Impression sentences that explain the change by treatment ("most consistent with
+        pseudoprogression", "favor radiation necrosis"), with or without a change word of their own."""
+        return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
+            self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
+            if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
+
+    def _compares(self, doc: Document, malignant: list[Item]) -> bool:
+        """The report compares with a prior examination: it says so, follows known disease, or states
+        a change that only a comparison gives ("decreased", "unchanged", "no interval growth")."""
+        if self._no_prior.match(doc.tokens, doc.text):
+            return False
+        return (any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
+                or any(not set(doc.lemmas(e.first, e.last)) & self._first_exam_changes
+                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode"))
+                or bool(self._prior.match(doc.tokens, doc.text)))
+
+    def _same_lesion(self, doc: Document, sites: Sites, blaming: Sentence, other: Sentence, overall: bool) -> bool:
+        """``other`` speaks of the lesion whose change ``blaming`` puts down to treatment: both name a
+        common place on no opposite sides ("left frontal", the treated site), or, where one names no
+        place, the blaming sentence is the impression's overall statement (guideline section 3 rule 3;
+        not where the impression also states progression) or repeats the other's description."""
+        (places, sides), (other_places, other_sides) = sites[blaming.index], sites[other.index]
+        if places and other_places:
+            return bool(places & other_places) and (not sides or not other_sides or bool(sides & other_sides))
+        if overall and blaming.section == IMPRESSION:
+            return True
+        return bool(self._descriptions(doc, blaming) & self._descriptions(doc, other))
+
+    def _sites_by_sentence(self, doc: Document) -> Sites:
+        """The place words and sides each sentence names."""
+        sites: Sites = {s.index: (set(), set()) for s in doc.sentences}
+        starts = [s.first_token for s in doc.sentences]
+        for match in self._sites.match(doc.tokens, doc.text):
+            kind, value = match.payload
+            sentence = doc.sentences[bisect_right(starts, match.first) - 1]
+            sites[sentence.index][0 if kind == "place" else 1].add(value)
+        return sites
+
+    def _descriptions(self, doc: Document, sentence: Sentence) -> set[tuple[str, ...]]:
+        """Runs of words around the sentence's tumor words ("small focus of", "focus of enhancement")."""
+        n = _SAME_DESCRIPTION
+        runs: set[tuple[str, ...]] = set()
+        for cue in sentence.cues("tumor_reference"):
+            for start in range(max(sentence.first_token, cue.last - n), min(cue.first, sentence.last_token - n) + 1):
+                run = tuple(doc.lemmas(start, start + n))
+                if all(w[0].isalnum() for w in run):
+                    runs.add(run)
+        return runs
+
+    def _attributed(self, doc: Document, sentence: Sentence, subject: Item) -> bool:
+        """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``,
+        not denied ("not related to")."""
+        before = doc.lemmas(max(sentence.first_token, subject.first - 5), subject.first)
+        for phrase in self._attributions:
+            n = len(phrase)
+            if n <= len(before) and tuple(before[-n:]) == phrase and (n == len(before) or
+                                                                      before[-n - 1] not in self._denials):
+                return True
+        return False
 
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
         not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
-        for cue in sentence.cues("non_episode_subject") + others:
-            if cue.first < episode.last or set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives:
-                continue
-            before = doc.lemmas(max(sentence.first_token, cue.first - 5), cue.first)
-            for phrase in self._attributions:
-                n = len(phrase)
-                if n < len(before) and tuple(before[-n:]) == phrase and before[-n - 1] not in self._denials:
-                    return True
-        return False
+        return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+                   and self._attributed(doc, sentence, cue)
+                   for cue in sentence.cues("non_episode_subject") + others)
 
     def _is_malignant(self, item: Item) -> bool:
         return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
             Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
-    def _targets(self, doc: Document, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item]:
-        """The malignant diagnoses a change word speaks of, or none when it is about something else."""
+    def _targets(self, doc: Document, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item] | None:
+        """The malignant diagnoses a change word speaks of, none when it is about something else, or
+        None when the sentence puts the change down to treatment or another non-tumor subject."""
         here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
         others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
         cues = sentence.cues("non_episode_subject") + sentence.cues("tumor_reference")
@@ -74,7 +170,7 @@ class DiagnosisEpisodeMapper:
                                     (subject.mention and not self._is_malignant(subject))):
             return []
         if (subject is None or subject.mention is None) and self._explained_away(doc, sentence, episode, others):
-            return []  # "increased enhancement, likely radiation necrosis"; not "the metastasis increased, ..."
+            return None  # "increased enhancement, likely radiation necrosis"; not "the metastasis increased, ..."
         if here:
             return here
         earlier = [i for i in malignant if i.mention.sentence <= sentence.index]

@@ -6,6 +6,7 @@ of this examination, or history / indication / recommendation / comparison) is i
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -40,14 +41,29 @@ class SectionRules:
         sections: list[Section] = []
         body_start, name = 0, None
         for match, header_name in headers:
-            sections.append(self._section(name, body_start, match.start()))
+            sections += self._sections(text, name, body_start, match.start())
             body_start, name = match.end(), header_name
-        sections.append(self._section(name, body_start, len(text)))
+        sections += self._sections(text, name, body_start, len(text))
         return [s for s in sections if s.end > s.start]
+
+    def _sections(self, text: str, name: str | None, start: int, end: int) -> list[Section]:
+        """A section; a history-like header with its text on the same line ("Hx: lung cancer, s/p
+        lobectomy.") scopes that line only (and its wrapped continuation): the lines below are findings."""
+        section = self._section(name, start, end)
+        if section.kind == "findings" or start == 0 or text[start - 1] == "\n":
+            return [section]
+        line_end = _LINE_END.search(text, start, end)
+        if line_end is None or not text[start : line_end.start()].strip():
+            return [section]
+        return [self._section(name, start, line_end.start()), self._section(None, line_end.end(), end)]
 
     def _section(self, name: str | None, start: int, end: int) -> Section:
         kind = self.definitions[name].kind if name else "findings"
         return Section(name, kind, start, end)
+
+
+# A line break that no wrapped continuation follows (a lower-case word continues the line).
+_LINE_END = re.compile(r"\n[ \t]*(?![a-z])")
 
 
 def _norm_header(header: str) -> str:
@@ -75,16 +91,23 @@ def load_section_rules() -> SectionRules:
         rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})[ \t]*"
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
-    return SectionRules(definitions, _UpperOrBracketed(pattern), header_to_name)
+    # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
+    inline = re.compile(rf"(?i)(?<=[.!?][ \t])(?P<h>{alternatives}):[ \t]*")
+    return SectionRules(definitions, _UpperOrBracketed(pattern, inline), header_to_name)
 
 
 class _UpperOrBracketed:
     """Filters header matches: 'Lungs are clear' is no header, 'LUNGS:' and 'Lungs:' are."""
 
-    def __init__(self, pattern: re.Pattern) -> None:
+    def __init__(self, pattern: re.Pattern, inline: re.Pattern) -> None:
         self._pattern = pattern
+        self._inline = inline
 
     def finditer(self, text: str):
+        inline = (m for m in self._inline.finditer(text) if m.group("h")[0].isupper())
+        return heapq.merge(self._line_headers(text), inline, key=lambda m: m.start())
+
+    def _line_headers(self, text: str):
         for m in self._pattern.finditer(text):
             token = m.group(0).strip()
             header = m.group("h")

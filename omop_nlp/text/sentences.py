@@ -8,13 +8,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A line break ends a sentence unless the next line continues it in lower case (wrapped prose).
+# A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
+# a line with no full stop; short dotted words are abbreviations ("Lt. frontal", "bil. basal").
 _BOUNDARY = re.compile(
+    r"(?=[ \t\n])(?:"  # every boundary starts at a blank: one cheap test at every other character
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
+    r"|(?<=[A-Za-z]{7}\.)[ \t]+(?=[a-z])"  # '. ' before lower case after a long word: "... meningioma. chronic"
+    r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|[ \t]+(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
+    r")"
 )
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 

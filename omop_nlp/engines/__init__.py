@@ -1,0 +1,1 @@
+"""Adapters that run the engine inside other NLP frameworks (spaCy: ``omop_nlp.engines.spacy``)."""

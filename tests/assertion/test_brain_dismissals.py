@@ -1,0 +1,78 @@
+"""Brain MRI diagnoses a report names but dismisses (issue 13 item 8, guideline section 3 rule 1).
+
+A diagnosis only denied, dismissed from a differential, or known from the history and denied by
+this examination is absent. Each case is a short report written for this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline(modality="brain_mri")
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Subdural collection. A chronic haematoma is favoured over empyema.",
+                     {"hemorrhage_vascular": []}, id="favoured-over"),
+        pytest.param("Cystic lesion; colloid cyst preferred over abscess.", {"non_malignant_tumor": []},
+                     id="preferred-over"),
+        pytest.param("Punctate DWI focus in the pons. Acute infarct is doubted; likely artefact.", {},
+                     id="is-doubted"),
+        pytest.param("Ring lesion, favouring abscess. Glioma and lymphoma are considered less likely.",
+                     {"infection_inflammation": []}, id="plural-considered-less-likely"),
+        pytest.param("좌측 두정엽 종괴. GBM 가능성 높음. metastasis 감별 요함.", {"glioma": [], "metastasis": []},
+                     id="ko-differential-needed-is-hedged"),
+    ],
+)
+def test_dismissed_differentials(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("There is no enhancing abnormality suspicious for lymphoma.", {}, id="hedge-inside-negation"),
+        pytest.param("Cortical lesion, no oedema. Suspicious for metastasis.", {"metastasis": []},
+                     id="hedge-in-the-next-sentence-stays-hedged"),
+    ],
+)
+def test_a_hedge_inside_a_negation_is_negated(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+def test_a_primary_cancer_abbreviation_is_no_benign_tumour(pipeline: Pipeline) -> None:
+    # "adenoca" is one edit from "adenoma"; a stomach adenocarcinoma is no pituitary adenoma.
+    assert _findings(pipeline, "Staging for stomach adenoca. 뇌 실질 정상.") == {}
+
+
+def test_encephalomalacia_alone_is_no_infarct(pipeline: Pipeline) -> None:
+    text = "Hx of meningioma surgery. Right frontal encephalomalacia along the craniotomy. No recurrence."
+    assert _findings(pipeline, text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("History: follicular lymphoma, after chemotherapy.\nFindings: normal brain.\n"
+                     "Impression: no evidence of lymphoma in the brain.", {}, id="history-denied"),
+        pytest.param("History: colon cancer with brain metastases, after radiosurgery.\n"
+                     "Findings: treated right occipital focus unchanged.\nImpression: No new metastases.",
+                     {"metastasis": ["stable"]}, id="no-new-is-no-denial"),
+        pytest.param("History: treated glioblastoma.\nFindings: cavity unchanged.\nImpression: No new lesion to "
+                     "suggest recurrent glioma.", {"glioma": ["stable"]}, id="negated-change-sentence-is-no-denial"),
+    ],
+)
+def test_known_disease_denied_by_this_examination(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected

@@ -1,0 +1,65 @@
+"""Brain MRI episodes of lesions with different courses in one report (issue 13 item 7; guideline
+section 3 rules 2-3 and the corpus README's choices). Reports written for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline(modality="brain_mri")
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the impression blames treatment for one lesion: only that lesion's growth is no progression
+        pytest.param("Comparison: 2 months.\nFindings: The treated right frontal metastasis has enlarged. A new "
+                     "3 mm enhancing focus in the left cerebellum.\nImpression: Enlarging right frontal lesion, "
+                     "likely radiation necrosis.", {"metastasis": ["progression"]}, id="other-lesion-still-counts"),
+        # the treated site by other words: "resection cavity" in the findings, "surgical bed" in the impression
+        pytest.param("Known glioblastoma.\nFindings: Increased nodular enhancement around the left temporal "
+                     "resection cavity.\nImpression: Enhancement of the surgical bed with low perfusion, most "
+                     "consistent with pseudoprogression. Right thalamic lesion unchanged.",
+                     {"glioma": ["stable"]}, id="treated-site-words-are-one-place"),
+        # a findings sentence blames treatment; the impression repeats the same lesion's growth
+        pytest.param("Comparison: 3 months.\nFindings: Larger enhancement at the treated left parietal site, in "
+                     "keeping with radiation necrosis.\nImpression: Larger left parietal enhancement. Other "
+                     "metastases unchanged.", {"metastasis": ["stable"]}, id="findings-blame-reaches-impression"),
+        # no place named: the repeated description links the two sentences
+        pytest.param("Known oligodendroglioma.\nFindings:\n1. Residual tumour unchanged.\n2. A new tiny nodule of "
+                     "enhancement at the rim.\nConclusion:\n1. Stable tumour.\n2. The new tiny nodule of "
+                     "enhancement probably represents treatment-related change.", {"glioma": ["stable"]},
+                     id="repeated-description"),
+    ],
+)
+def test_treatment_blamed_change_per_lesion(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Brain MRI. Referred for a new mass seen on CT.\nLarge necrotic right parietal mass.\n"
+                     "Impression: glioblastoma favoured; metastasis a differential.", {"glioma": [], "metastasis": []},
+                     id="new-on-a-first-examination"),
+        pytest.param("Two ring lesions, the second smaller and similar in pattern. Likely metastases.",
+                     {"metastasis": []}, id="smaller-similar-describe-not-compare"),
+        pytest.param("Comparison: none.\nNew ataxia. Enhancing cerebellar mass, probably metastasis.",
+                     {"metastasis": []}, id="comparison-none"),
+        pytest.param("Compared with the MRI of May: new left occipital metastasis.", {"metastasis": ["progression"]},
+                     id="new-with-a-prior"),
+        pytest.param("Metastases: the right frontal one has decreased; a new one in the pons.",
+                     {"metastasis": ["improvement", "progression"]}, id="a-stated-change-shows-a-prior"),
+    ],
+)
+def test_first_examination_states_no_change(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
