@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cdm_run import synthetic_notes
 
+from omop_nlp.engines.spark import SparkRunOptions, spark_run
 from omop_nlp.omop.demo_db import demo_concept_rows
 from omop_nlp.sources.omop_notes import NoteFilter
-from omop_nlp.spark import SparkRunOptions, spark_run
 
 
 def write_tables(workdir: Path, n: int) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""``spark-run``: the Spark engine's command (omop_nlp.spark); PySpark is the ``[spark]`` extra."""
+"""``spark-run``: the Spark engine's command (omop_nlp.engines.spark); PySpark is the ``[spark]`` extra."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def spark_run(
 ) -> None:
     """Run the pipeline on Apache Spark: NOTE -> NOTE_NLP with the same rows as run (docs/spark.md)."""
     try:
-        from omop_nlp.spark import SparkRunOptions
-        from omop_nlp.spark import spark_run as run_on_spark
+        from omop_nlp.engines.spark import SparkRunOptions
+        from omop_nlp.engines.spark import spark_run as run_on_spark
     except ImportError as exc:
         fail(f"spark-run needs the [spark] extra ({_EXTRA}): {exc.name} is missing")
     check_modality(modality)
@@ -107,7 +107,7 @@ def _session(master: str | None, jars: str | None):
 
 
 def _postgres_jar() -> str | None:
-    from omop_nlp.spark.job import POSTGRES_JAR
+    from omop_nlp.engines.spark.job import POSTGRES_JAR
 
     return POSTGRES_JAR if Path(POSTGRES_JAR).exists() else None
 

@@ -58,7 +58,7 @@ class ConceptResolver:
 
     def settle(self, wanted: list[Code], rows: Iterable[tuple]) -> list[Code]:
         """Resolve ``wanted`` from CONCEPT rows (vocabulary_id, concept_code, concept_id, invalid_reason)
-        read by any means (SQL here, a Spark table in ``omop_nlp.spark``); returns the missing codes."""
+        read by any means (SQL here, a Spark table in ``omop_nlp.engines.spark``); returns the missing codes."""
         found = pick_concepts(wanted, rows)
         missing = [c for c in wanted if c not in found]
         self._ids.update(found)

@@ -3,7 +3,7 @@
 Two steps, each safe against task retries and re-runs (design and limits: ``docs/spark.md``):
 
 1. NOTE (a Spark table, a Parquet path, or the CDM database over JDBC partitioned on note_id)
-   -> the batch function of ``omop_nlp.spark.batch`` through ``mapInPandas`` -> a Parquet staging
+   -> the batch function of ``omop_nlp.engines.spark.batch`` through ``mapInPandas`` -> a Parquet staging
    folder. Spark's file commit protocol keeps exactly one attempt of each task, and nothing is
    collected to the driver; the summary comes from aggregates of the staged rows.
 2. staging -> NOTE_NLP, replacing this nlp_system's rows of the processed notes:
@@ -29,13 +29,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, l
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes
-from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
-from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary
-from omop_nlp.omop.tables import CdmTables
-from omop_nlp.sinks.note_nlp import section_codes
-from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
-from omop_nlp.spark.batch import (
+from omop_nlp.engines.spark.batch import (
     NOTE_COLUMNS,
     NOTE_NLP_COLUMNS,
     STAGE_COLUMNS,
@@ -44,6 +38,12 @@ from omop_nlp.spark.batch import (
     note_nlp_batches,
     pipeline_factory,
 )
+from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes
+from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
+from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary
+from omop_nlp.omop.tables import CdmTables
+from omop_nlp.sinks.note_nlp import section_codes
+from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
 
 log = logging.getLogger(__name__)
 

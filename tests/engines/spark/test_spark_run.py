@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from omop_nlp.spark import SparkRunOptions, note_nlp_batches, spark_run
+from omop_nlp.engines.spark import SparkRunOptions, note_nlp_batches, spark_run
 
 NOTES = [
     "CT thorax.\nFINDINGS:\nA 5 mm ground-glass nodule in the left upper lobe. No pleural effusion.",
