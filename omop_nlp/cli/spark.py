@@ -83,11 +83,15 @@ def spark_run(
     show_warnings()
     with database_errors():
         options.check()
-        spark = _session(master, jars or (_postgres_jar() if cdm else None))
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()  # a notebook's or a Databricks job's session is used, not stopped
+        spark = active or _session(master, jars or (_postgres_jar() if cdm else None))
         try:
             summary = _spark_errors(lambda: run_on_spark(spark, options))
         finally:
-            spark.stop()
+            if active is None:
+                spark.stop()
     for line in summary.lines():
         typer.echo(line)
 

@@ -139,3 +139,21 @@ def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> Non
     assert pg_cdm.content() == first
     assert {i: (e["status"], e["error"]) for i, e in pg_cdm.ledger().items()} == {
         i: (e["status"], e["error"]) for i, e in ledger.items()}
+
+
+def test_cli_spark_run_prints_runs_summary(spark, lake, tmp_path, run_cli) -> None:
+    _, note, concept = lake
+    out = tmp_path / "note_nlp"
+    code, stdout, _ = run_cli("spark-run", "--note-table", note, "--concept-table", concept, "--note-nlp-table",
+                              str(out), "--staging-dir", str(tmp_path), "--note-id", "1,2,3,4")  # fmt: skip
+    assert code == 0
+    assert "notes: 4 of 4 selected" in stdout and "skipped: 1 (empty_text 1)" in stdout
+    assert {r["note_id"] for r in parquet_rows(spark, out)} == {1, 2, 3}
+    assert spark.range(1).count() == 1  # the session the command found is still there
+
+
+def test_cli_spark_run_usage_errors_are_one_line(run_cli) -> None:
+    code, _, err = run_cli("spark-run", "--note-table", "cdm.note")
+    assert code == 2 and err.strip() == "error: --note-table needs --concept-table and --note-nlp-table"
+    code, _, err = run_cli("spark-run")
+    assert code == 2 and "give either --note-table" in err
