@@ -1,21 +1,28 @@
 # The two commands of the README: `make demo` and `make test`. Everything they need is
 # installed here, into .venv (Python) and tests/fhir_server/node_modules (the FHIR test server).
+# `make demo` installs the core package only (~130 MB, seconds); `make test` adds the [test] extra
+# (torch, transformers, a llama.cpp server compiled from C++: minutes and ~2 GB).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+CORE := $(VENV)/.installed-core
 INSTALLED := $(VENV)/.installed
 
 .PHONY: install demo test lint bench bench-bert bench-spark bert clean chromium jdbc report-demo
 
-$(INSTALLED): pyproject.toml
+$(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(INSTALLED): $(CORE)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(INSTALLED)
 
-demo: $(INSTALLED)
+demo: $(CORE)
 	$(BIN)/omop-nlp demo --workdir demo-output
 
 tests/fhir_server/node_modules/.installed: tests/fhir_server/package.json tests/fhir_server/package-lock.json

@@ -16,6 +16,7 @@ from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import load_router
 from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema, mappings_fingerprint
+from omop_nlp.text.tokens import term_lemmas
 
 MAX_NOTE_CHARS = 2_000_000
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
@@ -47,7 +48,7 @@ class ModalityEngine:
         for mention in mentions:
             if mention.type.value != self.schema.entity_type or not self._present(mention, denied):
                 continue
-            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(mention.key, -1):
+            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(_named(mention), -1):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
             finding.mentions.append(mention)
@@ -68,9 +69,14 @@ class ModalityEngine:
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
 
 
-def _dismissed(mentions: list[Mention]) -> dict[str, int]:
-    """Per key, the offset of its last mention named as unlikely: a differential dismissed there."""
-    return {m.key: m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+def _dismissed(mentions: list[Mention]) -> dict[tuple[str, tuple[str, ...]], int]:
+    """Per diagnosis named, the offset of its last mention named as unlikely: a differential dismissed
+    there. By its words, not its key: "likely meningioma; schwannoma less likely" keeps the meningioma."""
+    return {_named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+
+
+def _named(mention: Mention) -> tuple[str, tuple[str, ...]]:
+    return mention.key, term_lemmas(mention.text)
 
 
 def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]:

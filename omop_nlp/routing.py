@@ -26,13 +26,18 @@ class ModalityRouter:
     def route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
         if report.modality in MODALITIES:
             return report.modality
-        if report.title:
-            for modality, patterns in self._titles.items():
-                if any(p.search(report.title) for p in patterns):
-                    return modality
+        if (by_title := self.modality_of_title(report.title)) is not None:
+            return by_title
         if note_class_concept_id in self._classes:
             return self._classes[note_class_concept_id]
         return self.detect(report.text)
+
+    def modality_of_title(self, title: str | None) -> str | None:
+        """The modality whose note_title patterns match, or None."""
+        for modality, patterns in self._titles.items():
+            if title and any(p.search(title) for p in patterns):
+                return modality
+        return None
 
     def detect(self, text: str) -> str | None:
         """The modality whose vocabulary the text uses more (distinct keys and hints)."""

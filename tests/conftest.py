@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from omop_cdm import Cdm, admin_connection
 
 
 @pytest.fixture(scope="session")
@@ -34,22 +35,16 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):
         server.cleanup()
 
 
-def _admin(server):
-    import psycopg
-
-    return psycopg.connect(server.get_uri(), autocommit=True)
-
-
 def _create_database(server, encoding: str | None = None) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     options = f" ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" if encoding else ""
-    with _admin(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(f"CREATE DATABASE {name}{options}")
     return name
 
 
 def _drop_database(server, name: str) -> None:
-    with _admin(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -84,72 +79,6 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cdm.db'}"
 
 
-class Cdm:
-    """A CDM database for a test: init-db's tables, the demo CONCEPT subset, and helpers."""
-
-    def __init__(self, url: str, cdm_schema: str | None = None, results_schema: str | None = None) -> None:
-        from omop_nlp.omop.connection import make_engine
-        from omop_nlp.omop.demo_db import init_cdm, load_concepts
-        from omop_nlp.omop.tables import cdm_tables
-
-        self.url = url
-        self.cdm_schema = cdm_schema
-        self.results_schema = results_schema
-        self.engine = make_engine(url, create=True)
-        self.tables = cdm_tables(cdm_schema, results_schema)
-        init_cdm(self.engine, self.tables)
-        with self.engine.begin() as conn:
-            load_concepts(conn, self.tables)
-
-    def add_notes(self, texts, *, start_id: int = 1, title: str | None = None, person_id: int = 1) -> list[int]:
-        """NOTE rows with these texts (str, bytes-as-str or None) and ids from ``start_id``."""
-        from datetime import date
-
-        rows = [
-            {"note_id": start_id + i, "person_id": person_id, "note_date": date(2025, 1, 2 + i % 20),
-             "note_type_concept_id": 32817, "note_class_concept_id": 0, "note_title": title, "note_text": text,
-             "encoding_concept_id": 32678, "language_concept_id": 4180186}
-            for i, text in enumerate(texts)
-        ]  # fmt: skip
-        with self.engine.begin() as conn:
-            conn.execute(self.tables.note.insert(), rows)
-        return [r["note_id"] for r in rows]
-
-    def options(self, **kw):
-        from omop_nlp.omop.runner import RunOptions
-
-        return RunOptions(cdm_schema=self.cdm_schema, results_schema=self.results_schema, **kw)
-
-    def run(self, pipeline_factory=None, on_result=None, **kw):
-        from omop_nlp.omop.runner import run_cdm
-
-        return run_cdm(self.url, self.options(**kw), pipeline_factory=pipeline_factory, on_result=on_result)
-
-    def rows(self, table_name: str, order_by: str | None = None, **where) -> list[dict]:
-        from sqlalchemy import select
-
-        table = getattr(self.tables, table_name)
-        query = select(table).where(*(table.c[k] == v for k, v in where.items()))
-        query = query.order_by(table.c[order_by] if order_by else next(iter(table.primary_key.columns)))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    def note_nlp(self, note_id: int | None = None) -> list[dict]:
-        return self.rows("note_nlp", **({"note_id": note_id} if note_id is not None else {}))
-
-    def content(self) -> list[tuple]:
-        """NOTE_NLP rows without their ids and timestamps: what two equivalent runs must agree on."""
-        skip = {"note_nlp_id", "nlp_datetime", "nlp_date"}
-        rows = [tuple(v for k, v in sorted(r.items()) if k not in skip) for r in self.note_nlp()]
-        return sorted(rows, key=repr)
-
-    def ledger(self) -> dict[int, dict]:
-        return {r["note_id"]: r for r in self.rows("ledger", order_by="note_id")}
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
 @pytest.fixture
 def pg_cdm(pg_url) -> Iterator[Cdm]:
     cdm = Cdm(pg_url, cdm_schema="cdm", results_schema="results")
@@ -159,7 +88,9 @@ def pg_cdm(pg_url) -> Iterator[Cdm]:
 
 @pytest.fixture
 def sqlite_cdm(sqlite_url) -> Iterator[Cdm]:
-    cdm = Cdm(sqlite_url)
+    """The embedded path as a site has it: the official OHDSI SQLite DDL (PostgreSQL's ``pg_cdm`` is the
+    init-db layout with NOTE_NLP in a results schema of its own)."""
+    cdm = Cdm.official(sqlite_url, athena=False)
     yield cdm
     cdm.close()
 
@@ -168,6 +99,17 @@ def sqlite_cdm(sqlite_url) -> Iterator[Cdm]:
 def any_cdm(request) -> Cdm:
     """The same test on PostgreSQL (schemas cdm/results) and on the embedded SQLite CDM."""
     return request.getfixturevalue("pg_cdm" if request.param == "postgresql" else "sqlite_cdm")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def official_cdm(request) -> Iterator[Cdm]:
+    """The official CDM in schema ``cdm`` of PostgreSQL (search path: public) or the SQLite file."""
+    if request.param == "postgresql":
+        cdm = Cdm.official(request.getfixturevalue("pg_url"), "cdm")
+    else:
+        cdm = Cdm.official(request.getfixturevalue("sqlite_url"))
+    yield cdm
+    cdm.close()
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ def test_null_text_in_a_non_conformant_note_table_is_skipped(pg_cdm) -> None:
 
 
 def test_text_that_is_not_utf8_is_skipped_on_postgresql(pg_sql_ascii_url) -> None:
-    from conftest import Cdm
+    from omop_cdm import Cdm
 
     cdm = Cdm(pg_sql_ascii_url)
     ids = cdm.add_notes([SIMPLE, "placeholder"])
@@ -236,11 +236,16 @@ def test_cli_run_prints_a_summary_and_one_warning_line_per_problem(pg_cdm, run_c
     with pg_cdm.engine.begin() as conn:
         conn.execute(concept.delete().where(concept.c.concept_id == 254061))
     pg_cdm.add_notes([SIMPLE, "", CHEST])
-    code, out, err = run_cli("run", "--cdm", pg_cdm.url, "--cdm-schema", "cdm", "--results-schema", "results",
-                             "--no-progress", "--batch-size", "2")  # fmt: skip
-    assert code == 0
+    args = ("run", "--cdm", pg_cdm.url, "--cdm-schema", "cdm", "--results-schema", "results", "--no-progress")
+    code, out, err = run_cli(*args, "--batch-size", "2")
+    assert code == 1  # a run that skipped a note for its data says so in its exit status
     assert "processed: 2 notes" in out and "skipped: 1 (empty_text 1)" in out and "notes: 3 of 3 selected" in out
-    assert err.strip() == "warning: 1 code(s) not in the CONCEPT table, written with concept_id 0: SNOMED:60046008"
+    assert err.splitlines() == [
+        "warning: 1 code(s) not in the CONCEPT table, written with concept_id 0: SNOMED:60046008",
+        "error: 1 note(s) skipped or failed (see above): exit 1; --allow-skips accepts them",
+    ]
+    assert run_cli(*args, "--reprocess", "--allow-skips")[0] == 0
+    assert run_cli(*args)[0] == 0  # notes already done are no problem
 
 
 def test_a_note_the_database_refuses_fails_alone_and_its_batch_is_written(pg_cdm) -> None:

@@ -20,8 +20,9 @@ def test_ddl_creates_every_table_as_sqlalchemy_defines_it_on_postgresql(pg_url, 
     tables = cdm_tables(*schemas)
     execute_ddl(engine, CDM_FILES, *schemas)
     execute_ddl(engine, CDM_FILES, *schemas)  # idempotent
-    for table in (tables.note, tables.note_nlp, tables.concept, tables.person, tables.condition_occurrence,
-                  tables.observation, tables.episode, tables.episode_event, tables.ledger, tables.fact):  # fmt: skip
+    for table in (tables.note, tables.note_nlp, tables.concept, tables.vocabulary, tables.person,
+                  tables.condition_occurrence, tables.observation, tables.episode, tables.episode_event, tables.ledger,
+                  tables.fact):  # fmt: skip
         assert _columns(engine, table) == {c.name: c.nullable for c in table.columns}, table.name
     assert inspect(engine).has_table("note_nlp", schema=schemas[1])
     engine.dispose()
@@ -30,7 +31,8 @@ def test_ddl_creates_every_table_as_sqlalchemy_defines_it_on_postgresql(pg_url, 
 def test_ddl_matches_sqlalchemy_on_sqlite(sqlite_url) -> None:
     engine = make_engine(sqlite_url, create=True)
     tables = cdm_tables()
-    assert execute_ddl(engine, CDM_FILES) == execute_ddl(engine, CDM_FILES)
+    execute_ddl(engine, CDM_FILES)
+    execute_ddl(engine, CDM_FILES)  # idempotent
     for table in (tables.note, tables.note_nlp, tables.concept, tables.ledger, tables.fact, tables.episode):
         columns = _columns(engine, table)
         expected = {c.name: c.nullable for c in table.columns}
@@ -72,10 +74,19 @@ def test_cli_errors_are_one_line_exit_2_password_masked(run_cli, args, expected)
     assert "topsecret" not in err + out and "Traceback" not in err
 
 
-def test_run_on_a_database_without_cdm_tables_says_to_init(sqlite_url, run_cli) -> None:
+def test_run_on_a_database_without_cdm_tables_says_no_cdm_was_found(sqlite_url, run_cli) -> None:
     make_engine(sqlite_url, create=True).dispose()
     code, _, err = run_cli("run", "--cdm", sqlite_url)
-    assert code == 2 and "table(s) not found: note, concept, note_nlp" in err and "init-db" in err
+    assert code == 2 and "no OMOP CDM found: no NOTE table in the database" in err
+
+
+def test_run_on_a_cdm_without_note_nlp_says_to_init(sqlite_url, run_cli) -> None:
+    engine = make_engine(sqlite_url, create=True)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE note (note_id integer)")
+    engine.dispose()
+    code, _, err = run_cli("run", "--cdm", sqlite_url)
+    assert code == 2 and "table(s) not found: concept, note_nlp; create them with `omop-nlp init-db`" in err
 
 
 def test_unreachable_database_error_names_no_password() -> None:

@@ -86,9 +86,17 @@ def init_db(
     url: Annotated[str, typer.Argument(help="database URL; a sqlite:/// file is created if missing")],
     schema: Annotated[str | None, typer.Option("--schema", help="CDM schema (PostgreSQL)")] = None,
     results_schema: ResultsSchema = None,
+    local_concepts: Annotated[
+        bool, typer.Option(help="add site-local concepts (ids >= 2,000,000,000, vocabulary omop-nlp) for the keys "
+                                "the CONCEPT table has no concept for (docs/atlas.md)")
+    ] = False,
 ) -> None:
-    """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing."""
-    from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
+    """Create the OMOP CDM v5.4 tables omop-nlp reads and writes, and its own tables, where missing.
+
+    An existing CDM table is never altered: no column, no index."""
+    from omop_nlp.omop.ddl import CDM_FILES, ensure_tool_tables, execute_ddl
+    from omop_nlp.omop.local_concepts import add_local_concepts
+    from omop_nlp.omop.tables import cdm_tables
 
     with database_errors():
         engine = make_engine(url, create=True)
@@ -97,10 +105,16 @@ def init_db(
             cdm = check_schema_name(schema, dialect)
             results = check_schema_name(results_schema, dialect)
             count = execute_ddl(engine, CDM_FILES, cdm, results)
+            tables = cdm_tables(cdm, results)
+            ensure_tool_tables(engine, tables)  # and the columns a later version added to them
+            added = add_local_concepts(engine, tables) if local_concepts else []
         finally:
             engine.dispose()
     where = f" (schema {cdm or 'default'}, results {results or cdm or 'default'})" if dialect == "postgresql" else ""
     typer.echo(f"init-db: {count} statements run on {mask_url(engine.url)}{where}")
+    if local_concepts:
+        typer.echo(f"local concepts: {len(added)} added to CONCEPT (vocabulary omop-nlp)"
+                   + "".join(f"\n  {cid} {code}: {name}" for cid, code, name in added))
 
 
 def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:
@@ -147,6 +161,9 @@ def run(
     ] = False,
     max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
     workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    allow_skips: Annotated[
+        bool, typer.Option(help="exit 0 even when notes were skipped (empty, too long...) or failed")
+    ] = False,
     progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
     fhir_out: FhirOut = None,
     fhir_url: FhirUrl = None,
@@ -208,6 +225,10 @@ def run(
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
     close_fhir_sink(fhir)
+    if summary.problems and not allow_skips:
+        typer.secho(f"error: {sum(summary.problems.values())} note(s) skipped or failed (see above): exit 1; "
+                    "--allow-skips accepts them", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
 
 
 @app.command()

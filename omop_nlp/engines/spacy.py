@@ -2,8 +2,9 @@
 
 Registered through the ``spacy_factories`` entry point, so spaCy finds it without an import.
 Each mention becomes a span in ``doc.spans[spans_key]`` labelled with its key, with custom
-attributes for what the engine decided; ``doc.ents`` gets the mentions that fit (no overlaps,
-existing entities kept). ``doc._.omop_findings`` holds the findings in the guideline's form.
+attributes for what the engine decided; ``doc.ents`` gets them too, with the entities already
+there, overlaps resolved by ``spacy.util.filter_spans`` (the longest span wins).
+``doc._.omop_findings`` holds the findings in the guideline's form.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Resolves the codes in ``mappings/`` to the site's concept_ids, at run time, from its CONCEPT table.
 
 concept_ids differ between vocabulary releases and sites add local concepts, so none is
-hard-coded: each (vocabulary_id, concept_code) is looked up once per run. A code the site
-lacks resolves to 0 (the OMOP "no matching concept") and is reported in one warning.
+hard-coded: each (vocabulary_id, concept_code) is looked up once per run, then, for a code the
+site lacks, its local concept in the ``omop-nlp`` vocabulary (``init-db --local-concepts``).
+A code with neither resolves to 0 (the OMOP "no matching concept"), reported in one warning.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ log = logging.getLogger(__name__)
 # Vocabularies whose "code" in mappings/ is already an OMOP concept_id (checked for existence).
 CONCEPT_ID_VOCABULARIES = frozenset({"Episode", "Type Concept", "CDM"})
 # mappings/ spelling -> OMOP vocabulary_id
-VOCABULARY_IDS = {"SNOMED": "SNOMED", "LOINC": "LOINC", "DCM": "DCM", "omop-nlp": "omop-nlp"}
+LOCAL_VOCABULARY = "omop-nlp"  # the site-local vocabulary of keys with no standard concept
+VOCABULARY_IDS = {"SNOMED": "SNOMED", "LOINC": "LOINC", "DCM": "DCM", LOCAL_VOCABULARY: LOCAL_VOCABULARY}
 _CHUNK = 500
+_NOT_LOCAL = CONCEPT_ID_VOCABULARIES | {LOCAL_VOCABULARY}
 
 
 def omop_vocabulary(code: Code) -> str:
     return VOCABULARY_IDS.get(code.vocabulary, code.vocabulary)
+
+
+def local_code(code: Code) -> Code:
+    """The code's concept in the omop-nlp vocabulary: its own code there, ``DCM:112120`` for others."""
+    if code.vocabulary == LOCAL_VOCABULARY:
+        return code
+    return Code(LOCAL_VOCABULARY, f"{code.vocabulary}:{code.code}")
 
 
 class ConceptResolver:
@@ -47,24 +57,26 @@ class ConceptResolver:
     def ids(self) -> dict[Code, int]:
         return dict(self._ids)
 
-    def load(self, conn: Connection, codes: Iterable[Code]) -> list[Code]:
-        """Look the codes up; returns (and warns once about) the ones the CONCEPT table lacks."""
+    def load(self, conn: Connection, codes: Iterable[Code], *, warn: bool = True) -> list[Code]:
+        """Look the codes up; returns (and, with ``warn``, warns once about) the ones the CONCEPT table lacks."""
         wanted = self.wanted(codes)
-        return self.settle(wanted, [*self._by_code(conn, wanted), *self._by_id(conn, wanted)])
+        rows = [*self._by_code(conn, with_local_codes(wanted)), *self._by_id(conn, wanted)]
+        return self.settle(wanted, rows, warn=warn)
 
     def wanted(self, codes: Iterable[Code]) -> list[Code]:
         """The codes not resolved yet, in a stable order."""
         return sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
 
-    def settle(self, wanted: list[Code], rows: Iterable[tuple]) -> list[Code]:
-        """Resolve ``wanted`` from CONCEPT rows (vocabulary_id, concept_code, concept_id, invalid_reason)
-        read by any means (SQL here, a Spark table in ``omop_nlp.engines.spark``); returns the missing codes."""
+    def settle(self, wanted: list[Code], rows: Iterable[tuple], *, warn: bool = True) -> list[Code]:
+        """Resolve ``wanted`` from CONCEPT rows (vocabulary_id, concept_code, concept_id, invalid_reason) of
+        ``with_local_codes(wanted)``, read by any means (SQL here, a Spark table in ``omop_nlp.engines.spark``);
+        returns the missing codes."""
         found = pick_concepts(wanted, rows)
         missing = [c for c in wanted if c not in found]
         self._ids.update(found)
         self._ids.update(dict.fromkeys(missing, 0))
         self.missing.extend(missing)
-        if missing:
+        if missing and warn:
             listed = ", ".join(f"{omop_vocabulary(c)}:{c.code}" for c in missing)
             log.warning("%d code(s) not in the CONCEPT table, written with concept_id 0: %s", len(missing), listed)
         return missing
@@ -103,8 +115,15 @@ def by_id_codes(codes: Iterable[Code]) -> dict[int, Code]:
     return {int(c.code): c for c in codes if c.vocabulary in CONCEPT_ID_VOCABULARIES and c.code.isdigit()}
 
 
+def with_local_codes(codes: list[Code]) -> list[Code]:
+    """The codes and, for those a site's vocabulary may lack, their local concepts (init-db --local-concepts)."""
+    local = {local_code(c) for c in codes if c.vocabulary not in _NOT_LOCAL}
+    return sorted(set(codes) | local, key=_sort_key)
+
+
 def pick_concepts(codes: list[Code], rows: Iterable[tuple]) -> dict[Code, int]:
-    """code -> concept_id from CONCEPT rows; a valid concept wins where a code has several (e.g. an update)."""
+    """code -> concept_id from CONCEPT rows: the code's own concept, else its local one; a valid concept
+    wins where a code has several rows (e.g. an updated one)."""
     by_id = by_id_codes(codes)
     found: dict[tuple[str, str], tuple[int, bool]] = {}
     ids: dict[Code, int] = {}
@@ -114,14 +133,30 @@ def pick_concepts(codes: list[Code], rows: Iterable[tuple]) -> dict[Code, int]:
         if vocab is not None and ((vocab, code) not in found or found[(vocab, code)][1]):
             found[(vocab, code)] = (int(cid), invalid is not None)
     for c in codes:
-        key = (omop_vocabulary(c), c.code)
-        if c.vocabulary not in CONCEPT_ID_VOCABULARIES and key in found:
+        if c.vocabulary in CONCEPT_ID_VOCABULARIES:
+            continue
+        candidates = (c,) if c.vocabulary in _NOT_LOCAL else (c, local_code(c))
+        key = next(((omop_vocabulary(k), k.code) for k in candidates if (omop_vocabulary(k), k.code) in found), None)
+        if key is not None:
             ids[c] = found[key][0]
     return ids
 
 
 def _sort_key(code: Code) -> tuple[str, str]:
     return (code.vocabulary, code.code)
+
+
+def code_names() -> dict[Code, tuple[str, str]]:
+    """Display name and OMOP domain of every code in the mappings."""
+    names: dict[Code, tuple[str, str]] = {}
+    for modality in MODALITIES:
+        schema = load_schema(modality)
+        names[schema.document_loinc] = (f"{schema.display} report", "Note")
+        for d in schema.entities.values():
+            names[d.code] = (d.display, "Condition" if schema.entity_type == "diagnosis" else "Observation")
+        for d in schema.related.values():
+            names[d.code] = (d.display, "Spec Anatomic Site" if schema.related_type == "location" else "Meas Value")
+    return names
 
 
 def mapping_codes(modalities: Iterable[str] = MODALITIES) -> set[Code]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from omop_nlp.redact import mask_text
 
@@ -108,6 +108,12 @@ def short_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
     return mask_text(lines[0] if lines else orig.__class__.__name__)[:300]
+
+
+def is_note_data_error(exc: DBAPIError) -> bool:
+    """Whether the database refused one note's data (a value too long, a constraint), which skips that
+    note; privilege, missing-table, connection and every other error concern the whole run."""
+    return isinstance(exc, IntegrityError | DataError)
 
 
 def _install_sqlite_transactions(engine: Engine) -> None:

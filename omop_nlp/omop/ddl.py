@@ -6,6 +6,7 @@ by hand; ``@cdm_schema.`` and ``@results_schema.`` are the only placeholders.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -57,12 +58,30 @@ def execute_ddl(
         if dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_KEY})
             _create_schemas(conn, quote, files, cdm_schema, results_schema)
+        existing = _existing_tables(conn, cdm_schema, results_schema)
         for name in files:
             path = dialect_dir(dialect) / name
             for stmt in statements(render(path.read_text(encoding="utf-8"), quote, cdm_schema, results_schema)):
+                if name not in TOOL_FILES and _indexes_existing_table(stmt, existing):
+                    continue
                 conn.exec_driver_sql(stmt.rstrip(";"))
                 count += 1
     return count
+
+
+_CREATE_INDEX = re.compile(r'^CREATE\s+INDEX\b.*?\bON\s+(?:"?(\w+)"?\.)?"?(\w+)"?\s*\(', re.I | re.S)
+
+
+def _existing_tables(conn: Connection, *schemas: str | None) -> set[tuple[str | None, str]]:
+    inspector = inspect(conn)
+    return {(schema, name) for schema in set(schemas) for name in inspector.get_table_names(schema=schema)}
+
+
+def _indexes_existing_table(stmt: str, existing: set[tuple[str | None, str]]) -> bool:
+    """An index on a CDM table that was there before init-db: the site's (the official indices
+    script names its own), never ours to add; init-db only indexes the CDM tables it created."""
+    match = _CREATE_INDEX.match(stmt.strip())
+    return match is not None and (match.group(1), match.group(2).lower()) in existing
 
 
 def _create_schemas(
@@ -91,3 +110,16 @@ def ensure_tool_tables(engine: Engine, tables) -> None:
         missing = missing or not all(inspector.has_sequence(s, schema=schema) for s in _TOOL_SEQUENCES)
     if missing:
         execute_ddl(engine, TOOL_FILES, tables.cdm_schema, tables.results_schema)
+    _add_missing_columns(engine, tables.ledger)
+
+
+def _add_missing_columns(engine: Engine, table) -> None:
+    """Columns a later version added to one of the tool's own tables (the ledger's ``facts``)."""
+    present = {c["name"] for c in inspect(engine).get_columns(table.name, schema=table.schema)}
+    missing = [c for c in table.columns if c.name not in present]
+    if not missing:
+        return
+    name = engine.dialect.identifier_preparer.format_table(table)
+    with write_transaction(engine) as conn:
+        for column in missing:
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")

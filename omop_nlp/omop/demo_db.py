@@ -17,7 +17,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert
 
-from omop_nlp.omop.concepts import CONCEPT_ID_VOCABULARIES, ConceptResolver, mapping_codes, omop_vocabulary
+from omop_nlp.omop.concepts import (
+    CONCEPT_ID_VOCABULARIES,
+    ConceptResolver,
+    code_names,
+    mapping_codes,
+    omop_vocabulary,
+)
 from omop_nlp.omop.connection import make_engine, write_transaction
 from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
 from omop_nlp.omop.tables import CdmTables, cdm_tables
@@ -62,22 +68,9 @@ def sample_notes_path() -> Path:
     return Path(str(resources.files("omop_nlp"))) / "demo" / "sample_notes.jsonl"
 
 
-def _names() -> dict[Code, tuple[str, str]]:
-    """Display name and domain of every code in the mappings."""
-    names: dict[Code, tuple[str, str]] = {}
-    for modality in MODALITIES:
-        schema = load_schema(modality)
-        names[schema.document_loinc] = (f"{schema.display} report", "Note")
-        for d in schema.entities.values():
-            names[d.code] = (d.display, "Condition" if schema.entity_type == "diagnosis" else "Observation")
-        for d in schema.related.values():
-            names[d.code] = (d.display, "Spec Anatomic Site" if schema.related_type == "location" else "Meas Value")
-    return names
-
-
 def demo_concept_rows() -> list[dict]:
     """CONCEPT rows for the mappings' codes, the section codes and the fixed OMOP concepts."""
-    names = _names()
+    names = code_names()
     codes = {c for c in mapping_codes() | section_codes() | set(names) if c.vocabulary not in CONCEPT_ID_VOCABULARIES}
     rows = [_fixed_row(cid, *meta) for cid, meta in FIXED_CONCEPTS.items()]
     next_local = LOCAL_ID_START

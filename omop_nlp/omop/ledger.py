@@ -43,6 +43,7 @@ def text_hash(text: str | bytes | None) -> str:
 class LedgerState:
     text_hash: str | None
     status: str
+    facts: bool = False  # the note's CDM facts were written (a run with --cdm-facts)
 
     def is_final_for(self, current_hash: str) -> bool:
         return self.status in FINAL and self.text_hash == current_hash
@@ -54,6 +55,7 @@ class LedgerEntry:
     text_hash: str
     status: Status
     error: str | None = None
+    facts: bool = False
 
 
 class Ledger:
@@ -65,13 +67,13 @@ class Ledger:
     def states(self, conn: Connection, note_ids: list[int], *, lock: bool = False) -> dict[int, LedgerState]:
         t = self._table
         query = (
-            select(t.c.note_id, t.c.text_hash, t.c.status)
+            select(t.c.note_id, t.c.text_hash, t.c.status, t.c.facts)
             .where(t.c.nlp_system == self.nlp_system, t.c.note_id.in_(note_ids))
             .order_by(t.c.note_id)
         )
         if lock:
             query = query.with_for_update()
-        return {int(r.note_id): LedgerState(r.text_hash, r.status) for r in conn.execute(query)}
+        return {int(r.note_id): LedgerState(r.text_hash, r.status, r.facts == "Y") for r in conn.execute(query)}
 
     def lock(self, conn: Connection, note_ids: list[int]) -> dict[int, LedgerState]:
         """Lock the batch's ledger rows (creating placeholders) and return their committed state.
@@ -102,6 +104,7 @@ class Ledger:
                 text_hash=bindparam("b_hash"),
                 status=bindparam("b_status"),
                 error=bindparam("b_error"),
+                facts=bindparam("b_facts"),
                 run_id=self.run_id,
                 processed_at=when,
             )
@@ -115,10 +118,15 @@ class Ledger:
                     "b_hash": e.text_hash,
                     "b_status": e.status.value,
                     "b_error": e.error[:_ERROR_LEN] if e.error else None,
+                    "b_facts": "Y" if e.facts else None,
                 }
                 for e in entries
             ],
         )
+
+    def delete_notes(self, conn: Connection, note_ids: list[int]) -> int:
+        t = self._table
+        return conn.execute(t.delete().where(t.c.nlp_system == self.nlp_system, t.c.note_id.in_(note_ids))).rowcount
 
     def delete_system(self, conn: Connection) -> int:
         return conn.execute(self._table.delete().where(self._table.c.nlp_system == self.nlp_system)).rowcount

@@ -1,10 +1,11 @@
 """``omop-nlp run``: NOTE → pipeline → NOTE_NLP (+ CDM facts), batch by batch, with the ledger.
 
-Per batch: read notes (keyset), drop those the ledger says are done with the same text, route
-each to a modality, extract, then one write transaction: lock the batch's ledger rows, drop
-notes another run finished meanwhile, mark notes deleted since they were read, replace NOTE_NLP
-and fact rows, record the ledger. A crash loses at most the batch in flight; a second run on
-the same notes waits for the lock and then skips or replaces, never duplicates.
+Per batch: read notes (keyset), drop those the ledger says are done with the same text, route each
+to a modality, extract, then one write transaction: lock the batch's ledger rows, drop notes
+another run finished meanwhile, mark notes deleted since they were read, remove older versions'
+rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash
+loses at most the batch in flight; a second run on the same notes waits for the lock and then skips
+or replaces, never duplicates.
 """
 
 from __future__ import annotations
@@ -15,22 +16,32 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
-from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, write_transaction
+from omop_nlp.omop.connection import (
+    DatabaseError,
+    check_schema_name,
+    is_note_data_error,
+    make_engine,
+    short_reason,
+    write_transaction,
+)
 from omop_nlp.omop.ddl import ensure_tool_tables
+from omop_nlp.omop.discovery import check_cdm, check_tool_tables
 from omop_nlp.omop.ids import IdAllocator
-from omop_nlp.omop.ledger import Ledger, LedgerEntry, Status
+from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.omop.versions import PreviousVersions, previous_versions
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
+from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter, OmopNoteSource, SourceNote
 
 log = logging.getLogger(__name__)
@@ -54,6 +65,11 @@ class RunOptions:
     progress: bool = False
 
 
+# Skip reasons that are the run working as intended, not notes it could not process: they never make
+# the exit status non-zero. Every other skip or failure does, unless the operator passes --allow-skips.
+EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "note_deleted"})
+
+
 @dataclass
 class RunSummary:
     nlp_system: str
@@ -64,6 +80,8 @@ class RunSummary:
     facts: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
+    facts_added: int = 0  # notes a run without --cdm-facts had done, extracted again for their facts
+    superseded: Counter = field(default_factory=Counter)  # notes whose older-version rows were replaced
     seconds: float = 0.0
 
     @property
@@ -74,6 +92,12 @@ class RunSummary:
     def notes_per_s(self) -> float:
         return self.seen / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def problems(self) -> Counter:
+        """Notes skipped for a problem with the note, or failed, by reason."""
+        unexpected = {k: v for k, v in self.skipped.items() if k not in EXPECTED_SKIPS and not is_not_selected(k)}
+        return Counter(unexpected) + self.failed
+
     def lines(self) -> list[str]:
         out = [
             f"nlp_system: {self.nlp_system}",
@@ -82,6 +106,11 @@ class RunSummary:
         ]
         if self.facts:
             out.append("cdm facts: " + ", ".join(f"{t} {n}" for t, n in sorted(self.facts.items())))
+        if self.facts_added:
+            out.append(f"cdm facts: {self.facts_added} note(s) done by a run without --cdm-facts were extracted "
+                       "again for their facts")
+        for system, n in sorted(self.superseded.items()):
+            out.append(f"superseded: {n} note(s) of {system!r} (its NOTE_NLP rows and facts for them removed)")
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
@@ -171,6 +200,7 @@ class CdmRun:
         self.engine = engine
         self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
+        self.selector: NoteSelector | None = None  # made by prepare(), with the site's document concept ids
         self.options = options
         self.factory = factory
         dialect = engine.dialect.name
@@ -183,6 +213,7 @@ class CdmRun:
         self.resolver = ConceptResolver(self.tables)
         ids = IdAllocator(self.tables, dialect)
         self.ids = ids
+        self.previous = PreviousVersions(self.tables, self.resolver, ids, [], self.when)  # found by prepare()
         self.ledger = Ledger(self.tables, self.summary.nlp_system, self.summary.run_id)
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
@@ -199,6 +230,9 @@ class CdmRun:
         with self.engine.connect() as conn:
             self.resolver.load(conn, codes)
             self._lock_notes = _may_lock_rows(conn, self.tables.note)
+            self.selector = _note_selector(conn, self.tables)
+            older = previous_versions(conn, self.tables, self.summary.nlp_system)
+        self.previous = PreviousVersions(self.tables, self.resolver, self.ids, older, self.when)
         with write_transaction(self.engine) as conn:
             self.ids.sync(conn, self._id_tables())
 
@@ -208,17 +242,11 @@ class CdmRun:
 
     def _check_tables(self) -> None:
         t = self.tables
-        needed = [t.note, t.concept, t.note_nlp]
+        needed = [t.concept, t.note_nlp]
         if self.options.cdm_facts:
             needed += [t.condition_occurrence, t.observation, t.episode, t.episode_event]
-        inspector = inspect(self.engine)
-        missing = [
-            f"{table.schema + '.' if table.schema else ''}{table.name}"
-            for table in needed
-            if not inspector.has_table(table.name, schema=table.schema)
-        ]
-        if missing:
-            raise DatabaseError(f"table(s) not found: {', '.join(missing)}; create them with `omop-nlp init-db`")
+        with self.engine.connect() as conn:
+            check_cdm(conn, t, needed)
 
     # -- the run -------------------------------------------------------------------------
     def execute(self) -> RunSummary:
@@ -250,18 +278,37 @@ class CdmRun:
         todo: list[SourceNote] = []
         for note in notes:
             state = prior.get(note.note_id)
-            if not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
-                self.summary.skipped["already_done"] += 1
+            selection = self._select(note)
+            if selection.skip_reason and (state is None or state.status != Status.DONE):
+                self.summary.skipped[selection.skip_reason] += 1  # never extracted, nothing to write
+            elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
+                outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
+            elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+                if self._lacks_facts(state):  # done by a run without --cdm-facts: extracted again for them
+                    self.summary.facts_added += 1
+                    todo.append(replace(note, modality=selection.modality))
+                else:
+                    self.summary.skipped["already_done"] += 1
             elif note.skip_reason:
                 outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
             else:
-                todo.append(note)
+                todo.append(replace(note, modality=selection.modality))
         outcomes.extend(self._extract(todo, pool))
         written = self._write(outcomes) if outcomes else []
         if self.on_result is not None:
             for outcome in written:
                 if outcome.result is not None and outcome.status is Status.DONE:
                     self.on_result(outcome.result)
+
+    def _lacks_facts(self, state: LedgerState) -> bool:
+        return self.options.cdm_facts and state.status == Status.DONE and not state.facts
+
+    def _select(self, note: SourceNote) -> Selection:
+        """Radiology reports of a supported modality only (mappings/note_selection.yaml)."""
+        assert self.selector is not None, "prepare() first"
+        if note.skip_reason:
+            return Selection()
+        return self.selector.select(note.title, (note.class_concept_id, note.type_concept_id), note.text or "")
 
     def _extract(self, todo: list[SourceNote], pool: Executor | None) -> list[Outcome]:
         if pool is None or len(todo) < 2:
@@ -277,9 +324,9 @@ class CdmRun:
         Returns the outcomes as committed (without notes another run wrote, deleted notes marked)."""
         try:
             return self._write_retrying(outcomes)
-        except (OperationalError, InterfaceError):
-            raise
         except DBAPIError as exc:
+            if not is_note_data_error(exc):  # a missing GRANT or table, a lost connection: stop the run
+                raise DatabaseError(f"cannot write the results: {short_reason(exc)}") from None
             if len(outcomes) == 1:
                 error = f"database_error:{(exc.orig or exc).__class__.__name__}"
                 log.warning("note_id %d could not be written: %s", outcomes[0].note.note_id, error)
@@ -306,13 +353,15 @@ class CdmRun:
         locked = self.ledger.lock(conn, ids)
         done_elsewhere = Counter()
         if not self.options.reprocess:
-            fresh = [o for o in outcomes if not _final(locked, o)]
+            fresh = [o for o in outcomes if not _final(locked, o) or self._lacks_facts(locked[o.note.note_id])]
             done_elsewhere["done_by_other_run"] = len(outcomes) - len(fresh)
             outcomes = fresh
         present = self._existing_notes(conn, [o.note.note_id for o in outcomes])
         outcomes = [o if o.note.note_id in present else _deleted(o) for o in outcomes]
         write_ids = [o.note.note_id for o in outcomes]
         results = {o.note.note_id: o.result for o in outcomes if o.status is Status.DONE and o.result is not None}
+        final = [o.note.note_id for o in outcomes if o.status in (Status.DONE, Status.SKIPPED)]
+        superseded = self.previous.remove(conn, final)
         rows = self.note_nlp.replace(conn, write_ids, results)
         facts = Counter()
         if self.options.cdm_facts:
@@ -320,9 +369,10 @@ class CdmRun:
             facts = self.facts.replace(conn, write_ids, results, visits)
         else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
             self.facts.delete_notes(conn, write_ids)
-        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason) for o in outcomes]
+        with_facts = self.options.cdm_facts
+        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason, with_facts) for o in outcomes]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
-        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere}
+        return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere, "superseded": superseded}
 
     def _existing_notes(self, conn: Connection, note_ids: list[int]) -> set[int]:
         if not note_ids:
@@ -347,6 +397,7 @@ class CdmRun:
         s.note_nlp_rows += counts["rows"]
         s.facts.update(counts["facts"])
         s.skipped.update(+counts["skipped"])
+        s.superseded.update(counts["superseded"])
         for o in counts["outcomes"]:
             if o.status is Status.DONE:
                 s.processed += 1
@@ -415,6 +466,16 @@ class _ProgressBar:
             self._bar.stop()
 
 
+def _note_selector(conn: Connection, tables: CdmTables) -> NoteSelector:
+    """The note selection, with the LOINC document codes resolved to this site's concept ids."""
+    from omop_nlp.routing import load_router  # lazy: the CLI's database commands load fast
+
+    rules = load_selection_rules()
+    resolver = ConceptResolver(tables)
+    resolver.load(conn, rules.codes(), warn=False)  # a site need not have every document code
+    return NoteSelector(rules, resolver.ids, load_router().modality_of_title)
+
+
 def _may_lock_rows(conn: Connection, table) -> bool:
     """Row locks (FOR KEY SHARE) need UPDATE privilege on PostgreSQL; SQLite has no row locks."""
     if conn.dialect.name != "postgresql":
@@ -447,7 +508,8 @@ def unload(url: str, nlp_system: str, *, cdm_schema: str | None = None, results_
     try:
         dialect = engine.dialect.name
         tables = cdm_tables(check_schema_name(cdm_schema, dialect), check_schema_name(results_schema, dialect))
-        ensure_tool_tables(engine, tables)
+        with engine.connect() as conn:
+            check_tool_tables(conn, tables)
         ids = IdAllocator(tables, dialect)
         resolver = ConceptResolver(tables)
         when = datetime.now(UTC)

@@ -94,6 +94,17 @@ def _concept_table(md: MetaData) -> Table:
     )  # fmt: skip
 
 
+def _vocabulary(md: MetaData) -> Table:
+    return Table(
+        "vocabulary", md,
+        Column("vocabulary_id", String(20), primary_key=True),
+        Column("vocabulary_name", String(255), nullable=False),
+        Column("vocabulary_reference", String(255)),
+        Column("vocabulary_version", String(255)),
+        _concept("vocabulary_concept_id", False),
+    )  # fmt: skip
+
+
 def _condition_occurrence(md: MetaData) -> Table:
     return Table(
         "condition_occurrence", md,
@@ -201,6 +212,7 @@ def _ledger(md: MetaData) -> Table:
         Column("error", String(250)),
         Column("run_id", String(36)),
         Column("processed_at", DateTime),
+        Column("facts", String(1)),
     )  # fmt: skip
 
 
@@ -223,6 +235,7 @@ class CdmTables:
     person: Table
     note: Table
     concept: Table
+    vocabulary: Table
     condition_occurrence: Table
     observation: Table
     episode: Table
@@ -252,6 +265,7 @@ def cdm_tables(cdm_schema: str | None = None, results_schema: str | None = None)
         person=_person(cdm),
         note=_note(cdm),
         concept=_concept_table(cdm),
+        vocabulary=_vocabulary(cdm),
         condition_occurrence=_condition_occurrence(cdm),
         observation=_observation(cdm),
         episode=_episode(cdm),

@@ -39,6 +39,8 @@ class DiagnosisEpisodeMapper:
         self.schema = schema
         self._attributions = {term_lemmas(t) for terms in schema.extra.get("episode_attributions", {}).values()
                               for t in terms}
+        self._attributions_after = {term_lemmas(t) for terms in
+                                    schema.extra.get("episode_attributions_after", {}).values() for t in terms}
         grammar = schema.extra.get("episode_grammar", {})
         self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
@@ -138,7 +140,11 @@ class DiagnosisEpisodeMapper:
 
     def _attributed(self, doc: Document, sentence: Sentence, subject: Item) -> bool:
         """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``,
-        not denied ("not related to")."""
+        not denied ("not related to"), or one of ``episode_attributions_after`` right after it
+        ("radiation necrosis favoured", "방사선 괴사 가능성")."""
+        after = tuple(doc.lemmas(subject.last, min(sentence.last_token, subject.last + 3)))
+        if any(after[: len(phrase)] == phrase for phrase in self._attributions_after):
+            return True
         before = doc.lemmas(max(sentence.first_token, subject.first - 5), subject.first)
         for phrase in self._attributions:
             n = len(phrase)

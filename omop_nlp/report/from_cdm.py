@@ -153,8 +153,9 @@ class CdmReport:
         nn = self.t.note_nlp
         query = select(nn.c.note_id).distinct().where(self._rows())
         if selection.note_ids:
-            ids = [int(i) for i in selection.note_ids if i.isdigit()]
-            return sorted(set(ids))
+            if not all(i.isdigit() for i in selection.note_ids):
+                raise ReportInputError("--note-id: a CDM's note_id is an integer")
+            return sorted({int(i) for i in selection.note_ids})
         if selection.keys:
             query = query.where(or_(*(nn.c.term_modifiers.like(f"key={k},%") for k in sorted(selection.keys))))
         sampler = Sampler(selection)

@@ -52,11 +52,13 @@ class SourceNote:
     text: str | None
     text_hash: str
     skip_reason: str | None = None
+    modality: str | None = None  # set by the note selection when the columns name it
 
     def report(self) -> Report:
         return Report(
             id=str(self.note_id),
             text=self.text or "",
+            modality=self.modality,
             person_id=self.person_id,
             note_date=self.note_date,
             title=self.title,

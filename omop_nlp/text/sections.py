@@ -62,8 +62,9 @@ class SectionRules:
         return Section(name, kind, start, end)
 
 
-# A line break that no wrapped continuation follows (a lower-case word continues the line).
-_LINE_END = re.compile(r"\n[ \t]*(?![a-z])")
+# A line break that no wrapped continuation follows (a lower-case word continues a line that has no
+# full stop at its end).
+_LINE_END = re.compile(r"(?<=[.!?])[ \t]*\n|\n[ \t]*(?![a-z])")
 
 
 def _norm_header(header: str) -> str:

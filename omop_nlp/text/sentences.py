@@ -14,7 +14,8 @@ _BOUNDARY = re.compile(
     r"(?=[ \t\n])(?:"  # every boundary starts at a blank: one cheap test at every other character
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
-    r"|(?<=[A-Za-z]{7}\.)[ \t]+(?=[a-z])"  # '. ' before lower case after a long word: "... meningioma. chronic"
+    r"|(?<=[A-Za-z]{6}\.)(?<!subseg\.)(?<!postop\.)(?<!approx\.)[ \t]+(?=[a-z])"  # '. ' + lower case after a
+    # word of 6+ letters that is no common abbreviation: "no new lesion. old infarct", not "subseg. atelectasis"
     r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always

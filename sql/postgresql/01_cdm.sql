@@ -1,6 +1,8 @@
 -- OMOP CDM v5.4 tables that omop-nlp reads (NOTE, CONCEPT, PERSON) and, with --cdm-facts,
 -- writes (CONDITION_OCCURRENCE, OBSERVATION, EPISODE, EPISODE_EVENT). Columns and types follow
--- the OHDSI CommonDataModel v5.4 PostgreSQL DDL. Created only where missing.
+-- the OHDSI CommonDataModel v5.4 PostgreSQL DDL. Created only where missing. An index here is created
+-- only on a table this file created (init-db never alters an existing CDM table: the official
+-- indices script stays applicable), under the official index's name.
 -- @cdm_schema. is replaced by the quoted schema name (or removed) by `omop-nlp init-db`.
 
 CREATE TABLE IF NOT EXISTS @cdm_schema.person (
@@ -57,6 +59,15 @@ CREATE TABLE IF NOT EXISTS @cdm_schema.concept (
 );
 
 CREATE INDEX IF NOT EXISTS idx_concept_code ON @cdm_schema.concept (concept_code);
+
+-- The vocabulary of the site-local concepts `init-db --local-concepts` adds (omop-nlp).
+CREATE TABLE IF NOT EXISTS @cdm_schema.vocabulary (
+    vocabulary_id varchar(20) NOT NULL PRIMARY KEY,
+    vocabulary_name varchar(255) NOT NULL,
+    vocabulary_reference varchar(255) NULL,
+    vocabulary_version varchar(255) NULL,
+    vocabulary_concept_id integer NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS @cdm_schema.condition_occurrence (
     condition_occurrence_id integer NOT NULL PRIMARY KEY,

@@ -19,5 +19,5 @@ CREATE TABLE IF NOT EXISTS @results_schema.note_nlp (
 );
 
 -- Replacing one note's rows deletes by (note_id, nlp_system): keep that an index lookup.
-CREATE INDEX IF NOT EXISTS idx_note_nlp_note_id ON @results_schema.note_nlp (note_id);
-CREATE INDEX IF NOT EXISTS idx_note_nlp_concept_id ON @results_schema.note_nlp (note_nlp_concept_id);
+CREATE INDEX IF NOT EXISTS idx_note_nlp_note_id_1 ON @results_schema.note_nlp (note_id);
+CREATE INDEX IF NOT EXISTS idx_note_nlp_concept_id_1 ON @results_schema.note_nlp (note_nlp_concept_id);

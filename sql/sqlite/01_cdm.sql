@@ -1,6 +1,7 @@
 -- OMOP CDM v5.4 tables that omop-nlp reads (NOTE, CONCEPT, PERSON) and, with --cdm-facts,
 -- writes (CONDITION_OCCURRENCE, OBSERVATION, EPISODE, EPISODE_EVENT). Columns and types follow
--- the OHDSI CommonDataModel v5.4 DDL, in SQLite types. Created only where missing.
+-- the OHDSI CommonDataModel v5.4 DDL, in SQLite types. Created only where missing. An index here is
+-- created only on a table this file created (init-db never alters an existing CDM table).
 -- SQLite has no schemas: the embedded CDM is one database file.
 
 CREATE TABLE IF NOT EXISTS person (
@@ -57,6 +58,15 @@ CREATE TABLE IF NOT EXISTS concept (
 );
 
 CREATE INDEX IF NOT EXISTS idx_concept_code ON concept (concept_code);
+
+-- The vocabulary of the site-local concepts `init-db --local-concepts` adds (omop-nlp).
+CREATE TABLE IF NOT EXISTS vocabulary (
+    vocabulary_id varchar(20) NOT NULL PRIMARY KEY,
+    vocabulary_name varchar(255) NOT NULL,
+    vocabulary_reference varchar(255) NULL,
+    vocabulary_version varchar(255) NULL,
+    vocabulary_concept_id integer NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS condition_occurrence (
     condition_occurrence_id integer NOT NULL PRIMARY KEY,

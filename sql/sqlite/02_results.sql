@@ -19,5 +19,5 @@ CREATE TABLE IF NOT EXISTS note_nlp (
 );
 
 -- Replacing one note's rows deletes by (note_id, nlp_system): keep that an index lookup.
-CREATE INDEX IF NOT EXISTS idx_note_nlp_note_id ON note_nlp (note_id);
-CREATE INDEX IF NOT EXISTS idx_note_nlp_concept_id ON note_nlp (note_nlp_concept_id);
+CREATE INDEX IF NOT EXISTS idx_note_nlp_note_id_1 ON note_nlp (note_id);
+CREATE INDEX IF NOT EXISTS idx_note_nlp_concept_id_1 ON note_nlp (note_nlp_concept_id);

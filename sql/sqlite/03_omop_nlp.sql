@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS omop_nlp_ledger (
     error varchar(250) NULL,
     run_id varchar(36) NULL,
     processed_at timestamp NULL,
+    facts varchar(1) NULL,  -- 'Y': the note's CDM facts are written (run --cdm-facts)
     PRIMARY KEY (note_id, nlp_system)
 );
 

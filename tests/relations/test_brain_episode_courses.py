@@ -39,6 +39,14 @@ def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
                      "enhancement at the rim.\nConclusion:\n1. Stable tumour.\n2. The new tiny nodule of "
                      "enhancement probably represents treatment-related change.", {"glioma": ["stable"]},
                      id="repeated-description"),
+        # treatment named in other words than "pseudoprogression"
+        pytest.param("Glioblastoma after chemoradiation. Increased enhancement at the cavity rim.\nImpression: "
+                     "findings favour treatment effect.", {"glioma": []}, id="treatment-effect-words"),
+        # the attribution after its subject, as Korean and terse reports write it
+        pytest.param("전이성 뇌종양 SRS 후 추적.\n좌측 두정엽 병변 크기 증가, 방사선 괴사 가능성.\n새로운 병변 없음.",
+                     {"metastasis": []}, id="ko-attribution-after-subject"),
+        pytest.param("Known GBM, after radiotherapy. Enhancement increased at the cavity; radiation necrosis "
+                     "favoured.", {"glioma": []}, id="attribution-after-subject"),
     ],
 )
 def test_treatment_blamed_change_per_lesion(pipeline: Pipeline, text: str, expected: dict) -> None:

@@ -1,5 +1,8 @@
 """Fixtures of the report tests: the demo notes through extract, their report, and Debian's chromium.
 
+tests/report is a package so that this conftest never shadows tests/conftest.py, which other
+test modules import as ``conftest``.
+
 The browser is ``/usr/bin/chromium`` (``make chromium`` installs it), driven by Playwright and
 launched as ``scripts/report_screenshots.py`` does; Playwright never downloads a browser here.
 """
@@ -7,32 +10,11 @@ launched as ``scripts/report_screenshots.py`` does; Playwright never downloads a
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO_NOTES = REPO / "omop_nlp" / "demo" / "sample_notes.jsonl"
-
-
-def omop_nlp(*args: str | Path) -> subprocess.CompletedProcess:
-    """The command line, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "omop_nlp", *map(str, args)], capture_output=True, text=True,
-                          timeout=600, cwd=REPO)  # fmt: skip
-
-
-def extract(notes: Path, out: Path) -> Path:
-    done = omop_nlp("extract", notes, "-o", out)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return out
-
-
-def report(predictions: Path, notes: Path, out: Path, *options: str) -> Path:
-    done = omop_nlp("report", predictions, "--input", notes, "-o", out, *options)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return out
+from .helpers import DEMO_NOTES, REPO, extract, report
 
 
 @pytest.fixture(scope="session")

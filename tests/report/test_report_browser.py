@@ -8,7 +8,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_NOTES, extract, omop_nlp, report
+
+from .helpers import DEMO_NOTES, extract, omop_nlp, report
 
 pytestmark = pytest.mark.browser
 

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_NOTES, extract, omop_nlp
 
 from omop_nlp.report.from_cdm import load_cdm
 from omop_nlp.report.from_jsonl import load_jsonl
 from omop_nlp.report.notes import ReportInputError, Selection
+
+from .helpers import DEMO_NOTES, extract, omop_nlp
 
 
 def _write(path: Path, lines: list[dict]) -> Path:
@@ -117,3 +118,10 @@ def test_a_postgresql_cdm_in_its_own_schemas_gives_the_figures_of_the_files(pg_c
     assert {n.id: n.findings for n in from_cdm.notes} == {
         n.id: n.findings for n in load_jsonl(tmp_path / "p.jsonl", notes, Selection(
             note_ids=frozenset(n.id for n in from_cdm.notes))).notes}  # fmt: skip
+
+
+def test_a_cdm_report_follows_note_ids(demo_cdm: str) -> None:
+    chosen = load_cdm(demo_cdm, None, None, None, Selection(note_ids=frozenset({"3", "7"})))
+    assert [n.id for n in chosen.notes] == ["3", "7"]
+    with pytest.raises(ReportInputError, match="integer"):
+        load_cdm(demo_cdm, None, None, None, Selection(note_ids=frozenset({"demo-003"})))

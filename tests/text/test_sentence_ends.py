@@ -18,10 +18,13 @@ def _sentences(text: str) -> list[str]:
     [
         ("no mass effect.\nold infarct in the pons.", ["no mass effect.", "old infarct in the pons."]),
         ("negative for haemorrhage. small old lacune.", ["negative for haemorrhage.", "small old lacune."]),
+        ("no new lesion. stable cyst.", ["no new lesion.", "stable cyst."]),
+        ("LLL subseg. atelectasis.", ["LLL subseg. atelectasis."]),
         ("Lt. frontal lesion, bil. basal ganglia spared.", ["Lt. frontal lesion, bil. basal ganglia spared."]),
         ("mild volume loss of the\nright hippocampus", ["mild volume loss of the\nright hippocampus"]),
     ],
-    ids=["full-stop-at-line-end", "full-stop-after-a-word", "dotted-abbreviations", "wrapped-line"],
+    ids=["full-stop-at-line-end", "full-stop-after-a-word", "six-letter-word", "six-letter-abbreviation",
+         "dotted-abbreviations", "wrapped-line"],
 )
 def test_lower_case_sentence_starts(text: str, expected: list[str]) -> None:
     assert _sentences(text) == expected
@@ -31,3 +34,9 @@ def test_negation_stops_at_a_lower_case_sentence() -> None:
     text = "s/p resection of meningioma.\nno residual tumour.\nold lacunar infarct, rt. thalamus."
     result = Pipeline("brain_mri").extract(Report("t", text, "brain_mri"))
     assert result.findings_json() == {"stroke_infarction": []}
+
+
+def test_an_inline_history_line_ends_at_its_full_stop() -> None:
+    text = "Hx) lung ca. brain mets s/p GKS.\nno new lesion. treated left parietal lesion, smaller."
+    result = Pipeline("brain_mri").extract(Report("t", text, "brain_mri"))
+    assert result.findings_json() == {"metastasis": ["improvement"]}

@@ -38,7 +38,7 @@ from omop_nlp.engines.spark.batch import (
     note_nlp_batches,
     pipeline_factory,
 )
-from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes
+from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes, with_local_codes
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
 from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary
 from omop_nlp.omop.tables import CdmTables
@@ -183,7 +183,7 @@ class _TableJob(_Job):
         from pyspark.sql import functions as F
 
         wanted = self.concepts.wanted(_codes())
-        pairs = by_code_pairs(wanted)
+        pairs = by_code_pairs(with_local_codes(wanted))
         concept = read_table(self.spark, self.options.concept_table)
         found = concept.where(
             F.col("concept_id").isin(sorted(by_id_codes(wanted)))
