@@ -2,8 +2,9 @@
 
 It runs inside Spark's Python workers through ``DataFrame.mapInPandas`` and does exactly what
 ``run`` does to a batch: the same NOTE row -> ``SourceNote`` classification
-(``omop_notes.source_note``), the same ``Extractor`` (a note's failure becomes its outcome, never
-an exception) and the same ``note_nlp_rows``. The pipeline is built once per Python worker
+(``omop_notes.source_note``), the same note selection and routing (``runner.select_note``), the
+same ``Extractor`` (a note's failure becomes its outcome, never an exception) and the same
+``note_nlp_rows``. The pipeline is built once per Python worker
 (``_EXTRACTORS``); Spark reuses workers across tasks, so a worker pays the build once.
 
 Each note gives one ``kind='note'`` row (its status and skip/failure reason: what ``run`` writes
@@ -14,15 +15,16 @@ the final write can drop what a duplicated task attempt staged twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import SimpleNamespace
 
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ledger import Status
-from omop_nlp.omop.runner import Extractor, Outcome
+from omop_nlp.omop.runner import Extractor, Outcome, note_selector, select_note
 from omop_nlp.schema import Code
 from omop_nlp.sinks.note_nlp import note_nlp_rows
+from omop_nlp.sources.note_selection import NoteSelector
 from omop_nlp.sources.omop_notes import SourceNote, source_note
 
 # The NOTE columns the batch function reads (``note_text`` is NULL past max_note_chars, as in run).
@@ -41,6 +43,15 @@ STAGE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_has
 
 
 @dataclass(frozen=True)
+class SiteConcepts:
+    """The site's concept ids the driver resolved, broadcast to the executors: the codes of mappings/
+    (NOTE_NLP rows) and the document codes of the note selection."""
+
+    codes: dict[Code, int]
+    documents: dict[Code, int]
+
+
+@dataclass(frozen=True)
 class BatchSpec:
     """What every task needs besides the notes; small and picklable (concept ids travel by broadcast)."""
 
@@ -53,6 +64,7 @@ class BatchSpec:
 
 
 _EXTRACTORS: dict[tuple, Extractor] = {}
+_SELECTORS: dict[tuple, NoteSelector] = {}
 
 
 def extractor_for(spec: BatchSpec) -> Extractor:
@@ -74,29 +86,45 @@ def pipeline_factory(bert_dirs: tuple[str, ...], threads: int | None):
     return partial(bert_pipeline, model_dirs=bert_dirs, threads=threads)
 
 
-def note_nlp_batches(spec: BatchSpec, concept_ids: dict[Code, int], batches: Iterator) -> Iterator:
+def selector_for(site: SiteConcepts) -> NoteSelector:
+    key = tuple(sorted(site.documents.items(), key=repr))
+    if key not in _SELECTORS:
+        _SELECTORS[key] = note_selector(site.documents)
+    return _SELECTORS[key]
+
+
+def note_nlp_batches(spec: BatchSpec, site: SiteConcepts, batches: Iterator) -> Iterator:
     """mapInPandas body: for each pandas batch of NOTE rows, a pandas frame of ``STAGE_COLUMNS``."""
     import pandas as pd
 
-    extractor = extractor_for(spec)
-    concepts = ConceptResolver.from_ids(concept_ids)
+    extractor, selector = extractor_for(spec), selector_for(site)
+    concepts = ConceptResolver.from_ids(site.codes)
     for frame in batches:
         notes = [source_note(row, spec.max_note_chars) for row in _rows(frame)]
-        rows = [row for outcome in extract(extractor, notes) for row in stage_rows(outcome, concepts, spec)]
+        outcomes = extract(extractor, selector, notes)
+        rows = [row for outcome in outcomes for row in stage_rows(outcome, concepts, spec)]
         # object columns keep None as None: Arrow cannot cast an all-NaN float column to string
         yield pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype=object) for c in STAGE_COLUMNS})
 
 
-def extract(extractor: Extractor, notes: list[SourceNote]) -> list[Outcome]:
-    """Outcomes in note order: skip reasons first, then the pipeline; a batch-level error (stage 1
+def extract(extractor: Extractor, selector: NoteSelector, notes: list[SourceNote]) -> list[Outcome]:
+    """Outcomes in note order, as ``run`` decides them: notes the selection leaves out, then unreadable
+    text, are skipped with their reason; the others are routed and extracted. A batch-level error (stage 1
     on the whole batch) falls back to one note at a time so that one note cannot sink the others."""
-    todo = [n for n in notes if n.skip_reason is None]
+    skipped: dict[int, Outcome] = {}
+    todo: list[SourceNote] = []
+    for note in notes:
+        selection = select_note(selector, note)
+        if reason := selection.skip_reason or note.skip_reason:
+            skipped[note.note_id] = Outcome(note, Status.SKIPPED, reason)
+        else:
+            todo.append(replace(note, modality=selection.modality))
     try:
         done = extractor.extract_many(todo)
     except Exception:  # each note then gets its own outcome and its own error
         done = [extractor.extract(n) for n in todo]
-    by_id = {o.note.note_id: o for o in done}
-    return [by_id.get(n.note_id) or Outcome(n, Status.SKIPPED, n.skip_reason) for n in notes]
+    by_id = {**skipped, **{o.note.note_id: o for o in done}}
+    return [by_id[n.note_id] for n in notes]
 
 
 def stage_rows(outcome: Outcome, concepts: ConceptResolver, spec: BatchSpec) -> list[dict]:

@@ -21,6 +21,7 @@ import logging
 import math
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,20 +36,22 @@ from omop_nlp.engines.spark.batch import (
     STAGE_COLUMNS,
     STAGE_SCHEMA,
     BatchSpec,
+    SiteConcepts,
     note_nlp_batches,
     pipeline_factory,
 )
 from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes, with_local_codes
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
-from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary
+from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary, selection_concept_ids
 from omop_nlp.omop.tables import CdmTables
 from omop_nlp.sinks.note_nlp import section_codes
+from omop_nlp.sources.note_selection import REASON_PREFIX, load_selection_rules
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
 
 log = logging.getLogger(__name__)
 
 POSTGRES_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
-SWAP_CHUNK = 50_000  # notes per write transaction of the database swap
+SWAP_CHUNK = 20_000  # notes per write transaction of the database swap (ids travel as bind parameters)
 BatchFunction = Callable  # (BatchSpec, concept ids, iterator of pandas frames) -> iterator of pandas frames
 
 
@@ -89,14 +92,14 @@ def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nl
         summary = RunSummary(nlp_system=job.nlp_system, run_id=job.run_id)
         spec = BatchSpec(job.nlp_system, job.when, options.modality, options.max_note_chars, options.bert_dirs,
                          options.bert_threads)  # fmt: skip
-        concept_ids = spark.sparkContext.broadcast(job.concepts.ids)
+        site = spark.sparkContext.broadcast(SiteConcepts(job.concepts.ids, job.documents))
         notes = select_notes(job.notes(), options.filters, options.max_note_chars)
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(options.batch_size))
-        staged = notes.mapInPandas(lambda frames: batch(spec, concept_ids.value, frames), STAGE_SCHEMA)
+        staged = notes.mapInPandas(lambda frames: batch(spec, site.value, frames), STAGE_SCHEMA)
         staged.write.mode("overwrite").parquet(job.staging)
         staged = spark.read.parquet(job.staging)
         _count(summary, staged)
-        job.write(staged)
+        summary.superseded.update(job.write(staged))
         summary.seconds = time.monotonic() - started
         return summary
     finally:
@@ -164,6 +167,7 @@ class _Job:
         self.nlp_system = ""
         self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         self.concepts = ConceptResolver.from_ids({})
+        self.documents: dict = {}  # the site's ids of the note selection's document codes
 
     def factory(self):
         return pipeline_factory(self.options.bert_dirs, self.options.bert_threads)
@@ -177,12 +181,16 @@ class _TableJob(_Job):
 
     def prepare(self) -> None:
         self.nlp_system = Extractor(self.factory(), self.options.modality).nlp_system
-        self.concepts.settle(*self._concept_rows())
+        documents = ConceptResolver.from_ids({})
+        wanted, documents_wanted = self.concepts.wanted(_codes()), documents.wanted(load_selection_rules().codes())
+        rows = self._concept_rows([*wanted, *documents_wanted])
+        self.concepts.settle(wanted, rows)
+        documents.settle(documents_wanted, rows, warn=False)  # a site need not have every document code
+        self.documents = documents.ids
 
-    def _concept_rows(self):
+    def _concept_rows(self, wanted: list) -> list[tuple]:
         from pyspark.sql import functions as F
 
-        wanted = self.concepts.wanted(_codes())
         pairs = by_code_pairs(with_local_codes(wanted))
         concept = read_table(self.spark, self.options.concept_table)
         found = concept.where(
@@ -190,12 +198,12 @@ class _TableJob(_Job):
             | (F.col("vocabulary_id").isin(sorted({v for v, _ in pairs}))
                & F.col("concept_code").isin(sorted({k for _, k in pairs})))
         ).select("vocabulary_id", "concept_code", "concept_id", "invalid_reason")  # fmt: skip
-        return wanted, [tuple(r) for r in found.collect()]  # the few concepts of mappings/, never notes
+        return [tuple(r) for r in found.collect()]  # the few concepts of mappings/, never notes
 
     def notes(self):
         return read_table(self.spark, self.options.note_table)
 
-    def write(self, staged) -> None:
+    def write(self, staged) -> Counter:
         from pyspark.sql import functions as F
 
         target = self.options.note_nlp_table
@@ -212,6 +220,7 @@ class _TableJob(_Job):
         rows = _with_ids(self.spark, new, base)
         out = rows if kept is None else kept.unionByName(rows.select(*kept.columns))
         _replace_table(self.spark, target, out, self.run_id)
+        return Counter()  # older versions' rows in a table are left to the site (docs/spark.md)
 
 
 def _with_ids(spark, new, base: int):
@@ -236,8 +245,10 @@ class _DatabaseJob(_Job):
         run = CdmRun(self.engine, RunOptions(cdm_schema=o.cdm_schema, results_schema=o.results_schema,
                                              modality=o.modality), self.factory())  # fmt: skip
         run.prepare()  # the CDM tables checked, the tool's created, concepts resolved, sequences synced
-        self.tables: CdmTables = run.tables
+        self.run, self.tables = run, run.tables
         self.nlp_system, self.concepts, self.when = run.summary.nlp_system, run.resolver, run.when
+        with self.engine.connect() as conn:
+            self.documents = selection_concept_ids(conn, self.tables)
         self.stage = stage_table(self.tables)
         self.stage.create(self.engine, checkfirst=True)
         self.jdbc_url, self.jdbc_props = jdbc_target(o.cdm_url, o.jdbc_url)
@@ -252,17 +263,19 @@ class _DatabaseJob(_Job):
             numPartitions=max(1, parts), properties={**self.jdbc_props, "fetchsize": "1000"},
         )  # fmt: skip
 
-    def write(self, staged) -> None:
+    def write(self, staged) -> Counter:
         from pyspark.sql import functions as F
 
         rows = staged.withColumn("run_id", F.lit(self.run_id)).select("run_id", *STAGE_COLUMNS)
         rows.write.jdbc(self.jdbc_url, _qualified(self.stage), mode="append",
                         properties={**self.jdbc_props, "batchsize": "2000"})  # fmt: skip
+        superseded: Counter = Counter()
         for low, high in self._ranges():
             with write_transaction(self.engine) as conn:
-                self._swap(conn, low, high)
+                superseded.update(self._swap(conn, low, high))
         with write_transaction(self.engine) as conn:
             conn.execute(self.stage.delete().where(self.stage.c.run_id == self.run_id))
+        return superseded
 
     def _ranges(self) -> list[tuple[int, int]]:
         s = self.stage.c
@@ -274,31 +287,49 @@ class _DatabaseJob(_Job):
             query = select(func.min(tiles.c.note_id), func.max(tiles.c.note_id)).group_by(tiles.c.tile)
             return sorted((int(lo), int(hi)) for lo, hi in conn.execute(query))
 
-    def _swap(self, conn, low: int, high: int) -> None:
-        """One note range: ledger rows first (a concurrent ``run`` locks them too), then NOTE_NLP."""
+    def _swap(self, conn, low: int, high: int) -> Counter:
+        """One note range, as ``run`` writes a batch: ledger rows first (a concurrent ``run`` locks them
+        too), older versions superseded, this system's facts and NOTE_NLP rows replaced."""
         s, t = self.stage.c, self.tables
-        scope = (s.run_id == self.run_id) & s.note_id.between(low, high)
-        notes = select(s.note_id, literal(self.nlp_system), s.text_hash, s.status, func.left(s.reason, 250),
-                       literal(self.run_id), func.now()).where(scope, s.kind == "note").ext(distinct_on(s.note_id))
-        ledger = t.ledger.c
-        upsert = pg_insert(t.ledger).from_select(
-            ["note_id", "nlp_system", "text_hash", "status", "error", "run_id", "processed_at"], notes)
-        conn.execute(upsert.on_conflict_do_update(
-            index_elements=[ledger.note_id, ledger.nlp_system],
-            set_={k: upsert.excluded[k] for k in ("text_hash", "status", "error", "run_id", "processed_at")}))
-        note_nlp = t.note_nlp
-        processed = select(s.note_id).where(scope, s.kind == "note")
-        conn.execute(note_nlp.delete().where(note_nlp.c.nlp_system == self.nlp_system,
-                                             note_nlp.c.note_id.in_(processed)))
+        scope = (s.run_id == self.run_id) & s.note_id.between(low, high) & (s.kind == "note")
+        unselected = func.coalesce(s.reason, "").like(f"{REASON_PREFIX}%")
+        written = [*self._record(conn, scope & ~unselected), *self._record_unselected(conn, scope & unselected)]
+        superseded = self.run.previous.remove(conn, written)
+        self.run.facts.delete_notes(conn, written)  # facts of an earlier --cdm-facts run describe the old text
+        self.run.note_nlp.delete_notes(conn, written)
         rows = (select(s.note_id, s.row_in_note, *(s[c] for c in NOTE_NLP_COLUMNS))
-                .where(scope, s.kind == "note_nlp").ext(distinct_on(s.note_id, s.row_in_note))
-                .order_by(s.note_id, s.row_in_note).subquery())  # fmt: skip
+                .where(s.run_id == self.run_id, s.note_id.between(low, high), s.kind == "note_nlp")
+                .ext(distinct_on(s.note_id, s.row_in_note)).order_by(s.note_id, s.row_in_note).subquery())  # fmt: skip
         sequence = text(f"nextval('{_sequence(conn, t)}')")
-        insert = note_nlp.insert().from_select(
+        conn.execute(t.note_nlp.insert().from_select(
             ["note_nlp_id", "note_id", *NOTE_NLP_COLUMNS],
             select(sequence, rows.c.note_id, *(rows.c[c] for c in NOTE_NLP_COLUMNS))
-            .order_by(rows.c.note_id, rows.c.row_in_note))  # fmt: skip
-        conn.execute(insert)
+            .order_by(rows.c.note_id, rows.c.row_in_note)))  # fmt: skip
+        return superseded
+
+    def _record(self, conn, scope) -> list[int]:
+        """Upsert the ledger rows of the notes the selection took (done, skipped, failed)."""
+        s, ledger = self.stage.c, self.tables.ledger
+        notes = (select(s.note_id, literal(self.nlp_system), s.text_hash, s.status, func.left(s.reason, 250),
+                        literal(self.run_id), func.now()).where(scope).ext(distinct_on(s.note_id)))  # fmt: skip
+        upsert = pg_insert(ledger).from_select(
+            ["note_id", "nlp_system", "text_hash", "status", "error", "run_id", "processed_at"], notes)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[ledger.c.note_id, ledger.c.nlp_system],
+            set_={**{k: upsert.excluded[k] for k in ("text_hash", "status", "error", "run_id", "processed_at")},
+                  "facts": None})  # fmt: skip
+        return list(conn.execute(upsert.returning(ledger.c.note_id)).scalars())
+
+    def _record_unselected(self, conn, scope) -> list[int]:
+        """Notes the selection leaves out: recorded only where this system had extracted them (``run``
+        then removes their rows); otherwise nothing is written, so a wider selection later takes them."""
+        s, ledger = self.stage.c, self.tables.ledger
+        mine = (ledger.c.nlp_system == self.nlp_system) & (ledger.c.status == "done")
+        unselected = select(s.note_id, s.reason).where(scope).ext(distinct_on(s.note_id)).subquery()
+        update = (ledger.update().where(mine, ledger.c.note_id == unselected.c.note_id)
+                  .values(status="skipped", error=unselected.c.reason, run_id=self.run_id, processed_at=func.now(),
+                          facts=None).returning(ledger.c.note_id))  # fmt: skip
+        return list(conn.execute(update).scalars())
 
     def close(self) -> None:
         super().close()

@@ -20,8 +20,9 @@ NOTES = [
     "\x01\x02\x03\x04\x05\x06\x07\x08" * 40,
     "MRI brain: several enhancing metastases, the largest in the left frontal lobe, have grown.",
     "CT chest without contrast. Two solid nodules in the right middle lobe and a mass in the left hilum.",
+    "Hospital course: uneventful. The lung nodule will be followed in clinic.",
 ]
-SKIPS = {"empty_text": 1, "binary": 1, "unknown_modality": 1}
+SKIPS = {"empty_text": 1, "binary": 1, "unknown_modality": 1, "not_selected:text": 1}
 NOTE_SCHEMA = ("note_id bigint, person_id bigint, note_date date, note_datetime timestamp, note_type_concept_id int, "
                "note_class_concept_id int, note_title string, note_text string, encoding_concept_id int, "
                "language_concept_id int, provider_id bigint, visit_occurrence_id bigint, visit_detail_id bigint, "
@@ -65,7 +66,7 @@ def test_parquet_note_nlp_equals_run_and_a_rerun_replaces(spark, lake, tmp_path)
     cdm, _, _ = lake
     out = tmp_path / "note_nlp"
     summary = spark_run(spark, table_options(lake, out))
-    assert (summary.processed, dict(summary.skipped), summary.seen) == (10, {k: 2 * v for k, v in SKIPS.items()}, 16)
+    assert (summary.processed, dict(summary.skipped), summary.seen) == (10, {k: 2 * v for k, v in SKIPS.items()}, 18)
     first = parquet_rows(spark, out)
     assert len(first) == summary.note_nlp_rows > 0
     assert sorted(r["note_nlp_id"] for r in first) == list(range(1, len(first) + 1))
