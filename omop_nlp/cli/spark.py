@@ -11,9 +11,21 @@ import typer
 
 from omop_nlp.cli.app import app, check_modality, fail
 from omop_nlp.cli.bert import BertDirs, BertThreads
-from omop_nlp.cli.db import CdmSchema, ResultsSchema, _date, _id_list, _ids, database_errors, show_warnings
-from omop_nlp.schema import MODALITIES
-from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
+from omop_nlp.cli.db import (
+    CdmSchema,
+    DateFrom,
+    DateTo,
+    MaxNoteChars,
+    ModalityOption,
+    NoteLimit,
+    NoteTitle,
+    ResultsSchema,
+    _id_list,
+    database_errors,
+    note_filter,
+    show_warnings,
+)
+from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS
 
 _EXTRA = "pip install 'omop-nlp[spark]'"
 _TABLE = "a catalog table (cdm.note) or a Parquet path (anything with a /)"
@@ -31,17 +43,15 @@ def spark_run(
         help="the executors' JDBC URL (default: derived from --cdm; needed when --cdm uses a Unix socket)")] = None,
     cdm_schema: CdmSchema = None,
     results_schema: ResultsSchema = None,
-    modality: Annotated[
-        str, typer.Option("--modality", "-m", help=f"auto (routing.yaml, then text) or {', '.join(MODALITIES)}")
-    ] = "auto",
+    modality: ModalityOption = "auto",
     note_type_concept_id: _id_list("note_type_concept_ids") = None,
     note_class_concept_id: _id_list("note_class_concept_ids") = None,
-    note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None,
-    date_from: Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")] = None,
+    note_title: NoteTitle = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
     note_id: _id_list("note_ids") = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="process at most this many notes (lowest note_ids)")] = None,
-    max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
+    limit: NoteLimit = None,
+    max_note_chars: MaxNoteChars = DEFAULT_MAX_CHARS,
     batch_size: Annotated[int, typer.Option(min=1, max=10000, help="notes per pandas batch")] = 200,
     partitions: Annotated[int | None, typer.Option(
         min=1, help="JDBC read partitions on note_id (default: the cluster's default parallelism)")] = None,
@@ -65,15 +75,7 @@ def spark_run(
     for folder in bert or []:
         if not Path(folder).is_dir():
             fail(f"--bert: not a folder: {folder}")
-    filters = NoteFilter(
-        type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
-        class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),
-        title_pattern=note_title,
-        date_from=_date(date_from, "--date-from"),
-        date_to=_date(date_to, "--date-to"),
-        note_ids=_ids(note_id, "--note-id"),
-        limit=limit,
-    )
+    filters = note_filter(note_type_concept_id, note_class_concept_id, note_title, date_from, date_to, note_id, limit)
     options = SparkRunOptions(
         note_table=note_table, concept_table=concept_table, note_nlp_table=note_nlp_table, cdm_url=cdm,
         jdbc_url=jdbc_url, cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, modality=modality,

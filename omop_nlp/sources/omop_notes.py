@@ -37,6 +37,12 @@ class NoteFilter:
     note_ids: tuple[int, ...] = ()
     limit: int | None = None
 
+    @property
+    def title_like(self) -> str | None:
+        """``title_pattern`` as a LIKE pattern: without a wildcard it matches anywhere in the title."""
+        pattern = self.title_pattern
+        return pattern if not pattern or any(ch in pattern for ch in "%_") else f"%{pattern}%"
+
 
 @dataclass(frozen=True)
 class SourceNote:
@@ -104,7 +110,7 @@ class OmopNoteSource:
         if f.class_concept_ids:
             conds.append(c.note_class_concept_id.in_(f.class_concept_ids))
         if f.title_pattern:
-            pattern = f.title_pattern if any(ch in f.title_pattern for ch in "%_") else f"%{f.title_pattern}%"
+            pattern = f.title_like
             conds.append(c.note_title.ilike(pattern))
         if f.date_from:
             conds.append(c.note_date >= f.date_from)

@@ -118,8 +118,7 @@ def select_notes(notes, filters: NoteFilter, max_chars: int):
     if filters.class_concept_ids:
         conds.append(c("note_class_concept_id").isin(list(filters.class_concept_ids)))
     if filters.title_pattern:
-        pattern = filters.title_pattern
-        conds.append(c("note_title").ilike(pattern if any(ch in pattern for ch in "%_") else f"%{pattern}%"))
+        conds.append(c("note_title").ilike(filters.title_like))
     if filters.date_from:
         conds.append(c("note_date") >= F.lit(filters.date_from))
     if filters.date_to:
