@@ -1,7 +1,7 @@
 """Scores predictions against gold annotations, as in annotation guideline section 4.
 
 Both files are interchange JSONL (guideline section 1); reports are matched by ``id`` and the
-gold ``modality`` decides which schema scores a report. Choices the guideline leaves open:
+gold ``modality`` decides which rules scores a report. Choices the guideline leaves open:
 
 - A gold report with no prediction line is scored as an empty prediction; a prediction line
   without ``findings`` is one too. Prediction ids not in gold are ignored and counted.
@@ -12,7 +12,7 @@ gold ``modality`` decides which schema scores a report. Choices the guideline le
   macro F1 is the mean of per-key F1 (scikit-learn's ``zero_division=0``).
 - Relations are scored per gold instance of a key whose mapping says ``relates: true``
   (chest lesions but pleural effusion/thickening, brain glioma/lymphoma/metastasis), after
-  bilateral expansion (``ModalitySchema.expand``). Predicted keys absent from gold do not
+  bilateral expansion (``ModalityRules.expand``). Predicted keys absent from gold do not
   count here: entity classification already penalises them. A key whose instances have no
   related key in gold nor prediction counts in relation accuracy but not in macro P/R/F1.
 - Negation split: a report has a negated mention when its gold line has a non-empty
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from omop_nlp.jsonl import STDIN, JsonlError, LineProblem, iter_jsonl, jsonl_name
-from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema
+from omop_nlp.rules import MODALITIES, ModalityRules, load_rules
 
 
 @dataclass(frozen=True)
@@ -355,14 +355,14 @@ class Pair:
         return set(self.gold.findings) == set(self.predicted_findings)
 
 
-def _key_order(schema: ModalitySchema, pairs: list[Pair]) -> list[str]:
-    """The schema's keys in mappings order, then any other key seen, sorted."""
+def _key_order(rules: ModalityRules, pairs: list[Pair]) -> list[str]:
+    """The rules's keys in mappings order, then any other key seen, sorted."""
     seen = {key for p in pairs for key in (*p.gold.findings, *p.predicted_findings)}
-    return [*schema.entities, *sorted(seen - schema.entities.keys())]
+    return [*rules.entities, *sorted(seen - rules.entities.keys())]
 
 
-def score_entities(pairs: list[Pair], schema: ModalitySchema) -> EntityScores:
-    per_key = {key: Counts() for key in _key_order(schema, pairs)}
+def score_entities(pairs: list[Pair], rules: ModalityRules) -> EntityScores:
+    per_key = {key: Counts() for key in _key_order(rules, pairs)}
     for pair in pairs:
         gold, predicted = set(pair.gold.findings), set(pair.predicted_findings)
         for key in gold | predicted:
@@ -377,14 +377,14 @@ def score_entities(pairs: list[Pair], schema: ModalitySchema) -> EntityScores:
     )
 
 
-def score_relations(pairs: list[Pair], schema: ModalitySchema) -> RelationScores:
-    keys = [key for key, definition in schema.entities.items() if definition.relates]
+def score_relations(pairs: list[Pair], rules: ModalityRules) -> RelationScores:
+    keys = [key for key, definition in rules.entities.items() if definition.relates]
     counts = {key: Counts() for key in keys}
     exact = {key: Rate() for key in keys}
     for pair in pairs:
         for key in (k for k in keys if k in pair.gold.findings):
-            gold = schema.expand(pair.gold.findings[key])
-            predicted = schema.expand(pair.predicted_findings.get(key, ()))
+            gold = rules.expand(pair.gold.findings[key])
+            predicted = rules.expand(pair.predicted_findings.get(key, ()))
             counts[key] += Counts.of(gold, predicted)
             exact[key] += Rate(int(gold == predicted), 1)
     return RelationScores(
@@ -395,18 +395,18 @@ def score_relations(pairs: list[Pair], schema: ModalitySchema) -> RelationScores
     )
 
 
-def _has_negated_mention(pair: Pair, schema: ModalitySchema) -> bool:
+def _has_negated_mention(pair: Pair, rules: ModalityRules) -> bool:
     if pair.gold.negated is not None:
         return bool(pair.gold.negated)
     mentioned = pair.pred.negated_mention_keys if pair.pred else frozenset()
-    return bool(mentioned & schema.entities.keys())
+    return bool(mentioned & rules.entities.keys())
 
 
-def score_negation(pairs: list[Pair], schema: ModalitySchema) -> NegationScores:
+def score_negation(pairs: list[Pair], rules: ModalityRules) -> NegationScores:
     with_negated, without_negated = Rate(), Rate()
     for pair in pairs:
         outcome = Rate(int(pair.exact), 1)
-        if _has_negated_mention(pair, schema):
+        if _has_negated_mention(pair, rules):
             with_negated += outcome
         else:
             without_negated += outcome
@@ -415,16 +415,16 @@ def score_negation(pairs: list[Pair], schema: ModalitySchema) -> NegationScores:
 
 
 def score_modality(modality: str, pairs: list[Pair]) -> ModalityReport:
-    schema = load_schema(modality)
-    keys = _key_order(schema, pairs)
+    rules = load_rules(modality)
+    keys = _key_order(rules, pairs)
     return ModalityReport(
         modality=modality,
         reports=len(pairs),
         missing_predictions=sum(p.pred is None for p in pairs),
-        entities=score_entities(pairs, schema),
-        relations=score_relations(pairs, schema),
-        negation=score_negation(pairs, schema),
-        unknown_keys=[key for key in keys if key not in schema.entities],
+        entities=score_entities(pairs, rules),
+        relations=score_relations(pairs, rules),
+        negation=score_negation(pairs, rules),
+        unknown_keys=[key for key in keys if key not in rules.entities],
     )
 
 

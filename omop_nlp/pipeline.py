@@ -15,7 +15,7 @@ from omop_nlp.model import Certainty, EntityType, Finding, Mention, Report, Resu
 from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import load_router
-from omop_nlp.schema import MODALITIES, ModalitySchema, load_schema, mappings_fingerprint
+from omop_nlp.rules import MODALITIES, ModalityRules, load_rules, rules_fingerprint
 from omop_nlp.text.tokens import term_lemmas
 
 MAX_NOTE_CHARS = 2_000_000
@@ -25,15 +25,15 @@ _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certaint
 
 @dataclass
 class ModalityEngine:
-    schema: ModalitySchema
+    rules: ModalityRules
     annotator: Annotator
     mapper: LesionLocationMapper | DiagnosisEpisodeMapper
 
     @classmethod
     def for_modality(cls, modality: str) -> ModalityEngine:
-        schema = load_schema(modality)
-        mapper_cls = LesionLocationMapper if schema.related_type == "location" else DiagnosisEpisodeMapper
-        return cls(schema, Annotator(schema), mapper_cls(schema))
+        rules = load_rules(modality)
+        mapper_cls = LesionLocationMapper if rules.related_type == "location" else DiagnosisEpisodeMapper
+        return cls(rules, Annotator(rules), mapper_cls(rules))
 
     def document(self, text: str) -> Document:
         doc = self.annotator.annotate(text)
@@ -43,10 +43,10 @@ class ModalityEngine:
     def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions."""
         findings: dict[str, Finding] = {}
-        denied = _denied_in_impression(mentions, self.schema.entity_type)
-        dismissed = _dismissed(mentions) if self.schema.extra.get("presence", {}).get("later_dismissal_wins") else {}
+        denied = _denied_in_impression(mentions, self.rules.entity_type)
+        dismissed = _dismissed(mentions) if self.rules.presence.later_dismissal_wins else {}
         for mention in mentions:
-            if mention.type.value != self.schema.entity_type or not self._present(mention, denied):
+            if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
             if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(_named(mention), -1):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
@@ -54,7 +54,7 @@ class ModalityEngine:
             finding.mentions.append(mention)
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
                 finding.certainty = mention.certainty
-            if self.schema.entities[mention.key].relates:
+            if self.rules.entities[mention.key].relates:
                 finding.related = sorted(set(finding.related) | set(mention.related))
         return findings
 
@@ -63,7 +63,7 @@ class ModalityEngine:
         the impression denies it ("Hx: DLBCL" then "No evidence of CNS lymphoma": no brain involvement)."""
         if mention.certainty.counts_as_present:
             return True
-        malignant = self.schema.entities[mention.key].group == "malignant"
+        malignant = self.rules.entities[mention.key].group == "malignant"
         if mention.certainty is Certainty.HISTORICAL and mention.key in denied:
             return False
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
@@ -113,7 +113,7 @@ class Pipeline:
         self.key_classifier = None
         self.relation_mapper = relation_mapper
         stage2 = relation_mapper.system_tag if relation_mapper is not None else "rules"
-        self.nlp_system = f"{NAME} {__version__} {stage2} {mappings_fingerprint()}"
+        self.nlp_system = f"{NAME} {__version__} {stage2} {rules_fingerprint()}"
 
     def extract(self, report: Report, note_class_concept_id: int | None = None) -> Result:
         result = self._extract_rules(report, note_class_concept_id)

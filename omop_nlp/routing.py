@@ -6,21 +6,21 @@ import re
 from functools import cache
 
 from omop_nlp.model import Report
-from omop_nlp.schema import MODALITIES, load_schema, load_yaml
+from omop_nlp.rules import MODALITIES, load_rules
+from omop_nlp.rules.routing import RoutingRules, load_routing_rules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import tokenize
 
 
 class ModalityRouter:
-    def __init__(self, rules: dict) -> None:
-        self._titles = {m: [re.compile(p, re.I) for p in pats] for m, pats in rules.get("title_patterns", {}).items()}
-        self._classes = {int(c): m for m, ids in (rules.get("note_class_concept_ids") or {}).items() for c in ids}
+    def __init__(self, routing: RoutingRules) -> None:
+        self._titles = {m: [re.compile(p, re.I) for p in pats] for m, pats in routing.title_patterns.items()}
+        self._classes = {c: m for m, ids in routing.note_class_concept_ids.items() for c in ids}
         phrases: list[tuple[str, tuple[str, str]]] = []
         for modality in MODALITIES:
-            schema = load_schema(modality)
-            for key, definition in schema.entities.items():
+            for key, definition in load_rules(modality).entities.items():
                 phrases += [(t, (modality, key)) for t in definition.all_terms()]
-            phrases += [(t, (modality, f"hint:{t}")) for t in rules.get("text_hints", {}).get(modality, [])]
+            phrases += [(t, (modality, f"hint:{t}")) for t in routing.text_hints.get(modality, [])]
         self._matcher = PhraseMatcher(phrases)
 
     def route(self, report: Report, note_class_concept_id: int | None = None) -> str | None:
@@ -53,4 +53,4 @@ class ModalityRouter:
 
 @cache
 def load_router() -> ModalityRouter:
-    return ModalityRouter(load_yaml("routing.yaml"))
+    return ModalityRouter(load_routing_rules())

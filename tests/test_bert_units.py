@@ -24,7 +24,7 @@ from omop_nlp.entities.bert.train import pos_weights
 from omop_nlp.entities.bert.windows import length_buckets, max_over_windows, pad_batch
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 DEVSET = Path(__file__).parent / "devset"
 CHEST = "CT chest.\nFINDINGS:\nA 6 mm solid nodule in the right upper lobe. No pleural effusion. Question of pneumonia."
@@ -36,14 +36,14 @@ def rules() -> Pipeline:
 
 
 def test_weak_labels_follow_the_engine_with_assertion(rules: Pipeline) -> None:
-    schema = load_schema("chest_ct")
-    states = weak_label_states(rules.extract(Report("1", CHEST, modality="chest_ct")), schema)
+    chest = load_rules("chest_ct")
+    states = weak_label_states(rules.extract(Report("1", CHEST, modality="chest_ct")), chest)
     assert states["nodule"] == PRESENT
     assert states["pleural_effusion"] == ASSERTED_ABSENT  # negated: a negative label, not a keyword hit
     assert states["fibrosis"] == NOT_MENTIONED
-    examples, stats = weak_examples([Report("1", CHEST, modality="chest_ct")], schema, rules, absent_weight=0.25)
+    examples, stats = weak_examples([Report("1", CHEST, modality="chest_ct")], chest, rules, absent_weight=0.25)
     (example,) = examples
-    keys = list(schema.entities)
+    keys = list(chest.entities)
     assert example.labels[keys.index("nodule")] == 1 and example.weights[keys.index("nodule")] == 1
     assert example.labels[keys.index("pleural_effusion")] == 0 and example.weights[keys.index("pleural_effusion")] == 1
     assert example.labels[keys.index("fibrosis")] == 0 and example.weights[keys.index("fibrosis")] == 0.25
@@ -51,11 +51,11 @@ def test_weak_labels_follow_the_engine_with_assertion(rules: Pipeline) -> None:
 
 
 def test_weak_examples_route_dedupe_exclude_and_skip(rules: Pipeline) -> None:
-    schema = load_schema("chest_ct")
+    chest = load_rules("chest_ct")
     brain = "MRI brain. Enhancing mass consistent with glioblastoma."
     reports = [Report("a", CHEST), Report("b", CHEST + "  "), Report("c", brain), Report("d", "   "),
                Report("e", "Chest CT: consolidation in the LLL.")]  # fmt: skip
-    examples, stats = weak_examples(reports, schema, rules, exclude={_digest("Chest CT: consolidation in the LLL.")})
+    examples, stats = weak_examples(reports, chest, rules, exclude={_digest("Chest CT: consolidation in the LLL.")})
     assert [e.ref for e in examples] == ["a"]
     assert (stats.notes_read, stats.other_modality, stats.duplicates, stats.used) == (5, 1, 2, 1)
     assert stats.skipped == {"empty_text": 1}
@@ -68,14 +68,14 @@ def _digest(text: str) -> str:
 
 
 def test_gold_examples_and_seeded_split(tmp_path: Path) -> None:
-    gold = gold_examples(DEVSET / "chest_ct.dev.jsonl", load_schema("chest_ct"), gold_weight=2.0)
+    gold = gold_examples(DEVSET / "chest_ct.dev.jsonl", load_rules("chest_ct"), gold_weight=2.0)
     assert len(gold.examples) == 100 and gold.unknown_keys == []
     assert all(e.source == "gold" and set(np.unique(e.weights)) == {2.0} for e in gold.examples)
     kept, taken = split(gold.examples, 0.2, seed=3)
     assert (len(kept), len(taken)) == (80, 20)
     assert [e.ref for e in split(gold.examples, 0.2, seed=3)[1]] == [e.ref for e in taken]
     assert split(gold.examples[:1], 0.5, seed=3) == (gold.examples[:1], [])
-    brain_only = gold_examples(DEVSET / "brain_mri.dev.jsonl", load_schema("chest_ct"))
+    brain_only = gold_examples(DEVSET / "brain_mri.dev.jsonl", load_rules("chest_ct"))
     assert brain_only.examples == [] and brain_only.other_modality == 100
 
 
@@ -136,7 +136,7 @@ class _FakeClassifier:
 
 
 def _stage_one(probs: dict[str, float]) -> tuple[StageOne, _FakeClassifier]:
-    keys = list(load_schema("chest_ct").entities)
+    keys = list(load_rules("chest_ct").entities)
     fake = _FakeClassifier(BertConfig("chest_ct", "lesion", keys, threshold=0.5, union_threshold=0.75), probs)
     return StageOne([fake], prefetch_size=4), fake
 

@@ -13,9 +13,9 @@ from mention_asserts import assert_single_mention
 
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
-SCHEMA = load_schema("chest_ct")
+RULES = load_rules("chest_ct")
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,8 @@ def _scored(findings: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     """The findings as the evaluator sees them: expanded locations, unscored ones dropped."""
     out: dict[str, frozenset[str]] = {}
     for key, related in findings.items():
-        if SCHEMA.entities[key].relates:
-            out[key] = frozenset(SCHEMA.expand(related))
+        if RULES.entities[key].relates:
+            out[key] = frozenset(RULES.expand(related))
         else:
             assert set(related) <= {"pleura"}, f"{key} may carry only [] or [pleura], got {related}"
             out[key] = frozenset()
@@ -554,11 +554,9 @@ def test_sides_from_radiograph_wording(text: str, expected: dict[str, list[str]]
 
 
 def test_relation_grammar_words_must_be_single_words() -> None:
-    """A multi-word entry would never match the token-by-token comparison: the schema load says so."""
-    from dataclasses import replace
-
+    """A multi-word entry would never match the token-by-token comparison: loading the rules says so."""
     from omop_nlp.relations.locations import LesionLocationMapper
 
-    grammar = {**SCHEMA.extra["relation_grammar"], "location_list": ["and", "as well as"]}
+    grammar = RULES.relation_grammar.model_copy(update={"location_list": ["and", "as well as"]})
     with pytest.raises(ValueError, match=r"relation_grammar\.location_list: 'as well as' is not a single word"):
-        LesionLocationMapper(replace(SCHEMA, extra={**SCHEMA.extra, "relation_grammar": grammar}))
+        LesionLocationMapper(RULES.model_copy(update={"relation_grammar": grammar}))

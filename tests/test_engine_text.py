@@ -12,7 +12,7 @@ import pytest
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.routing import load_router
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def pipeline() -> Pipeline:
 
 
 def _scored(modality: str, findings: dict[str, list[str]]) -> dict[str, frozenset[str]]:
-    schema = load_schema(modality)
+    rules = load_rules(modality)
     return {
-        key: frozenset(schema.expand(related)) if schema.entities[key].relates else frozenset()
+        key: frozenset(rules.expand(related)) if rules.entities[key].relates else frozenset()
         for key, related in findings.items()
     }
 

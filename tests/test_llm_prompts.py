@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from omop_nlp.relations.llm.prompts import build_messages, load_prompt, targets_in_order
-from omop_nlp.schema import MappingError, load_schema
+from omop_nlp.rules import MappingError, load_rules
 
 GOLDEN = Path(__file__).parent / "golden" / "prompts"
 
@@ -45,7 +45,7 @@ def test_messages_match_the_golden_file(modality):
 
 @pytest.mark.parametrize("modality", sorted(CASES))
 def test_paper_structure_and_fixed_prefix(modality):
-    schema = load_schema(modality)
+    rules = load_rules(modality)
     report, targets = CASES[modality]
     messages = build_messages(modality, report, targets)
     roles = [m["role"] for m in messages]
@@ -56,7 +56,7 @@ def test_paper_structure_and_fixed_prefix(modality):
     order = [system.index(template.system), system.index(template.instruction),
              system.index(template.output_template), system.index(template.related_header)]  # fmt: skip
     assert order == sorted(order)
-    for key, definition in schema.related.items():
+    for key, definition in rules.related.items():
         assert f"- {key}: {definition.display}" in system
     header = "### Target Lesions:" if modality == "chest_ct" else "### Target Diseases:"
     last = messages[-1]["content"]
@@ -79,8 +79,8 @@ def test_report_text_is_inserted_verbatim():
 
 
 def test_targets_follow_the_mappings_order():
-    schema = load_schema("chest_ct")
-    assert targets_in_order(schema, {"atelectasis", "nodule", "pleural_effusion"}) == ["nodule", "atelectasis"]
+    rules = load_rules("chest_ct")
+    assert targets_in_order(rules, {"atelectasis", "nodule", "pleural_effusion"}) == ["nodule", "atelectasis"]
 
 
 def test_prompt_file_examples_are_checked(tmp_path):
@@ -92,5 +92,5 @@ def test_prompt_file_examples_are_checked(tmp_path):
     with pytest.raises(MappingError, match="example 1"):
         load_prompt("chest_ct", tmp_path)
     (tmp_path / "prompts" / "chest_ct.yaml").write_text("system: only this\n", encoding="utf-8")
-    with pytest.raises(MappingError, match="missing field"):
+    with pytest.raises(MappingError, match="missing key"):
         load_prompt("chest_ct", tmp_path)

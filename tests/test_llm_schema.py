@@ -7,7 +7,7 @@ import json
 import pytest
 
 from omop_nlp.relations.llm.schema import InvalidAnswer, answer_schema, parse_answer, relatable_keys
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 CHEST_LESIONS = ["nodule", "ggo", "consolidation", "atelectasis", "fibrosis", "bronchiectasis", "mass",
                  "bronchial_wall_thickening", "interstitial_thickening"]  # fmt: skip
@@ -15,26 +15,26 @@ CHEST_LOCATIONS = ["rul", "rml", "rll", "lul", "lll", "lingula", "bul", "bll", "
 
 
 def test_chest_ct_schema_enumerates_only_valid_keys():
-    schema = load_schema("chest_ct")
-    assert relatable_keys(schema) == CHEST_LESIONS  # the nine lesions of the paper; no effusion/pleural thickening
-    full = answer_schema(schema)
+    rules = load_rules("chest_ct")
+    assert relatable_keys(rules) == CHEST_LESIONS  # the nine lesions of the paper; no effusion/pleural thickening
+    full = answer_schema(rules)
     assert list(full["properties"]) == CHEST_LESIONS
     assert full["required"] == [] and full["additionalProperties"] is False
     for spec in full["properties"].values():
         assert spec["type"] == "array"
         assert spec["items"] == {"type": "string", "enum": CHEST_LOCATIONS}
         assert spec["maxItems"] == len(CHEST_LOCATIONS)
-    note = answer_schema(schema, ["nodule", "atelectasis"])
+    note = answer_schema(rules, ["nodule", "atelectasis"])
     assert list(note["properties"]) == ["nodule", "atelectasis"]
     assert note["required"] == ["nodule", "atelectasis"]
     with pytest.raises(ValueError, match="pleural_effusion"):
-        answer_schema(schema, ["pleural_effusion"])
+        answer_schema(rules, ["pleural_effusion"])
 
 
 def test_brain_mri_schema_enumerates_only_valid_keys():
-    schema = load_schema("brain_mri")
-    assert relatable_keys(schema) == ["glioma", "lymphoma", "metastasis"]  # malignant tumors only
-    note = answer_schema(schema, ["metastasis"])
+    rules = load_rules("brain_mri")
+    assert relatable_keys(rules) == ["glioma", "lymphoma", "metastasis"]  # malignant tumors only
+    note = answer_schema(rules, ["metastasis"])
     assert note == {
         "type": "object",
         "properties": {"metastasis": {"type": "array", "items": {"type": "string",
@@ -44,16 +44,16 @@ def test_brain_mri_schema_enumerates_only_valid_keys():
     }  # fmt: skip
     for not_related in ("non_malignant_tumor", "stroke_infarction", "progression"):
         with pytest.raises(ValueError):
-            answer_schema(schema, [not_related])
+            answer_schema(rules, [not_related])
     json.dumps(note)  # sent as is in response_format
 
 
 def test_valid_answers_are_read_sorted_and_unique():
-    chest = load_schema("chest_ct")
+    chest = load_rules("chest_ct")
     answer = parse_answer('{"nodule": ["rul", "lll", "rul"], "atelectasis": []}', chest, ["nodule", "atelectasis"])
     assert answer == {"nodule": ["lll", "rul"], "atelectasis": []}
     fenced = '```json\n{"metastasis": ["progression", "improvement"]}\n```'
-    assert parse_answer(fenced, load_schema("brain_mri"), ["metastasis"]) == {
+    assert parse_answer(fenced, load_rules("brain_mri"), ["metastasis"]) == {
         "metastasis": ["improvement", "progression"]}
 
 
@@ -73,5 +73,5 @@ def test_valid_answers_are_read_sorted_and_unique():
 ])  # fmt: skip
 def test_invalid_answers_are_refused_without_echoing_them(content, why):
     with pytest.raises(InvalidAnswer, match=why) as info:
-        parse_answer(content, load_schema("chest_ct"), ["nodule", "atelectasis"])
+        parse_answer(content, load_rules("chest_ct"), ["nodule", "atelectasis"])
     assert "right upper lobe" not in str(info.value)  # messages never carry the model's (or the note's) text

@@ -18,7 +18,7 @@ from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm import LlmConfig, LlmRelationMapper
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 DEVSET = Path(__file__).parent / "devset"
 ALLOWED = {"llm", "rules-fallback"}
@@ -63,17 +63,17 @@ def _assert_protocol(results, rules: Pipeline, mapper: LlmRelationMapper, target
     """Each target key: a valid answer (mapper llm, keys of the schema) or the rules' keys (rules-fallback)."""
     seen = {"llm": 0, "rules-fallback": 0}
     for result in results:
-        schema = load_schema(result.modality)
+        modality_rules = load_rules(result.modality)
         expected = rules.extract(result.report)
         assert set(result.findings) == set(expected.findings)  # presence stays with stage 1
-        for key in targets_of(expected, schema):
+        for key in targets_of(expected, modality_rules):
             finding = result.findings[key]
             mappers = {m.mapper for m in finding.mentions}
             assert len(mappers) == 1 and mappers <= ALLOWED, (result.report.id, key, mappers)
             mapper_name = mappers.pop()
             seen[mapper_name] += 1
             if mapper_name == "llm":
-                assert set(finding.related) <= set(schema.related)
+                assert set(finding.related) <= set(modality_rules.related)
             else:
                 assert finding.related == expected.findings[key].related
     stats = mapper.stats
@@ -98,15 +98,15 @@ def test_hybrid_sends_only_the_uncertain_keys(server, rules):
     rows = _devset("chest_ct.dev.jsonl")[:7] + _devset("brain_mri.dev.jsonl")[:5]
     reports = _reports(rows)
     before = {r.id: rules.extract(r) for r in reports}
-    uncertain = {i: uncertain_keys(res, load_schema(res.modality)) for i, res in before.items()}
-    assert any(uncertain.values()) and any(not keys and target_keys(before[i], load_schema(before[i].modality))
+    uncertain = {i: uncertain_keys(res, load_rules(res.modality)) for i, res in before.items()}
+    assert any(uncertain.values()) and any(not keys and target_keys(before[i], load_rules(before[i].modality))
                                            for i, keys in uncertain.items())  # fmt: skip
     mapper = _mapper(server, mode="hybrid")
     results = Pipeline("auto", relation_mapper=mapper).extract_batch(reports)
     assert mapper.stats.asked == sum(1 for keys in uncertain.values() if keys)
     _assert_protocol(results, rules, mapper, uncertain_keys)
     for result in results:
-        for key in target_keys(result, load_schema(result.modality)):
+        for key in target_keys(result, load_rules(result.modality)):
             if key not in uncertain[result.report.id]:  # the rules are sure: left alone
                 assert {m.mapper for m in result.findings[key].mentions} == {"rules"}
                 assert result.findings[key].related == before[result.report.id].findings[key].related
@@ -121,7 +121,7 @@ def test_a_timeout_is_retried_once_then_the_rules_answer(own_server, rules):
     assert mapper.stats.requests == 4  # one retry each
     for result in results:
         assert result.findings_json() == rules.extract(result.report).findings_json()
-        assert {m.mapper for k in target_keys(result, load_schema("chest_ct"))
+        assert {m.mapper for k in target_keys(result, load_rules("chest_ct"))
                 for m in result.findings[k].mentions} == {"rules-fallback"}  # fmt: skip
 
 

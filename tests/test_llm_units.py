@@ -16,7 +16,7 @@ from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm import LlmConfig, LlmConfigError, LlmRelationMapper, relation_mapper
 from omop_nlp.relations.llm.client import ChatOutcome
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 URL = "http://127.0.0.1:9/v1"  # never contacted here
 
@@ -82,9 +82,9 @@ def test_rules_need_no_mapper_and_nlp_system_names_the_mapper(rules):
 ])  # fmt: skip
 def test_uncertain_keys(rules, modality, text, uncertain):
     result = _result(rules, modality, text)
-    schema = load_schema(modality)
-    assert set(uncertain) <= set(target_keys(result, schema))
-    assert uncertain_keys(result, schema) == uncertain
+    rules = load_rules(modality)
+    assert set(uncertain) <= set(target_keys(result, rules))
+    assert uncertain_keys(result, rules) == uncertain
 
 
 # -- the pipeline hook and the fallback -------------------------------------------------------

@@ -55,3 +55,16 @@ def test_a_missing_grant_stops_the_run_at_once_and_fails_no_note(pg_server, pg_u
     assert "permission denied for table note_nlp" in err and "Traceback" not in err
     assert not any(r["status"] == "failed" for r in owner.ledger().values())  # no note blamed for the GRANT
     owner.close()
+
+
+@pytest.mark.postgres
+def test_init_db_needs_no_create_on_a_cdm_schema_that_has_its_tables(pg_server, pg_url, run_cli) -> None:
+    owner, runner = _runner(pg_server, pg_url, READ_CDM)
+    with owner.engine.begin() as conn:  # an empty results schema of the runner's: init-db makes its tables there
+        conn.exec_driver_sql("DROP SCHEMA results CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA results AUTHORIZATION r_{make_url(pg_url).database}")
+    code, out, err = run_cli("init-db", runner.url, "--schema", "cdm", "--results-schema", "results")
+    assert code == 0, err
+    code, out, err = run_cli("run", "--cdm", runner.url, "--cdm-schema", "cdm", "--results-schema", "results")
+    assert code == 0 and "processed: 1 notes" in out, err
+    owner.close()

@@ -76,6 +76,6 @@ def test_installed_wheel_runs_the_demo_like_the_checkout(installed: Path, tmp_pa
 
 def test_installed_wheel_reads_its_own_mappings(installed: Path, tmp_path: Path) -> None:
     """The wheel's mappings, not the checkout's: the data files resolve inside site-packages."""
-    out = _python(installed, tmp_path, "-c", "from omop_nlp.schema import mappings_dir; print(mappings_dir())")
+    out = _python(installed, tmp_path, "-c", "from omop_nlp.rules import mappings_dir; print(mappings_dir())")
     assert out.returncode == 0, out.stderr[-2000:]
     assert Path(out.stdout.strip()).resolve().is_relative_to(installed.resolve())

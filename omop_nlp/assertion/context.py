@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from omop_nlp.model import Certainty
-from omop_nlp.schema import load_yaml, mappings_dir
+from omop_nlp.rules.context import context_languages, load_context_rules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import Token
 
@@ -127,13 +127,11 @@ def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
 def load_context_asserter() -> ContextAsserter:
     """All languages' rules in one matcher: reports mix Korean and English in one sentence."""
     phrases: dict[str, list[TriggerRule]] = {}
-    for path in sorted((mappings_dir() / "context_rules").glob("*.yaml")):
-        data = load_yaml(f"context_rules/{path.name}")
-        limits = data.get("max_tokens", {})
-        for category, by_direction in data["rules"].items():
+    for language in context_languages():
+        rules = load_context_rules(language)
+        for category, by_direction in rules.rules.items():
             for direction, terms in by_direction.items():
-                side = "backward" if direction == "backward" else "forward"
-                limit = limits.get(f"{category}_{side}", limits.get(side, 10))
+                limit = rules.max_tokens_for(category, direction)
                 for term in terms:
-                    phrases.setdefault(str(term), []).append(TriggerRule(category, direction, limit))
+                    phrases.setdefault(term, []).append(TriggerRule(category, direction, limit))
     return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()))

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 
 app = typer.Typer(
     name="omop-nlp",

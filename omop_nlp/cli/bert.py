@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, fail
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 
 BertDirs = Annotated[list[str] | None, typer.Option(
     "--bert", help="stage-1 classifier folder (train-bert, then export-onnx); repeat for one per modality. "

@@ -37,7 +37,7 @@ from omop_nlp.cli.llm_options import (
 )
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
 from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
-from omop_nlp.schema import MODALITIES, MappingError
+from omop_nlp.rules import MODALITIES, MappingError
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
 
 CdmUrl = Annotated[

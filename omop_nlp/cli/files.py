@@ -37,7 +37,7 @@ from omop_nlp.evaluate import evaluate_files, format_table
 from omop_nlp.jsonl import STDIN, JsonlError
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 from omop_nlp.sources.jsonl import read_reports
 
 ModalityOption = Annotated[

@@ -16,7 +16,7 @@ from spacy.util import filter_spans
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-from omop_nlp.schema import MODALITIES
+from omop_nlp.rules import MODALITIES
 
 SPAN_ATTRIBUTES = ("omop_type", "omop_certainty", "omop_section", "omop_related", "omop_mapper")
 DOC_ATTRIBUTES = ("omop_modality", "omop_findings", "omop_skipped")

@@ -11,7 +11,7 @@ from omop_nlp.assertion.context import SECTION_CERTAINTY, ContextAsserter, Span,
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import tokenize
@@ -22,13 +22,13 @@ _QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLI
 
 
 class Annotator:
-    def __init__(self, schema: ModalitySchema, asserter: ContextAsserter | None = None) -> None:
-        self.schema = schema
-        self._lexicon = EntityLexicon(schema)
+    def __init__(self, rules: ModalityRules, asserter: ContextAsserter | None = None) -> None:
+        self.rules = rules
+        self._lexicon = EntityLexicon(rules)
         self._asserter = asserter or load_context_asserter()
         self._sections = load_section_rules()
-        self._related_type = EntityType(schema.related_type)
-        self._entity_type = EntityType(schema.entity_type)
+        self._related_type = EntityType(rules.related_type)
+        self._entity_type = EntityType(rules.entity_type)
 
     def annotate(self, text: str) -> Document:
         tokens = tokenize(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
 
@@ -27,30 +27,28 @@ ConceptMatch = PhraseMatch[Concept]  # a lexicon match; payload is the Concept
 
 
 class EntityLexicon:
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
         phrases: list[tuple[str, Concept]] = []
-        for key, definition in schema.entities.items():
+        for key, definition in rules.entities.items():
             phrases += [(t, Concept("entity", key)) for t in definition.all_terms()]
-        for key, definition in schema.related.items():
+        for key, definition in rules.related.items():
             phrases += [(t, Concept("related", key)) for t in definition.all_terms()]
-        extra = schema.extra
-        for role, field in (("ignore", "ignore"), ("tumor_reference", "tumor_references"),
-                            ("non_episode_subject", "non_episode_subjects")):
-            phrases += [(t, Concept(role)) for terms in extra.get(field, {}).values() for t in terms]
-        grammar = extra.get("location_grammar", {})
-        self._compose = grammar.get("compose", {})
-        self._glue = single_words(grammar.get("glue", []), "location_grammar.glue")
+        for role, by_language in (("ignore", rules.ignore), ("tumor_reference", rules.tumor_references),
+                                  ("non_episode_subject", rules.non_episode_subjects)):
+            phrases += [(t, Concept(role)) for terms in by_language.values() for t in terms]
+        grammar = rules.location_grammar
+        self._compose = grammar.compose
+        self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
-        for zone, terms in grammar.get("zones", {}).items():
+        for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
             self._zone_phrases.update({term_lemmas(t): zone for t in terms})
-        for side, terms in grammar.get("sides", {}).items():
+        for side, terms in grammar.sides.items():
             phrases += [(t, Concept("side", side)) for t in terms]
-        phrases += [(t, Concept("bilateral")) for t in grammar.get("bilateral_words", [])]
-        phrases += [(t, Concept("anaphora")) for t in grammar.get("anaphora", [])]
-        self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH,
-                                      typo_exclude=extra.get("typo_exclude", []))
+        phrases += [(t, Concept("bilateral")) for t in grammar.bilateral_words]
+        phrases += [(t, Concept("anaphora")) for t in grammar.anaphora]
+        self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH, typo_exclude=rules.typo_exclude)
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)

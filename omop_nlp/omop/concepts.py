@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, and_, or_, select
 
 from omop_nlp.omop.tables import CdmTables
-from omop_nlp.schema import MODALITIES, Code, load_schema
+from omop_nlp.rules import MODALITIES, Code, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +150,12 @@ def code_names() -> dict[Code, tuple[str, str]]:
     """Display name and OMOP domain of every code in the mappings."""
     names: dict[Code, tuple[str, str]] = {}
     for modality in MODALITIES:
-        schema = load_schema(modality)
-        names[schema.document_loinc] = (f"{schema.display} report", "Note")
-        for d in schema.entities.values():
-            names[d.code] = (d.display, "Condition" if schema.entity_type == "diagnosis" else "Observation")
-        for d in schema.related.values():
-            names[d.code] = (d.display, "Spec Anatomic Site" if schema.related_type == "location" else "Meas Value")
+        rules = load_rules(modality)
+        names[rules.document_code] = (f"{rules.display} report", "Note")
+        for d in rules.entities.values():
+            names[d.code] = (d.display, "Condition" if rules.entity_type == "diagnosis" else "Observation")
+        for d in rules.related.values():
+            names[d.code] = (d.display, "Spec Anatomic Site" if rules.related_type == "location" else "Meas Value")
     return names
 
 
@@ -163,9 +163,7 @@ def mapping_codes(modalities: Iterable[str] = MODALITIES) -> set[Code]:
     """Every code the mappings can emit: entity and related keys, and episode concepts."""
     codes: set[Code] = set()
     for modality in modalities:
-        schema = load_schema(modality)
-        for key_def in (*schema.entities.values(), *schema.related.values()):
-            codes.add(key_def.code)
-            if key_def.episode_concept is not None:
-                codes.add(key_def.episode_concept)
+        rules = load_rules(modality)
+        codes.update(key_def.code for key_def in (*rules.entities.values(), *rules.related.values()))
+        codes.update(r.episode_concept for r in rules.related.values() if r.episode_concept is not None)
     return codes

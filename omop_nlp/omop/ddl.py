@@ -62,14 +62,16 @@ def execute_ddl(
         for name in files:
             path = dialect_dir(dialect) / name
             for stmt in statements(render(path.read_text(encoding="utf-8"), quote, cdm_schema, results_schema)):
-                if name not in TOOL_FILES and _indexes_existing_table(stmt, existing):
+                if name not in TOOL_FILES and _on_existing_table(stmt, existing):
                     continue
                 conn.exec_driver_sql(stmt.rstrip(";"))
                 count += 1
     return count
 
 
-_CREATE_INDEX = re.compile(r'^CREATE\s+INDEX\b.*?\bON\s+(?:"?(\w+)"?\.)?"?(\w+)"?\s*\(', re.I | re.S)
+_TARGET_TABLE = re.compile(
+    r'^CREATE\s+(?:INDEX\b.*?\bON|TABLE\s+IF\s+NOT\s+EXISTS)\s+(?:"?(\w+)"?\.)?"?(\w+)"?\s*\(', re.I | re.S
+)
 
 
 def _existing_tables(conn: Connection, *schemas: str | None) -> set[tuple[str | None, str]]:
@@ -77,10 +79,12 @@ def _existing_tables(conn: Connection, *schemas: str | None) -> set[tuple[str | 
     return {(schema, name) for schema in set(schemas) for name in inspector.get_table_names(schema=schema)}
 
 
-def _indexes_existing_table(stmt: str, existing: set[tuple[str | None, str]]) -> bool:
-    """An index on a CDM table that was there before init-db: the site's (the official indices
-    script names its own), never ours to add; init-db only indexes the CDM tables it created."""
-    match = _CREATE_INDEX.match(stmt.strip())
+def _on_existing_table(stmt: str, existing: set[tuple[str | None, str]]) -> bool:
+    """A CREATE TABLE or CREATE INDEX for a CDM table that was there before init-db: the site's,
+    never touched. Not even sent: PostgreSQL checks CREATE on the schema before IF NOT EXISTS, and
+    a role may write NOTE_NLP in a results schema beside a CDM schema it only reads. Indexes (the
+    official indices script names its own) go only on the CDM tables init-db created."""
+    match = _TARGET_TABLE.match(stmt.strip())
     return match is not None and (match.group(1), match.group(2).lower()) in existing
 
 

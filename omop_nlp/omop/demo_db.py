@@ -27,7 +27,7 @@ from omop_nlp.omop.concepts import (
 from omop_nlp.omop.connection import make_engine, write_transaction
 from omop_nlp.omop.ddl import CDM_FILES, execute_ddl
 from omop_nlp.omop.tables import CdmTables, cdm_tables
-from omop_nlp.schema import MODALITIES, Code, load_schema
+from omop_nlp.rules import MODALITIES, Code, load_rules
 from omop_nlp.sinks.note_nlp import section_codes
 
 LOCAL_ID_START = 2_000_000_000
@@ -146,7 +146,7 @@ def _person_ids(sources: Iterable[str]) -> dict[str, int]:
 
 def _document_class_ids(conn: Connection, tables: CdmTables) -> dict[str, int]:
     resolver = ConceptResolver(tables)
-    documents = {m: load_schema(m).document_loinc for m in MODALITIES}
+    documents = {m: load_rules(m).document_code for m in MODALITIES}
     resolver.load(conn, documents.values())
     return {m: resolver.concept_id(c) for m, c in documents.items()}
 

@@ -16,7 +16,7 @@ from bisect import bisect_right
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import single_words, term_lemmas
 
@@ -35,28 +35,24 @@ Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, 
 class DiagnosisEpisodeMapper:
     name = "rules"
 
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
-        self._attributions = {term_lemmas(t) for terms in schema.extra.get("episode_attributions", {}).values()
-                              for t in terms}
-        self._attributions_after = {term_lemmas(t) for terms in
-                                    schema.extra.get("episode_attributions_after", {}).values() for t in terms}
-        grammar = schema.extra.get("episode_grammar", {})
-        self._clause_breaks = single_words(grammar.get("clause_breaks", []), "episode_grammar.clause_breaks")
-        self._denials = single_words(grammar.get("denials", []), "episode_grammar.denials")
-        self._alternatives = single_words(grammar.get("alternatives", []), "episode_grammar.alternatives")
-        self._treatment_effects = {term_lemmas(t) for terms in schema.extra.get("treatment_effects", {}).values()
-                                   for t in terms}
-        self._first_exam_changes = single_words(grammar.get("first_exam_changes", []),
-                                                "episode_grammar.first_exam_changes")
-        prior = schema.extra.get("prior_examination", {})
-        self._prior = PhraseMatcher((t, True) for terms in prior.get("stated", {}).values() for t in terms)
-        self._no_prior = PhraseMatcher((t, True) for terms in prior.get("denied", {}).values() for t in terms)
-        sites = schema.extra.get("lesion_sites", {})
-        self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.get("sides", {}).items()
-                                     for t in terms] +
-                                    [(t, ("place", t)) for terms in sites.get("places", {}).values() for t in terms] +
-                                    [(t, ("place", "treated site")) for terms in sites.get("treated_site", {}).values()
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
+        self._attributions = {term_lemmas(t) for terms in rules.episode_attributions.values() for t in terms}
+        self._attributions_after = {term_lemmas(t) for terms in rules.episode_attributions_after.values()
+                                    for t in terms}
+        grammar = rules.episode_grammar
+        self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
+        self._denials = single_words(grammar.denials, "episode_grammar.denials")
+        self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
+        self._treatment_effects = {term_lemmas(t) for terms in rules.treatment_effects.values() for t in terms}
+        self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
+        prior = rules.prior_examination
+        self._prior = PhraseMatcher((t, True) for terms in prior.stated.values() for t in terms)
+        self._no_prior = PhraseMatcher((t, True) for terms in prior.denied.values() for t in terms)
+        sites = rules.lesion_sites
+        self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
+                                    [(t, ("place", t)) for terms in sites.places.values() for t in terms] +
+                                    [(t, ("place", "treated site")) for terms in sites.treated_site.values()
                                      for t in terms])
 
     def map(self, doc: Document) -> None:
@@ -162,7 +158,7 @@ class DiagnosisEpisodeMapper:
                    for cue in sentence.cues("non_episode_subject") + others)
 
     def _is_malignant(self, item: Item) -> bool:
-        return self.schema.is_malignant(item.mention.key) and item.mention.certainty not in (
+        return self.rules.is_malignant(item.mention.key) and item.mention.certainty not in (
             Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
     def _targets(self, doc: Document, sentence: Sentence, episode: Item, malignant: list[Item]) -> list[Item] | None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.modality import RelationGrammar
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
@@ -39,8 +40,8 @@ def _specific_run(locations: list[Item]) -> list[Item]:
     return locations
 
 
-def _words(grammar: dict, name: str) -> frozenset[str]:
-    return single_words(grammar.get(name, []), f"relation_grammar.{name}")
+def _words(grammar: RelationGrammar, name: str) -> frozenset[str]:
+    return single_words(getattr(grammar, name), f"relation_grammar.{name}")
 
 
 def _opens_with(lemmas: Sequence[str], phrases: list[tuple[str, ...]]) -> bool:
@@ -51,21 +52,21 @@ def _opens_with(lemmas: Sequence[str], phrases: list[tuple[str, ...]]) -> bool:
 class LesionLocationMapper:
     name = "rules"
 
-    def __init__(self, schema: ModalitySchema) -> None:
-        self.schema = schema
-        self._continuations = [term_lemmas(t) for t in schema.extra.get("continuation_starts", [])]
-        self._explanations = [term_lemmas(t) for t in schema.extra.get("explanation_starts", [])]
-        grammar = schema.extra.get("relation_grammar", {})
+    def __init__(self, rules: ModalityRules) -> None:
+        self.rules = rules
+        self._continuations = [term_lemmas(t) for t in rules.continuation_starts]
+        self._explanations = [term_lemmas(t) for t in rules.explanation_starts]
+        grammar = rules.relation_grammar
         self._prepositions = _words(grammar, "prepositions")
         self._coordination = _words(grammar, "coordination")
         self._location_list = _words(grammar, "location_list")
         self._heading_marks = _words(grammar, "heading_marks")
         self._modifiers = _words(grammar, "lesion_modifiers")
-        self._other_heads = [term_lemmas(t) for t in schema.extra.get("non_key_heads", [])]
-        lobes = {k for k, d in schema.related.items() if d.side in ("right", "left", "both") and k not in
+        self._other_heads = [term_lemmas(t) for t in rules.non_key_heads]
+        lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
-        self._right_lobes = {k for k in lobes if schema.related[k].side in ("right", "both")}
-        self._left_lobes = {k for k in lobes if schema.related[k].side in ("left", "both")}
+        self._right_lobes = {k for k in lobes if rules.related[k].side in ("right", "both")}
+        self._left_lobes = {k for k in lobes if rules.related[k].side in ("left", "both")}
 
     def map(self, doc: Document) -> None:
         previous_group: list[Item] = []

@@ -20,7 +20,7 @@ from omop_nlp.report.from_jsonl import ReportData
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection
 from omop_nlp.report.summary import Summary, modality_of_key
 from omop_nlp.routing import load_router
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 
 _TYPES = {"chest_ct": ("lesion", "location"), "brain_mri": ("diagnosis", "episode")}
 _IN_CHUNK = 500
@@ -38,7 +38,7 @@ def parse_modifiers(value: str | None) -> dict[str, str]:
 
 def _mention(modifiers: dict[str, str], start: int, words: str, concept_id: int | None) -> dict:
     modality = modality_of_key(modifiers.get("key", ""))
-    related_type = load_schema(modality).related_type if modality else ""
+    related_type = load_rules(modality).related_type if modality else ""
     return {"key": modifiers.get("key"), "type": modifiers.get("type"), "start": start, "end": start + len(words),
             "text": words, "section": modifiers.get("section"), "certainty": modifiers.get("certainty"),
             "related": [r for r in modifiers.get(related_type, "").split("|") if r],
@@ -68,7 +68,7 @@ class CdmReport:
         self.engine = engine
         self.t = tables
         self.nlp_system = nlp_system
-        present = set(inspect(engine).get_table_names(schema=tables.results_schema))
+        present = set(inspect(engine).get_table_names(rules=tables.results_schema))
         self.has_ledger = tables.ledger.name in present
         self.has_facts = tables.fact.name in present
 
@@ -88,7 +88,7 @@ class CdmReport:
                 modality = modality_of_key(parsed.get("key", ""))
                 if modality is None:
                     continue
-                entity = parsed.get("type") == load_schema(modality).entity_type
+                entity = parsed.get("type") == load_rules(modality).entity_type
                 related = _mention(parsed, 0, words or "", None)["related"]
                 summary.add_mentions(modality, parsed["key"], entity, parsed.get("certainty", "present"), related,
                                      words or "", count=n)  # fmt: skip
@@ -120,8 +120,8 @@ class CdmReport:
         nn = self.t.note_nlp
         columns, labels = [], []
         for modality in MODALITIES:
-            schema = load_schema(modality)
-            for key, definition in schema.entities.items():
+            rules = load_rules(modality)
+            for key, definition in rules.entities.items():
                 counted = [c for c in Certainty if c.counts_as_present or (
                     definition.group == "malignant" and c in (Certainty.HISTORICAL, Certainty.RESOLVED))]  # fmt: skip
                 match = or_(*(nn.c.term_modifiers.like(f"key={key},certainty={c.value},%") for c in counted))
@@ -143,10 +143,10 @@ class CdmReport:
         for note_id, person_id, day, modifiers in conn.execute(query):
             parsed = parse_modifiers(modifiers)
             exams.setdefault(note_id, (person_id, day, []))[2].append(_mention(parsed, 0, "x", None) | {"end": 1})
-        schema = load_schema("brain_mri")
+        rules = load_rules("brain_mri")
         for note_id, (person_id, day, mentions) in exams.items():
             findings = _findings("brain_mri", mentions)
-            malignant = {k: tuple(v) for k, v in findings.items() if schema.is_malignant(k)}
+            malignant = {k: tuple(v) for k, v in findings.items() if rules.is_malignant(k)}
             summary.add_exam(person_id, day, str(note_id), malignant)
 
     def chosen_notes(self, selection: Selection) -> list[int]:

@@ -18,7 +18,7 @@ from omop_nlp.pipeline import checked_text
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection
 from omop_nlp.report.summary import Summary
 from omop_nlp.routing import load_router
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 from omop_nlp.sources.jsonl import read_reports
 
 
@@ -82,8 +82,8 @@ def _read_predictions(path: Path, summary: Summary, sampler: Sampler) -> dict[st
             findings = data["findings"]
             mentions = data.get("mentions") or []
             _count(summary, modality, findings, mentions)
-            schema = load_schema(modality)
-            malignant = {k: tuple(v) for k, v in findings.items() if k in schema.entities and schema.is_malignant(k)}
+            rules = load_rules(modality)
+            malignant = {k: tuple(v) for k, v in findings.items() if k in rules.entities and rules.is_malignant(k)}
             predicted[note_id] = _Predicted(modality, here, malignant)
             sampler.offer(note_id, set(findings) | {m.get("key") for m in mentions if isinstance(m, dict)})
     if not predicted:
@@ -94,7 +94,7 @@ def _read_predictions(path: Path, summary: Summary, sampler: Sampler) -> dict[st
 def _count(summary: Summary, modality: str, findings: dict, mentions: list) -> None:
     summary.processed += 1
     summary.notes_per_modality[modality] += 1
-    entity_type = load_schema(modality).entity_type
+    entity_type = load_rules(modality).entity_type
     for key in findings:
         summary.notes_with_key[(modality, key)] += 1
     for m in mentions:
@@ -106,10 +106,10 @@ def _note_view(path: Path, note: _Predicted, report: Report) -> NoteView:
     with path.open("rb") as fh:
         fh.seek(note.offset)
         data = json.loads(fh.readline())
-    schema = load_schema(note.modality)
+    rules = load_rules(note.modality)
     mentions = data.get("mentions") or []
     for mention in mentions:  # extract output names no concept: show the key's standard code
-        definition = schema.entities.get(mention.get("key")) or schema.related.get(mention.get("key"))
+        definition = rules.entities.get(mention.get("key")) or rules.related.get(mention.get("key"))
         if definition is not None and definition.code is not None:
             mention.setdefault("concept", f"{definition.code.vocabulary} {definition.code.code}")
     view = NoteView(report.id, note.modality, report.text, mentions, data["findings"], report.person_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from omop_nlp.report.notes import NoteView
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 
 KIND_COLORS = {"lesion": "#f4c27a", "location": "#9fd3f0", "diagnosis": "#f3a0a8", "episode": "#b9e3a5"}
 
@@ -22,9 +22,9 @@ _TEMPLATE = (
 def _colors() -> dict[str, str]:
     colors = {}
     for modality in MODALITIES:
-        schema = load_schema(modality)
-        colors |= {key.upper(): KIND_COLORS[schema.entity_type] for key in schema.entities}
-        colors |= {key.upper(): KIND_COLORS[schema.related_type] for key in schema.related}
+        rules = load_rules(modality)
+        colors |= {key.upper(): KIND_COLORS[rules.entity_type] for key in rules.entities}
+        colors |= {key.upper(): KIND_COLORS[rules.related_type] for key in rules.related}
     return colors
 
 

@@ -15,7 +15,7 @@ from omop_nlp.report.highlight import KIND_COLORS, render_note
 from omop_nlp.report.lung import lung_svg
 from omop_nlp.report.notes import NoteView
 from omop_nlp.report.summary import Summary
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 
 _SHOWN_CERTAINTIES = [c.value for c in Certainty]
 # Nothing is fetched: the page can only run its own inline scripts and show inline or data: images.
@@ -53,13 +53,13 @@ def _summary_page(summary: Summary) -> str:
         rows = summary.key_rows(modality)
         if not rows:
             continue
-        schema = load_schema(modality)
+        rules = load_rules(modality)
         table_rows = []
         for row in rows:
             variants = ", ".join(f"{escape(v)} ({n})" for v, n in row["variants"])
             table_rows.append([escape(row["key"]), str(row["notes"])] + [str(row[c]) for c in _SHOWN_CERTAINTIES]
                               + [variants])  # fmt: skip
-        out.append(f"<h2>{escape(schema.display)}: {summary.notes_per_modality[modality]} notes</h2>")
+        out.append(f"<h2>{escape(rules.display)}: {summary.notes_per_modality[modality]} notes</h2>")
         out.append(_table(["key", "notes with finding", *(f"{c} mentions" for c in _SHOWN_CERTAINTIES),
                            "top lexical variants"], table_rows))  # fmt: skip
     return "".join(out)
@@ -120,13 +120,13 @@ def _notes_page(notes: list[NoteView]) -> str:
 def _schema_json() -> dict:
     out = {}
     for modality in MODALITIES:
-        schema = load_schema(modality)
+        rules = load_rules(modality)
         out[modality] = {
-            "entityType": schema.entity_type,
-            "relatedType": schema.related_type,
-            "entities": list(schema.entities),
-            "relates": [k for k, d in schema.entities.items() if d.relates],
-            "related": list(schema.related),
+            "entityType": rules.entity_type,
+            "relatedType": rules.related_type,
+            "entities": list(rules.entities),
+            "relates": [k for k, d in rules.entities.items() if d.relates],
+            "related": list(rules.related),
         }
     return out
 

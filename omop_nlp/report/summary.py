@@ -12,7 +12,7 @@ from datetime import date
 from itertools import pairwise
 
 from omop_nlp.model import Certainty
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, load_rules
 
 LUNG_LOBES = ("rul", "rml", "rll", "lul", "lingula", "lll")
 NO_MENTION = "no mention"
@@ -22,8 +22,8 @@ MIXED = "mixed"
 def modality_of_key(key: str) -> str | None:
     """Entity and related keys are unique across modalities, so a key names its modality."""
     for modality in MODALITIES:
-        schema = load_schema(modality)
-        if key in schema.entities or key in schema.related:
+        rules = load_rules(modality)
+        if key in rules.entities or key in rules.related:
             return modality
     return None
 
@@ -63,8 +63,8 @@ class Summary:
             return
         self.certainty[(modality, key, certainty)] += count
         if modality == "chest_ct" and Certainty(certainty).counts_as_present:
-            schema = load_schema(modality)
-            for location in schema.expand(related):
+            rules = load_rules(modality)
+            for location in rules.expand(related):
                 self.lung[location] += count
 
     def add_exam(self, person_id: int, day: date, note_id: str, episodes: dict[str, tuple[str, ...]]) -> None:
@@ -76,9 +76,9 @@ class Summary:
 
     def key_rows(self, modality: str) -> list[dict]:
         """One row per entity key seen: notes with it as a finding and mentions per certainty."""
-        schema = load_schema(modality)
+        rules = load_rules(modality)
         rows = []
-        for key in schema.entities:
+        for key in rules.entities:
             by_certainty = {c.value: self.certainty[(modality, key, c.value)] for c in Certainty}
             if not any(by_certainty.values()) and not self.notes_with_key[(modality, key)]:
                 continue

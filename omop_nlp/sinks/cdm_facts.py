@@ -26,7 +26,7 @@ from omop_nlp.omop.bulk import bulk_insert
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.tables import CdmTables
-from omop_nlp.schema import Code, ModalitySchema, load_schema
+from omop_nlp.rules import Code, ModalityRules, load_rules
 
 NLP_TYPE = Code("Type Concept", "32858")
 CONDITION_OCCURRENCE_FIELD = Code("CDM", "1147127")
@@ -57,8 +57,8 @@ class CdmFactsWriter:
         """Concepts this writer needs checked in CONCEPT (missing ones are warned about)."""
         return {NLP_TYPE, CONDITION_OCCURRENCE_FIELD}
 
-    def episode_concept_id(self, schema: ModalitySchema, episode_key: str) -> int:
-        code = schema.related[episode_key].episode_concept
+    def episode_concept_id(self, rules: ModalityRules, episode_key: str) -> int:
+        code = rules.related[episode_key].episode_concept
         if code is None:
             return 0
         return fixed_id(code) if code.vocabulary == "Episode" else self._resolver.concept_id(code)
@@ -77,27 +77,27 @@ class CdmFactsWriter:
         return self._insert(conn, pending)
 
     def _collect(self, pending: _Pending, base: dict, result: Result) -> None:
-        schema = load_schema(result.modality)
+        rules = load_rules(result.modality)
         day = result.report.note_date
         for key, finding in sorted(result.findings.items()):
-            key_def = schema.entities.get(key)
+            key_def = rules.entities.get(key)
             if key_def is None:  # findings hold only present keys (known, treated disease included)
                 continue
             concept_id = self._resolver.concept_id(key_def.code)
             hedged = finding.certainty == Certainty.HEDGED
-            if schema.entity_type == "diagnosis" and not hedged:
+            if rules.entity_type == "diagnosis" and not hedged:
                 pending.conditions.append(self._condition(base, concept_id, day, key))
-                if schema.is_malignant(key):
-                    for episode in sorted(set(finding.related) & set(schema.related)):
-                        episode_row = self._episode(base, self.episode_concept_id(schema, episode), concept_id, day,
+                if rules.is_malignant(key):
+                    for episode in sorted(set(finding.related) & set(rules.related)):
+                        episode_row = self._episode(base, self.episode_concept_id(rules, episode), concept_id, day,
                                                     f"{key}:{episode}")  # fmt: skip
                         pending.episodes.append((episode_row, len(pending.conditions) - 1))
-            elif schema.entity_type == "diagnosis":
+            elif rules.entity_type == "diagnosis":
                 pending.observations.append(self._observation(base, concept_id, day, key, finding.certainty, None))
             else:
                 for location in sorted(set(finding.related)) or [None]:
                     pending.observations.append(
-                        self._observation(base, concept_id, day, key, finding.certainty, (schema, location))
+                        self._observation(base, concept_id, day, key, finding.certainty, (rules, location))
                     )
 
     def _condition(self, base: dict, concept_id: int, day, key: str) -> dict:
@@ -109,11 +109,11 @@ class CdmFactsWriter:
         }  # fmt: skip
 
     def _observation(self, base: dict, concept_id: int, day, key: str, certainty: Certainty,
-                     location: tuple[ModalitySchema, str | None] | None) -> dict:  # fmt: skip
+                     location: tuple[ModalityRules, str | None] | None) -> dict:  # fmt: skip
         qualifier_id, qualifier = 0, None
         if location is not None and location[1] is not None:
-            schema, qualifier = location
-            loc_def = schema.related.get(qualifier)
+            rules, qualifier = location
+            loc_def = rules.related.get(qualifier)
             qualifier_id = self._resolver.concept_id(loc_def.code) if loc_def else 0
         return {
             "person_id": base["person_id"], "observation_concept_id": concept_id, "observation_date": day,

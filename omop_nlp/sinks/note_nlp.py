@@ -18,7 +18,7 @@ from omop_nlp.omop.bulk import bulk_insert
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.tables import CdmTables
-from omop_nlp.schema import Code, KeyDef, load_schema
+from omop_nlp.rules import Code, KeyDef, load_rules
 from omop_nlp.text.sections import load_section_rules
 
 SNIPPET_LEN = 250
@@ -41,8 +41,8 @@ def section_codes() -> set[Code]:
 
 
 def key_definition(modality: str, key: str) -> KeyDef | None:
-    schema = load_schema(modality)
-    return schema.entities.get(key) or schema.related.get(key)
+    rules = load_rules(modality)
+    return rules.entities.get(key) or rules.related.get(key)
 
 
 def term_exists(certainty: Certainty) -> str:
@@ -84,7 +84,7 @@ def note_nlp_rows(note_id: int, result: Result, concepts: ConceptResolver, nlp_s
                   when: datetime) -> list[dict]:  # fmt: skip
     """A note's NOTE_NLP rows without their ids, one per mention in text order: what ``run`` and
     ``spark-run`` both write (the ids come from the database or the Spark job)."""
-    schema = load_schema(result.modality)
+    rules = load_rules(result.modality)
     text = result.report.text
     rows = []
     for m in sorted(result.mentions, key=lambda m: (m.start, m.end, m.key)):
@@ -102,7 +102,7 @@ def note_nlp_rows(note_id: int, result: Result, concepts: ConceptResolver, nlp_s
             "nlp_datetime": when,
             "term_exists": term_exists(m.certainty),
             "term_temporal": term_temporal(m.certainty),
-            "term_modifiers": term_modifiers(m, schema.related_type),
+            "term_modifiers": term_modifiers(m, rules.related_type),
         })  # fmt: skip
     return rows
 

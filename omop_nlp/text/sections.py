@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from omop_nlp.schema import Code, load_yaml
+from omop_nlp.rules import Code
+from omop_nlp.rules.sections import load_sections_rules
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,11 @@ def _norm_header(header: str) -> str:
 
 @cache
 def load_section_rules() -> SectionRules:
-    raw = load_yaml("sections.yaml")["sections"]
     definitions: dict[str, SectionDef] = {}
     header_to_name: dict[str, str] = {}
-    for name, spec in raw.items():
-        code = spec.get("code")
-        section_code = Code(code["vocabulary"], str(code["code"])) if code else None
-        definitions[name] = SectionDef(name, spec["kind"], section_code)
-        for headers in spec["headers"].values():
+    for name, rule in load_sections_rules().sections.items():
+        definitions[name] = SectionDef(name, rule.kind, rule.code)
+        for headers in rule.headers.values():
             for header in headers:
                 header_to_name.setdefault(_norm_header(header), name)
     alternatives = "|".join(

@@ -10,8 +10,8 @@ from omop_cdm import Cdm
 from sqlalchemy import insert
 
 from omop_nlp.routing import load_router
-from omop_nlp.schema import Code, MappingError
-from omop_nlp.sources.note_selection import NoteSelector, load_selection_rules, parse_rules
+from omop_nlp.rules import Code
+from omop_nlp.sources.note_selection import NoteSelector, load_selection_rules
 
 DISCHARGE = ("Hospital course: admitted with community-acquired pneumonia, treated with antibiotics. "
              "Chest X-ray on day 2 showed a small right pleural effusion and consolidation. "
@@ -68,7 +68,7 @@ def test_the_structured_columns_decide_before_the_text(cdm, run_cli) -> None:
 
 
 def test_without_text_fallback_only_identified_notes_run(cdm, run_cli, tmp_path, monkeypatch) -> None:
-    from omop_nlp.schema import mappings_dir
+    from omop_nlp.rules import mappings_dir
 
     site = tmp_path / "mappings"
     shutil.copytree(mappings_dir(), site)
@@ -83,13 +83,6 @@ def test_without_text_fallback_only_identified_notes_run(cdm, run_cli, tmp_path,
     finally:
         load_selection_rules.cache_clear()
     assert "processed: 1 notes" in out and "not_selected:unidentified 2" in out
-
-
-def test_a_misspelled_selection_key_is_an_error() -> None:
-    with pytest.raises(MappingError, match="unknown key"):
-        parse_rules({"text_fallback": {"enabeld": False}})
-    with pytest.raises(MappingError, match="not a regular expression"):
-        parse_rules({"other_titles": ["(unclosed"]})
 
 
 def test_selector_order_class_then_title_then_text() -> None:

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ledger import Status
 from omop_nlp.omop.runner import Extractor, Outcome, note_selector, select_note
-from omop_nlp.schema import Code
+from omop_nlp.rules import Code
 from omop_nlp.sinks.note_nlp import note_nlp_rows
 from omop_nlp.sources.note_selection import NoteSelector
 from omop_nlp.sources.omop_notes import SourceNote, source_note

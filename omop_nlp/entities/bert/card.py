@@ -24,34 +24,34 @@ from omop_nlp.entities.bert.labels import Example
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import Annotation, Pair, score_entities
 from omop_nlp.model import Report
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 
 THRESHOLD_SWEEP = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
-def rule_outputs(examples: list[Example], pipeline, schema: ModalitySchema) -> tuple[list[set[str]], list[set[str]]]:
+def rule_outputs(examples: list[Example], pipeline, rules: ModalityRules) -> tuple[list[set[str]], list[set[str]]]:
     """(present keys, mentioned entity keys) per example from the rule pipeline, modality forced."""
     present, mentioned = [], []
     for example in examples:
         try:
-            result = pipeline.extract(Report(example.ref, example.text, modality=schema.modality))
+            result = pipeline.extract(Report(example.ref, example.text, modality=rules.modality))
         except NoteSkipped:
             present.append(set())
             mentioned.append(set())
             continue
         present.append(set(result.findings))
-        mentioned.append({m.key for m in result.mentions if m.type.value == schema.entity_type})
+        mentioned.append({m.key for m in result.mentions if m.type.value == rules.entity_type})
     return present, mentioned
 
 
-def entity_scores(examples: list[Example], predicted: list[set[str]], schema: ModalitySchema) -> dict:
-    keys = list(schema.entities)
+def entity_scores(examples: list[Example], predicted: list[set[str]], rules: ModalityRules) -> dict:
+    keys = list(rules.entities)
     pairs = []
     for example, keys_predicted in zip(examples, predicted, strict=True):
         gold = {k: () for k, label in zip(keys, example.labels, strict=True) if label >= 0.5}
-        pairs.append(Pair(Annotation(example.ref, schema.modality, gold),
-                          Annotation(example.ref, schema.modality, {k: () for k in keys_predicted})))  # fmt: skip
-    scores = score_entities(pairs, schema)
+        pairs.append(Pair(Annotation(example.ref, rules.modality, gold),
+                          Annotation(example.ref, rules.modality, {k: () for k in keys_predicted})))  # fmt: skip
+    scores = score_entities(pairs, rules)
     return {
         "reports": len(examples),
         "accuracy": scores.accuracy.value,
@@ -63,31 +63,31 @@ def entity_scores(examples: list[Example], predicted: list[set[str]], schema: Mo
     }  # fmt: skip
 
 
-def evaluate_gold(examples: list[Example], probs: np.ndarray, pipeline, schema: ModalitySchema,
+def evaluate_gold(examples: list[Example], probs: np.ndarray, pipeline, rules: ModalityRules,
                   threshold: float, union_threshold: float) -> dict:  # fmt: skip
-    keys = list(schema.entities)
-    present, mentioned = rule_outputs(examples, pipeline, schema)
+    keys = list(rules.entities)
+    present, mentioned = rule_outputs(examples, pipeline, rules)
 
     def bert_keys(t: float) -> list[set[str]]:
         return [{k for k, p in zip(keys, row, strict=True) if p >= t} for row in probs]
 
     def union_keys(t: float) -> list[set[str]]:
-        return [rules | set(union_additions(keys, row, seen, t))
-                for rules, seen, row in zip(present, mentioned, probs, strict=True)]  # fmt: skip
+        return [by_rules | set(union_additions(keys, row, seen, t))
+                for by_rules, seen, row in zip(present, mentioned, probs, strict=True)]  # fmt: skip
 
     union = union_keys(union_threshold)
     out = {
         "reports": len(examples),
         "threshold": threshold,
         "union_threshold": union_threshold,
-        "bert": entity_scores(examples, bert_keys(threshold), schema),
-        "rules": entity_scores(examples, present, schema),
-        "union": entity_scores(examples, union, schema),
+        "bert": entity_scores(examples, bert_keys(threshold), rules),
+        "rules": entity_scores(examples, present, rules),
+        "union": entity_scores(examples, union, rules),
         "union_added": int(sum(len(u - r) for u, r in zip(union, present, strict=True))),
         "sweep": {},
     }
     for t in THRESHOLD_SWEEP:
-        bert, union = entity_scores(examples, bert_keys(t), schema), entity_scores(examples, union_keys(t), schema)
+        bert, union = entity_scores(examples, bert_keys(t), rules), entity_scores(examples, union_keys(t), rules)
         out["sweep"][f"{t:.2f}"] = {
             "bert_micro_f1": bert["micro"]["f1"], "bert_recall": bert["micro"]["recall"],
             "union_micro_f1": union["micro"]["f1"], "union_recall": union["micro"]["recall"],

@@ -35,7 +35,7 @@ from omop_nlp.entities.bert.config import (
 )
 from omop_nlp.entities.bert.runtime import INPUTS, OUTPUT, session_options
 from omop_nlp.entities.bert.windows import WindowTokenizer, length_buckets, pad_batch
-from omop_nlp.schema import load_schema
+from omop_nlp.rules import load_rules
 
 OPSET = 17
 FP32_TOLERANCE = 1e-4
@@ -52,8 +52,8 @@ _PLACES = ("right upper lobe", "left lower lobe", "both lungs", "right frontal l
 
 def synthetic_texts(modality: str, count: int = 24, seed: int = 7) -> list[str]:
     """Report-like texts from the lexicon (no site data): short ones and some longer than a window."""
-    schema = load_schema(modality)
-    terms = [t for d in schema.entities.values() for t in d.all_terms()] or ["finding"]
+    rules = load_rules(modality)
+    terms = [t for d in rules.entities.values() for t in d.all_terms()] or ["finding"]
     rng = random.Random(seed)
     texts = []
     for n in range(count):

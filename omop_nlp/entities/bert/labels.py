@@ -33,7 +33,7 @@ import numpy as np
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.model import Report
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 
 PRESENT, ASSERTED_ABSENT, NOT_MENTIONED = "present", "asserted_absent", "not_mentioned"
 
@@ -78,20 +78,20 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-def weak_label_states(result, schema: ModalitySchema) -> dict[str, str]:
+def weak_label_states(result, rules: ModalityRules) -> dict[str, str]:
     """present / asserted_absent / not_mentioned for every entity key of one pipeline result."""
-    mentioned = {m.key for m in result.mentions if m.type.value == schema.entity_type}
+    mentioned = {m.key for m in result.mentions if m.type.value == rules.entity_type}
     return {
         key: PRESENT if key in result.findings else ASSERTED_ABSENT if key in mentioned else NOT_MENTIONED
-        for key in schema.entities
+        for key in rules.entities
     }
 
 
-def weak_examples(reports: Iterable[Report], schema: ModalitySchema, pipeline, *, absent_weight: float = 0.5,
+def weak_examples(reports: Iterable[Report], rules: ModalityRules, pipeline, *, absent_weight: float = 0.5,
                   exclude: set[str] | None = None) -> tuple[list[Example], WeakLabelStats]:  # fmt: skip
-    """Weak examples from the notes the rule pipeline (``Pipeline("auto")``) routes to the schema's
+    """Weak examples from the notes the rule pipeline (``Pipeline("auto")``) routes to the rules's
     modality; notes whose text digest is in ``exclude`` (gold reports) are left out."""
-    keys = list(schema.entities)
+    keys = list(rules.entities)
     stats = WeakLabelStats(per_key={k: Counter() for k in keys})
     seen = set(exclude or ())
     out: list[Example] = []
@@ -102,7 +102,7 @@ def weak_examples(reports: Iterable[Report], schema: ModalitySchema, pipeline, *
         except NoteSkipped as skipped:
             stats.skipped[skipped.reason] += 1
             continue
-        if result.modality != schema.modality:
+        if result.modality != rules.modality:
             stats.other_modality += 1
             continue
         digest = text_digest(report.text)
@@ -110,7 +110,7 @@ def weak_examples(reports: Iterable[Report], schema: ModalitySchema, pipeline, *
             stats.duplicates += 1
             continue
         seen.add(digest)
-        states = weak_label_states(result, schema)
+        states = weak_label_states(result, rules)
         labels = np.array([states[k] == PRESENT for k in keys], dtype=np.float32)
         weights = np.array([absent_weight if states[k] == NOT_MENTIONED else 1.0 for k in keys], dtype=np.float32)
         for key in keys:
@@ -127,14 +127,14 @@ class GoldSet:
     unknown_keys: list[str] = field(default_factory=list)
 
 
-def gold_examples(path: Path | str, schema: ModalitySchema, *, gold_weight: float = 1.0) -> GoldSet:
-    """Gold interchange lines of the schema's modality (a line without ``modality`` counts as it)."""
-    keys = list(schema.entities)
+def gold_examples(path: Path | str, rules: ModalityRules, *, gold_weight: float = 1.0) -> GoldSet:
+    """Gold interchange lines of the rules's modality (a line without ``modality`` counts as it)."""
+    keys = list(rules.entities)
     gold = GoldSet([])
     unknown: set[str] = set()
     seen: set[str] = set()
     for lineno, line in iter_jsonl(path):
-        if line.get("modality") not in (None, schema.modality):
+        if line.get("modality") not in (None, rules.modality):
             gold.other_modality += 1
             continue
         text, findings = line.get("text"), line.get("findings")

@@ -41,10 +41,10 @@ from omop_nlp.entities.bert.config import (
     file_digest,
     offline,
 )
-from omop_nlp.entities.bert.labels import Example, gold_examples, split, text_digest, weak_examples
+from omop_nlp.entities.bert.labels import Example, WeakLabelStats, gold_examples, split, text_digest, weak_examples
 from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities, pad_batch
 from omop_nlp.model import Report
-from omop_nlp.schema import MODALITIES, load_schema
+from omop_nlp.rules import MODALITIES, ModalityRules, load_rules
 
 
 @dataclass
@@ -134,6 +134,26 @@ def torch_probabilities(net, tokenizer: WindowTokenizer, texts: list[str], pad_i
         return note_probabilities(windows, len(tokenizer.config.keys), pad_id, run, batch_size)
 
 
+@dataclass
+class TrainingSets:
+    """The reports of one training run: what is trained on, what picks the epoch, what is only scored."""
+
+    train: list[Example]
+    validation: list[Example]
+    gold_held: list[Example]  # held-out gold: scored in the card, never trained on
+    eval_gold: list[Example]  # evaluation-only gold (--eval-gold)
+    gold_total: int
+    gold_train: int
+    weak_stats: WeakLabelStats
+
+
+@dataclass
+class FitHistory:
+    epochs: list[dict]
+    best_epoch: int
+    best_loss: float
+
+
 def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     """Trains, saves the model folder and its card; returns the card."""
     offline()
@@ -145,98 +165,152 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
     if options.modality not in MODALITIES:
         raise BertModelError(f"unknown modality {options.modality!r}: use {', '.join(MODALITIES)}")
     started = time.perf_counter()
+    _seed(torch, options)
+    rules = load_rules(options.modality)
+    rule_pipeline = Pipeline("auto")
+    sets = _training_sets(reports, options, rules, rule_pipeline, log)
+
+    options.output.mkdir(parents=True, exist_ok=True)
+    tokenizer_info = _save_tokenizer(options.base_model, options.output / TOKENIZER_DIR)
+    encoder = load_encoder(options.base_model)
+    config = _model_config(options, rules, encoder, int(tokenizer_info["pad_id"]))
+    tokenizer = WindowTokenizer.from_model_dir(options.output, config)
+    keys = config.keys
+    train_data = _encode(sets.train, tokenizer, options.train_windows, len(keys))
+    val_data = _encode(sets.validation, tokenizer, options.train_windows, len(keys))
+
+    net = KeyClassifierNet(encoder, len(keys), config.attention_dim, config.head_dim).to(options.device)
+    pos_weight = pos_weights(train_data.labels, train_data.weights, options.max_pos_weight)
+    history = _fit(torch, net, train_data, val_data, pos_weight, config, options, log)
+    net.eval()
+    net.to("cpu")
+    save_trained(net, options.output)
+    config.model_id = file_digest(options.output / ENCODER_DIR / "model.safetensors", options.output / HEAD_FILE)[:12]
+    config.save(options.output)
+
+    metrics = _score_held_out(net, tokenizer, sets, rule_pipeline, rules, config, log)
+    card = _card(options, config, encoder, torch.__version__, sets, train_data, pos_weight, history, metrics,
+                 time.perf_counter() - started)  # fmt: skip
+    write_card(options.output, card)
+    return card
+
+
+def _seed(torch, options: TrainOptions) -> None:
+    """One seed for Python, NumPy and torch: the same data and options train the same model."""
     random.seed(options.seed)
     np.random.seed(options.seed)
     torch.manual_seed(options.seed)
     if options.threads:
         torch.set_num_threads(options.threads)
-    schema = load_schema(options.modality)
-    keys = list(schema.entities)
-    rules = Pipeline("auto")
 
+
+def _training_sets(reports: Iterable[Report], options: TrainOptions, rules: ModalityRules, rule_pipeline,
+                   log: Callable[[str], None]) -> TrainingSets:  # fmt: skip
+    """Gold split into train / held out, weak labels on the notes not in any gold, then train / validation."""
     gold_train: list[Example] = []
     gold_held: list[Example] = []
     gold_total = 0
     if options.gold:
-        gold = gold_examples(options.gold, schema, gold_weight=options.gold_weight)
+        gold = gold_examples(options.gold, rules, gold_weight=options.gold_weight)
         gold_total = len(gold.examples)
         gold_train, gold_held = split(gold.examples, options.gold_holdout, options.seed)
         if gold.unknown_keys:
             log(f"gold: keys not in the {options.modality} mappings ignored: {', '.join(gold.unknown_keys)}")
-    eval_gold = gold_examples(options.eval_gold, schema).examples if options.eval_gold else []
+    eval_gold = gold_examples(options.eval_gold, rules).examples if options.eval_gold else []
     exclude = {e.digest for e in (*gold_train, *gold_held, *eval_gold)}
     held_digests = {e.digest for e in (*gold_held, *eval_gold)}
     gold_train = [e for e in gold_train if e.digest not in held_digests]
 
-    weak, weak_stats = weak_examples(reports, schema, rules, absent_weight=options.absent_weight, exclude=exclude)
+    weak, weak_stats = weak_examples(reports, rules, rule_pipeline, absent_weight=options.absent_weight,
+                                     exclude=exclude)  # fmt: skip
     log(f"weak labels: {weak_stats.used} of {weak_stats.notes_read} notes "
         f"({weak_stats.other_modality} other modality, {weak_stats.duplicates} duplicate or gold)")  # fmt: skip
     pool = weak + gold_train
     if len(pool) < 2:
         raise BertModelError(f"{len(pool)} training report(s) for {options.modality}: need at least 2")
     train, validation = split(pool, options.validation, options.seed + 1)
+    return TrainingSets(train, validation, gold_held, eval_gold, gold_total, len(gold_train), weak_stats)
 
-    options.output.mkdir(parents=True, exist_ok=True)
-    tokenizer_info = _save_tokenizer(options.base_model, options.output / TOKENIZER_DIR)
-    encoder = load_encoder(options.base_model)
+
+def _model_config(options: TrainOptions, rules: ModalityRules, encoder, pad_id: int) -> BertConfig:
+    """The saved model's config: keys, windowing within the encoder's positions, thresholds."""
     max_positions = int(getattr(encoder.config, "max_position_embeddings", 512))
     config = BertConfig(
-        modality=options.modality, entity_type=schema.entity_type, keys=keys,
+        modality=options.modality, entity_type=rules.entity_type, keys=list(rules.entities),
         max_length=min(options.max_length, max_positions - (2 if encoder.config.model_type == "roberta" else 0)),
         stride=options.stride, max_windows=options.max_windows, threshold=options.threshold,
         union_threshold=options.union_threshold,
-        pad_id=int(tokenizer_info["pad_id"]), base_model=_base_model_name(Path(options.base_model)),
+        pad_id=pad_id, base_model=_base_model_name(Path(options.base_model)),
         extra={"omop_nlp_version": __version__, "encoder_type": encoder.config.model_type},
     )  # fmt: skip
     if config.stride >= config.max_length - 2:
         raise BertModelError(f"stride {config.stride} must be below max_length {config.max_length} - 2")
-    tokenizer = WindowTokenizer.from_model_dir(options.output, config)
-    train_data = _encode(train, tokenizer, options.train_windows, len(keys))
-    val_data = _encode(validation, tokenizer, options.train_windows, len(keys))
+    return config
 
-    device = options.device
-    net = KeyClassifierNet(encoder, len(keys), config.attention_dim, config.head_dim).to(device)
-    pos_weight = pos_weights(train_data.labels, train_data.weights, options.max_pos_weight)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight).to(device), reduction="none")
+
+class _Objective:
+    """The weighted multiple-instance loss: a note's logit is the maximum over its windows."""
+
+    def __init__(self, torch, net, pos_weight: np.ndarray, config: BertConfig, device: str) -> None:
+        self.torch, self.net, self.config, self.device = torch, net, config, device
+        self.loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight).to(device), reduction="none")
+
+    def loss(self, data: Encoded, rows: list[int]):
+        torch = self.torch
+        input_ids, attention_mask, owner = _batch_tensors(torch, data, rows, self.config.pad_id, self.device)
+        logits = _note_logits(torch, self.net(input_ids, attention_mask), owner, len(rows))
+        labels = torch.from_numpy(data.labels[rows]).to(self.device)
+        weights = torch.from_numpy(data.weights[rows]).to(self.device)
+        return (self.loss_fn(logits, labels) * weights).sum() / weights.sum().clamp_min(1e-6), logits
+
+    def validate(self, data: Encoded, batch_size: int) -> tuple[float | None, float | None]:
+        """(mean loss, micro-F1 at the threshold) on the validation notes; None without any."""
+        notes = len(data.examples)
+        if not notes:
+            return None, None
+        self.net.eval()
+        total_loss, hits = 0.0, np.zeros(3)
+        with self.torch.inference_mode():
+            for start in range(0, notes, batch_size):
+                rows = list(range(start, min(start + batch_size, notes)))
+                loss, logits = self.loss(data, rows)
+                total_loss += float(loss) * len(rows)
+                predicted = (self.torch.sigmoid(logits).cpu().numpy() >= self.config.threshold)
+                gold = data.labels[rows] >= 0.5
+                hits += [(predicted & gold).sum(), (predicted & ~gold).sum(), (~predicted & gold).sum()]
+        tp, fp, fn = hits
+        return total_loss / notes, (2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None
+
+
+def _optimizer(torch, net, options: TrainOptions, steps_per_epoch: int):
+    """AdamW (encoder lr, head head_lr) and a linear warm-up then decay over all steps."""
     head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
     optimizer = torch.optim.AdamW([
         {"params": list(net.encoder.parameters()), "lr": options.lr},
         {"params": head, "lr": options.head_lr},
     ], weight_decay=options.weight_decay)  # fmt: skip
-    steps_per_epoch = math.ceil(len(train) / options.batch_size)
     total = max(1, steps_per_epoch * options.epochs)
     warmup = max(1, int(options.warmup * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
-    log(f"training: {len(train)} notes ({sum(map(len, train_data.windows))} windows), validation {len(validation)}, "
-        f"{options.epochs} epoch(s) max, {steps_per_epoch} step(s) each, device {device}")  # fmt: skip
+    return optimizer, scheduler
 
-    def loss_of(data: Encoded, rows: list[int]):
-        input_ids, attention_mask, owner = _batch_tensors(torch, data, rows, config.pad_id, device)
-        logits = _note_logits(torch, net(input_ids, attention_mask), owner, len(rows))
-        labels = torch.from_numpy(data.labels[rows]).to(device)
-        weights = torch.from_numpy(data.weights[rows]).to(device)
-        return (loss_fn(logits, labels) * weights).sum() / weights.sum().clamp_min(1e-6), logits
 
-    def validate() -> tuple[float | None, float | None]:
-        if not validation:
-            return None, None
-        net.eval()
-        total_loss, hits = 0.0, np.zeros(3)
-        with torch.inference_mode():
-            for start in range(0, len(validation), options.batch_size):
-                rows = list(range(start, min(start + options.batch_size, len(validation))))
-                loss, logits = loss_of(val_data, rows)
-                total_loss += float(loss) * len(rows)
-                predicted = (torch.sigmoid(logits).cpu().numpy() >= config.threshold)
-                gold = val_data.labels[rows] >= 0.5
-                hits += [(predicted & gold).sum(), (predicted & ~gold).sum(), (~predicted & gold).sum()]
-        tp, fp, fn = hits
-        return total_loss / len(validation), (2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None
+def _fit(torch, net, train_data: Encoded, val_data: Encoded, pos_weight: np.ndarray, config: BertConfig,
+         options: TrainOptions, log: Callable[[str], None]) -> FitHistory:  # fmt: skip
+    """Epochs of shuffled batches; keeps the weights of the epoch with the lowest validation loss and
+    stops after ``patience`` epochs without improvement."""
+    objective = _Objective(torch, net, pos_weight, config, options.device)
+    train_notes = len(train_data.examples)
+    steps_per_epoch = math.ceil(train_notes / options.batch_size)
+    optimizer, scheduler = _optimizer(torch, net, options, steps_per_epoch)
+    log(f"training: {train_notes} notes ({sum(map(len, train_data.windows))} windows), validation "
+        f"{len(val_data.examples)}, {options.epochs} epoch(s) max, {steps_per_epoch} step(s) each, "
+        f"device {options.device}")  # fmt: skip
 
     history: list[dict] = []
     best_loss, best_epoch, best_state, stale = math.inf, 0, None, 0
-    order = list(range(len(train)))
+    order = list(range(train_notes))
     shuffler = random.Random(options.seed)
     for epoch in range(1, options.epochs + 1):
         epoch_started = time.perf_counter()
@@ -245,14 +319,14 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
         running = 0.0
         for start in range(0, len(order), options.batch_size):
             rows = order[start : start + options.batch_size]
-            loss, _ = loss_of(train_data, rows)
+            loss, _ = objective.loss(train_data, rows)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             running += loss.item() * len(rows)
-        val_loss, val_f1 = validate()
+        val_loss, val_f1 = objective.validate(val_data, options.batch_size)
         history.append({"epoch": epoch, "train_loss": running / len(order), "validation_loss": val_loss,
                         "validation_micro_f1": val_f1, "seconds": time.perf_counter() - epoch_started})  # fmt: skip
         log(f"epoch {epoch}: train loss {running / len(order):.4f}, validation loss "
@@ -269,46 +343,52 @@ def train_model(reports: Iterable[Report], options: TrainOptions, log: Callable[
                 break
     if best_state is not None:
         net.load_state_dict(best_state)
-    net.eval()
-    net.to("cpu")
-    save_trained(net, options.output)
-    config.model_id = file_digest(options.output / ENCODER_DIR / "model.safetensors", options.output / HEAD_FILE)[:12]
-    config.save(options.output)
+    return FitHistory(history, best_epoch, best_loss)
 
+
+def _score_held_out(net, tokenizer: WindowTokenizer, sets: TrainingSets, rule_pipeline, rules: ModalityRules,
+                    config: BertConfig, log: Callable[[str], None]) -> dict:  # fmt: skip
+    """BERT, rules and their union on the held-out and evaluation-only gold (the model card's figures)."""
     metrics = {}
-    for name, examples in (("held_out_gold", gold_held), ("eval_gold", eval_gold)):
+    for name, examples in (("held_out_gold", sets.gold_held), ("eval_gold", sets.eval_gold)):
         if examples:
             probs = torch_probabilities(net, tokenizer, [e.text for e in examples], config.pad_id)
-            metrics[name] = evaluate_gold(examples, probs, rules, schema, config.threshold, config.union_threshold)
+            metrics[name] = evaluate_gold(examples, probs, rule_pipeline, rules, config.threshold,
+                                          config.union_threshold)  # fmt: skip
             f1 = {p: _fmt(metrics[name][p]["micro"]["f1"]) for p in ("bert", "rules", "union")}
             log(f"{name}: {len(examples)} reports, micro-F1 bert {f1['bert']}, rules {f1['rules']}, "
                 f"union {f1['union']}")
-    card = {
+    return metrics
+
+
+def _card(options: TrainOptions, config: BertConfig, encoder, torch_version: str, sets: TrainingSets,
+          train_data: Encoded, pos_weight: np.ndarray, history: FitHistory, metrics: dict, seconds: float) -> dict:
+    """The model card: what was trained on what, how, and how well."""
+    keys = config.keys
+    return {
         "modality": options.modality, "model_id": config.model_id, "keys": keys, "base_model": config.base_model,
         "encoder_type": encoder.config.model_type, "max_length": config.max_length, "stride": config.stride,
         "threshold": config.threshold, "union_threshold": config.union_threshold,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "omop_nlp_version": __version__, "torch_version": torch.__version__,
+        "omop_nlp_version": __version__, "torch_version": torch_version,
         "data": {
-            "weak": weak_stats.to_dict(),
-            "gold": {"reports": gold_total, "train": len(gold_train), "held_out": len(gold_held)},
-            "eval_gold_reports": len(eval_gold),
+            "weak": sets.weak_stats.to_dict(),
+            "gold": {"reports": sets.gold_total, "train": sets.gold_train, "held_out": len(sets.gold_held)},
+            "eval_gold_reports": len(sets.eval_gold),
         },
         "training": {
-            "train_examples": len(train), "validation_examples": len(validation),
+            "train_examples": len(sets.train), "validation_examples": len(sets.validation),
             "train_windows": int(sum(map(len, train_data.windows))),
             "train_positives": {k: int(v) for k, v in zip(keys, train_data.labels.sum(0), strict=True)},
             "pos_weight": {k: float(v) for k, v in zip(keys, pos_weight, strict=True)},
-            "max_epochs": options.epochs, "epochs_run": len(history), "best_epoch": best_epoch,
-            "best_validation_loss": best_loss if validation else None, "patience": options.patience,
-            "history": history, "seconds": time.perf_counter() - started, "device": device,
+            "max_epochs": options.epochs, "epochs_run": len(history.epochs), "best_epoch": history.best_epoch,
+            "best_validation_loss": history.best_loss if sets.validation else None, "patience": options.patience,
+            "history": history.epochs, "seconds": seconds, "device": options.device,
             "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()
                         if k not in ("output", "gold", "eval_gold", "base_model")},
         },
         "metrics": metrics,
     }  # fmt: skip
-    write_card(options.output, card)
-    return card
 
 
 def _base_model_name(folder: Path) -> str:

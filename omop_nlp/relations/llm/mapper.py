@@ -31,7 +31,7 @@ from omop_nlp.relations.llm.prompts import build_messages, load_prompt
 from omop_nlp.relations.llm.schema import answer_schema, parse_answer
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
 from omop_nlp.relations.locations import LesionLocationMapper
-from omop_nlp.schema import MODALITIES, MappingError, ModalitySchema, load_schema
+from omop_nlp.rules import MODALITIES, MappingError, ModalityRules, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,8 @@ class LlmRelationMapper:
         return self.config.system_tag
 
     def targets(self, result: Result) -> list[str]:
-        schema = load_schema(result.modality)
-        return uncertain_keys(result, schema) if self.mode == "hybrid" else target_keys(result, schema)
+        rules = load_rules(result.modality)
+        return uncertain_keys(result, rules) if self.mode == "hybrid" else target_keys(result, rules)
 
     def refine(self, results: list[Result]) -> None:
         """Replace the rules' related keys by the model's for each result's target keys, in place."""
@@ -107,12 +107,12 @@ class LlmRelationMapper:
             if len(text) > self.config.max_report_chars:
                 self._fallback(result, targets, "too_long")
                 continue
-            schema = load_schema(result.modality)
+            rules = load_rules(result.modality)
             jobs.append((result, targets))
             requests.append(ChatRequest(
                 messages=build_messages(result.modality, text, targets),
-                schema=answer_schema(schema, targets),
-                validate=partial(parse_answer, schema=schema, targets=targets),
+                schema=answer_schema(rules, targets),
+                validate=partial(parse_answer, rules=rules, targets=targets),
             ))  # fmt: skip
         if not requests:
             return
@@ -132,12 +132,12 @@ class LlmRelationMapper:
                 self._fallback(result, targets, outcome.error or "error")
 
     def _apply(self, result: Result, answer: dict[str, list[str]]) -> None:
-        schema = load_schema(result.modality)
+        rules = load_rules(result.modality)
         for key, related in answer.items():
             finding = result.findings.get(key)
             if finding is None:
                 continue
-            related = self._most_specific(schema, related)
+            related = self._most_specific(rules, related)
             for mention in finding.mentions:
                 mention.related = list(related)
                 mention.mapper = MAPPER_LLM
@@ -151,12 +151,12 @@ class LlmRelationMapper:
             for mention in result.findings[key].mentions:
                 mention.mapper = MAPPER_FALLBACK
 
-    def _most_specific(self, schema: ModalitySchema, related: list[str]) -> list[str]:
+    def _most_specific(self, rules: ModalityRules, related: list[str]) -> list[str]:
         """Guideline §2 rule 3 on a model's answer too: a lung side goes where a lobe of it is given."""
-        if schema.related_type != "location":
+        if rules.related_type != "location":
             return sorted(set(related))
-        cleanup = self._cleanup.get(schema.modality)
+        cleanup = self._cleanup.get(rules.modality)
         if cleanup is None:
-            cleanup = self._cleanup[schema.modality] = LesionLocationMapper(schema)
+            cleanup = self._cleanup[rules.modality] = LesionLocationMapper(rules)
         return cleanup._most_specific(list(related))
 

@@ -10,92 +10,38 @@ with prefix caching computes it once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from omop_nlp.relations.llm.schema import answer_schema, relatable_keys, validate_answer
-from omop_nlp.schema import MappingError, ModalitySchema, load_schema, load_yaml, mappings_dir
-
-PROMPTS_DIR = "prompts"
-_REQUIRED = ("system", "instruction", "output_template", "related_header", "related_line", "user_template", "examples")
-
-
-@dataclass(frozen=True)
-class Example:
-    report: str
-    targets: tuple[str, ...]
-    answer: dict[str, list[str]]
-
-
-@dataclass(frozen=True)
-class PromptTemplate:
-    modality: str
-    system: str
-    instruction: str
-    output_template: str
-    related_header: str
-    related_line: str
-    user_template: str
-    examples: tuple[Example, ...]
-
-    def system_message(self, schema: ModalitySchema) -> str:
-        group = "\n".join(
-            self.related_line.replace("{key}", key).replace("{display}", definition.display)
-            for key, definition in schema.related.items()
-        )
-        return "\n\n".join([self.system, self.instruction, self.output_template, f"{self.related_header}\n{group}"])
-
-    def user_message(self, report: str, targets: list[str] | tuple[str, ...]) -> str:
-        # {targets} first: a report that happens to contain "{targets}" stays as written.
-        return self.user_template.replace("{targets}", ", ".join(targets)).replace("{report}", report)
+from omop_nlp.rules import MappingError, ModalityRules, load_rules
+from omop_nlp.rules.prompts import PROMPTS_DIR, PromptTemplate, load_prompt_template
 
 
 @cache
 def load_prompt(modality: str, base: Path | None = None) -> PromptTemplate:
-    """The prompt file of a modality, checked against its mappings (example keys must be valid)."""
-    schema = load_schema(modality)
-    name = f"{PROMPTS_DIR}/{modality}.yaml"
-    raw = load_yaml(name, base or mappings_dir())
-    missing = [k for k in _REQUIRED if k not in raw]
-    if missing:
-        raise MappingError(f"{name}: missing field(s) {', '.join(missing)}")
-    examples = []
-    for number, item in enumerate(raw["examples"], 1):
+    """The prompt file of a modality, its example keys checked against the modality's rules."""
+    rules = load_rules(modality)
+    template = load_prompt_template(modality, base)
+    for number, example in enumerate(template.examples, 1):
         try:
-            targets = tuple(str(t) for t in item["targets"])
-            answer = {str(k): [str(v) for v in values] for k, values in item["answer"].items()}
-            example = Example(str(item["report"]), targets, answer)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise MappingError(f"{name}: example {number} is malformed ({exc.__class__.__name__})") from None
-        try:
-            validate_answer(example.answer, answer_schema(schema, list(targets)))
+            validate_answer(example.answer, answer_schema(rules, example.targets))
         except ValueError as exc:
-            raise MappingError(f"{name}: example {number}: {exc}") from None
-        examples.append(example)
-    return PromptTemplate(
-        modality=modality,
-        system=str(raw["system"]).strip(),
-        instruction=str(raw["instruction"]).strip(),
-        output_template=str(raw["output_template"]).strip(),
-        related_header=str(raw["related_header"]),
-        related_line=str(raw["related_line"]),
-        user_template=str(raw["user_template"]),
-        examples=tuple(examples),
-    )
+            raise MappingError(f"{PROMPTS_DIR}/{modality}.yaml: example {number}: {exc}") from None
+    return template
 
 
-def targets_in_order(schema: ModalitySchema, keys) -> list[str]:
+def targets_in_order(rules: ModalityRules, keys) -> list[str]:
     """Target keys in the order of the mappings file, so equal notes give equal prompts."""
     wanted = set(keys)
-    return [key for key in relatable_keys(schema) if key in wanted]
+    return [key for key in relatable_keys(rules) if key in wanted]
 
 
 def build_messages(modality: str, report: str, targets: list[str]) -> list[dict[str, str]]:
     """The chat messages for one note: the fixed part (system, two examples), then the note."""
-    schema = load_schema(modality)
+    rules = load_rules(modality)
     template = load_prompt(modality)
-    messages = [{"role": "system", "content": template.system_message(schema)}]
+    messages = [{"role": "system", "content": template.system_message(rules)}]
     for example in template.examples:
         messages.append({"role": "user", "content": template.user_message(example.report, example.targets)})
         answer = {key: example.answer.get(key, []) for key in example.targets}

@@ -13,30 +13,30 @@ from __future__ import annotations
 import json
 import re
 
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 
 
 class InvalidAnswer(ValueError):
     """An answer that is not JSON, or not valid under the note's schema. Never carries the answer text."""
 
 
-def relatable_keys(schema: ModalitySchema) -> list[str]:
+def relatable_keys(rules: ModalityRules) -> list[str]:
     """Entity keys that take related keys: chest CT lesions but effusion/pleural thickening; malignant diagnoses."""
-    return [key for key, definition in schema.entities.items() if definition.relates]
+    return [key for key, definition in rules.entities.items() if definition.relates]
 
 
-def related_keys(schema: ModalitySchema) -> list[str]:
-    return list(schema.related)
+def related_keys(rules: ModalityRules) -> list[str]:
+    return list(rules.related)
 
 
-def answer_schema(schema: ModalitySchema, targets: list[str] | None = None) -> dict:
-    """The JSON schema of an answer about ``targets`` (default: every relatable key, none required)."""
-    valid = relatable_keys(schema)
+def answer_schema(rules: ModalityRules, targets: list[str] | None = None) -> dict:
+    """The JSON rules of an answer about ``targets`` (default: every relatable key, none required)."""
+    valid = relatable_keys(rules)
     keys = valid if targets is None else list(targets)
     unknown = [k for k in keys if k not in valid]
     if unknown:
-        raise ValueError(f"not a relatable {schema.entity_type} key of {schema.modality}: {', '.join(unknown)}")
-    related = related_keys(schema)
+        raise ValueError(f"not a relatable {rules.entity_type} key of {rules.modality}: {', '.join(unknown)}")
+    related = related_keys(rules)
     item = {"type": "string", "enum": related}
     return {
         "type": "object",
@@ -49,7 +49,7 @@ def answer_schema(schema: ModalitySchema, targets: list[str] | None = None) -> d
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
-def parse_answer(content: str | None, schema: ModalitySchema, targets: list[str]) -> dict[str, list[str]]:
+def parse_answer(content: str | None, rules: ModalityRules, targets: list[str]) -> dict[str, list[str]]:
     """The validated answer: every target key with its related keys (sorted, unique). Raises InvalidAnswer."""
     if content is None or not content.strip():
         raise InvalidAnswer("empty answer")
@@ -58,7 +58,7 @@ def parse_answer(content: str | None, schema: ModalitySchema, targets: list[str]
         data = json.loads(fenced.group(1) if fenced else content)
     except json.JSONDecodeError:
         raise InvalidAnswer("not JSON") from None
-    validate_answer(data, answer_schema(schema, targets))
+    validate_answer(data, answer_schema(rules, targets))
     return {key: sorted(set(data[key])) for key in targets}
 
 

@@ -25,50 +25,50 @@ from __future__ import annotations
 
 from omop_nlp.model import Certainty, Result
 from omop_nlp.relations.llm.schema import relatable_keys
-from omop_nlp.schema import ModalitySchema
+from omop_nlp.rules import ModalityRules
 
 _LOCATION_NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
 _EPISODE_NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 
 
-def target_keys(result: Result, schema: ModalitySchema) -> list[str]:
+def target_keys(result: Result, rules: ModalityRules) -> list[str]:
     """The present keys that take related keys, in the mappings file's order."""
-    return [k for k in relatable_keys(schema) if k in result.findings]
+    return [k for k in relatable_keys(rules) if k in result.findings]
 
 
-def uncertain_keys(result: Result, schema: ModalitySchema) -> list[str]:
-    targets = target_keys(result, schema)
+def uncertain_keys(result: Result, rules: ModalityRules) -> list[str]:
+    targets = target_keys(result, rules)
     if not targets:
         return []
-    if schema.related_type == "location":
-        return _chest(result, schema, targets)
-    return _brain(result, schema, targets)
+    if rules.related_type == "location":
+        return _chest(result, rules, targets)
+    return _brain(result, rules, targets)
 
 
-def _used(result: Result, schema: ModalitySchema) -> set[str]:
-    used = {key for m in result.mentions if m.type.value == schema.entity_type for key in m.related}
-    return used | schema.expand(used)
+def _used(result: Result, rules: ModalityRules) -> set[str]:
+    used = {key for m in result.mentions if m.type.value == rules.entity_type for key in m.related}
+    return used | rules.expand(used)
 
 
-def _chest(result: Result, schema: ModalitySchema, targets: list[str]) -> list[str]:
+def _chest(result: Result, rules: ModalityRules, targets: list[str]) -> list[str]:
     stated = {m.key for m in result.mentions
-              if m.type.value == schema.related_type and m.certainty not in _LOCATION_NOT_THERE}  # fmt: skip
+              if m.type.value == rules.related_type and m.certainty not in _LOCATION_NOT_THERE}  # fmt: skip
     if not stated:
         return []
-    used = _used(result, schema)
-    sides_used = {schema.related[k].side for k in used if k in schema.related}
+    used = _used(result, rules)
+    sides_used = {rules.related[k].side for k in used if k in rules.related}
     orphans = {k for k in stated - used
-               if not (k in ("right_lung", "left_lung") and schema.related[k].side in sides_used)}  # fmt: skip
+               if not (k in ("right_lung", "left_lung") and rules.related[k].side in sides_used)}  # fmt: skip
     if orphans:
         return targets
     return [k for k in targets if not result.findings[k].related]
 
 
-def _brain(result: Result, schema: ModalitySchema, targets: list[str]) -> list[str]:
+def _brain(result: Result, rules: ModalityRules, targets: list[str]) -> list[str]:
     stated = {m.key for m in result.mentions
-              if m.type.value == schema.related_type and m.certainty not in _EPISODE_NOT_STATED}  # fmt: skip
+              if m.type.value == rules.related_type and m.certainty not in _EPISODE_NOT_STATED}  # fmt: skip
     if not stated:
         return []
-    if len(targets) > 1 or stated - _used(result, schema):
+    if len(targets) > 1 or stated - _used(result, rules):
         return targets
     return [k for k in targets if not result.findings[k].related]

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from omop_nlp import NAME, __version__
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Certainty, EntityType, Finding, Report, Result
-from omop_nlp.schema import KeyDef, ModalitySchema, load_schema
+from omop_nlp.rules import KeyDef, ModalityRules, load_rules
 from omop_nlp.sinks.fhir import codes
 from omop_nlp.sinks.fhir.validate import check_local_references, validate_resource
 
@@ -124,7 +124,7 @@ class _NoteBuilder:
         self.opts = builder.options
         self.result = result
         self.context = context
-        self.schema: ModalitySchema = load_schema(result.modality)
+        self.rules: ModalityRules = load_rules(result.modality)
         self.date = fhir_date(context.note_date)
         self.subject = self._subject()
         self.document = self._document_reference()
@@ -160,9 +160,9 @@ class _NoteBuilder:
         return {"type": "DocumentReference", "identifier": identifier}
 
     def _definition(self, key: str) -> KeyDef:
-        definition = self.schema.entities.get(key) or self.schema.related.get(key)
+        definition = self.rules.entities.get(key) or self.rules.related.get(key)
         if definition is None:
-            raise NoteSkipped("fhir_unknown_key", f"{key!r} is not a {self.schema.modality} key")
+            raise NoteSkipped("fhir_unknown_key", f"{key!r} is not a {self.rules.modality} key")
         return definition
 
     def _code(self, definition: KeyDef) -> dict:
@@ -219,7 +219,7 @@ class _NoteBuilder:
 
     def _diagnosis(self, finding: Finding, definition: KeyDef) -> list[dict]:
         condition = self._condition(finding.key, definition, self._verification(finding), self._clinical(finding))
-        if not self.schema.is_malignant(finding.key):
+        if not self.rules.is_malignant(finding.key):
             return [condition]
         status = "preliminary" if finding.certainty == Certainty.HEDGED else "final"
         episodes = sorted(set(finding.related))
@@ -270,27 +270,27 @@ class _NoteBuilder:
         """Entity keys stated only as negated in this note (never one that is also present)."""
         keys = {
             m.key for m in self.result.mentions
-            if m.certainty == Certainty.NEGATED and m.key in self.schema.entities
+            if m.certainty == Certainty.NEGATED and m.key in self.rules.entities
         }
         return sorted(keys - set(self.result.findings))
 
     def _absent(self, key: str) -> dict:
         definition = self._definition(key)
-        if self.schema.entity_type == EntityType.DIAGNOSIS.value:
+        if self.rules.entity_type == EntityType.DIAGNOSIS.value:
             return self._condition(key, definition, "refuted", None)
         return self._observation(self.id("lesion", key), "final", self._code(definition), codes.ABSENT)
 
     # -- the note itself ------------------------------------------------------------------------
 
     def _document(self) -> dict:
-        loinc = self.schema.document_loinc
+        loinc = self.rules.document_loinc
         return _resource(
             "DocumentReference", self.id("document"),
             identifier=[self.document["identifier"]],
             status=codes.DOCUMENT_STATUS,
-            type=codes.concept({"system": codes.LOINC, "code": loinc.code}, text=f"{self.schema.display} report"),
+            type=codes.concept({"system": codes.LOINC, "code": loinc.code}, text=f"{self.rules.display} report"),
             subject=self.subject,
-            content=[{"attachment": {"contentType": "text/plain", "title": f"{self.schema.display} report"}}],
+            content=[{"attachment": {"contentType": "text/plain", "title": f"{self.rules.display} report"}}],
             context={"period": {"start": self.date}} if self.date else None,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from omop_nlp.schema import Code
+from omop_nlp.rules import Code
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"

@@ -1,0 +1,51 @@
+"""``mappings/context_rules/<language>.yaml``: ConText-style assertion triggers of one language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from omop_nlp.rules.common import Terms
+from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
+
+CONTEXT_DIR = "context_rules"
+Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "pseudo", "terminate"]
+Direction = Literal["forward", "backward", "both"]
+DEFAULT_MAX_TOKENS = 10
+
+
+class ContextRules(RulesModel):
+    """Triggers by category and direction, and how far their scope reaches."""
+
+    max_tokens: dict[str, int] = Field(
+        default_factory=dict, description="scope in tokens: per side (forward, backward) or per category and side "
+        f"(resolved_backward); {DEFAULT_MAX_TOKENS} where none is given. A `both` trigger uses the forward limit")
+    rules: dict[Category, dict[Direction, Terms]] = Field(
+        description="category -> direction -> trigger phrases. pseudo triggers look like one but are none; "
+        "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
+        "both after it when a concept follows at once, else before it")
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _known_limits(cls, limits: dict[str, int]) -> dict[str, int]:
+        sides = ("forward", "backward")
+        known = {*sides, *(f"{c}_{s}" for c in Category.__args__ for s in sides)}
+        unknown = sorted(set(limits) - known)
+        if unknown:
+            raise ValueError(f"unknown limit(s) {', '.join(unknown)}; expected forward, backward or <category>_<side>")
+        return limits
+
+    def max_tokens_for(self, category: str, direction: str) -> int:
+        side = "backward" if direction == "backward" else "forward"
+        return self.max_tokens.get(f"{category}_{side}", self.max_tokens.get(side, DEFAULT_MAX_TOKENS))
+
+
+def context_languages(base: Path | None = None) -> list[str]:
+    """The languages with a trigger file, in name order."""
+    return sorted(p.stem for p in ((base or mappings_dir()) / CONTEXT_DIR).glob("*.yaml"))
+
+
+def load_context_rules(language: str, base: Path | None = None) -> ContextRules:
+    return load_model(ContextRules, f"{CONTEXT_DIR}/{language}.yaml", base)

@@ -1,0 +1,227 @@
+"""``mappings/<modality>.yaml``: the keys of one modality, their words and codes, and the grammar
+words the lexicon and the relation rules read.
+
+One model per section. A new section is a new field of :class:`ModalityRules` (with a default, so
+that a modality without it still loads) whose type is a model of its own in this module.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
+
+from omop_nlp.rules.common import Code, Terms, TermsByLanguage
+from omop_nlp.rules.load import MappingError, RulesModel, load_model
+
+MODALITIES = ("chest_ct", "brain_mri")
+
+
+def _known_modality(name: str) -> str:
+    if name not in MODALITIES:
+        raise ValueError(f"unknown modality {name!r}; expected one of {', '.join(MODALITIES)}")
+    return name
+
+
+Modality = Annotated[str, AfterValidator(_known_modality)]
+"""A supported modality name, as a key of another file's section."""
+
+
+class KeyDef(RulesModel):
+    """What entity keys and related keys share: a display name, a code and the words that name them."""
+
+    display: str = Field(description="human-readable name (NOTE_NLP lexical_variant context, FHIR display)")
+    code: Code = Field(description="the concept the key is written as")
+    terms: TermsByLanguage = Field(default_factory=dict, description="entity values per language: the words "
+                                   "that name the key in a report")
+    _key: str = PrivateAttr(default="")
+
+    @property
+    def key(self) -> str:
+        """The key this definition is filed under (``nodule``, ``rul``)."""
+        return self._key
+
+    def all_terms(self) -> list[str]:
+        return [t for lang_terms in self.terms.values() for t in lang_terms]
+
+
+class EntityKey(KeyDef):
+    """A stage-1 entity key: a lesion (chest CT) or a diagnosis (brain MRI)."""
+
+    relates: bool = Field(False, description="stage 2 relates it to related keys (locations, episodes)")
+    group: Literal["malignant", "tumor", "non_tumor"] | None = Field(
+        None, description="diagnosis group; malignant tumors take episodes and count when treated or known")
+
+
+class RelatedKey(KeyDef):
+    """A stage-2 related key: a location (chest CT) or an episode (brain MRI)."""
+
+    side: Literal["right", "left", "both", "none"] | None = Field(
+        None, description="laterality of a location (FHIR bodySite laterality; lobe-level checks)")
+    expands_to: list[str] = Field(default_factory=list, description="the keys a bilateral location stands for in "
+                                  "scoring (guideline rule 4: bll -> rll, lll)")
+    episode_concept: Code | None = Field(None, description="the EPISODE disease-status concept of an episode key")
+
+
+class DocumentLoinc(RulesModel):
+    """The LOINC document code of the report type (FHIR DiagnosticReport.code)."""
+
+    code: str = Field(description="LOINC code, e.g. 24627-2")
+    display: str = Field(description="its display name")
+
+
+class LocationGrammar(RulesModel):
+    """Lobe words composed from a side and a zone ("right ... lower lobe", "Lt. base"): side word + zone
+    word -> location key. Segments map to their lobe (guideline rule 5)."""
+
+    sides: dict[str, Terms] = Field(default_factory=dict, description="side name -> side words")
+    zones: dict[str, Terms] = Field(default_factory=dict, description="zone name -> zone words")
+    compose: dict[str, dict[str, str | list[str]]] = Field(
+        default_factory=dict, description="side -> zone -> the location key (or keys) they make together")
+    glue: Terms = Field(default_factory=list, description="single words that may stand between a side and its "
+                        "zone words (\"right upper and lower lobes\")")
+    bilateral_words: Terms = Field(default_factory=list, description="\"both lungs\", \"bilateral\" with no zone "
+                                   "word: both lungs")
+    anaphora: Terms = Field(default_factory=list, description="\"in the same lobe\": the previous lesion's location")
+
+
+class RelationGrammar(RulesModel):
+    """Single words the location mapper reads between locations and lesions (relations/locations.py)."""
+
+    prepositions: Terms = Field(default_factory=list, description="may stand between a location and the lesion "
+                                "it modifies (\"RUL 7 mm solid nodule\")")
+    coordination: Terms = Field(default_factory=list, description="join lesions that share their locations "
+                                "(\"consolidation and atelectasis in the RLL\")")
+    location_list: Terms = Field(default_factory=list, description="join two locations into one list "
+                                 "(\"RUL, RML and LLL\"); other words start a new phrase")
+    heading_marks: Terms = Field(default_factory=list, description="after a location-only line, make it a heading "
+                                 "(\"Right lower lobe:\")")
+    lesion_modifiers: Terms = Field(default_factory=list, description="may stand inside a coordination of lesions "
+                                    "after and/or (\"consolidation and some atelectasis\")")
+
+
+class EpisodeGrammar(RulesModel):
+    """Single words the episode mapper reads around change words (relations/episodes.py)."""
+
+    clause_breaks: Terms = Field(default_factory=list, description="end the clause a change word applies in")
+    denials: Terms = Field(default_factory=list, description="right before an attribution phrase they deny it "
+                           "(\"not related to\", \"less likely\")")
+    alternatives: Terms = Field(default_factory=list, description="right after an attribution's subject they make "
+                                "it one side of a differential (\"infection or metastases\")")
+    first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "
+                                      "examination (\"a new mass\"): an episode only where the report compares "
+                                      "with a prior examination")
+
+
+class Presence(RulesModel):
+    """How presence is decided beyond the assertion of each mention (guideline section 3 rule 1)."""
+
+    later_dismissal_wins: bool = Field(False, description="a hedged diagnosis later named as unlikely (\"abscess "
+                                       "or lymphoma ... lymphoma is considered less likely\") is absent, unless a "
+                                       "mention after the dismissal asserts it again")
+
+
+class PriorExamination(RulesModel):
+    """Whether a report compares with a prior examination (guideline section 3 rule 2): it does where it
+    states one or follows known disease; where it denies one, it is a first examination."""
+
+    stated: TermsByLanguage = Field(default_factory=dict, description="words that state a comparison "
+                                    "(\"compared\", \"interval\", \"s/p\")")
+    denied: TermsByLanguage = Field(default_factory=dict, description="phrases that deny one (\"no prior\", "
+                                    "\"first examination\")")
+
+
+class LesionSites(RulesModel):
+    """Where a lesion is, to tell whether two sentences speak of the same one (relations/episodes.py): a
+    change that one sentence puts down to treatment is none in another sentence about the same lesion."""
+
+    sides: dict[str, Terms] = Field(default_factory=dict, description="side name -> side words")
+    places: TermsByLanguage = Field(default_factory=dict, description="anatomical place words (\"frontal\", "
+                                    "\"cerebellar\")")
+    treated_site: TermsByLanguage = Field(default_factory=dict, description="words naming the treated site "
+                                          "(\"resection cavity\"), one place")
+
+
+class ModalityRules(RulesModel):
+    """The rules of one modality: its keys, their words and codes, and the words the stages read."""
+
+    modality: str = Field(description="the modality name; the file is mappings/<modality>.yaml")
+    display: str = Field(description="human-readable modality (\"Chest CT\")")
+    document_loinc: DocumentLoinc = Field(description="LOINC document code of the report type")
+    entity_type: Literal["lesion", "diagnosis"] = Field(description="what the entity keys are")
+    related_type: Literal["location", "episode"] = Field(description="what the related keys are")
+    entities: dict[str, EntityKey] = Field(description="stage-1 entity keys (guideline section 2)")
+    related: dict[str, RelatedKey] = Field(description="stage-2 related keys, in the order prompts list them")
+    location_grammar: LocationGrammar = Field(default_factory=LocationGrammar,
+                                              description="side + zone composition of location words")
+    ignore: TermsByLanguage = Field(default_factory=dict, description="phrases that contain an entity value but "
+                                    "are not the entity (\"thyroid nodule\"); the longest match wins")
+    typo_exclude: Terms = Field(default_factory=list, description="words never corrected as typos of a term")
+    relation_grammar: RelationGrammar = Field(default_factory=RelationGrammar,
+                                              description="words the location mapper reads")
+    non_key_heads: Terms = Field(default_factory=list, description="nouns a location may modify that are no key "
+                                 "(\"left lower lobe infiltrate\"): the location is theirs")
+    continuation_starts: Terms = Field(default_factory=list, description="a location-only sentence starting like "
+                                       "this continues the previous sentence's lesion (\"It is located in the RUL.\")")
+    explanation_starts: Terms = Field(default_factory=list, description="a lesion sentence without location "
+                                      "starting like this takes the previous finding's locations")
+    tumor_references: TermsByLanguage = Field(default_factory=dict, description="words that refer back to a "
+                                              "tumor (\"the lesion\", \"enhancement\") for episodes")
+    non_episode_subjects: TermsByLanguage = Field(default_factory=dict, description="subjects a change word may "
+                                                  "describe that are no tumor (\"postoperative change\")")
+    episode_attributions: TermsByLanguage = Field(default_factory=dict, description="attribute a change to the "
+                                                  "subject named after them (\"likely\", \"due to\")")
+    episode_attributions_after: TermsByLanguage = Field(default_factory=dict, description="attribute a change "
+                                                        "to the subject named right before them, as Korean and terse "
+                                                        "reports put it (\"radiation necrosis favoured\")")
+    treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment: when the "
+                                               "impression explains the change by one of these and states no "
+                                               "progression, growth described elsewhere is no progression")
+    prior_examination: PriorExamination = Field(default_factory=PriorExamination,
+                                                description="words that state or deny a prior examination")
+    lesion_sites: LesionSites = Field(default_factory=LesionSites, description="sides and places of brain lesions")
+    presence: Presence = Field(default_factory=Presence, description="presence beyond each mention's assertion")
+    episode_grammar: EpisodeGrammar = Field(default_factory=EpisodeGrammar,
+                                            description="words the episode mapper reads")
+
+    @model_validator(mode="after")
+    def _check_keys(self) -> ModalityRules:
+        """Keys are filed under their names; expansions and compositions name related keys."""
+        for key, definition in (*self.entities.items(), *self.related.items()):
+            definition._key = key
+        for key, definition in self.related.items():
+            unknown = [k for k in definition.expands_to if k not in self.related]
+            if unknown:
+                raise ValueError(f"related.{key}.expands_to: not related keys: {', '.join(unknown)}")
+        for side, zones in self.location_grammar.compose.items():
+            for zone, keys in zones.items():
+                unknown = [k for k in ([keys] if isinstance(keys, str) else keys) if k not in self.related]
+                if unknown:
+                    raise ValueError(f"location_grammar.compose.{side}.{zone}: not related keys: {', '.join(unknown)}")
+        return self
+
+    @property
+    def document_code(self) -> Code:
+        """The report type as a code (the NOTE class of the demo CDM, FHIR DiagnosticReport.code)."""
+        return Code("LOINC", self.document_loinc.code)
+
+    def is_malignant(self, key: str) -> bool:
+        return self.entities[key].group == "malignant"
+
+    def expand(self, related: list[str] | set[str]) -> set[str]:
+        """Bilateral expansion of guideline rule 4 (bll -> {rll, lll})."""
+        out: set[str] = set()
+        for key in related:
+            definition = self.related.get(key)
+            out.update(definition.expands_to if definition and definition.expands_to else (key,))
+        return out
+
+
+@cache
+def load_rules(modality: str, base: Path | None = None) -> ModalityRules:
+    """The validated rules of ``modality`` from ``mappings/<modality>.yaml``."""
+    if modality not in MODALITIES:
+        raise MappingError(f"unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
+    return load_model(ModalityRules, f"{modality}.yaml", base)
