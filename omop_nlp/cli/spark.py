@@ -25,6 +25,7 @@ from omop_nlp.cli.db import (
     note_filter,
     show_warnings,
 )
+from omop_nlp.cli.fhir_options import FhirAbsent, FhirConfig, FhirDocuments, FhirRequest, fhir_options
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS
 
 _EXTRA = "pip install 'omop-nlp[spark]'"
@@ -64,6 +65,11 @@ def spark_run(
         help="extra jars, e.g. the JDBC driver (default with --cdm: /usr/share/java/postgresql.jar)")] = None,
     bert: BertDirs = None,
     bert_threads: BertThreads = None,
+    fhir_out: Annotated[str | None, typer.Option(
+        help="also write FHIR R4 resources (NDJSON parts, a folder per resource type) to this path")] = None,
+    fhir_create_documents: FhirDocuments = False,
+    fhir_absent: FhirAbsent = False,
+    fhir_config: FhirConfig = None,
 ) -> None:
     """Run the pipeline on Apache Spark: NOTE -> NOTE_NLP with the same rows as run (docs/spark.md)."""
     try:
@@ -80,7 +86,8 @@ def spark_run(
         note_table=note_table, concept_table=concept_table, note_nlp_table=note_nlp_table, cdm_url=cdm,
         jdbc_url=jdbc_url, cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, modality=modality,
         max_note_chars=max_note_chars, batch_size=batch_size, partitions=partitions, bert_dirs=tuple(bert or ()),
-        bert_threads=bert_threads, staging_dir=staging_dir,
+        bert_threads=bert_threads, staging_dir=staging_dir, fhir_out=fhir_out,
+        fhir=fhir_options("", FhirRequest(documents=fhir_create_documents, absent=fhir_absent, config=fhir_config))[0],
     )  # fmt: skip
     show_warnings()
     with database_errors():

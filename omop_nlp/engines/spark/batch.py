@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from omop_nlp.errors import NoteSkipped
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ledger import Status
 from omop_nlp.omop.runner import Extractor, Outcome, note_selector, select_note
 from omop_nlp.rules import Code
+from omop_nlp.sinks.fhir.builder import FhirBuilder, FhirOptions
+from omop_nlp.sinks.fhir.ndjson import dumps
+from omop_nlp.sinks.fhir.validate import FhirValidationError
 from omop_nlp.sinks.note_nlp import note_nlp_rows
 from omop_nlp.sources.note_selection import NoteSelector
 from omop_nlp.sources.omop_notes import SourceNote, source_note
@@ -37,9 +41,10 @@ STAGE_SCHEMA = (
     "kind string, note_id bigint, row_in_note int, status string, reason string, text_hash string, "
     "section_concept_id int, snippet string, `offset` string, lexical_variant string, note_nlp_concept_id int, "
     "note_nlp_source_concept_id int, nlp_system string, nlp_date date, nlp_datetime timestamp, "
-    "term_exists string, term_temporal string, term_modifiers string"
+    "term_exists string, term_temporal string, term_modifiers string, resource_type string, resource string"
 )
-STAGE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_hash", *NOTE_NLP_COLUMNS)
+DATABASE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_hash", *NOTE_NLP_COLUMNS)
+STAGE_COLUMNS = (*DATABASE_COLUMNS, "resource_type", "resource")  # kind 'fhir': one FHIR resource (JSON)
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,11 @@ class BatchSpec:
     max_note_chars: int = 2_000_000
     bert_dirs: tuple[str, ...] = ()
     bert_threads: int | None = None
+    fhir: FhirOptions | None = None  # also build each done note's FHIR resources (kind 'fhir')
 
 
 _EXTRACTORS: dict[tuple, Extractor] = {}
+_FHIR_BUILDERS: dict[tuple, FhirBuilder] = {}
 _SELECTORS: dict[tuple, NoteSelector] = {}
 
 
@@ -134,7 +141,29 @@ def stage_rows(outcome: Outcome, concepts: ConceptResolver, spec: BatchSpec) -> 
     if outcome.status is Status.DONE and outcome.result is not None:
         nlp = note_nlp_rows(note.note_id, outcome.result, concepts, spec.nlp_system, spec.when)
         rows += [{"kind": "note_nlp", "row_in_note": i, **row} for i, row in enumerate(nlp)]
+        if spec.fhir is not None:
+            rows += fhir_rows(note.note_id, outcome.result, spec)
     return rows
+
+
+def fhir_builder(spec: BatchSpec) -> FhirBuilder:
+    """The worker's FHIR builder for the run (``run``'s: same options, same ``recorded`` time)."""
+    key = (spec.fhir, spec.when)
+    if key not in _FHIR_BUILDERS:
+        _FHIR_BUILDERS[key] = FhirBuilder(spec.fhir, recorded=spec.when.replace(tzinfo=UTC))
+    return _FHIR_BUILDERS[key]
+
+
+def fhir_rows(note_id: int, result, spec: BatchSpec) -> list[dict]:
+    """A note's resources (ids are UUIDv5 of the note and key: a retry or re-run rebuilds the same ids);
+    a note FHIR cannot describe (no person_id, invalid resources) gives one ``fhir_skipped`` row instead."""
+    try:
+        resources = fhir_builder(spec).build(result)
+    except (NoteSkipped, FhirValidationError) as exc:
+        reason = exc.reason if isinstance(exc, NoteSkipped) else "fhir_invalid"
+        return [{"kind": "fhir_skipped", "note_id": note_id, "row_in_note": -1, "reason": reason}]
+    return [{"kind": "fhir", "note_id": note_id, "row_in_note": i, "resource_type": r["resourceType"],
+             "resource": dumps(r)} for i, r in enumerate(resources)]  # fmt: skip
 
 
 def _rows(frame) -> Iterator[SimpleNamespace]:

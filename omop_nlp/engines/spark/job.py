@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, literal, select, text
@@ -31,12 +31,13 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from omop_nlp.engines.spark.batch import (
+    DATABASE_COLUMNS,
     NOTE_COLUMNS,
     NOTE_NLP_COLUMNS,
-    STAGE_COLUMNS,
     STAGE_SCHEMA,
     BatchSpec,
     SiteConcepts,
+    fhir_builder,
     note_nlp_batches,
     pipeline_factory,
 )
@@ -44,6 +45,8 @@ from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, 
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
 from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary, selection_concept_ids
 from omop_nlp.omop.tables import CdmTables
+from omop_nlp.sinks.fhir.builder import FhirOptions
+from omop_nlp.sinks.fhir.ndjson import dumps
 from omop_nlp.sinks.note_nlp import section_codes
 from omop_nlp.sources.note_selection import REASON_PREFIX, load_selection_rules
 from omop_nlp.sources.omop_notes import DEFAULT_MAX_CHARS, NoteFilter
@@ -74,6 +77,8 @@ class SparkRunOptions:
     bert_dirs: tuple[str, ...] = ()
     bert_threads: int | None = None
     staging_dir: str | None = None  # shared storage for step 1 (default: under the warehouse dir)
+    fhir_out: str | None = None  # also write FHIR R4 resources here, a folder of NDJSON parts per type
+    fhir: FhirOptions | None = None  # the builder's options (identifier systems, documents, absent)
 
     def check(self) -> None:
         if (self.note_table is None) == (self.cdm_url is None):
@@ -82,16 +87,33 @@ class SparkRunOptions:
             raise DatabaseError("--note-table needs --concept-table and --note-nlp-table")
 
 
-def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nlp_batches) -> RunSummary:
-    """Run the pipeline over NOTE on ``spark``; returns the same summary as ``run``."""
+@dataclass
+class SparkRunSummary(RunSummary):
+    """``run``'s summary, and the FHIR resources built by type and the notes FHIR skipped by reason."""
+
+    fhir: Counter = field(default_factory=Counter)
+    fhir_skipped: Counter = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        out = super().lines()
+        if self.fhir or self.fhir_skipped:
+            built = ", ".join(f"{t} {n}" for t, n in sorted(self.fhir.items())) or "none"
+            skipped = ", ".join(f"{r} {n}" for r, n in sorted(self.fhir_skipped.items())) or "none"
+            out.append(f"FHIR resources: {built}; notes skipped: {skipped}")
+        return out
+
+
+def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nlp_batches) -> SparkRunSummary:
+    """Run the pipeline over NOTE on ``spark``; returns ``run``'s summary (and FHIR's counts)."""
     options.check()
     started = time.monotonic()
     job = _DatabaseJob(spark, options) if options.cdm_url else _TableJob(spark, options)
     try:
         job.prepare()
-        summary = RunSummary(nlp_system=job.nlp_system, run_id=job.run_id)
+        summary = SparkRunSummary(nlp_system=job.nlp_system, run_id=job.run_id)
+        fhir = replace(options.fhir or FhirOptions(), nlp_system=job.nlp_system) if options.fhir_out else None
         spec = BatchSpec(job.nlp_system, job.when, options.modality, options.max_note_chars, options.bert_dirs,
-                         options.bert_threads)  # fmt: skip
+                         options.bert_threads, fhir)  # fmt: skip
         site = spark.sparkContext.broadcast(SiteConcepts(job.concepts.ids, job.documents))
         notes = select_notes(job.notes(), options.filters, options.max_note_chars)
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(options.batch_size))
@@ -99,6 +121,8 @@ def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nl
         staged.write.mode("overwrite").parquet(job.staging)
         staged = spark.read.parquet(job.staging)
         _count(summary, staged)
+        if fhir is not None:
+            write_fhir(spark, staged, fhir_builder(spec).device, options.fhir_out)
         summary.superseded.update(job.write(staged))
         summary.seconds = time.monotonic() - started
         return summary
@@ -137,12 +161,26 @@ def select_notes(notes, filters: NoteFilter, max_chars: int):
     )  # fmt: skip
 
 
-def _count(summary: RunSummary, staged) -> None:
+def write_fhir(spark, staged, device: dict, out: str) -> None:
+    """The staged resources and the run's Device as NDJSON text parts, one folder per resource type
+    (``resource_type=Observation/part-*.txt``); a re-run replaces the folder."""
+    from pyspark.sql import functions as F
+
+    resources = staged.where(F.col("kind") == "fhir").select("resource_type", "resource")
+    shared = spark.createDataFrame([(device["resourceType"], dumps(device))], "resource_type string, resource string")
+    resources.unionByName(shared).write.mode("overwrite").partitionBy("resource_type").text(out)
+
+
+def _count(summary: SparkRunSummary, staged) -> None:
     """The run's counters from aggregates of the staged rows (a handful of rows reach the driver)."""
     from pyspark.sql import functions as F
 
-    for row in staged.groupBy("kind", "status", "reason").agg(F.count("*").alias("n")).collect():
-        if row.kind == "note_nlp":
+    for row in staged.groupBy("kind", "status", "reason", "resource_type").agg(F.count("*").alias("n")).collect():
+        if row.kind == "fhir":
+            summary.fhir[row.resource_type] += row.n
+        elif row.kind == "fhir_skipped":
+            summary.fhir_skipped[row.reason] += row.n
+        elif row.kind == "note_nlp":
             summary.note_nlp_rows += row.n
         elif row.status == "done":
             summary.processed += row.n
@@ -265,7 +303,8 @@ class _DatabaseJob(_Job):
     def write(self, staged) -> Counter:
         from pyspark.sql import functions as F
 
-        rows = staged.withColumn("run_id", F.lit(self.run_id)).select("run_id", *STAGE_COLUMNS)
+        rows = (staged.where(F.col("kind").isin("note", "note_nlp")).withColumn("run_id", F.lit(self.run_id))
+                .select("run_id", *DATABASE_COLUMNS))  # fmt: skip
         rows.write.jdbc(self.jdbc_url, _qualified(self.stage), mode="append",
                         properties={**self.jdbc_props, "batchsize": "2000"})  # fmt: skip
         superseded: Counter = Counter()

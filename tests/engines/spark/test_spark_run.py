@@ -3,6 +3,7 @@ test PostgreSQL, compared row for row with ``run`` on the same notes; re-runs an
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from sqlalchemy import make_url
 
 from omop_nlp.engines.spark import SparkRunOptions, note_nlp_batches, spark_run
+from omop_nlp.sinks.fhir.builder import FhirOptions
+from omop_nlp.sinks.fhir.sink import FhirSink
 
 NOTES = [
     "CT thorax.\nFINDINGS:\nA 5 mm ground-glass nodule in the left upper lobe. No pleural effusion.",
@@ -62,18 +65,34 @@ def table_options(lake, out: Path, **kw) -> SparkRunOptions:
                            staging_dir=str(out.parent / "staging"), batch_size=3, **kw)  # fmt: skip
 
 
-def test_parquet_note_nlp_equals_run_and_a_rerun_replaces(spark, lake, tmp_path) -> None:
+def fhir_resources(paths) -> dict[str, dict]:
+    """Resources by type/id, without the time they were recorded (each run has its own)."""
+    out = {}
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            resource = json.loads(line)
+            resource.pop("recorded", None)
+            out[f"{resource['resourceType']}/{resource['id']}"] = resource
+    return out
+
+
+def test_parquet_note_nlp_and_fhir_equal_runs_and_a_rerun_replaces(spark, lake, tmp_path) -> None:
     cdm, _, _ = lake
-    out = tmp_path / "note_nlp"
-    summary = spark_run(spark, table_options(lake, out))
+    out, fhir = tmp_path / "note_nlp", tmp_path / "fhir"
+    summary = spark_run(spark, table_options(lake, out, fhir_out=str(fhir)))
     assert (summary.processed, dict(summary.skipped), summary.seen) == (10, {k: 2 * v for k, v in SKIPS.items()}, 18)
     first = parquet_rows(spark, out)
     assert len(first) == summary.note_nlp_rows > 0
     assert sorted(r["note_nlp_id"] for r in first) == list(range(1, len(first) + 1))
 
-    reference = cdm.run()
+    sink = FhirSink(FhirOptions(nlp_system=summary.nlp_system), out_dir=tmp_path / "run-fhir")
+    reference = cdm.run(on_result=sink.write)
+    sink.close()
     assert reference.nlp_system == summary.nlp_system and reference.note_nlp_rows == summary.note_nlp_rows
     assert content(first) == cdm.content()
+    resources = fhir_resources(fhir.glob("resource_type=*/part-*"))
+    assert resources == fhir_resources((tmp_path / "run-fhir").glob("*.ndjson"))
+    assert sum(summary.fhir.values()) + 1 == len(resources)  # and the one Device
 
     spark_run(spark, table_options(lake, out, filters=_only(1, 2)))  # replaces those notes' rows only
     again = parquet_rows(spark, out)
