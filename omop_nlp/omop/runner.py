@@ -129,6 +129,18 @@ class Outcome:
     result: Result | None = None
 
 
+def pipeline_factory(bert_dirs: tuple[str, ...] | list[str] | None, threads: int | None = None):
+    """A picklable pipeline factory (one pipeline per worker process or Spark Python worker): the rule
+    pipeline, with the stage-1 classifier of ``bert_dirs`` (``--bert``); None without model folders."""
+    if not bert_dirs:
+        return None
+    import functools
+
+    from omop_nlp.entities.bert.combine import bert_pipeline
+
+    return functools.partial(bert_pipeline, model_dirs=tuple(bert_dirs), threads=threads)
+
+
 def _default_factory(modality: str):
     from omop_nlp.pipeline import Pipeline  # lazy: the CLI's database commands load fast
 

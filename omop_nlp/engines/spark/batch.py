@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ledger import Status
-from omop_nlp.omop.runner import Extractor, Outcome, note_selector, select_note
+from omop_nlp.omop.runner import Extractor, Outcome, note_selector, pipeline_factory, select_note
 from omop_nlp.rules import Code
 from omop_nlp.sinks.fhir.builder import FhirBuilder, FhirOptions
 from omop_nlp.sinks.fhir.ndjson import dumps
@@ -80,17 +80,6 @@ def extractor_for(spec: BatchSpec) -> Extractor:
     if key not in _EXTRACTORS:
         _EXTRACTORS[key] = Extractor(pipeline_factory(spec.bert_dirs, spec.bert_threads), spec.modality)
     return _EXTRACTORS[key]
-
-
-def pipeline_factory(bert_dirs: tuple[str, ...], threads: int | None):
-    """``run``'s pipeline factory: the rule pipeline, with the stage-1 classifier when given model folders."""
-    if not bert_dirs:
-        return None
-    from functools import partial
-
-    from omop_nlp.entities.bert.combine import bert_pipeline
-
-    return partial(bert_pipeline, model_dirs=bert_dirs, threads=threads)
 
 
 def selector_for(site: SiteConcepts) -> NoteSelector:

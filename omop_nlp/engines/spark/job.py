@@ -39,11 +39,10 @@ from omop_nlp.engines.spark.batch import (
     SiteConcepts,
     fhir_builder,
     note_nlp_batches,
-    pipeline_factory,
 )
 from omop_nlp.omop.concepts import ConceptResolver, by_code_pairs, by_id_codes, mapping_codes, with_local_codes
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
-from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary, selection_concept_ids
+from omop_nlp.omop.runner import CdmRun, Extractor, RunOptions, RunSummary, pipeline_factory, selection_concept_ids
 from omop_nlp.omop.tables import CdmTables
 from omop_nlp.sinks.fhir.builder import FhirOptions
 from omop_nlp.sinks.fhir.ndjson import dumps

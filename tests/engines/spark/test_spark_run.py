@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from spark_fixtures import lake_tables
+from spark_fixtures import note_nlp_content as content
 from sqlalchemy import make_url
 
 from omop_nlp.engines.spark import SparkRunOptions, note_nlp_batches, spark_run
@@ -26,37 +28,15 @@ NOTES = [
     "Hospital course: uneventful. The lung nodule will be followed in clinic.",
 ]
 SKIPS = {"empty_text": 1, "binary": 1, "unknown_modality": 1, "not_selected:text": 1}
-NOTE_SCHEMA = ("note_id bigint, person_id bigint, note_date date, note_datetime timestamp, note_type_concept_id int, "
-               "note_class_concept_id int, note_title string, note_text string, encoding_concept_id int, "
-               "language_concept_id int, provider_id bigint, visit_occurrence_id bigint, visit_detail_id bigint, "
-               "note_source_value string, note_event_id bigint, note_event_field_concept_id int")  # fmt: skip
-CONCEPT_SCHEMA = ("concept_id int, concept_name string, domain_id string, vocabulary_id string, "
-                  "concept_class_id string, standard_concept string, concept_code string, valid_start_date date, "
-                  "valid_end_date date, invalid_reason string")  # fmt: skip
-CONTENT_SKIP = {"note_nlp_id", "nlp_date", "nlp_datetime"}
-
-
-def content(rows: list[dict]) -> list[tuple]:
-    """NOTE_NLP rows without ids and timestamps, as ``Cdm.content`` compares two runs."""
-    return sorted((tuple(v for k, v in sorted(r.items()) if k not in CONTENT_SKIP) for r in rows), key=repr)
-
-
 def parquet_rows(spark, path: Path) -> list[dict]:
     return [r.asDict() for r in spark.read.parquet(str(path)).collect()]
-
-
-def as_parquet(spark, cdm, table: str, schema: str, path: Path) -> str:
-    spark.createDataFrame([tuple(r.values()) for r in cdm.rows(table)], schema).write.parquet(str(path))
-    return str(path)
 
 
 @pytest.fixture
 def lake(spark, sqlite_cdm, tmp_path):
     """The notes in a SQLite CDM (for ``run``) and the same NOTE and CONCEPT as Parquet (for Spark)."""
     sqlite_cdm.add_notes(NOTES * 2)
-    note = as_parquet(spark, sqlite_cdm, "note", NOTE_SCHEMA, tmp_path / "note")
-    concept = as_parquet(spark, sqlite_cdm, "concept", CONCEPT_SCHEMA, tmp_path / "concept")
-    return sqlite_cdm, note, concept
+    return sqlite_cdm, *lake_tables(spark, sqlite_cdm, tmp_path)
 
 
 def table_options(lake, out: Path, **kw) -> SparkRunOptions:

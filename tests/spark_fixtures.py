@@ -1,4 +1,5 @@
-"""Spark in local mode (one session for the whole test run) and a TCP door to the test PostgreSQL.
+"""Spark in local mode (one session for the whole test run), a TCP door to the test PostgreSQL, and a
+CDM's NOTE and CONCEPT as Parquet tables. The fixtures are registered by tests/conftest.py.
 
 The embedded PostgreSQL listens on a Unix socket only and JDBC cannot use one, so ``pg_tcp_port``
 forwards 127.0.0.1:<port> to that socket: the JDBC driver then talks to the same real server
@@ -19,6 +20,29 @@ from collections.abc import Iterator
 import pytest
 
 POSTGRES_JAR = "/usr/share/java/postgresql.jar"
+NOTE_SCHEMA = ("note_id bigint, person_id bigint, note_date date, note_datetime timestamp, note_type_concept_id int, "
+               "note_class_concept_id int, note_title string, note_text string, encoding_concept_id int, "
+               "language_concept_id int, provider_id bigint, visit_occurrence_id bigint, visit_detail_id bigint, "
+               "note_source_value string, note_event_id bigint, note_event_field_concept_id int")  # fmt: skip
+CONCEPT_SCHEMA = ("concept_id int, concept_name string, domain_id string, vocabulary_id string, "
+                  "concept_class_id string, standard_concept string, concept_code string, valid_start_date date, "
+                  "valid_end_date date, invalid_reason string")  # fmt: skip
+
+
+def note_nlp_content(rows: list[dict]) -> list[tuple]:
+    """NOTE_NLP rows without ids and timestamps, as ``Cdm.content`` compares two runs."""
+    skip = {"note_nlp_id", "nlp_date", "nlp_datetime"}
+    return sorted((tuple(v for k, v in sorted(r.items()) if k not in skip) for r in rows), key=repr)
+
+
+def lake_tables(spark, cdm, folder) -> tuple[str, str]:
+    """The CDM's NOTE and CONCEPT rows as Parquet tables under ``folder``: (note path, concept path)."""
+    paths = []
+    for table, schema in (("note", NOTE_SCHEMA), ("concept", CONCEPT_SCHEMA)):
+        path = str(folder / table)
+        spark.createDataFrame([tuple(r.values()) for r in cdm.rows(table)], schema).write.parquet(path)
+        paths.append(path)
+    return paths[0], paths[1]
 
 
 class _Forward(socketserver.BaseRequestHandler):
