@@ -8,6 +8,7 @@ from itertools import islice
 from typing import Protocol
 
 from omop_nlp import NAME, __version__
+from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S, note_budget
 from omop_nlp.entities.annotator import Annotator
 from omop_nlp.entities.document import Document
 from omop_nlp.errors import NoteSkipped
@@ -55,8 +56,15 @@ class ModalityEngine:
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
                 finding.certainty = mention.certainty
             if self.rules.entities[mention.key].relates:
-                finding.related = sorted(set(finding.related) | set(mention.related))
+                finding.related = self._most_specific(set(finding.related) | set(mention.related))
         return findings
+
+    def _most_specific(self, related: set[str]) -> list[str]:
+        """Guideline §2 rule 3 over all mentions of a key: 'bilateral bronchiectasis' in the impression
+        adds no lung side to the lobes the findings gave it."""
+        if isinstance(self.mapper, LesionLocationMapper):
+            return self.mapper.most_specific(list(related))
+        return sorted(related)
 
     def _present(self, mention: Mention, denied: set[str]) -> bool:
         """Guideline: present or hedged; for brain malignant tumours known or treated disease too, unless
@@ -112,6 +120,7 @@ class Pipeline:
         # probabilities join the lexicon's findings by the recall-union policy of docs/bert.md.
         self.key_classifier = None
         self.relation_mapper = relation_mapper
+        self.note_timeout: float | None = DEFAULT_NOTE_TIMEOUT_S  # seconds per note of the rules; None: no limit
         stage2 = relation_mapper.system_tag if relation_mapper is not None else "rules"
         self.nlp_system = f"{NAME} {__version__} {stage2} {rules_fingerprint()}"
 
@@ -145,13 +154,14 @@ class Pipeline:
 
     def _extract_rules(self, report: Report, note_class_concept_id: int | None = None) -> Result:
         text = checked_text(report.text)
-        modality = self._route(report, note_class_concept_id)
-        if modality is None:
-            raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
-        engine = self._engines[modality]
-        doc = engine.document(text)
-        mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-        findings = engine.findings(mentions)
+        with note_budget(self.note_timeout):
+            modality = self._route(report, note_class_concept_id)
+            if modality is None:
+                raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
+            engine = self._engines[modality]
+            doc = engine.document(text)
+            mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
+            findings = engine.findings(mentions)
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)

@@ -242,6 +242,7 @@ def test_outage_mid_run_goes_to_dead_letter_and_resend_loses_nothing(
                     max_retries=2, backoff=0.01, recorded=RECORDED)
     for result in notes[:20]:
         sink.write(result)
+    sink.flush()  # delivery is on the sender thread: wait for it
     sent_before = fhir_server.counts()
     if outage == "stopped":
         proxy.stop()

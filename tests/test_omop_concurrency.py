@@ -30,14 +30,18 @@ import json, sys, time
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.omop.runner import RunOptions, run_cdm
 
+EXTRACTED = []
+
 class Slow(Pipeline):
     def extract(self, report, note_class_concept_id=None):
         time.sleep({delay})
+        EXTRACTED.append(report.id)
         return super().extract(report, note_class_concept_id)
 
 summary = run_cdm({url!r}, RunOptions(cdm_schema={cdm!r}, results_schema={results!r}, batch_size={batch},
                   cdm_facts={facts}), pipeline_factory=Slow)
-print(json.dumps({{"processed": summary.processed, "skipped": summary.skipped, "failed": summary.failed}}))
+print(json.dumps({{"processed": summary.processed, "skipped": summary.skipped, "failed": summary.failed,
+                  "extracted": len(EXTRACTED)}}))
 """
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,10 +108,13 @@ def test_two_concurrent_runs_on_the_same_notes_neither_collide_nor_duplicate(pg_
         assert proc.returncode == 0, err[-2000:]
     summaries = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert all(not s["failed"] for s in summaries)
-    # Without --reprocess a note is written by whichever run locks it first; the other skips it.
+    # Without --reprocess a note is written by whichever run claims it first; the other skips it
+    # without extracting it: the two runs share the work instead of both doing all of it.
     assert sum(s["processed"] for s in summaries) == len(notes)
+    assert sum(s["extracted"] for s in summaries) == len(notes)
+    assert all(s["extracted"] > 0 for s in summaries)
     for s in summaries:
-        assert set(s["skipped"]) <= {"already_done", "done_by_other_run"}
+        assert set(s["skipped"]) <= {"already_done", "done_by_other_run", "claimed_by_other_run"}
     assert_each_note_exactly_once(pg_cdm, notes)
     # One set of facts per note whatever the interleaving, each traced to its note exactly once.
     facts = pg_cdm.rows("fact", order_by="row_id")

@@ -35,6 +35,7 @@ from omop_nlp.cli.llm_options import (
     llm_relation_mapper,
     mapper_summary_line,
 )
+from omop_nlp.cli.work_options import DEFAULT_NOTE_TIMEOUT_S, NoteTimeout, note_timeout_seconds
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, make_engine, mask_url, short_reason
 from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
 from omop_nlp.rules import MODALITIES, MappingError
@@ -182,7 +183,10 @@ def run(
         bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
     ] = False,
     max_note_chars: MaxNoteChars = DEFAULT_MAX_CHARS,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="extraction processes")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
+                             "1 with an LLM mapper)")] = None,
+    note_timeout: NoteTimeout = DEFAULT_NOTE_TIMEOUT_S,
     allow_skips: Annotated[
         bool, typer.Option(help="exit 0 even when notes were skipped (empty, too long...) or failed")
     ] = False,
@@ -204,17 +208,21 @@ def run(
 ) -> None:
     """Run the pipeline over the NOTE table and write NOTE_NLP rows (idempotent, resumable)."""
     from omop_nlp.omop.runner import RunOptions, run_cdm
+    from omop_nlp.parallel import usable_cores
+    from omop_nlp.signals import graceful_stop
 
     check_modality(modality)
     filters = note_filter(note_type_concept_id, note_class_concept_id, note_title, date_from, date_to, note_id, limit)
+    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
+    if relations is not None and (workers or 1) > 1:
+        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
+    workers = workers or (1 if relations is not None else usable_cores())
     options = RunOptions(
         cdm_schema=cdm_schema, results_schema=results_schema, filters=filters, batch_size=batch_size,
         reprocess=reprocess, cdm_facts=cdm_facts, modality=modality, max_note_chars=max_note_chars,
         workers=workers, progress=sys.stderr.isatty() if progress is None else progress,
+        note_timeout=note_timeout_seconds(note_timeout),
     )  # fmt: skip
-    relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
-    if relations is not None and workers > 1:
-        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     show_warnings()
     fhir_request = FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents, fhir_absent, fhir_config)
     pipeline = None  # built here when something needs it before the run; the run then reuses it
@@ -222,13 +230,14 @@ def run(
         from omop_nlp.pipeline import Pipeline
 
         pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
-    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request) if pipeline is not None else None
+    # append: a resumed run continues the NDJSON files of the run it resumes
+    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request, append=True) if pipeline is not None else None
     try:
-        with database_errors():
-            summary = run_cdm(cdm, options, on_result=fhir.write if fhir else None,
+        with database_errors(), graceful_stop() as stop:
+            summary = run_cdm(cdm, options, sink=fhir, stop=stop,
                               pipeline_factory=(lambda _modality: pipeline) if pipeline is not None and workers == 1
                               else bert_factory(bert, bert_threads))
-    finally:  # what was built before an error or Ctrl-C is still written or dead-lettered
+    finally:  # what was built before an error or a second Ctrl-C is still written or dead-lettered
         if fhir is not None:
             fhir.close()
     for line in summary.lines():
@@ -239,6 +248,8 @@ def run(
         typer.secho(f"FHIR: {summary.skipped['already_done']} note(s) already done were not rebuilt; "
                     "use --reprocess to send them too", err=True, fg=typer.colors.YELLOW)
     close_fhir_sink(fhir)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
     if summary.problems and not allow_skips:
         typer.secho(f"error: {sum(summary.problems.values())} note(s) skipped or failed (see above): exit 1; "
                     "--allow-skips accepts them", err=True, fg=typer.colors.RED)

@@ -27,5 +27,9 @@ def fhir_resend(
     except FhirConfigError as exc:
         fail(f"FHIR output: {exc}")
     typer.echo(f"resent {stats.sent} resource(s) in {stats.batches} batch(es); still failing: {stats.failed}")
-    if stats.failed:
+    if stats.unreadable:
+        lines = ", ".join(str(n) for n in stats.unreadable)
+        typer.secho(f"{dead_letter}: line(s) {lines} are not FHIR resources (cut short by a crash?): not sent, "
+                    "kept in the file", err=True, fg=typer.colors.YELLOW)
+    if stats.failed or stats.unreadable:
         raise typer.Exit(1)

@@ -21,9 +21,10 @@ FhirAbsent = Annotated[bool, typer.Option("--fhir-absent", help="emit negated fi
 FhirConfig = Annotated[
     Path | None,
     typer.Option("--fhir-config", help="YAML: patient_system, document_system, code_system, patient_reference, "
-                                       "dead_letter, batch_size, max_retries (see docs/fhir.md)"),
+                                       "dead_letter, batch_size, max_retries, timeout, breaker_failures "
+                                       "(see docs/fhir.md)"),
 ]
-_SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries")
+_SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries", "timeout", "breaker_failures")
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class FhirRequest:
         return self.out is not None or self.url is not None
 
 
-def open_fhir_sink(nlp_system: str, request: FhirRequest):
-    """The FhirSink for these options, or None when no FHIR output was asked for."""
+def open_fhir_sink(nlp_system: str, request: FhirRequest, *, append: bool = False):
+    """The FhirSink for these options, or None when no FHIR output was asked for; ``append``
+    continues the NDJSON files in --fhir-out (a resumed ``run``)."""
     if not request.wanted:
         return None
     from omop_nlp.sinks.fhir.rest import FhirConfigError
@@ -51,7 +53,7 @@ def open_fhir_sink(nlp_system: str, request: FhirRequest):
 
     options, settings = fhir_options(nlp_system, request)
     try:
-        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
+        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env, append=append,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")
@@ -94,6 +96,9 @@ def close_fhir_sink(sink, err: bool = False) -> None:
     typer.echo(f"FHIR: {summary.notes} note(s), resources: {resources}; skipped: {skipped}", err=err)
     if summary.sent or summary.failed:
         typer.echo(f"FHIR server: {summary.sent} sent, {summary.failed} not sent, {summary.retries} retries", err=err)
+    if summary.circuit_open:
+        typer.secho("FHIR server: it failed too many requests in a row (breaker_failures): the remaining "
+                    "resources went straight to the dead-letter file", err=True, fg=typer.colors.YELLOW)
     if summary.failed:
         typer.secho(f"FHIR: {summary.failed} resource(s) not sent are in {summary.dead_letter}; "
                     "send them with `omop-nlp fhir-resend`", err=True, fg=typer.colors.YELLOW)

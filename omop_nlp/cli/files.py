@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from omop_nlp.cli.app import app, check_modality, fail
-from omop_nlp.cli.bert import BertDirs, BertThreads, with_bert
+from omop_nlp.cli.bert import BertDirs, BertThreads, bert_factory, with_bert
 from omop_nlp.cli.fhir_options import (
     FhirAbsent,
     FhirConfig,
@@ -32,9 +32,12 @@ from omop_nlp.cli.llm_options import (
     llm_relation_mapper,
     mapper_summary_line,
 )
+from omop_nlp.cli.work_options import DEFAULT_NOTE_TIMEOUT_S, NoteTimeout, note_timeout_seconds
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.evaluate import evaluate_files, format_table
+from omop_nlp.evaluate_errors import format_errors, scoring_errors
 from omop_nlp.jsonl import STDIN, JsonlError
+from omop_nlp.parallel import extract_in_workers
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.relations.llm.config import DEFAULT_CONCURRENCY
 from omop_nlp.rules import MODALITIES
@@ -65,6 +68,8 @@ def extract(
     llm_backend: LlmBackend = "openai",
     bert: BertDirs = None,
     bert_threads: BertThreads = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="extraction processes (output order is kept)")] = 1,
+    note_timeout: NoteTimeout = DEFAULT_NOTE_TIMEOUT_S,
 ) -> None:
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
@@ -74,7 +79,10 @@ def extract(
         fail(f"input file not found: {input}")
     check_modality(modality)
     relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
+    if relations is not None and workers > 1:
+        fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
+    pipeline.note_timeout = note_timeout_seconds(note_timeout)
     fhir = open_fhir_sink(pipeline.nlp_system, FhirRequest(fhir_out, fhir_url, fhir_token_env, fhir_create_documents,
                                                            fhir_absent, fhir_config))
     skipped: dict[str, int] = {}
@@ -86,7 +94,11 @@ def extract(
     written = 0
     out = sys.stdout if output == STDIN else _open_output(output)
     try:
-        for result in pipeline.extract_many(read_reports(input, on_error)):
+        reports = read_reports(input, on_error)
+        results = (extract_in_workers(reports, workers, modality, bert_factory(bert, bert_threads),
+                                      note_timeout_seconds(note_timeout))
+                   if workers > 1 else pipeline.extract_many(reports))
+        for result in results:
             if isinstance(result, NoteSkipped):
                 skipped[result.reason] = skipped.get(result.reason, 0) + 1
                 typer.echo(f"skipped: report {result.report_id}: {result}", err=True)
@@ -123,10 +135,20 @@ def evaluate(
     gold: Annotated[str, typer.Argument(help="gold interchange JSONL")],
     pred: Annotated[str, typer.Argument(help="predicted interchange JSONL (omop-nlp extract output)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
+    errors: Annotated[bool, typer.Option(
+        "--errors", help="also list the errors by kind (missed key, extra key, wrong location, wrong episode) "
+        "with their sentences; prints report text, for annotated development files only")] = False,
 ) -> None:
     """Score predictions against gold annotations (guideline section 4)."""
     try:
         report = evaluate_files(Path(gold), Path(pred))
+        found = scoring_errors(Path(gold), Path(pred)) if errors else None
     except JsonlError as exc:
         fail(str(exc))
-    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_table(report))
+    if as_json:
+        data = report.to_dict()
+        if found is not None:
+            data["errors"] = [e.to_dict() for e in found]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(report) + ("" if found is None else "\n" + format_errors(found)))

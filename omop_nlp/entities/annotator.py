@@ -8,6 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from omop_nlp.assertion.context import SECTION_CERTAINTY, ContextAsserter, Span, load_context_asserter
+from omop_nlp.entities.anatomy import OtherOrgans
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
@@ -29,6 +30,7 @@ class Annotator:
         self._sections = load_section_rules()
         self._related_type = EntityType(rules.related_type)
         self._entity_type = EntityType(rules.entity_type)
+        self._other_organs = OtherOrgans(rules.other_organs)
 
     def annotate(self, text: str) -> Document:
         tokens = tokenize(text)
@@ -46,6 +48,7 @@ class Annotator:
                 sentence = Sentence(len(sentences), section.name, section.kind, span.start, span.end,
                                     bisect_left(starts, span.start), bisect_left(starts, span.end))
                 cursor = self._fill(sentence, concepts, cursor)
+                self._other_organs.drop_findings(sentence, tokens)
                 self._assert(sentence, text, triggers, starts)
                 sentences.append(sentence)
         return Document(text, tokens, sentences)
@@ -56,12 +59,14 @@ class Annotator:
         while cursor < len(concepts) and concepts[cursor].end <= sentence.end:
             match = concepts[cursor]
             sentence.items.append(self._item(match, sentence))
+            for key in match.payload.also:  # "part-solid nodule": ggo and nodule at the same span
+                sentence.items.append(self._item(match, sentence, key))
             cursor += 1
         sentence.items = [i for i in sentence.items if i.mention or i.cue]
         return cursor
 
-    def _item(self, match: ConceptMatch, sentence: Sentence) -> Item:
-        role, key = match.payload.role, match.payload.key
+    def _item(self, match: ConceptMatch, sentence: Sentence, key: str | None = None) -> Item:
+        role, key = match.payload.role, key or match.payload.key
         if role in ("entity", "related"):
             mention = Mention(
                 key=key,
@@ -81,11 +86,16 @@ class Annotator:
             item.mention.text = text[item.mention.start : item.mention.end]
         for clause in split_clauses(text, sentence):
             token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
-            in_clause = [i for i in items if token_range[0] <= i.first < token_range[1]]
+            in_clause = items[bisect_left(items, token_range[0], key=_first):
+                              bisect_left(items, token_range[1], key=_first)]  # items are in text order
             spans = [Span(i.first, i.last) for i in in_clause]
             for item, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
                                        strict=True):
                 item.mention.certainty = _with_section(certainty, sentence.section_kind)
+
+
+def _first(item: Item) -> int:
+    return item.first
 
 
 def _with_section(certainty: Certainty, section_kind: str) -> Certainty:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
+from omop_nlp.text.variants import variants
 
 TYPO_MIN_LENGTH = 7
 
@@ -17,10 +19,11 @@ TYPO_MIN_LENGTH = 7
 @dataclass(frozen=True)
 class Concept:
     """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
-    tumor_reference, non_episode_subject."""
+    organ (of another organ than the lungs), tumor_reference, non_episode_subject."""
 
     role: str
     key: str | None = None
+    also: tuple[str, ...] = ()  # further entity keys of a term that names several ("part-solid": ggo, nodule)
 
 
 ConceptMatch = PhraseMatch[Concept]  # a lexicon match; payload is the Concept
@@ -48,7 +51,15 @@ class EntityLexicon:
             phrases += [(t, Concept("side", side)) for t in terms]
         phrases += [(t, Concept("bilateral")) for t in grammar.bilateral_words]
         phrases += [(t, Concept("anaphora")) for t in grammar.anaphora]
-        self._matcher = PhraseMatcher(phrases, typo_min_length=TYPO_MIN_LENGTH, typo_exclude=rules.typo_exclude)
+        phrases += [(t, Concept("organ")) for terms in rules.other_organs.words.values() for t in terms]
+        phrases += [(f"{adjective} {noun}", Concept("entity", key)) for key, adjectives in
+                    rules.adjective_heads.adjectives.items() for adjective in adjectives
+                    for noun in rules.adjective_heads.nouns]  # "consolidative density"
+        for entry in rules.two_key_terms:  # "part-solid": ggo and nodule
+            phrases += [(t, Concept("entity", entry.keys[0], tuple(entry.keys[1:]))) for t in entry.terms]
+        spelling = load_variant_rules()
+        self._matcher = PhraseMatcher([(v, c) for t, c in phrases for v in variants(spelling, t)],
+                                      typo_min_length=TYPO_MIN_LENGTH, typo_exclude=rules.typo_exclude)
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)

@@ -20,6 +20,12 @@ from omop_nlp.redact import mask_text
 SUPPORTED = ("postgresql", "sqlite")
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _SQLITE_BUSY_TIMEOUT_S = 120
+# Every PostgreSQL session of the tool: a lock held elsewhere (a stuck session, a run killed in the
+# middle of a write) becomes an error with a message after LOCK_TIMEOUT instead of a silent wait,
+# and the server ends a session of ours left idle inside a transaction (a client that died).
+# A site sets other values in the URL: ?options=-c%20lock_timeout%3D5min
+SESSION_SETTINGS = {"lock_timeout": "60s", "idle_in_transaction_session_timeout": "10min"}
+LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of an expired lock_timeout
 
 
 class DatabaseError(Exception):
@@ -91,6 +97,9 @@ def _pg_connect_args(url: URL) -> dict:
     args = {"application_name": "omop-nlp", "client_encoding": "utf8"}
     if "connect_timeout" not in url.query:
         args["connect_timeout"] = 10
+    given = str(url.query.get("options", ""))
+    ours = [f"-c {name}={value}" for name, value in SESSION_SETTINGS.items() if name not in given]
+    args["options"] = " ".join([given, *ours]).strip()
     return args
 
 
@@ -106,6 +115,9 @@ def check_connection(engine: Engine) -> None:
 def short_reason(exc: BaseException) -> str:
     """The first meaningful line of a driver error, masked: no SQL, no parameters, no traceback."""
     orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return ("gave up waiting for a lock (lock_timeout): another session holds rows or tables this command "
+                "needs; find it in pg_stat_activity and pg_locks (docs/operations.md)")
     lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
     return mask_text(lines[0] if lines else orig.__class__.__name__)[:300]
 

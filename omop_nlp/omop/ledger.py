@@ -25,6 +25,9 @@ class Status(StrEnum):
     SKIPPED = "skipped"  # cannot be processed as it is (reason in ``error``); retried only if the text changes
     FAILED = "failed"  # an unexpected error; retried by the next run
     PENDING = "pending"  # placeholder while a writer holds the lock; never committed as such
+    # Rows written, FHIR output not yet delivered (accepted or dead-lettered): not final, so a run
+    # stopped before the delivery rebuilds and resends the note (PUT and the NDJSON ids deduplicate).
+    FHIR_PENDING = "fhir_pending"
 
 
 FINAL = (Status.DONE.value, Status.SKIPPED.value)
@@ -123,6 +126,20 @@ class Ledger:
                 for e in entries
             ],
         )
+
+    def mark_delivered(self, conn: Connection, note_ids: list[int], when: datetime) -> int:
+        """FHIR_PENDING -> DONE for notes whose FHIR output was delivered."""
+        t = self._table
+        count = 0
+        for start in range(0, len(note_ids), 1000):
+            chunk = note_ids[start : start + 1000]
+            count += conn.execute(
+                update(t)
+                .where(t.c.nlp_system == self.nlp_system, t.c.note_id.in_(chunk),
+                       t.c.status == Status.FHIR_PENDING.value)
+                .values(status=Status.DONE.value, processed_at=when)
+            ).rowcount
+        return count
 
     def delete_notes(self, conn: Connection, note_ids: list[int]) -> int:
         t = self._table

@@ -1,11 +1,16 @@
 """``omop-nlp run``: NOTE → pipeline → NOTE_NLP (+ CDM facts), batch by batch, with the ledger.
 
-Per batch: read notes (keyset), drop those the ledger says are done with the same text, route each
-to a modality, extract, then one write transaction: lock the batch's ledger rows, drop notes
-another run finished meanwhile, mark notes deleted since they were read, remove older versions'
-rows of the notes (omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash
-loses at most the batch in flight; a second run on the same notes waits for the lock and then skips
-or replaces, never duplicates.
+Per batch: read notes (keyset), claim them (a note another runner has claimed is left to it),
+drop those the ledger says are done with the same text, route each to a modality, extract, then
+one write transaction: lock the batch's ledger rows, drop notes another run finished meanwhile,
+mark notes deleted since they were read, remove older versions' rows of the notes
+(omop/versions.py), replace NOTE_NLP and fact rows, record the ledger. A crash loses at most the
+batch in flight; a second run on the same notes skips or replaces, never duplicates.
+
+With ``workers`` > 1 the parent only reads note-id ranges and hands them to spawned worker
+processes (omop_nlp.parallel) that read, extract and write their batches themselves, each with
+its own connections: the database path scales with the workers instead of queueing in one
+process. Results come back in range order, so the FHIR output follows note_id as with one worker.
 """
 
 from __future__ import annotations
@@ -14,16 +19,17 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Result
+from omop_nlp.omop.claims import Claims
 from omop_nlp.omop.concepts import ConceptResolver, mapping_codes
 from omop_nlp.omop.connection import (
     DatabaseError,
@@ -39,6 +45,8 @@ from omop_nlp.omop.ids import IdAllocator
 from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.omop.versions import PreviousVersions, previous_versions
+from omop_nlp.parallel import WorkerDied, WorkerPool
+from omop_nlp.signals import StopRequest
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter, section_codes
 from omop_nlp.sources.note_selection import NoteSelector, Selection, is_not_selected, load_selection_rules
@@ -48,6 +56,18 @@ log = logging.getLogger(__name__)
 
 # modality -> an object with .extract(Report, note_class_concept_id) and .nlp_system (omop_nlp.pipeline.Pipeline)
 PipelineFactory = Callable[[str], object]
+
+
+class DeliveringSink(Protocol):
+    """An output whose delivery the ledger records (omop_nlp.sinks.fhir.FhirSink): a note stays
+    FHIR_PENDING until the sink reports it delivered, so a stopped run resends exactly those."""
+
+    def write(self, result: Result) -> object: ...
+
+    def flush(self) -> None: ...
+
+    def take_delivered(self) -> list[str]: ...
+
 _RETRIES = 3
 
 
@@ -63,11 +83,12 @@ class RunOptions:
     max_note_chars: int = DEFAULT_MAX_CHARS
     workers: int = 1
     progress: bool = False
+    note_timeout: float | None = None  # seconds per note (None: the pipeline's default)
 
 
 # Skip reasons that are the run working as intended, not notes it could not process: they never make
 # the exit status non-zero. Every other skip or failure does, unless the operator passes --allow-skips.
-EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "note_deleted"})
+EXPECTED_SKIPS = frozenset({"already_done", "done_by_other_run", "claimed_by_other_run", "note_deleted"})
 
 
 @dataclass
@@ -83,6 +104,17 @@ class RunSummary:
     facts_added: int = 0  # notes a run without --cdm-facts had done, extracted again for their facts
     superseded: Counter = field(default_factory=Counter)  # notes whose older-version rows were replaced
     seconds: float = 0.0
+    stopped_by: str | None = None  # SIGTERM / SIGINT when the run was stopped before the end
+
+    def add(self, other: RunSummary) -> None:
+        """Counts of a batch done by a worker process."""
+        self.processed += other.processed
+        self.facts_added += other.facts_added
+        self.superseded.update(other.superseded)
+        self.note_nlp_rows += other.note_nlp_rows
+        self.facts.update(other.facts)
+        self.skipped.update(other.skipped)
+        self.failed.update(other.failed)
 
     @property
     def seen(self) -> int:
@@ -114,6 +146,8 @@ class RunSummary:
         out.append(f"skipped: {sum(self.skipped.values())}" + _reasons(self.skipped))
         if self.failed:
             out.append(f"failed: {sum(self.failed.values())}" + _reasons(self.failed))
+        if self.stopped_by:
+            out.append(f"stopped by {self.stopped_by}: the batches in flight were finished; run again to resume")
         return out
 
 
@@ -150,8 +184,10 @@ def _default_factory(modality: str):
 class Extractor:
     """The pipeline, wrapped so that a note becomes an outcome and never an exception."""
 
-    def __init__(self, factory: PipelineFactory | None, modality: str) -> None:
+    def __init__(self, factory: PipelineFactory | None, modality: str, note_timeout: float | None = None) -> None:
         self.pipeline = (factory or _default_factory)(modality)
+        if note_timeout is not None:
+            self.pipeline.note_timeout = note_timeout
 
     @property
     def nlp_system(self) -> str:
@@ -191,26 +227,17 @@ def _mapper_note(result: Result) -> str | None:
     return f"mapper={'|'.join(mappers)}" if mappers else None
 
 
-_WORKER: Extractor | None = None
-
-
-def _init_worker(factory: PipelineFactory | None, modality: str) -> None:
-    global _WORKER
-    _WORKER = Extractor(factory, modality)
-
-
-def _extract_chunk(items: list[SourceNote]) -> list[Outcome]:
-    assert _WORKER is not None
-    return _WORKER.extract_many(items)
-
-
 class CdmRun:
     """One ``run``: holds the engine, writers and ledger; ``execute`` walks the batches."""
 
     def __init__(self, engine: Engine, options: RunOptions, factory: PipelineFactory | None = None,
-                 on_result: Callable[[Result], None] | None = None) -> None:
+                 on_result: Callable[[Result], None] | None = None, stop: StopRequest | None = None,
+                 sink: DeliveringSink | None = None) -> None:  # fmt: skip
         self.engine = engine
-        self.on_result = on_result  # further sinks (FHIR), fed after the batch is committed
+        self.on_result = on_result  # a callback fed after the batch is committed
+        self.sink = sink  # FHIR output, fed after the batch is committed; its deliveries go to the ledger
+        self.done_status = Status.FHIR_PENDING if sink is not None else Status.DONE
+        self.stop = stop or StopRequest()
         self._lock_notes = True  # settled by prepare(): may this role lock NOTE rows?
         self.selector: NoteSelector | None = None  # made by prepare(), with the site's document concept ids
         self.options = options
@@ -219,7 +246,7 @@ class CdmRun:
         cdm_schema = check_schema_name(options.cdm_schema, dialect)
         results_schema = check_schema_name(options.results_schema, dialect)
         self.tables: CdmTables = cdm_tables(cdm_schema, results_schema)
-        self.extractor = Extractor(factory, options.modality)
+        self.extractor = Extractor(factory, options.modality, options.note_timeout)
         self.summary = RunSummary(nlp_system=self.extractor.nlp_system, run_id=str(uuid.uuid4()))
         self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         self.resolver = ConceptResolver(self.tables)
@@ -230,12 +257,19 @@ class CdmRun:
         self.note_nlp = NoteNlpWriter(self.tables, self.resolver, ids, self.summary.nlp_system, self.when)
         self.facts = CdmFactsWriter(self.tables, self.resolver, ids, self.summary.nlp_system)
         self.source = OmopNoteSource(engine, self.tables, options.filters, options.max_note_chars)
+        self.claims = Claims(engine, self.summary.nlp_system)
 
     # -- setup ---------------------------------------------------------------------------
     def prepare(self) -> None:
         """Check the CDM tables, create the tool's own ones, resolve concepts, sync id sequences."""
         self._check_tables()
         ensure_tool_tables(self.engine, self.tables)
+        self.load()
+        with write_transaction(self.engine) as conn:
+            self.ids.sync(conn, self._id_tables())
+
+    def load(self) -> None:
+        """What every process that writes batches needs: the concepts, the row-lock privilege."""
         codes = mapping_codes() | section_codes()
         if self.options.cdm_facts:
             codes |= CdmFactsWriter.codes()
@@ -245,8 +279,6 @@ class CdmRun:
             self.selector = _note_selector(conn, self.tables)
             older = previous_versions(conn, self.tables, self.summary.nlp_system)
         self.previous = PreviousVersions(self.tables, self.resolver, self.ids, older, self.when)
-        with write_transaction(self.engine) as conn:
-            self.ids.sync(conn, self._id_tables())
 
     def _id_tables(self):
         t = self.tables
@@ -262,55 +294,103 @@ class CdmRun:
 
     # -- the run -------------------------------------------------------------------------
     def execute(self) -> RunSummary:
+        """All batches, or those before a stop request (SIGTERM, Ctrl-C): a stop lets the batches
+        in flight commit, so the summary is exact and the next run resumes after them."""
         started = time.monotonic()
         self.summary.selected = self.source.count()
-        pool = self._pool()
         try:
             with _ProgressBar(self.options.progress, self.summary.selected) as advance:
-                for batch in self.source.batches(self.options.batch_size):
-                    self.process_batch(batch, pool)
-                    advance(len(batch))
+                batches = -(-self.summary.selected // self.options.batch_size)
+                workers = min(self.options.workers, batches)  # no process to start for a batch or two
+                if workers > 1:
+                    self._execute_in_workers(workers, advance)
+                else:
+                    for batch in self.source.batches(self.options.batch_size):
+                        self._deliver(self.process_batch(batch))
+                        advance(len(batch))
+                        if self.stop.requested:
+                            break
+            if self.sink is not None:  # also after a stop: what was built is delivered and recorded
+                self.sink.flush()
+                self._record_delivered()
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            self.claims.close()
+        self.summary.stopped_by = self.stop.signal_name
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
-    def _pool(self) -> Executor | None:
-        if self.options.workers <= 1:
-            return None
-        return ProcessPoolExecutor(
-            self.options.workers, initializer=_init_worker, initargs=(self.factory, self.options.modality)
-        )
+    def _execute_in_workers(self, workers: int, advance: Callable[[int], None]) -> None:
+        url = self.engine.url.render_as_string(hide_password=False)
+        args = (url, self.options, self.factory, self.on_result is not None or self.sink is not None, self.done_status)
+        with WorkerPool(workers, _init_worker, args) as pool:
+            for done in pool.imap(_process_range, self._ranges()):
+                if isinstance(done, WorkerDied):  # its notes stay unrecorded: the next run tries them again
+                    first, last, count = done.item
+                    log.error("notes %d to %d: a worker process died on them twice; left for the next run", first, last)
+                    self.summary.failed["worker_died"] += count
+                    advance(count)
+                    continue
+                count, summary, results = done
+                self.summary.add(summary)
+                self._deliver(results)
+                advance(count)
 
-    def process_batch(self, notes: list[SourceNote], pool: Executor | None = None) -> None:
-        with self.engine.connect() as conn:
-            prior = self.ledger.states(conn, [n.note_id for n in notes])
-        outcomes: list[Outcome] = []
-        todo: list[SourceNote] = []
-        for note in notes:
-            state = prior.get(note.note_id)
-            selection = self._select(note)
-            if selection.skip_reason and (state is None or state.status != Status.DONE):
-                self.summary.skipped[selection.skip_reason] += 1  # never extracted, nothing to write
-            elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
-                outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
-            elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
-                if self._lacks_facts(state):  # done by a run without --cdm-facts: extracted again for them
-                    self.summary.facts_added += 1
-                    todo.append(replace(note, modality=selection.modality))
+    def _ranges(self) -> Iterator[tuple[int, int, int]]:
+        for note_range in self.source.id_ranges(self.options.batch_size):
+            if self.stop.requested:
+                return
+            yield note_range
+
+    def _deliver(self, results: list[Result]) -> None:
+        for result in results:
+            if self.on_result is not None:
+                self.on_result(result)
+            if self.sink is not None:
+                self.sink.write(result)
+        if self.sink is not None:
+            self._record_delivered()
+
+    def _record_delivered(self) -> None:
+        assert self.sink is not None
+        delivered = [int(i) for i in self.sink.take_delivered()]
+        if delivered:
+            with write_transaction(self.engine) as conn:
+                self.ledger.mark_delivered(conn, delivered, datetime.now(UTC).replace(tzinfo=None))
+
+    def process_batch(self, notes: list[SourceNote]) -> list[Result]:
+        """Claim, select, extract and write one batch; returns the results written (for further sinks)."""
+        try:
+            claimed = self.claims.claim([n.note_id for n in notes])
+            if len(claimed) < len(notes):  # another runner has them; it writes them or leaves them for the next run
+                self.summary.skipped["claimed_by_other_run"] += len(notes) - len(claimed)
+                notes = [n for n in notes if n.note_id in claimed]
+            with self.engine.connect() as conn:
+                prior = self.ledger.states(conn, [n.note_id for n in notes])
+            outcomes: list[Outcome] = []
+            todo: list[SourceNote] = []
+            for note in notes:
+                state = prior.get(note.note_id)
+                selection = self._select(note)
+                written_before = state is not None and state.status in (Status.DONE, Status.FHIR_PENDING)
+                if selection.skip_reason and not written_before:
+                    self.summary.skipped[selection.skip_reason] += 1  # never extracted, nothing to write
+                elif selection.skip_reason:  # extracted by an earlier, wider selection: its rows go
+                    outcomes.append(Outcome(note, Status.SKIPPED, selection.skip_reason))
+                elif not self.options.reprocess and state is not None and state.is_final_for(note.text_hash):
+                    if self._lacks_facts(state):  # done by a run without --cdm-facts: extracted again for them
+                        self.summary.facts_added += 1
+                        todo.append(replace(note, modality=selection.modality))
+                    else:
+                        self.summary.skipped["already_done"] += 1
+                elif note.skip_reason:
+                    outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
                 else:
-                    self.summary.skipped["already_done"] += 1
-            elif note.skip_reason:
-                outcomes.append(Outcome(note, Status.SKIPPED, note.skip_reason))
-            else:
-                todo.append(replace(note, modality=selection.modality))
-        outcomes.extend(self._extract(todo, pool))
-        written = self._write(outcomes) if outcomes else []
-        if self.on_result is not None:
-            for outcome in written:
-                if outcome.result is not None and outcome.status is Status.DONE:
-                    self.on_result(outcome.result)
+                    todo.append(replace(note, modality=selection.modality))
+            outcomes.extend(self.extractor.extract_many(todo))
+            written = self._write(outcomes) if outcomes else []
+        finally:
+            self.claims.release()
+        return [o.result for o in written if o.result is not None and o.status is Status.DONE]
 
     def _lacks_facts(self, state: LedgerState) -> bool:
         return self.options.cdm_facts and state.status == Status.DONE and not state.facts
@@ -318,14 +398,6 @@ class CdmRun:
     def _select(self, note: SourceNote) -> Selection:
         assert self.selector is not None, "prepare() first"
         return select_note(self.selector, note)
-
-    def _extract(self, todo: list[SourceNote], pool: Executor | None) -> list[Outcome]:
-        if pool is None or len(todo) < 2:
-            return self.extractor.extract_many(todo)
-        n = self.options.workers
-        chunks = [todo[i::n] for i in range(n)]
-        merged = [o for chunk in pool.map(_extract_chunk, chunks) for o in chunk]
-        return sorted(merged, key=lambda o: o.note.note_id)
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Write the batch in one transaction; fall back to one note at a time if a note's data is refused.
@@ -379,7 +451,11 @@ class CdmRun:
         else:  # facts of an earlier --cdm-facts run describe the old text: drop them too
             self.facts.delete_notes(conn, write_ids)
         with_facts = self.options.cdm_facts
-        entries = [LedgerEntry(o.note.note_id, o.note.text_hash, o.status, o.reason, with_facts) for o in outcomes]
+        entries = [
+            LedgerEntry(o.note.note_id, o.note.text_hash, self.done_status if o.status is Status.DONE else o.status,
+                        o.reason, with_facts)
+            for o in outcomes
+        ]
         self.ledger.record(conn, entries, datetime.now(UTC).replace(tzinfo=None))
         return {"outcomes": outcomes, "rows": rows, "facts": facts, "skipped": done_elsewhere, "superseded": superseded}
 
@@ -510,15 +586,41 @@ def _may_lock_rows(conn: Connection, table) -> bool:
     return bool(conn.execute(text("SELECT has_table_privilege(:t, 'UPDATE')"), {"t": name}).scalar())
 
 
+_WORKER_RUN: CdmRun | None = None
+_WORKER_RESULTS = False
+
+
+def _init_worker(url: str, options: RunOptions, factory: PipelineFactory | None, want_results: bool,
+                 done_status: Status) -> None:  # fmt: skip
+    """A worker process: its own engine and connections, the pipeline built once."""
+    global _WORKER_RUN, _WORKER_RESULTS
+    _WORKER_RUN = CdmRun(make_engine(url), options, factory)
+    _WORKER_RUN.done_status = done_status  # the parent feeds the sink and records its deliveries
+    _WORKER_RUN.load()
+    _WORKER_RESULTS = want_results
+
+
+def _process_range(note_range: tuple[int, int, int]) -> tuple[int, RunSummary, list[Result]]:
+    """One batch in a worker: the notes of [first, last], read, extracted and written here."""
+    run = _WORKER_RUN
+    assert run is not None
+    first, last, count = note_range
+    run.summary = RunSummary(run.summary.nlp_system, run.summary.run_id)
+    results = run.process_batch(run.source.notes_between(first, last))
+    return count, run.summary, results if _WORKER_RESULTS else []
+
+
 def run_cdm(url: str, options: RunOptions | None = None, *, pipeline_factory: PipelineFactory | None = None,
-            engine: Engine | None = None, on_result: Callable[[Result], None] | None = None) -> RunSummary:  # fmt: skip
+            engine: Engine | None = None, on_result: Callable[[Result], None] | None = None,
+            stop: StopRequest | None = None, sink: DeliveringSink | None = None) -> RunSummary:  # fmt: skip
     """Run the pipeline over a CDM's NOTE table; see ``RunOptions``. Raises ``DatabaseError`` for
-    an unusable database; bad notes are recorded in the ledger and counted, never raised."""
+    an unusable database; bad notes are recorded in the ledger and counted, never raised.
+    ``stop`` (omop_nlp.signals.graceful_stop) ends the run after the batches in flight."""
     options = options or RunOptions()
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
-        run = CdmRun(engine, options, pipeline_factory, on_result)
+        run = CdmRun(engine, options, pipeline_factory, on_result, stop, sink)
         run.prepare()
         return run.execute()
     finally:

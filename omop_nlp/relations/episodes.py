@@ -13,6 +13,8 @@ the report compares with a prior examination.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
+from functools import cache
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
@@ -29,6 +31,8 @@ _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 # Two sentences that repeat this many words around a tumor word describe one lesion ("a new small
 # focus of enhancement ..." and "the new small focus of enhancement most likely represents ...").
 _SAME_DESCRIPTION = 3
+# A change word this many words before a diagnosis can be part of its name ("recurrent left temporal GBM").
+_NAMING_GAP = 3
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -37,18 +41,19 @@ class DiagnosisEpisodeMapper:
 
     def __init__(self, rules: ModalityRules) -> None:
         self.rules = rules
-        self._attributions = {term_lemmas(t) for terms in rules.episode_attributions.values() for t in terms}
-        self._attributions_after = {term_lemmas(t) for terms in rules.episode_attributions_after.values()
-                                    for t in terms}
+        self._attributions = _lemma_set(rules.episode_attributions)
+        self._attributions_after = _lemma_set(rules.episode_attributions_after)
+        self._treatment_effects = _lemma_set(rules.treatment_effects)
         grammar = rules.episode_grammar
         self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
-        self._treatment_effects = {term_lemmas(t) for terms in rules.treatment_effects.values() for t in terms}
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
-        prior = rules.prior_examination
-        self._prior = PhraseMatcher((t, True) for terms in prior.stated.values() for t in terms)
-        self._no_prior = PhraseMatcher((t, True) for terms in prior.denied.values() for t in terms)
+        self._prior = _matcher(rules.prior_examination.stated)
+        self._no_prior = _matcher(rules.prior_examination.denied)
+        self._history_leads = _matcher(rules.history_leads)
+        self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
+        self._no_change = _matcher(rules.change_explanations)
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
                                     [(t, ("place", t)) for terms in sites.places.values() for t in terms] +
@@ -59,17 +64,24 @@ class DiagnosisEpisodeMapper:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        compared = self._compares(doc, malignant)
+        compared = cache(lambda: self._compares(doc, malignant))  # read only for a first examination's words
+        noise = cache(lambda: [m.first for m in self._no_change.match(doc.tokens, doc.text)])
+        known = {(words, key) for _, words, key in
+                 _named_changes(doc, (s for s in doc.sentences if s.section_kind == "history"))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
-        for sentence in (s for s in doc.sentences if s.section_kind == "findings"):
+        for sentence in doc.sentences:
+            if sentence.section_kind != "findings" or self._history_lead(doc, sentence):
+                continue  # a history line, or a prose sentence opening with one ("Follow up of ...")
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
+            named = _named_changes(doc, [sentence])
             for episode in sentence.mentions("episode"):
-                if episode.mention.certainty in _NOT_STATED or (
-                        not compared and set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes):
+                if not self._states_a_change(doc, sentence, episode, compared, noise):
                     continue
+                if any(change is episode and (words, key) in known for change, words, key in named):
+                    continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
                     blamed.append((sentence, episode.mention.key))
@@ -90,6 +102,23 @@ class DiagnosisEpisodeMapper:
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
             self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
             if tuple(doc.lemmas(cue.first, cue.last)) in self._treatment_effects)]
+
+    def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
+                         noise: Callable[[], list[int]]) -> bool:
+        """The change word tells this examination against the prior one: not negated or hypothetical,
+        not a first examination's "new", not explained after it as measurement noise ("slightly
+        larger, within measurement variability"; ``noise``: where ``change_explanations`` start)."""
+        if episode.mention.certainty in _NOT_STATED:
+            return False
+        if set(doc.lemmas(episode.first, episode.last)) & self._first_exam_changes and not compared():
+            return False
+        return not any(episode.last <= i < sentence.last_token for i in noise())
+
+    def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
+        opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
+        return bool(opening) and opening[0].lemma in self._lead_openings and any(
+            m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
     def _compares(self, doc: Document, malignant: list[Item]) -> bool:
         """The report compares with a prior examination: it says so, follows known disease, or states
@@ -152,8 +181,12 @@ class DiagnosisEpisodeMapper:
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
-        not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
+        not denied ("not related to") and not one side of a differential ("... infection or metastases").
+        It explains the nearest change before it only: in "all decreased except one which increased,
+        likely radiation" the decrease stands."""
+        changes = [e.first for e in sentence.mentions("episode")]
         return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+                   and not any(episode.last <= c < cue.first for c in changes)
                    and self._attributed(doc, sentence, cue)
                    for cue in sentence.cues("non_episode_subject") + others)
 
@@ -198,6 +231,28 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first)
     return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)
+
+
+def _named_changes(doc: Document, sentences) -> list[tuple[Item, tuple[str, ...], str]]:
+    """Change words that name a malignant diagnosis a few plain words after them ("recurrent left
+    temporal glioblastoma"): (change word, its words, the diagnosis key)."""
+    out = []
+    for sentence in sentences:
+        diagnoses = sentence.mentions("diagnosis")
+        for episode in sentence.mentions("episode"):
+            for item in diagnoses:
+                gap = doc.lemmas(episode.last, item.first)
+                if 0 <= item.first - episode.last <= _NAMING_GAP and all(w[0].isalnum() for w in gap):
+                    out.append((episode, tuple(doc.lemmas(episode.first, episode.last)), item.mention.key))
+    return out
+
+
+def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
+    return {term_lemmas(t) for terms in terms_by_language.values() for t in terms}
+
+
+def _matcher(terms_by_language: dict[str, list[str]]) -> PhraseMatcher[bool]:
+    return PhraseMatcher((t, True) for terms in terms_by_language.values() for t in terms)
 
 
 def _add(item: Item, key: str) -> None:

@@ -11,8 +11,10 @@ locations and lesions are data (``relation_grammar`` and the lists beside it in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
@@ -32,6 +34,43 @@ class Group:
     located_after: bool = False
 
 
+_FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
+
+
+class _Place(Enum):
+    """Where a run of locations goes in its sentence."""
+
+    BEFORE_LESION = "modifies the lesion after it"  # "RUL nodule", "RUL and LLL nodules"
+    AFTER_LESION = "belongs to the lesion group before it"  # "nodules in the RUL"
+    HEADING = "heads the sentence"  # "RUL posterior segment: consolidation + nodules"
+    OTHER_FINDING = "belongs to a finding that is no key"  # "right basilar airspace opacity and ..."
+
+
+@dataclass
+class _Scope:
+    """What earlier lines lend to the lesions of later ones, reset at each section but ``named``."""
+
+    section: object = None
+    heading: list[Item] = field(default_factory=list)  # "Left upper lobe:" scopes the lines below it
+    lead_in: list[Item] = field(default_factory=list)  # "Multiple nodules, for example:" scopes its list
+    previous_group: list[Item] = field(default_factory=list)
+    unclaimed: list[Item] = field(default_factory=list)  # the previous line's locations of no lesion
+    named: list[Item] = field(default_factory=list)  # the locations named last: "in the same lobe"
+
+    def enter(self, section: str | None) -> None:
+        if section != self.section:
+            self.section, self.heading, self.lead_in, self.previous_group, self.unclaimed = section, [], [], [], []
+
+
+def _add_keys(lesions: list[Item], keys: list[str]) -> None:
+    for lesion in lesions:
+        lesion.mention.related += [k for k in keys if k not in lesion.mention.related]
+
+
+def _is_location(item: Item) -> bool:
+    return item.mention.type.value == "location"
+
+
 def _specific_run(locations: list[Item]) -> list[Item]:
     """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5)."""
     keys = {i.mention.key for i in locations}
@@ -44,9 +83,19 @@ def _words(grammar: RelationGrammar, name: str) -> frozenset[str]:
     return single_words(getattr(grammar, name), f"relation_grammar.{name}")
 
 
-def _opens_with(lemmas: Sequence[str], phrases: list[tuple[str, ...]]) -> bool:
-    """``lemmas`` begin with one of the (lemmatized) ``phrases``."""
-    return any(tuple(lemmas[: len(p)]) == p for p in phrases)
+class _Phrases:
+    """Lemmatized phrases indexed by their first word, for 'does this text open with one of them'."""
+
+    def __init__(self, terms: list) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for term in terms:
+            lemmas = term_lemmas(str(term))
+            if lemmas:
+                self._by_first.setdefault(lemmas[0], []).append(lemmas)
+
+    def open(self, lemmas: Sequence[str]) -> bool:
+        """``lemmas`` begin with one of the phrases."""
+        return bool(lemmas) and any(tuple(lemmas[: len(p)]) == p for p in self._by_first.get(lemmas[0], ()))
 
 
 class LesionLocationMapper:
@@ -54,56 +103,87 @@ class LesionLocationMapper:
 
     def __init__(self, rules: ModalityRules) -> None:
         self.rules = rules
-        self._continuations = [term_lemmas(t) for t in rules.continuation_starts]
-        self._explanations = [term_lemmas(t) for t in rules.explanation_starts]
+        self._continuations = _Phrases(rules.continuation_starts)
+        self._explanations = _Phrases(rules.explanation_starts)
         grammar = rules.relation_grammar
         self._prepositions = _words(grammar, "prepositions")
         self._coordination = _words(grammar, "coordination")
         self._location_list = _words(grammar, "location_list")
         self._heading_marks = _words(grammar, "heading_marks")
         self._modifiers = _words(grammar, "lesion_modifiers")
-        self._other_heads = [term_lemmas(t) for t in rules.non_key_heads]
+        self._image_refs = _words(grammar, "image_references")
+        self._shared_place = _words(grammar, "shared_place")
+        self._placed_by_next = _words(grammar, "placed_by_next")
+        self._fronting = _words(grammar, "fronting")
+        bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
+        self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
+        self._other_heads = _Phrases(rules.non_key_heads)
+        self._procedure_heads = _Phrases(rules.procedure_heads)
         lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._right_lobes = {k for k in lobes if rules.related[k].side in ("right", "both")}
         self._left_lobes = {k for k in lobes if rules.related[k].side in ("left", "both")}
 
     def map(self, doc: Document) -> None:
-        previous_group: list[Item] = []
-        heading: list[Item] = []
-        unclaimed: list[Item] = []  # the previous sentence's locations, of a finding that is no key
-        section = object()
+        """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
+        locations first and then what earlier lines lend it, a location-only line continues a lesion."""
+        scope = _Scope()
         for sentence in doc.sentences:
-            if sentence.section != section:
-                previous_group, heading, unclaimed, section = [], [], [], sentence.section
-            previous_unclaimed, unclaimed = unclaimed, []
-            lesions = [i for i in sentence.mentions("lesion")]
+            scope.enter(sentence.section)
+            lesions = sentence.mentions("lesion")
             locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
-                heading = locations
-                continue
-            if not lesions:
-                if locations and previous_group and self._starts_with(sentence, doc, self._continuations):
-                    self._attach(previous_group, locations)
-                else:
-                    unclaimed = locations
-                continue
-            groups = self._assign(sentence, doc, lesions, locations)
-            for group in groups:
-                if group.lesions[0].mention.related:
-                    continue
-                if any(i.cue == "anaphora" for i in sentence.items) and previous_group:
-                    for lesion in group.lesions:  # "in the same lobe"
-                        lesion.mention.related += previous_group[-1].mention.related
-                elif heading:
-                    self._attach(group.lesions, heading)
-                elif previous_unclaimed and self._starts_with(sentence, doc, self._explanations):
-                    # "Hazy LUL opacity. This likely represents atelectasis."
-                    self._attach(group.lesions, previous_unclaimed)
-            previous_group = groups[-1].lesions
+                scope.heading, scope.unclaimed = locations, []
+            elif not lesions:
+                self._location_only_line(sentence, doc, locations, scope)
+            else:
+                groups = self._assign(sentence, doc, lesions, locations)
+                # once per sentence, so that a long sentence stays linear: "in the same lobe" refers to the
+                # place named before it in the sentence, else to the place named last
+                anaphora = next((i for i in sentence.items if i.cue == "anaphora"), None)
+                referent = ([i for i in locations if i.last <= anaphora.first] or scope.named) if anaphora else []
+                for group in groups:
+                    if not group.lesions[0].mention.related:
+                        self._lend_earlier_location(group, sentence, doc, scope, referent)
+                self._remember(sentence, doc, groups, scope)
+            if locations:
+                scope.named = locations
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
-                item.mention.related = self._most_specific(item.mention.related)
+                item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
+
+    def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
+        """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item
+        of the list that a lead-in line ('Multiple nodules, for example:') opened."""
+        scope.unclaimed = []
+        if not locations:
+            return
+        if scope.lead_in and self._is_list_item(sentence, doc):
+            self._attach(scope.lead_in, locations)
+        elif scope.previous_group and self._starts_with(sentence, doc, self._continuations):
+            self._attach(scope.previous_group, locations)
+        else:
+            scope.unclaimed = locations
+
+    def _lend_earlier_location(self, group: Group, sentence: Sentence, doc: Document, scope: _Scope,
+                               referent: list[Item]) -> None:
+        """A lesion without a location of its own: the place an 'in the same lobe' refers to
+        (``referent``), the heading above it, or the place of the finding its sentence explains."""
+        if referent:
+            self._attach(group.lesions, _specific_run(referent))
+        elif scope.heading:
+            self._attach(group.lesions, scope.heading)
+        elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
+            # "Hazy LUL opacity. This likely represents atelectasis."
+            self._attach(group.lesions, scope.unclaimed)
+
+    def _remember(self, sentence: Sentence, doc: Document, groups: list[Group], scope: _Scope) -> None:
+        scope.previous_group = groups[-1].lesions
+        scope.unclaimed = []
+        if doc.lemmas(sentence.last_token - 1, sentence.last_token) == [":"]:
+            scope.lead_in = [lesion for group in groups for lesion in group.lesions]
+        elif not self._is_list_item(sentence, doc):
+            scope.lead_in = []
 
     def _is_heading(self, sentence: Sentence, doc: Document, locations: list[Item], lesions: list[Item]) -> bool:
         """'Right lower lobe:' alone on its line: a heading for the lesions listed below it."""
@@ -113,68 +193,134 @@ class LesionLocationMapper:
         rest = doc.lemmas(last, sentence.last_token)
         return bool(rest) and rest[0] in self._heading_marks and len(rest) == 1
 
+    def _is_list_item(self, sentence: Sentence, doc: Document) -> bool:
+        """A line that starts with a bullet ('-', '*', '•') or a number ('1.', '2)')."""
+        return self._list_item.match(doc.text, sentence.start) is not None
+
     @staticmethod
-    def _starts_with(sentence: Sentence, doc: Document, starts: list[tuple[str, ...]]) -> bool:
+    def _starts_with(sentence: Sentence, doc: Document, starts: _Phrases) -> bool:
         words = [w for w in doc.lemmas(sentence.first_token, sentence.last_token) if w[0].isalpha() or w[0] >= "\uac00"]
-        return _opens_with(words, starts)
+        return starts.open(words)
 
     def _assign(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item]) -> list[Group]:
-        """Chunk the sentence into lesion groups and attach each location run to one group."""
-        items = sorted(lesions + locations, key=lambda i: i.first)
+        """Chunk the sentence into lesion groups and give each location run to one group (rule 2)."""
         groups: list[Group] = []
-        pending: list[Item] = []
-        heading: list[Item] = []
-        index = 0
-        while index < len(items):
-            item = items[index]
-            if item.mention.type.value == "location":
-                run = [item]
-                while (index + 1 < len(items) and items[index + 1].mention.type.value == "location"
-                       and self._listed(doc, run[-1], items[index + 1])):
-                    index += 1
-                    run.append(items[index])
-                nxt = items[index + 1] if index + 1 < len(items) else None
-                if nxt is not None and nxt.mention.type.value == "location":
-                    if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
-                        groups[-1].locations += run
-                        groups[-1].located_after = True
-                    elif not self._names_other_finding(doc, run[-1], nxt):  # "RUL and possibly LLL nodules"
-                        pending += run
-                    # else the run is that finding's ("right basilar airspace opacity and left basilar atelectasis")
-                elif nxt is not None and self._inline_heading(doc, run[-1], nxt):
-                    heading = run  # "RUL posterior segment: consolidation + nodules"
-                elif nxt is not None and self._modifies(doc, run[-1], nxt):
-                    pending += run
-                elif groups and not self._heads_other_noun(doc, run[-1], sentence.last_token):
-                    groups[-1].locations += run
-                    groups[-1].located_after = True
+        pending: list[Item] = []  # locations waiting for the lesion they modify ("RUL nodule")
+        heading: list[Item] = []  # "RUL posterior segment: consolidation + nodules"
+        for element, nxt in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first)):
+            if isinstance(element, Item):
+                if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], element):
+                    groups[-1].lesions.append(element)
                 else:
-                    pending += run
-            elif groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], item):
-                groups[-1].lesions.append(item)
-            else:
-                groups.append(Group([item], pending))
-                pending = []
-            index += 1
+                    groups.append(Group([element], pending))
+                    pending = []
+                continue
+            place = self._place_run(sentence, doc, element, nxt, groups)
+            if place is _Place.AFTER_LESION:
+                groups[-1].locations += element
+                groups[-1].located_after = True
+            elif place is _Place.BEFORE_LESION:
+                pending += element
+            elif place is _Place.HEADING:
+                heading = element
         for group in groups:
-            locations = group.locations or heading
-            self._attach(group.lesions, _specific_run(locations))
+            self._attach(group.lesions, _specific_run(group.locations or heading))
+        self._share_places(doc, groups)
         return groups
 
-    @staticmethod
-    def _inline_heading(doc: Document, location: Item, lesion: Item) -> bool:
-        between = doc.lemmas(location.last, lesion.first)
+    def _share_places(self, doc: Document, groups: list[Group]) -> None:
+        """A lesion group with no place takes the place of the group it is said with ('consolidation in
+        both lower lobes with bronchial wall thickening', 'RUL nodule suspicious for malignancy') or of the
+        group it lies within ('bronchiolectasis within the groundglass in the lower lobes')."""
+        for before, group, after in zip([None, *groups[:-1]], groups, [*groups[1:], None], strict=True):
+            if group.lesions[0].mention.related:
+                continue
+            if before and self._joined_by(doc, before, group, self._shared_place):
+                _add_keys(group.lesions, before.lesions[-1].mention.related)
+            elif after and self._joined_by(doc, group, after, self._placed_by_next):
+                _add_keys(group.lesions, after.lesions[0].mention.related)
+
+    def _joined_by(self, doc: Document, left: Group, right: Group, words: frozenset[str]) -> bool:
+        end = max(item.last for item in left.lesions + left.locations)
+        between = self._between(doc, end, right.lesions[0].first)
+        return len(between) <= 8 and any(w in words for w in between)
+
+    def _chunks(self, doc: Document, items: list[Item]) -> Iterator[tuple[Item | list[Item], Item | None]]:
+        """Lesions one by one and runs of listed locations ('RUL, RML and LLL'), each run with the item after it."""
+        index = 0
+        while index < len(items):
+            if not _is_location(items[index]):
+                yield items[index], None
+                index += 1
+                continue
+            run = [items[index]]
+            while (index + 1 < len(items) and _is_location(items[index + 1])
+                   and self._listed(doc, run[-1], items[index + 1])):
+                index += 1
+                run.append(items[index])
+            index += 1
+            yield run, items[index] if index < len(items) else None
+
+    def _place_run(self, sentence: Sentence, doc: Document, run: list[Item], nxt: Item | None,
+                   groups: list[Group]) -> _Place:
+        """Which lesion a run of locations belongs to."""
+        last = run[-1]
+        if nxt is not None and _is_location(nxt):
+            if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
+                return _Place.AFTER_LESION
+            if self._names_other_finding(doc, last, nxt):
+                return _Place.OTHER_FINDING  # "right basilar airspace opacity and left basilar atelectasis"
+            return _Place.BEFORE_LESION  # "RUL and possibly LLL nodules"
+        if nxt is not None and (self._inline_heading(doc, last, nxt) or self._fronted(sentence, doc, run)):
+            return _Place.HEADING
+        if nxt is not None and self._modifies(doc, last, nxt):
+            return _Place.BEFORE_LESION
+        if self._heads(doc, last, sentence.last_token, self._procedure_heads):
+            return _Place.OTHER_FINDING  # "status post right upper lobe wedge resection, with new consolidation"
+        if groups and not self._heads(doc, last, sentence.last_token, self._other_heads):
+            return _Place.AFTER_LESION
+        return _Place.BEFORE_LESION
+
+    def _fronted(self, sentence: Sentence, doc: Document, run: list[Item]) -> bool:
+        """'In the right upper lobe there is scarring and a granuloma': a place that opens the sentence."""
+        if not 0 < run[0].first - sentence.first_token <= _FRONTING_WORDS:
+            return False
+        return all(w in self._fronting for w in doc.lemmas(sentence.first_token, run[0].first))
+
+    def _between(self, doc: Document, first: int, last: int) -> list[str]:
+        """The words between two items without asides: parentheses and image references ('(4:17)',
+        'image 45', 'series 3, image 12') interrupt nothing."""
+        words: list[str] = []
+        depth, in_reference = 0, False
+        for word in doc.lemmas(first, last):
+            if word in ("(", "["):
+                depth += 1
+            elif word in (")", "]") and depth:
+                depth -= 1
+            elif depth:
+                continue
+            elif word in self._image_refs:
+                in_reference = True
+            elif in_reference and (word[0].isdigit() or word in (":", "/", "#", ",", "-")):
+                continue
+            else:
+                in_reference = False
+                words.append(word)
+        return words
+
+    def _inline_heading(self, doc: Document, location: Item, lesion: Item) -> bool:
+        between = self._between(doc, location.last, lesion.first)
         return ":" in between and len(between) <= 6
 
     def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
         """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
-        between = doc.lemmas(location.last, lesion.first)
+        between = self._between(doc, location.last, lesion.first)
         return len(between) <= 4 and not any(w in self._prepositions for w in between)
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
         before a modifier starts a new item of a list ('RML atelectasis, scattered nodules')."""
-        between = doc.lemmas(left.last, right.first)
+        between = self._between(doc, left.last, right.first)
         if not between or len(between) > 3:
             return not between  # adjacent lesion words ("consolidation/atelectasis" as one phrase)
         if all(w in self._coordination for w in between):
@@ -182,31 +328,31 @@ class LesionLocationMapper:
         joined = any(w in self._coordination and w not in (",", "with") for w in between)
         return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
-    def _heads_other_noun(self, doc: Document, location: Item, end: int) -> bool:
-        """'nodule and some left lower lobe infiltrate': the lobe modifies a noun that is no key."""
+    def _heads(self, doc: Document, location: Item, end: int, nouns: _Phrases) -> bool:
+        """'nodule and some left lower lobe infiltrate': the lobe modifies one of ``nouns`` (no key)."""
         after = [w for w in doc.lemmas(location.last, min(end, location.last + 6)) if w not in self._modifiers]
-        return _opens_with(after, self._other_heads)
+        return nouns.open(after)
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
-        return all(w in self._location_list for w in doc.lemmas(left.last, right.first))
+        return all(w in self._location_list for w in self._between(doc, left.last, right.first))
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
-        between = doc.lemmas(left.last, right.first)
-        return any(_opens_with(between[i:], self._other_heads) for i in range(len(between)))
+        between = self._between(doc, left.last, right.first)
+        return any(self._other_heads.open(between[i:]) for i in range(len(between)))
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:
-        for lesion in group:
-            for location in locations:
-                if location.mention.key not in lesion.mention.related:
-                    lesion.mention.related.append(location.mention.key)
+        _add_keys(group, [location.mention.key for location in locations])
 
-    def _most_specific(self, related: list[str]) -> list[str]:
-        """Guideline rule 3: a lung side is dropped where a lobe of that side is given."""
+    def most_specific(self, related: list[str], one_phrase: bool = False) -> list[str]:
+        """Guideline rule 3: a lung side is dropped where a lobe of that side is given. Both lungs stay
+        beside lobes ("nodules in both lungs, the largest in the RLL"), unless one phrase gives lobes
+        of both sides (``one_phrase``: "bilateral ground-glass in both lower lobes")."""
         keys = set(related)
-        if {"right_lung", "left_lung"} <= keys:
-            return sorted(keys)  # "nodules in both lungs, the largest in the RLL" keeps both lungs
+        both_sides_have_lobes = bool(keys & self._right_lobes and keys & self._left_lobes)
+        if {"right_lung", "left_lung"} <= keys and not (one_phrase and both_sides_have_lobes):
+            return sorted(keys)
         if keys & self._right_lobes:
             keys.discard("right_lung")
         if keys & self._left_lobes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, case, distinct, func, inspect, or_, select
+from sqlalchemy import Engine, and_, case, distinct, func, inspect, or_, select
 
 from omop_nlp.model import Certainty, EntityType, Mention, Report
 from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url
@@ -54,6 +54,10 @@ def _findings(modality: str, mentions: list[dict]) -> dict[str, list[str]]:
     return {key: sorted(f.related) for key, f in sorted(engine.findings(objects).items())}
 
 
+def _malignant_keys() -> list[str]:
+    return [key for m in MODALITIES for key, d in load_rules(m).entities.items() if d.group == "malignant"]
+
+
 _ENGINES: dict[str, ModalityEngine] = {}
 
 
@@ -68,7 +72,7 @@ class CdmReport:
         self.engine = engine
         self.t = tables
         self.nlp_system = nlp_system
-        present = set(inspect(engine).get_table_names(rules=tables.results_schema))
+        present = set(inspect(engine).get_table_names(schema=tables.results_schema))
         self.has_ledger = tables.ledger.name in present
         self.has_facts = tables.fact.name in present
 
@@ -116,38 +120,38 @@ class CdmReport:
                     summary.skipped[(error or status).split(":")[0]] += n
             summary.processed = done
 
+    def _present(self):
+        """Rows the guideline counts as present (``ModalityEngine.findings``): present or hedged
+        (term_exists 'Y'), or a malignant diagnosis known or treated before (term_temporal 'past')."""
+        nn = self.t.note_nlp
+        malignant = or_(*(nn.c.term_modifiers.like(f"key={key},%") for key in _malignant_keys()))
+        return or_(nn.c.term_exists == "Y", and_(nn.c.term_temporal == "past", malignant))
+
     def _notes_with_key(self, conn, summary: Summary) -> None:
         nn = self.t.note_nlp
-        columns, labels = [], []
-        for modality in MODALITIES:
-            rules = load_rules(modality)
-            for key, definition in rules.entities.items():
-                counted = [c for c in Certainty if c.counts_as_present or (
-                    definition.group == "malignant" and c in (Certainty.HISTORICAL, Certainty.RESOLVED))]  # fmt: skip
-                match = or_(*(nn.c.term_modifiers.like(f"key={key},certainty={c.value},%") for c in counted))
-                columns.append(func.count(distinct(case((match, nn.c.note_id)))))
-                labels.append((modality, key))
-        row = conn.execute(select(*columns).where(self._rows())).one()
-        for label, n in zip(labels, row, strict=True):
-            if n:
-                summary.notes_with_key[label] = n
+        entity_keys = {key: m for m in MODALITIES for key in load_rules(m).entities}
+        key = case(*((nn.c.term_modifiers.like(f"key={k},%"), k) for k in entity_keys)).label("key")
+        query = select(key, func.count(distinct(nn.c.note_id))).where(self._rows(), self._present()).group_by(key)
+        for found, n in conn.execute(query):
+            if found is not None:
+                summary.notes_with_key[(entity_keys[found], found)] = n
 
     def _exams(self, conn, summary: Summary) -> None:
         """Every brain MRI with a person and date, with its malignant diagnoses and their episodes."""
         nn, note = self.t.note_nlp, self.t.note
-        brain = or_(*(nn.c.term_modifiers.like(f"%type={t},%") for t in _TYPES["brain_mri"]))
-        query = (select(note.c.note_id, note.c.person_id, note.c.note_date, nn.c.term_modifiers)
-                 .join(note, note.c.note_id == nn.c.note_id).where(self._rows(), brain)
-                 .order_by(note.c.note_id))  # fmt: skip
-        exams: dict[int, tuple[int, object, list[dict]]] = {}
-        for note_id, person_id, day, modifiers in conn.execute(query):
+        brain = select(nn.c.note_id).where(
+            self._rows(), or_(*(nn.c.term_modifiers.like(f"%type={t},%") for t in _TYPES["brain_mri"])))  # fmt: skip
+        malignant = or_(*(nn.c.term_modifiers.like(f"key={key},%") for key in _malignant_keys()))
+        episodes: dict[int, dict[str, set[str]]] = {}
+        found = select(nn.c.note_id, nn.c.term_modifiers).distinct().where(self._rows(), self._present(), malignant)
+        for note_id, modifiers in conn.execute(found):
             parsed = parse_modifiers(modifiers)
-            exams.setdefault(note_id, (person_id, day, []))[2].append(_mention(parsed, 0, "x", None) | {"end": 1})
-        rules = load_rules("brain_mri")
-        for note_id, (person_id, day, mentions) in exams.items():
-            findings = _findings("brain_mri", mentions)
-            malignant = {k: tuple(v) for k, v in findings.items() if rules.is_malignant(k)}
-            summary.add_exam(person_id, day, str(note_id), malignant)
+            related = episodes.setdefault(note_id, {}).setdefault(parsed["key"], set())
+            related.update(r for r in parsed.get("episode", "").split("|") if r)
+        exams = select(note.c.note_id, note.c.person_id, note.c.note_date).where(note.c.note_id.in_(brain))
+        for note_id, person_id, day in conn.execute(exams):
+            diagnoses = episodes.get(note_id, {})
+            summary.add_exam(person_id, day, str(note_id), {k: tuple(sorted(v)) for k, v in diagnoses.items()})
 
     def chosen_notes(self, selection: Selection) -> list[int]:
         nn = self.t.note_nlp

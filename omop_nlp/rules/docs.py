@@ -19,11 +19,13 @@ from omop_nlp.rules.note_selection import NoteSelectionRules
 from omop_nlp.rules.prompts import PromptTemplate
 from omop_nlp.rules.routing import RoutingRules
 from omop_nlp.rules.sections import SectionsRules
+from omop_nlp.rules.variants import VariantRules
 
 FILES: list[tuple[str, type[BaseModel]]] = [
     ("<modality>.yaml", ModalityRules),
     ("routing.yaml", RoutingRules),
     ("sections.yaml", SectionsRules),
+    ("variants.yaml", VariantRules),
     ("note_selection.yaml", NoteSelectionRules),
     ("context_rules/<language>.yaml", ContextRules),
     ("prompts/<modality>.yaml", PromptTemplate),

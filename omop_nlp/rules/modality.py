@@ -100,6 +100,17 @@ class RelationGrammar(RulesModel):
                                  "(\"Right lower lobe:\")")
     lesion_modifiers: Terms = Field(default_factory=list, description="may stand inside a coordination of lesions "
                                     "after and/or (\"consolidation and some atelectasis\")")
+    list_bullets: Terms = Field(default_factory=list, description="start a list item, as numbers do (\"-\", \"•\"): "
+                                "a lead-in line naming a lesion (\"Multiple nodules:\") lends it to the items below")
+    image_references: Terms = Field(default_factory=list, description="with the numbers after them, an aside that "
+                                    "interrupts no phrase (\"left upper (image 17) and left lower nodules\")")
+    shared_place: Terms = Field(default_factory=list, description="a lesion with no place named after one of these "
+                                "takes the place of the lesion before it (\"RML consolidation with peribronchial "
+                                "thickening\")")
+    placed_by_next: Terms = Field(default_factory=list, description="... or of the lesion after it (\"bronchiolectasis "
+                                  "within the groundglass in the lower lobes\")")
+    fronting: Terms = Field(default_factory=list, description="words that may open a sentence before a place that "
+                            "then is every lesion's of the sentence (\"In the RUL there is scarring and a granuloma\")")
 
 
 class EpisodeGrammar(RulesModel):
@@ -113,6 +124,41 @@ class EpisodeGrammar(RulesModel):
     first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "
                                       "examination (\"a new mass\"): an episode only where the report compares "
                                       "with a prior examination")
+
+
+class OrganReach(RulesModel):
+    """How many words may stand between an organ word and a lesion word."""
+
+    before: int = Field(4, description="organ word before the lesion word (\"left adrenal 1 cm nodule\")")
+    after: int = Field(8, description="after the link that follows the lesion word (\"nodule in the right lobe of "
+                       "the thyroid\")")
+
+
+class OtherOrgans(RulesModel):
+    """Guideline section 2 rule 10: a lesion word whose phrase names an organ other than the lungs is no key."""
+
+    words: TermsByLanguage = Field(default_factory=dict, description="organ and site words (\"adrenal\", "
+                                   "\"subcutaneous\", \"T8\")")
+    links: Terms = Field(default_factory=list, description="join an organ named after the lesion word to it "
+                         "(\"in\", \"of\", \":\")")
+    reach: OrganReach = Field(default_factory=OrganReach, description="words allowed between organ and lesion")
+    breaks: Terms = Field(default_factory=list, description="end the phrase (\"hepatic cyst and a RUL nodule\")")
+    subject_breaks: Terms = Field(default_factory=list, description="end an organ that opens the sentence as its "
+                                  "subject (\"The thyroid is enlarged with nodules\" has none)")
+
+
+class AdjectiveHeads(RulesModel):
+    """An adjective of a key names it whatever generic noun it modifies (\"consolidative density\")."""
+
+    nouns: Terms = Field(default_factory=list, description="generic head nouns (\"opacity\", \"density\")")
+    adjectives: dict[str, Terms] = Field(default_factory=dict, description="entity key -> its adjectives")
+
+
+class TwoKeyTerm(RulesModel):
+    """Terms that name several entity keys at once (a part-solid nodule is both ggo and nodule)."""
+
+    keys: list[str] = Field(min_length=2, description="the entity keys the terms name")
+    terms: Terms = Field(description="the terms")
 
 
 class Presence(RulesModel):
@@ -163,6 +209,13 @@ class ModalityRules(RulesModel):
                                               description="words the location mapper reads")
     non_key_heads: Terms = Field(default_factory=list, description="nouns a location may modify that are no key "
                                  "(\"left lower lobe infiltrate\"): the location is theirs")
+    procedure_heads: Terms = Field(default_factory=list, description="nouns of a procedure: a location heading one "
+                                   "is never a lesion's (\"right upper lobe wedge resection\")")
+    other_organs: OtherOrgans = Field(default_factory=OtherOrgans, description="organ words: lesion words of "
+                                      "another organ are no key (guideline section 2 rule 10)")
+    adjective_heads: AdjectiveHeads = Field(default_factory=AdjectiveHeads, description="adjective + generic noun "
+                                            "terms of a key")
+    two_key_terms: list[TwoKeyTerm] = Field(default_factory=list, description="terms that name two keys at once")
     continuation_starts: Terms = Field(default_factory=list, description="a location-only sentence starting like "
                                        "this continues the previous sentence's lesion (\"It is located in the RUL.\")")
     explanation_starts: Terms = Field(default_factory=list, description="a lesion sentence without location "
@@ -179,6 +232,12 @@ class ModalityRules(RulesModel):
     treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment: when the "
                                                "impression explains the change by one of these and states no "
                                                "progression, growth described elsewhere is no progression")
+    history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
+                                           "these tells the clinical story (\"Follow up of ...\"): its change words "
+                                           "are no episodes of this examination (Latin script only)")
+    change_explanations: TermsByLanguage = Field(default_factory=dict, description="said right after a change, "
+                                                 "they explain it as no real change (\"within measurement "
+                                                 "variability\"): no episode")
     prior_examination: PriorExamination = Field(default_factory=PriorExamination,
                                                 description="words that state or deny a prior examination")
     lesion_sites: LesionSites = Field(default_factory=LesionSites, description="sides and places of brain lesions")
@@ -191,6 +250,11 @@ class ModalityRules(RulesModel):
         """Keys are filed under their names; expansions and compositions name related keys."""
         for key, definition in (*self.entities.items(), *self.related.items()):
             definition._key = key
+        for where, keys in ([("adjective_heads.adjectives", list(self.adjective_heads.adjectives))]
+                            + [(f"two_key_terms[{i}].keys", t.keys) for i, t in enumerate(self.two_key_terms)]):
+            unknown = [k for k in keys if k not in self.entities]
+            if unknown:
+                raise ValueError(f"{where}: not entity keys: {', '.join(unknown)}")
         for key, definition in self.related.items():
             unknown = [k for k in definition.expands_to if k not in self.related]
             if unknown:

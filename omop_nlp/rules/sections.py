@@ -7,17 +7,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from omop_nlp.rules.common import Code, TermsByLanguage
+from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import RulesModel, load_model
 
-SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique"]
+SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ"]
 
 
 class SectionRule(RulesModel):
     """One section: its headers and what a mention in it means."""
 
     kind: SectionKind = Field(description="findings of this examination, or a section whose mentions are history / "
-                              "comparison (historical) or indication / recommendation / technique (hypothetical)")
+                              "comparison (historical) or indication / recommendation / technique (hypothetical), "
+                              "or other_organ: findings of an organ that is not the lungs (no chest lesion key)")
     code: Code | None = Field(None, description="the section's LOINC code (NOTE_NLP.section_concept_id)")
     headers: TermsByLanguage = Field(description="header words per language; the first section listing a header "
                                      "takes it")
@@ -27,6 +28,9 @@ class SectionsRules(RulesModel):
     """The sections a report is split into; text before any header is findings."""
 
     sections: dict[str, SectionRule] = Field(description="section name -> its rule")
+    abbreviations: Terms = Field(default_factory=list, description="words written with a dot that does not end a "
+                                 "sentence before a lower-case word (\"postop. volume loss\"); other words of three "
+                                 "or more letters end one there (\"no recurrent tumor. old infarct\")")
 
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:

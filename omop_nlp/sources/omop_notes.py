@@ -126,7 +126,32 @@ class OmopNoteSource:
             total = conn.execute(select(func.count()).select_from(self._note).where(*self._conditions())).scalar()
         return min(int(total), self.filters.limit) if self.filters.limit is not None else int(total)
 
-    def _batch_query(self, after: int | None, size: int) -> Select:
+    def id_ranges(self, batch_size: int) -> Iterator[tuple[int, int, int]]:
+        """(first note_id, last note_id, notes) of each batch, reading the ids only: what the parent
+        of worker processes hands out, each worker then reading its range with ``notes_between``."""
+        c = self._note.c
+        after: int | None = None
+        remaining = self.filters.limit
+        while remaining is None or remaining > 0:
+            size = batch_size if remaining is None else min(batch_size, remaining)
+            query = select(c.note_id).where(*self._conditions())
+            if after is not None:
+                query = query.where(c.note_id > after)
+            with self._engine.connect() as conn:
+                ids = conn.execute(query.order_by(c.note_id).limit(size)).scalars().all()
+            if not ids:
+                return
+            yield int(ids[0]), int(ids[-1]), len(ids)
+            after = int(ids[-1])
+            remaining = None if remaining is None else remaining - len(ids)
+
+    def notes_between(self, first: int, last: int) -> list[SourceNote]:
+        """The selected notes with first <= note_id <= last (one range of ``id_ranges``)."""
+        query = self._batch_query(first - 1, None).where(self._note.c.note_id <= last)
+        with self._engine.connect() as conn:
+            return [self._to_note(r) for r in conn.execute(query)]
+
+    def _batch_query(self, after: int | None, size: int | None) -> Select:
         c = self._note.c
         n_chars = func.length(c.note_text)
         query = select(
@@ -136,7 +161,8 @@ class OmopNoteSource:
         ).where(*self._conditions())  # fmt: skip
         if after is not None:
             query = query.where(c.note_id > after)
-        return query.order_by(c.note_id).limit(size)
+        query = query.order_by(c.note_id)
+        return query if size is None else query.limit(size)
 
     def _raw_text(self, column):
         """Text, or its bytes where the driver could fail a whole batch on one note's bad encoding:

@@ -16,6 +16,7 @@ from omop_nlp.text.tokens import Token, term_lemmas
 
 P = TypeVar("P")
 CASE_SENSITIVE_PREFIX = "="  # "=MS" matches "MS" only, not "ms" (milliseconds)
+_CACHE_SIZE = 100_000  # typo corrections remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,11 @@ class PhraseMatcher(Generic[P]):
         return sorted(matches, key=lambda m: m.start)
 
     def _match_at(self, tokens: list[Token], lemmas: list[str], i: int) -> PhraseMatch[P] | None:
+        following = lemmas[i + 1] if i + 1 < len(lemmas) else None
         for phrase, case_word, payload in self._by_first.get(lemmas[i], ()):
             n = len(phrase)
+            if n > 1 and phrase[1] != following:  # most candidates fail here, before a slice is built
+                continue
             if tuple(lemmas[i : i + n]) != phrase:
                 continue
             if case_word is not None and tokens[i].raw != case_word:
@@ -118,6 +122,9 @@ class _TypoIndex:
     def __init__(self, vocabulary: set[str], min_length: int, exclude: set[str]) -> None:
         self._vocab = vocabulary
         self._min = min_length
+        # One edit away from a vocabulary word is at most one letter longer: longer words are never
+        # corrected, which also keeps the lookup (quadratic in word length) bounded on any input.
+        self._max = max((len(w) for w in vocabulary), default=0) + 1
         self._exclude = exclude
         self._deletes: dict[str, str | None] = {}
         for word in vocabulary:
@@ -128,10 +135,14 @@ class _TypoIndex:
         self._cache: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
-        if len(word) < self._min or word in self._vocab or word in self._exclude or not word.isalpha():
+        if not self._min <= len(word) <= self._max or word in self._vocab or word in self._exclude:
+            return word
+        if not word.isalpha():
             return word
         cached = self._cache.get(word)
         if cached is None:
+            if len(self._cache) >= _CACHE_SIZE:  # bounded across a long run's notes
+                self._cache.clear()
             cached = self._cache[word] = self._lookup(word)
         return cached
 

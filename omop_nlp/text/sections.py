@@ -38,10 +38,12 @@ class SectionRules:
 
     def split(self, text: str) -> list[Section]:
         """Sections in order; the text before the first header is an unnamed findings section."""
-        headers = [(m, self.header_to_name[_norm_header(m.group("h"))]) for m in self.pattern.finditer(text)]
+        headers = [(m, self.header_to_name.get(_norm_header(m.group("h")))) for m in self.pattern.finditer(text)]
         sections: list[Section] = []
         body_start, name = 0, None
         for match, header_name in headers:
+            if header_name is None and (name is None or self.definitions[name].kind != OTHER_ORGAN):
+                continue  # an unknown heading only ends an organ section ("BONES:" then "LUNG BASES:")
             sections += self._sections(text, name, body_start, match.start())
             body_start, name = match.end(), header_name
         sections += self._sections(text, name, body_start, len(text))
@@ -62,6 +64,8 @@ class SectionRules:
         kind = self.definitions[name].kind if name else "findings"
         return Section(name, kind, start, end)
 
+
+OTHER_ORGAN = "other_organ"  # the kind of an organ heading other than the lungs (UPPER ABDOMEN:, BONES:)
 
 # A line break that no wrapped continuation follows (a lower-case word continues a line that has no
 # full stop at its end).
@@ -91,20 +95,26 @@ def load_section_rules() -> SectionRules:
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
     # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
-    inline = re.compile(rf"(?i)(?<=[.!?][ \t])(?P<h>{alternatives}):[ \t]*")
-    return SectionRules(definitions, _UpperOrBracketed(pattern, inline), header_to_name)
+    inline = re.compile(r"(?<=[.!?][ \t])(?P<h>[A-Z][A-Za-z /&-]{1,40}?):[ \t]*")
+    # Any other upper-case heading ("LUNGS AND PLEURA:") after an organ heading (BONES:) ends that
+    # section: what follows is findings again.
+    other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
+    return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name)
 
 
 class _UpperOrBracketed:
     """Filters header matches: 'Lungs are clear' is no header, 'LUNGS:' and 'Lungs:' are."""
 
-    def __init__(self, pattern: re.Pattern, inline: re.Pattern) -> None:
+    def __init__(self, pattern: re.Pattern, inline: re.Pattern, other: re.Pattern, known: dict[str, str]) -> None:
         self._pattern = pattern
         self._inline = inline
+        self._other = other
+        self._known = known
 
     def finditer(self, text: str):
-        inline = (m for m in self._inline.finditer(text) if m.group("h")[0].isupper())
-        return heapq.merge(self._line_headers(text), inline, key=lambda m: m.start())
+        inline = (m for m in self._inline.finditer(text) if _norm_header(m.group("h")) in self._known)
+        other = (m for m in self._other.finditer(text) if _norm_header(m.group("h")) not in self._known)
+        return heapq.merge(self._line_headers(text), inline, other, key=lambda m: m.start())
 
     def _line_headers(self, text: str):
         for m in self._pattern.finditer(text):

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from omop_nlp.rules.sections import load_sections_rules
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
-# a line with no full stop; short dotted words are abbreviations ("Lt. frontal", "bil. basal").
+# a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none.
 _BOUNDARY = re.compile(
-    r"(?=[ \t\n])(?:"  # every boundary starts at a blank: one cheap test at every other character
+    r"(?=[ \t\n])(?:"  # every boundary starts at a blank: fail fast elsewhere
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
-    r"|(?<=[A-Za-z]{6}\.)(?<!subseg\.)(?<!postop\.)(?<!approx\.)[ \t]+(?=[a-z])"  # '. ' + lower case after a
-    # word of 6+ letters that is no common abbreviation: "no new lesion. old infarct", not "subseg. atelectasis"
+    r"|(?<=[\uac00-\ud7a3]\.)[ \t]+(?=[A-Za-z])"  # a Korean sentence, then English: "의심. hemorrhage 없음"
     r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
-    r"|[ \t]+(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
+    r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
+    r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
+    r"|(?P<lower>(?<=[A-Za-z]{3}\.)[ \t]+(?=[a-z]))"  # telegraphic '. ' before lower case, unless an abbreviation
     r")"
 )
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
+_MARKER_CHARS = 8  # a list marker alone ("12)", " - ") is short: longer text needs no check
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,33 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
     """Sentences of ``text[start:end]`` as absolute spans, stripped of surrounding blanks."""
     spans: list[Span] = []
     cursor = start
+    depth, counted = 0, start  # parentheses left open since the sentence start, counted up to ``counted``
     for match in _BOUNDARY.finditer(text, start, end):
-        if _LIST_MARKER.match(text[cursor : match.start()].strip()):
+        if match.start() - cursor <= _MARKER_CHARS and _LIST_MARKER.match(text[cursor : match.start()].strip()):
             continue  # "1." alone: the item's text follows
+        if match.group("item"):
+            depth += text.count("(", counted, match.start()) - text.count(")", counted, match.start())
+            counted = match.start()
+            if depth > 0:
+                continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
+        if match.group("lower") and _abbreviation_before(text, match.start()):
+            continue  # "postop. volume loss", "sup. seg."
         _append(spans, text, cursor, match.start())
-        cursor = match.end()
+        cursor = counted = match.end()
+        depth = 0
     _append(spans, text, cursor, end)
     return spans
+
+
+def _abbreviation_before(text: str, offset: int) -> bool:
+    word = _WORD_BEFORE.search(text, max(0, offset - 24), offset)
+    return word is None or word.group(1).lower() in load_abbreviations()
+
+
+@cache
+def load_abbreviations() -> frozenset[str]:
+    """Words written with a dot that does not end a sentence (``abbreviations`` in sections.yaml)."""
+    return frozenset(w.lower() for w in load_sections_rules().abbreviations)
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

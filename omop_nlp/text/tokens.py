@@ -1,7 +1,8 @@
 """Tokenisation that keeps offsets into the original note text.
 
 Matching works on lower-case, plural-folded tokens ("lemmas"); hyphens are dropped so that
-"ground-glass" and "ground glass" are the same term. Hangul runs stay one token; the lexicon
+"ground-glass" and "ground glass" are the same term, and dotted abbreviations are one word
+("R.U.L." is "rul"). Hangul runs stay one token; the lexicon
 matches inside them because Korean attaches particles to nouns (결절이, 우상엽에).
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
+    r"|(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # dotted abbreviations: "R.U.L." reads as "RUL"
     r"|[A-Za-z][A-Za-z0-9']*"
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
@@ -36,6 +38,8 @@ class Token:
 
 def fold(text: str) -> str:
     """Case-fold and unify look-alike characters without changing the length of the text."""
+    if text.isascii():  # most reports: nothing to unify
+        return text.lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     return "".join(
         c if len(unicodedata.normalize("NFKC", c).lower()) != 1 else unicodedata.normalize("NFKC", c).lower()
@@ -53,12 +57,23 @@ def lemma(word: str) -> str:
     return word
 
 
+_LEMMAS: dict[str, str] = {}  # word -> lemma, bounded: report vocabularies repeat
+_LEMMAS_MAX = 50_000
+
+
 def tokenize(text: str) -> list[Token]:
-    folded = fold(text)
-    return [
-        Token(lemma(m.group()) or m.group(), m.start(), m.end(), text[m.start() : m.end()])
-        for m in TOKEN_RE.finditer(folded)
-    ]
+    tokens = []
+    for m in TOKEN_RE.finditer(fold(text)):
+        word = m.group()
+        lemma_ = _LEMMAS.get(word)
+        if lemma_ is None:
+            undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
+            lemma_ = lemma(undotted) or word
+            if len(_LEMMAS) < _LEMMAS_MAX:
+                _LEMMAS[word] = lemma_
+        start, end = m.span()
+        tokens.append(Token(lemma_, start, end, text[start:end]))
+    return tokens
 
 
 def term_lemmas(term: str) -> tuple[str, ...]:

@@ -80,3 +80,55 @@ def test_encephalomalacia_alone_is_no_infarct(pipeline: Pipeline) -> None:
 )
 def test_known_disease_denied_by_this_examination(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize("text", ["Haemorrhage - nil. Metastases - none seen.", "Abscess: none identified."])
+def test_a_denial_after_the_diagnosis(pipeline: Pipeline, text: str) -> None:
+    assert _findings(pipeline, text) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smooth rim and no diffusion restriction; this argues against a pyogenic abscess.",
+        "The signal pattern is not in keeping with herpes encephalitis.",
+        "Cavernoma is not a consideration given the absent blooming.",
+        "Acute infarction is not suspected.",
+    ],
+    ids=["argues-against", "not-in-keeping-with", "not-a-consideration", "not-suspected"],
+)
+def test_dictated_dismissals(pipeline: Pipeline, text: str) -> None:
+    assert _findings(pipeline, text) == {}
+
+
+def test_voice_recognition_slip_for_infarct(pipeline: Pipeline) -> None:
+    assert _findings(pipeline, "There is a subacute in fact in the right pons. In fact, no other lesion.") == {
+        "stroke_infarction": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Probable low-grade glioma; a lymphoma cannot entirely be excluded.", {"glioma": [], "lymphoma": []}),
+        ("We cannot completely exclude a small cerebellar abscess.", {"infection_inflammation": []}),
+        ("I am not able to exclude a small pontine infarct.", {"stroke_infarction": []}),
+    ],
+    ids=["cannot-entirely-be-excluded", "cannot-completely-exclude", "not-able-to-exclude"],
+)
+def test_a_qualified_cannot_exclude_is_a_hedge(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("전이 의심 병변 없음.", {}),
+        ("r/o metastasis -> 아님.", {}),
+        ("infarct 는 아닐 것으로 생각됨.", {}),
+        ("abscess 보다는 GBM 가능성이 높음.", {"glioma": []}),
+        ("Lt. MCA infarct 의심. hemorrhage 없음.", {"stroke_infarction": []}),
+    ],
+    ids=["ko-negation-spans-hedge", "ko-arrow-not", "ko-not-thought", "ko-rather-than", "ko-sentence-then-english"],
+)
+def test_korean_dismissals(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected

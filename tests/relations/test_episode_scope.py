@@ -37,6 +37,7 @@ CASES = [
      "Ring-enhancing mass, DDx abscess or lymphoma. Lymphoma and glioma are considered less likely.",
      {"infection_inflammation": []}),
     ("doubt", "Small diffusion bright focus in the pons, I doubt acute infarct.", {}),
+    ("considered-but-unlikely", "Schwannoma was considered but is unlikely given the location.", {}),
     ("negation-spans-hedge", "No enhancing foci worrisome for metastatic disease.", {}),
     # a history line names a cancer that the impression denies in the brain
     ("history-denied-by-impression", "Hx: Melanoma. Surveillance.\nIMPRESSION: No evidence of brain metastases.", {}),

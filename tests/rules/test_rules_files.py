@@ -16,6 +16,7 @@ from omop_nlp.rules.note_selection import load_note_selection_rules
 from omop_nlp.rules.prompts import load_prompt_template
 from omop_nlp.rules.routing import load_routing_rules
 from omop_nlp.rules.sections import load_sections_rules
+from omop_nlp.rules.variants import load_variant_rules
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
@@ -24,6 +25,7 @@ LOADERS = {
     "brain_mri.yaml": lambda base: load_rules("brain_mri", base),
     "routing.yaml": load_routing_rules,
     "sections.yaml": load_sections_rules,
+    "variants.yaml": load_variant_rules,
     "note_selection.yaml": load_note_selection_rules,
     "context_rules/en.yaml": lambda base: load_context_rules("en", base),
     "context_rules/ko.yaml": lambda base: load_context_rules("ko", base),
@@ -39,6 +41,7 @@ MISSPELLED = {
     "brain_mri.yaml": ("  clause_breaks:", "  clause_brakes:", "episode_grammar.clause_brakes"),
     "routing.yaml": ("text_hints:", "text_hint:", "text_hint"),
     "sections.yaml": ("    headers:", "    header:", "sections.findings.header"),
+    "variants.yaml": ("join_hyphenated:", "join_hyphenatd:", "join_hyphenatd"),
     "note_selection.yaml": ("  enabled:", "  enabeld:", "text_fallback.enabeld"),
     "context_rules/en.yaml": ("  negated:", "  negatd:", "rules.negatd"),
     "context_rules/ko.yaml": ("max_tokens:", "max_token:", "max_token"),
@@ -53,6 +56,7 @@ WRONG_TYPE = {
     "routing.yaml": ("note_class_concept_ids: {}", "note_class_concept_ids: {chest_ct: [lung]}",
                      "note_class_concept_ids.chest_ct.0"),
     "sections.yaml": ("    kind: comparison", "    kind: {a: b}", "sections.comparison.kind"),
+    "variants.yaml": ("join_spaced_max_length:", "join_spaced_max_length: [12] #", "join_spaced_max_length"),
     "note_selection.yaml": ("other_titles: ['discharge',", "other_titles: ['(unclosed',", "other_titles.0"),
     "context_rules/en.yaml": ("max_tokens: {forward: 14,", "max_tokens: {forward: many,", "max_tokens.forward"),
     "context_rules/ko.yaml": ("max_tokens: {forward: 6,", "max_tokens: {forward: [6],", "max_tokens.forward"),
@@ -126,3 +130,14 @@ def test_sections_and_words_are_typed_attributes():
     brain = load_rules("brain_mri", MAPPINGS)
     assert brain.location_grammar.compose == {}  # a section a modality leaves out is empty
     assert re.fullmatch(r"\d+-\d", brain.document_loinc.code)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  - keys: [ggo, nodule]", "  - keys: [ggo, nodul]", r"two_key_terms\[0\]\.keys: not entity keys: nodul"),
+    ("    consolidation: [consolidative,", "    consolidatoin: [consolidative,",
+     r"adjective_heads\.adjectives: not entity keys: consolidatoin"),
+])
+def test_generated_terms_name_entity_keys(tmp_path, old, new, message):
+    base, _ = _edited(tmp_path, "chest_ct.yaml", old, new)
+    with pytest.raises(MappingError, match=message):
+        load_rules("chest_ct", base)

@@ -158,5 +158,5 @@ class LlmRelationMapper:
         cleanup = self._cleanup.get(rules.modality)
         if cleanup is None:
             cleanup = self._cleanup[rules.modality] = LesionLocationMapper(rules)
-        return cleanup._most_specific(list(related))
+        return cleanup.most_specific(list(related))
 

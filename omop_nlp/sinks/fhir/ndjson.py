@@ -16,23 +16,36 @@ def dumps(resource: dict) -> str:
 
 
 class NdjsonWriter:
-    """Streams resources to ``DIR/<type>.ndjson.part`` and renames them on ``close()``.
+    """Streams resources to one file per resource type; nothing is held in memory.
 
-    Nothing is held in memory; a reader never sees a half-written file under the final name.
-    A file of a type written by this run replaces the one of an earlier run in the same folder.
+    ``append=False`` (``extract``): ``DIR/<type>.ndjson.part``, renamed on ``close()``, so a reader
+    never sees a half-written file under the final name; it replaces the file of an earlier run.
+
+    ``append=True`` (``run``, which resumes): the files are continued across runs. On opening, a
+    last line cut short by a crash is dropped and the ids already written are read, so a resumed
+    run that rebuilds a note whose resources reached the file before the crash writes none of them
+    twice. Each note's lines are flushed when ``flush()`` is called (the run does it per batch,
+    before the ledger records the notes as delivered).
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, append: bool = False) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.append = append
         self._files: dict[str, TextIO] = {}
+        self._written: dict[str, set[str]] = {}  # append: ids in each file
         self.counts: Counter[str] = Counter()
 
     def write(self, resource: dict) -> None:
         resource_type = resource["resourceType"]
         handle = self._files.get(resource_type)
         if handle is None:
-            handle = self._files[resource_type] = self._part(resource_type).open("w", encoding="utf-8")
+            handle = self._files[resource_type] = self._open(resource_type)
+        if self.append:
+            ids = self._written[resource_type]
+            if resource["id"] in ids:
+                return
+            ids.add(resource["id"])
         handle.write(dumps(resource))
         handle.write("\n")
         self.counts[resource_type] += 1
@@ -41,11 +54,16 @@ class NdjsonWriter:
         for resource in resources:
             self.write(resource)
 
+    def flush(self) -> None:
+        for handle in self._files.values():
+            handle.flush()
+
     def close(self) -> dict[str, int]:
         """Finish every file; returns the number of resources written per type."""
         for resource_type, handle in self._files.items():
             handle.close()
-            os.replace(self._part(resource_type), self.path(resource_type))
+            if not self.append:
+                os.replace(self._part(resource_type), self.path(resource_type))
         self._files.clear()
         return dict(sorted(self.counts.items()))
 
@@ -55,11 +73,38 @@ class NdjsonWriter:
     def _part(self, resource_type: str) -> Path:
         return self.directory / f"{resource_type}.ndjson{PART_SUFFIX}"
 
+    def _open(self, resource_type: str) -> TextIO:
+        if not self.append:
+            return self._part(resource_type).open("w", encoding="utf-8")
+        path = self.path(resource_type)
+        self._written[resource_type] = _complete_ids(path)
+        return path.open("a", encoding="utf-8")
+
     def __enter__(self) -> NdjsonWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _complete_ids(path: Path) -> set[str]:
+    """The ids of the complete lines of ``path``; a last line without its newline (a crash in the
+    middle of a write) is cut off so the file ends on a whole resource."""
+    if not path.exists():
+        return set()
+    ids: set[str] = set()
+    good = 0
+    with path.open("rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            good += len(line)
+            if line.strip():
+                ids.add(json.loads(line)["id"])
+    if good < path.stat().st_size:
+        with path.open("r+b") as fh:
+            fh.truncate(good)
+    return ids
 
 
 def read_ndjson(path: Path | str) -> list[dict]:

@@ -1,0 +1,104 @@
+"""Benchmark ``omop-nlp run --workers 1`` against ``--workers N`` on PostgreSQL: speed-up and RSS per worker.
+
+    .venv/bin/python benchmarks/bench_workers.py                    # 20,000 notes, workers 1 and 2
+    .venv/bin/python benchmarks/bench_workers.py --notes 5000 --workers 1 2 4
+
+Each worker count gets a fresh database on one embedded PostgreSQL server with the same synthetic
+notes (benchmarks/bench_cdm_run.py), and one ``run_cdm`` end to end (read, extract, write NOTE_NLP
+and the ledger, commit). The peak RSS of every worker process is sampled from /proc while it runs.
+Other processes on the machine compete for the same cores: the load average is printed beside the
+figures, which mean little when it is above the number of cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_cdm_run import create_database, load, peak_rss_mb, start_embedded_postgres
+
+from omop_nlp.omop.runner import RunOptions, run_cdm
+
+
+class ChildRss:
+    """Peak RSS (VmHWM) of each child process of this one, sampled while the run goes."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ChildRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.2):
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
+                        continue
+                    status = (stat.parent / "status").read_text()
+                except (OSError, IndexError, ValueError):
+                    continue
+                hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), None)
+                if hwm is not None:
+                    pid = int(stat.parent.name)
+                    self.peaks[pid] = max(self.peaks.get(pid, 0.0), int(hwm) / 1024)
+
+    def workers(self, n: int) -> list[float]:
+        """The n largest peaks: the workers (the multiprocessing resource tracker is the small one)."""
+        return sorted(self.peaks.values(), reverse=True)[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="omop-nlp-bench-workers-"))
+    server = start_embedded_postgres(workdir)
+    rows = []
+    try:
+        for workers in args.workers:
+            url = create_database(server)
+            load(url, args.notes, "cdm")
+            load_before = os.getloadavg()[0]
+            with ChildRss() as rss:
+                summary = run_cdm(url, RunOptions(cdm_schema="cdm", batch_size=args.batch_size, workers=workers))
+            assert summary.processed == args.notes, summary.lines()
+            rows.append({
+                "workers": workers, "notes": args.notes, "run_s": round(summary.seconds, 1),
+                "notes_per_s": round(summary.notes_per_s, 1),
+                "parent_peak_rss_mb": round(peak_rss_mb(), 1),
+                "worker_peak_rss_mb": [round(r, 1) for r in rss.workers(workers)] if workers > 1 else [],
+                "load_avg_before": round(load_before, 1), "load_avg_after": round(os.getloadavg()[0], 1),
+                "cores": os.cpu_count(),
+            })  # fmt: skip
+            print(json.dumps(rows[-1]), flush=True)
+    finally:
+        server.cleanup()
+    base = rows[0]["notes_per_s"]
+    for row in rows[1:]:
+        print(f"--workers {row['workers']}: {row['notes_per_s'] / base:.2f}x --workers {rows[0]['workers']} "
+              f"({row['notes_per_s']:.0f} vs {base:.0f} notes/s); worker peak RSS "
+              f"{', '.join(f'{r:.0f}' for r in row['worker_peak_rss_mb'])} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Work claiming: a run extracts only the notes it has claimed, so N concurrent runners share the
+notes instead of all extracting every batch and throwing most of the work away.
+
+PostgreSQL: a session-level advisory lock per (nlp_system, note_id), taken with
+``pg_try_advisory_lock`` (never waits) on one connection the claimer keeps for itself. A note
+another session holds is left to that session. When a claimer dies, its connection closes and the
+server releases its claims at once: no lease to expire, nothing to clean up. SQLite has one
+writer at a time anyway; there every note counts as claimed and the ledger settles the rest.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+
+_TRY = text(
+    "SELECT k FROM unnest(:ids) AS k "
+    "WHERE pg_try_advisory_lock(hashtextextended(:system || ':' || k::text, 0))"
+).bindparams(bindparam("ids", type_=ARRAY(BIGINT)))
+
+
+class Claims:
+    def __init__(self, engine: Engine, nlp_system: str) -> None:
+        self._engine = engine
+        self._system = nlp_system
+        self._conn: Connection | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._engine.dialect.name == "postgresql"
+
+    def claim(self, note_ids: list[int]) -> set[int]:
+        """The notes of ``note_ids`` now claimed by this claimer (those held elsewhere left out)."""
+        if not self.active or not note_ids:
+            return set(note_ids)
+        conn = self._connection()
+        return {int(k) for k in conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()}
+
+    def release(self) -> None:
+        """Give back every claim (after the batch's write transaction committed or failed)."""
+        if self._conn is not None:
+            self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._conn

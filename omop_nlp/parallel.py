@@ -1,0 +1,177 @@
+"""Worker processes for ``run --workers N`` and ``extract --workers N``.
+
+Workers are *spawned*, never forked: a forked worker inherits the parent's open database
+connections (and their locks) and outlives a parent killed with -9. A spawned worker opens its
+own connections, ignores Ctrl-C (the parent decides when to stop and lets in-flight batches
+finish) and watches its parent: when the parent is gone it exits at once, so its connections
+close and the server releases whatever they held.
+
+Results come back in submission order with a bounded number of tasks in flight, so the output
+order of ``extract`` is kept and memory grows with the workers, not with the notes. A worker that
+dies (killed, out of memory, a crash in native code) is replaced: the tasks in flight are redone
+one at a time, so the one that kills its worker again is found and reported as ``WorkerDied``
+while the others complete.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+_END = object()
+_WATCH_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerDied(Generic[T]):
+    """In place of a result: the task killed the worker that ran it, twice (alone the second time)."""
+
+    item: T
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (cgroup/affinity aware where the OS tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_WATCH_INTERVAL_S)
+        if os.getppid() != parent_pid:
+            os._exit(70)  # the parent died (kill -9): leave now; the server rolls back our transaction
+
+
+def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="omop-nlp-watchdog").start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class WorkerPool:
+    """``workers`` spawned processes, each set up once by ``initializer(*initargs)``."""
+
+    def __init__(self, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
+        self.workers = workers
+        self._setup = (initializer, initargs)
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        initializer, initargs = self._setup
+        return ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
+        )  # fmt: skip
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None,
+             ) -> Iterator[R | WorkerDied[T]]:  # fmt: skip
+        """``fn`` over ``items`` in the workers; results in the order of ``items``, at most
+        ``in_flight`` (default: two per worker) submitted and not yet consumed."""
+        limit = in_flight or 2 * self.workers
+        source = iter(items)
+        redo: deque[T] = deque()  # tasks in flight when a worker died: run again, one at a time
+        pending: deque[tuple[T, Future, bool]] = deque()
+
+        def room() -> bool:
+            if redo or any(alone for _, _, alone in pending):
+                return not pending
+            return len(pending) < limit
+
+        while True:
+            while (redo or source is not None) and room():
+                alone = bool(redo)
+                item = redo.popleft() if redo else next(source, _END)
+                if item is _END:
+                    source = None
+                    break
+                pending.append((item, self._executor.submit(fn, item), alone))
+            if not pending:
+                return
+            item, future, alone = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = self._new_executor()
+                if alone:
+                    yield WorkerDied(item)
+                else:
+                    redo.extend([item, *(i for i, _, _ in pending)])
+                pending.clear()
+                continue
+            yield result
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Wait for the tasks in flight (a batch is never cut in half), or drop those not started."""
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(cancel=exc_type is not None)
+
+
+# -- extract --workers N: reports in, results out, in input order -----------------------------------
+
+_CHUNK = 64  # reports per task: large enough that pickling is noise, small enough to keep workers even
+_PIPELINE = None
+
+
+def _init_extractor(factory: Callable[[str], object] | None, modality: str, note_timeout: float | None) -> None:
+    global _PIPELINE
+    if factory is None:
+        from omop_nlp.pipeline import Pipeline
+
+        factory = Pipeline
+    _PIPELINE = factory(modality)
+    if note_timeout is not None:
+        _PIPELINE.note_timeout = note_timeout
+
+
+def _extract_chunk(reports: list) -> list:
+    """Results, or (reason, detail, report id) for a skipped report: an exception with extra
+    attributes does not survive pickling whole."""
+    from omop_nlp.errors import NoteSkipped
+
+    out = []
+    for outcome in _PIPELINE.extract_many(reports):
+        skipped = isinstance(outcome, NoteSkipped)
+        out.append((outcome.reason, outcome.detail, getattr(outcome, "report_id", None)) if skipped else outcome)
+    return out
+
+
+def extract_in_workers(reports: Iterable, workers: int, modality: str = "auto",
+                       factory: Callable[[str], object] | None = None,
+                       note_timeout: float | None = None) -> Iterator:  # fmt: skip
+    """``Pipeline.extract_many`` over ``workers`` processes: Result or NoteSkipped per report, in input order."""
+    from itertools import islice
+
+    from omop_nlp.errors import NoteSkipped
+
+    iterator = iter(reports)
+    chunks = iter(lambda: list(islice(iterator, _CHUNK)), [])
+    with WorkerPool(workers, _init_extractor, (factory, modality, note_timeout)) as pool:
+        for chunk in pool.imap(_extract_chunk, chunks):
+            if isinstance(chunk, WorkerDied):
+                chunk = [("worker_died", "the worker process died on this chunk", r.id) for r in chunk.item]
+            for outcome in chunk:
+                if isinstance(outcome, tuple):
+                    skipped = NoteSkipped(outcome[0], outcome[1])
+                    skipped.report_id = outcome[2]
+                    outcome = skipped
+                yield outcome
