@@ -33,3 +33,15 @@ def pipeline() -> Pipeline:
 )
 def test_negation_stops_before_a_related_finding(pipeline: Pipeline, modality: str, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, modality)).findings_json() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I do not see any haemorrhage and I do see a small meningioma along the falx.",
+        "No acute abnormality other than a small parafalcine meningioma.",
+    ],
+    ids=["i-do-see", "other-than"],
+)
+def test_a_finding_set_apart_from_a_negation(pipeline: Pipeline, text: str) -> None:
+    assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == {"non_malignant_tumor": []}
