@@ -5,9 +5,11 @@
 
 Each worker count gets a fresh database on one embedded PostgreSQL server with the same synthetic
 notes (benchmarks/bench_cdm_run.py), and one ``run_cdm`` end to end (read, extract, write NOTE_NLP
-and the ledger, commit). The peak RSS of every worker process is sampled from /proc while it runs.
-Other processes on the machine compete for the same cores: the load average is printed beside the
-figures, which mean little when it is above the number of cores.
+and the ledger, commit). The peak RSS and CPU time of every worker process are sampled from /proc
+while it runs. Other processes on the machine compete for the same cores: the load average is
+printed beside the figures. When it is above the number of cores, wall-clock speed-up means little;
+the CPU seconds per 1,000 notes (this process and its workers, PostgreSQL's own excluded) still say
+whether N workers do the same work as one, i.e. what an idle machine would gain.
 """
 
 from __future__ import annotations
@@ -27,12 +29,20 @@ from bench_cdm_run import create_database, load, peak_rss_mb, start_embedded_pos
 
 from omop_nlp.omop.runner import RunOptions, run_cdm
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    usage = os.times()
+    return usage.user + usage.system
+
 
 class ChildRss:
     """Peak RSS (VmHWM) of each child process of this one, sampled while the run goes."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, float] = {}
+        self.cpu_s: dict[int, float] = {}  # utime + stime at the last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -51,9 +61,11 @@ class ChildRss:
                 try:
                     if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
                         continue
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
                     status = (stat.parent / "status").read_text()
                 except (OSError, IndexError, ValueError):
                     continue
+                self.cpu_s[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
                 hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), None)
                 if hwm is not None:
                     pid = int(stat.parent.name)
@@ -79,14 +91,17 @@ def main() -> None:
             url = create_database(server)
             load(url, args.notes, "cdm")
             load_before = os.getloadavg()[0]
+            cpu_before = own_cpu_s()
             with ChildRss() as rss:
                 summary = run_cdm(url, RunOptions(cdm_schema="cdm", batch_size=args.batch_size, workers=workers))
+            cpu_s = own_cpu_s() - cpu_before + sum(rss.cpu_s.values())
             assert summary.processed == args.notes, summary.lines()
             rows.append({
                 "workers": workers, "notes": args.notes, "run_s": round(summary.seconds, 1),
                 "notes_per_s": round(summary.notes_per_s, 1),
                 "parent_peak_rss_mb": round(peak_rss_mb(), 1),
                 "worker_peak_rss_mb": [round(r, 1) for r in rss.workers(workers)] if workers > 1 else [],
+                "cpu_s_per_1000_notes": round(1000 * cpu_s / args.notes, 2),
                 "load_avg_before": round(load_before, 1), "load_avg_after": round(os.getloadavg()[0], 1),
                 "cores": os.cpu_count(),
             })  # fmt: skip

@@ -91,6 +91,13 @@ class WorkerPool:
                 return not pending
             return len(pending) < limit
 
+        def restart(items: list[T]) -> None:
+            """A worker died: a new pool; ``items`` (in order, before any not yet redone) run again."""
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = self._new_executor()
+            redo.extendleft(reversed(items))
+            pending.clear()
+
         while True:
             while (redo or source is not None) and room():
                 alone = bool(redo)
@@ -98,20 +105,21 @@ class WorkerPool:
                 if item is _END:
                     source = None
                     break
-                pending.append((item, self._executor.submit(fn, item), alone))
+                try:
+                    pending.append((item, self._executor.submit(fn, item), alone))
+                except BrokenProcessPool:  # a worker died while this was being handed out
+                    restart([*(i for i, _, _ in pending), item])
             if not pending:
                 return
             item, future, alone = pending.popleft()
             try:
                 result = future.result()
             except BrokenProcessPool:
-                self._executor.shutdown(wait=True, cancel_futures=True)
-                self._executor = self._new_executor()
                 if alone:
+                    restart([])
                     yield WorkerDied(item)
                 else:
-                    redo.extend([item, *(i for i, _, _ in pending)])
-                pending.clear()
+                    restart([item, *(i for i, _, _ in pending)])
                 continue
             yield result
 

@@ -30,6 +30,10 @@ _CATEGORY = {
 _PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "historical"]
 _BOTH_ADJACENT = 2
 TERMINATE = "terminate"
+_NEGATION_END = f"{TERMINATE}:negated"
+# A negation's own terminator ("from the") ends it only before a concept this many plain words after it.
+_NEGATION_END_REACH = 5
+_LIST_WORDS = frozenset({"or", "and", "nor"})
 SECTION_CERTAINTY = {
     "history": Certainty.HISTORICAL,
     "comparison": Certainty.HISTORICAL,
@@ -72,7 +76,8 @@ class ContextAsserter:
     def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
         """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
         mask = frozenset(i for c in masked for i in range(c.first, c.last))
-        return [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
+        matches = [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
+        return [m for m in matches if not m.has(_NEGATION_END) or _heads_a_concept(m, matches, tokens, masked)]
 
     def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
                         clause: tuple[int, int]) -> list[Certainty]:
@@ -136,6 +141,19 @@ def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:
     for metastases", "전이 의심 병변 없음" (a Korean negation follows its phrase)."""
     return (negation.last <= hedge.first < concept.first) or (concept.last <= hedge.first and
                                                               hedge.last <= negation.first)
+
+
+def _heads_a_concept(end: TriggerMatch, matches: Sequence[TriggerMatch], tokens: list[Token],
+                     concepts: Sequence[Span]) -> bool:
+    """A negation's terminator ("from the", "around the") counts only where a concept follows it after
+    plain words ("no mass effect from the left convexity meningioma"), not a list ("no consolidation
+    within the lungs or effusion") or a hedge ("no lesions of the cortex suspicious for metastasis")."""
+    following = [c.first for c in concepts if c.first >= end.last]
+    if not following or min(following) - end.last > _NEGATION_END_REACH:
+        return False
+    between = range(end.last, min(following))
+    return not any(m.first in between for m in matches) and all(
+        tokens[i].lemma[0].isalnum() and tokens[i].lemma not in _LIST_WORDS for i in between)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:

@@ -217,7 +217,7 @@ def run(
 
         pipeline = with_bert(Pipeline(modality, relation_mapper=relations), bert, bert_threads)
     # append: a resumed run continues the NDJSON files of the run it resumes
-    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request, append=True) if pipeline is not None else None
+    fhir = open_fhir_sink(pipeline.nlp_system, fhir_request, resumable=True) if pipeline is not None else None
     try:
         with database_errors(), graceful_stop() as stop:
             summary = run_cdm(cdm, options, sink=fhir, stop=stop,

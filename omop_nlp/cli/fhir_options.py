@@ -43,9 +43,9 @@ class FhirRequest:
         return self.out is not None or self.url is not None
 
 
-def open_fhir_sink(nlp_system: str, request: FhirRequest, *, append: bool = False):
-    """The FhirSink for these options, or None when no FHIR output was asked for; ``append``
-    continues the NDJSON files in --fhir-out (a resumed ``run``)."""
+def open_fhir_sink(nlp_system: str, request: FhirRequest, *, resumable: bool = False):
+    """The FhirSink for these options, or None when no FHIR output was asked for; ``resumable`` (``run``)
+    continues the NDJSON files in --fhir-out and reports each note's delivery to the ledger."""
     if not request.wanted:
         return None
     from omop_nlp.sinks.fhir.builder import FhirOptions
@@ -60,7 +60,8 @@ def open_fhir_sink(nlp_system: str, request: FhirRequest, *, append: bool = Fals
     options = FhirOptions(nlp_system=nlp_system, create_documents=request.documents, absent=request.absent,
                           **{k: v for k, v in settings.items() if k in option_names})
     try:
-        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env, append=append,
+        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
+                        append=resumable, track_delivery=resumable,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")

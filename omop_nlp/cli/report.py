@@ -9,6 +9,7 @@ import typer
 
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.db import CdmSchema, CdmUrl, ResultsSchema, database_errors
+from omop_nlp.jsonl import JsonlError
 
 ReportCdm = Annotated[str | None, CdmUrl.__metadata__[0]]
 
@@ -48,7 +49,7 @@ def report(
             html, notes = build_report(selection, predictions=predictions, input_path=input, cdm=cdm,
                                        cdm_schema=cdm_schema, results_schema=results_schema,
                                        nlp_system=nlp_system)  # fmt: skip
-    except ReportInputError as exc:
+    except (ReportInputError, JsonlError) as exc:
         fail(str(exc))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.exc import DBAPIError
 
 _TRY = text(
     "SELECT k FROM unnest(:ids) AS k "
@@ -38,13 +39,20 @@ class Claims:
 
     def release(self) -> None:
         """Give back every claim (after the batch's write transaction committed or failed)."""
-        if self._conn is not None:
+        if self._conn is None:
+            return
+        try:
             self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        except DBAPIError:  # the session is gone, and its claims with it; the next claim reconnects
+            self.close()
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:
+                conn.close()
+            except DBAPIError:
+                conn.invalidate()
 
     def _connection(self) -> Connection:
         if self._conn is None:

@@ -31,6 +31,9 @@ _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 # Two sentences that repeat this many words around a tumor word describe one lesion ("a new small
 # focus of enhancement ..." and "the new small focus of enhancement most likely represents ...").
 _SAME_DESCRIPTION = 3
+# A change word this many words before a diagnosis can be part of its name ("recurrent left temporal GBM").
+_NAMING_GAP = 3
+_PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -47,10 +50,13 @@ class DiagnosisEpisodeMapper:
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
-        self._prior = _matcher(rules.prior_examination.stated)
-        self._no_prior = _matcher(rules.prior_examination.denied)
         self._history_leads = _matcher(rules.history_leads)
-        self._no_change = _matcher(rules.change_explanations)
+        self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
+        # the report-wide words, read in one pass: a prior examination stated or denied, changes explained away
+        self._report_words = PhraseMatcher(
+            [(t, _PRIOR) for terms in rules.prior_examination.stated.values() for t in terms] +
+            [(t, _NO_PRIOR) for terms in rules.prior_examination.denied.values() for t in terms] +
+            [(t, _NO_CHANGE) for terms in rules.change_explanations.values() for t in terms])
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
                                     [(t, ("place", t)) for terms in sites.places.values() for t in terms] +
@@ -61,8 +67,11 @@ class DiagnosisEpisodeMapper:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        compared = cache(lambda: self._compares(doc, malignant))  # read only for a first examination's words
-        noise = cache(lambda: [m.first for m in self._no_change.match(doc.tokens, doc.text)])
+        words = cache(lambda: self._report_words.match(doc.tokens, doc.text))  # read once, when first needed
+        compared = cache(lambda: self._compares(doc, malignant, {m.payload for m in words()}))
+        noise = cache(lambda: [m.first for m in words() if m.payload == _NO_CHANGE])
+        known = {(words, key) for _, words, key in
+                 _named_changes(doc, (s for s in doc.sentences if s.section_kind == "history"))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
         for sentence in doc.sentences:
@@ -71,9 +80,12 @@ class DiagnosisEpisodeMapper:
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
+            named = _named_changes(doc, [sentence])
             for episode in sentence.mentions("episode"):
                 if not self._states_a_change(doc, sentence, episode, compared, noise):
                     continue
+                if any(change is episode and (words, key) in known for change, words, key in named):
+                    continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
                     blamed.append((sentence, episode.mention.key))
@@ -109,17 +121,18 @@ class DiagnosisEpisodeMapper:
     def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
         """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
         opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
-        return any(m.first == 0 for m in self._history_leads.match(opening, doc.text))
+        return bool(opening) and opening[0].lemma in self._lead_openings and any(
+            m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
-    def _compares(self, doc: Document, malignant: list[Item]) -> bool:
-        """The report compares with a prior examination: it says so, follows known disease, or states
-        a change that only a comparison gives ("decreased", "unchanged", "no interval growth")."""
-        if self._no_prior.match(doc.tokens, doc.text):
+    def _compares(self, doc: Document, malignant: list[Item], said: set[str]) -> bool:
+        """The report compares with a prior examination: it says so (``said``: the kinds of report
+        words found), follows known disease, or states a change that only a comparison gives
+        ("decreased", "unchanged", "no interval growth")."""
+        if _NO_PRIOR in said:
             return False
-        return (any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
+        return (_PRIOR in said or any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
                 or any(not set(doc.lemmas(e.first, e.last)) & self._first_exam_changes
-                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode"))
-                or bool(self._prior.match(doc.tokens, doc.text)))
+                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode")))
 
     def _same_lesion(self, doc: Document, sites: Sites, blaming: Sentence, other: Sentence, overall: bool) -> bool:
         """``other`` speaks of the lesion whose change ``blaming`` puts down to treatment: both name a
@@ -172,8 +185,12 @@ class DiagnosisEpisodeMapper:
     def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
         """The sentence attributes the change to a non-tumor subject named after it: an attribution
         phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
-        not denied ("not related to") and not one side of a differential ("... infection or metastases")."""
+        not denied ("not related to") and not one side of a differential ("... infection or metastases").
+        It explains the nearest change before it only: in "all decreased except one which increased,
+        likely radiation" the decrease stands."""
+        changes = [e.first for e in sentence.mentions("episode")]
         return any(cue.first >= episode.last and not set(doc.lemmas(cue.last, cue.last + 1)) & self._alternatives
+                   and not any(episode.last <= c < cue.first for c in changes)
                    and self._attributed(doc, sentence, cue)
                    for cue in sentence.cues("non_episode_subject") + others)
 
@@ -218,6 +235,20 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first)
     return max((c for c in candidates if c.last <= episode.first), key=lambda c: c.last, default=None)
+
+
+def _named_changes(doc: Document, sentences) -> list[tuple[Item, tuple[str, ...], str]]:
+    """Change words that name a malignant diagnosis a few plain words after them ("recurrent left
+    temporal glioblastoma"): (change word, its words, the diagnosis key)."""
+    out = []
+    for sentence in sentences:
+        diagnoses = sentence.mentions("diagnosis")
+        for episode in sentence.mentions("episode"):
+            for item in diagnoses:
+                gap = doc.lemmas(episode.last, item.first)
+                if 0 <= item.first - episode.last <= _NAMING_GAP and all(w[0].isalnum() for w in gap):
+                    out.append((episode, tuple(doc.lemmas(episode.first, episode.last)), item.mention.key))
+    return out
 
 
 def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:

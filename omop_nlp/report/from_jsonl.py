@@ -81,7 +81,11 @@ def _read_predictions(path: Path, summary: Summary, sampler: Sampler) -> dict[st
                 raise ReportInputError(f"{path}: line {lineno}: duplicate id")
             findings = data["findings"]
             mentions = data.get("mentions") or []
-            _count(summary, modality, findings, mentions)
+            try:
+                _count(summary, modality, findings, mentions)
+            except (KeyError, TypeError, ValueError):
+                raise ReportInputError(f"{path}: line {lineno}: mentions are not extract's "
+                                       "(key, type, certainty, start, end)") from None  # fmt: skip
             rules = load_rules(modality)
             malignant = {k: tuple(v) for k, v in findings.items() if k in rules.entities and rules.is_malignant(k)}
             predicted[note_id] = _Predicted(modality, here, malignant)

@@ -88,3 +88,12 @@ def test_the_core_imports_neither_spacy_nor_plotly() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_a_saved_pipeline_loads_with_the_component_and_its_config(chest_nlp, tmp_path: Path) -> None:
+    chest_nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.get_pipe_config("omop_nlp") == {"factory": "omop_nlp", "modality": "chest_ct",
+                                                  "spans_key": "omop_nlp", "set_ents": True}  # fmt: skip
+    assert [d._.omop_findings for d in loaded.pipe(["Left lower lobe atelectasis.", "No nodule."])] == [
+        {"atelectasis": ["lll"]}, {}]  # fmt: skip

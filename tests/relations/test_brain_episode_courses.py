@@ -67,7 +67,16 @@ CASES = [
                  {"glioma": []}, id="technique"),
     pytest.param("Known GBM. Residual enhancement larger. Differences in technique are noted.",
                  {"glioma": ["progression"]}, id="technique-in-another-sentence"),
-    # --- a clinical-history lead states no change of this examination
+    # an attribution explains the nearest change before it only
+pytest.param("History: melanoma brain metastases.\nFindings: all lesions decreased except the left occipital "
+             "lesion which increased, likely related to radiation.", {"metastasis": ["improvement"]},
+             id="attribution-explains-the-nearest-change"),
+# --- a change word that names the known disease in the history names it later too
+pytest.param("History: recurrent right frontal glioblastoma on bevacizumab.\nImpression: recurrent right frontal "
+             "glioblastoma with decreased enhancement.", {"glioma": ["improvement"]}, id="history-names-recurrent"),
+pytest.param("History: glioblastoma after resection.\nImpression: recurrent right frontal glioblastoma.",
+             {"glioma": ["progression"]}, id="recurrent-not-named-in-history"),
+# --- a clinical-history lead states no change of this examination
     pytest.param("Follow-up of metastatic melanoma, improved after immunotherapy. A new 5 mm right frontal "
                  "metastasis.", {"metastasis": ["progression"]}, id="follow-up-lead"),
     pytest.param("Known glioma, which has decreased in size. The residual tumour is otherwise unchanged.",
@@ -78,3 +87,8 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_episodes_of_lesions_with_different_courses(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+def test_there_is_no_change_is_stable(pipeline: Pipeline) -> None:
+    text = "Known oligodendroglioma. There is no change in the appearance of the left insular tumour."
+    assert _findings(pipeline, text) == {"glioma": ["stable"]}

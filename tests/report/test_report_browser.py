@@ -77,13 +77,13 @@ def _lobe_counts(predictions: list[dict]) -> Counter:
     return counts
 
 
-def _transitions(notes: list[dict], predictions: list[dict]) -> set[tuple[int, str, str]]:
+def _transitions(notes: list[dict], predictions: list[dict]) -> Counter:
     findings = {line["id"]: line["findings"] for line in predictions}
     exams = defaultdict(list)
     for note in notes:
         if note["modality"] == "brain_mri":
             exams[note["person"]].append((note["date"], note["id"]))
-    links = set()
+    links: Counter = Counter()
     for dated in exams.values():
         dated.sort()
         for diagnosis in MALIGNANT & {k for _, i in dated for k in findings[i]}:
@@ -91,7 +91,7 @@ def _transitions(notes: list[dict], predictions: list[dict]) -> set[tuple[int, s
             for _, note_id in dated:
                 episodes = set(findings[note_id].get(diagnosis, []))
                 states.append("no mention" if not episodes else episodes.pop() if len(episodes) == 1 else "mixed")
-            links |= {(step, a, b) for step, (a, b) in enumerate(pairwise(states))}
+            links.update((step, a, b) for step, (a, b) in enumerate(pairwise(states)))
     return links
 
 
@@ -110,6 +110,10 @@ def test_lung_diagram_and_sankey_render_the_counts(page, demo_report: Path, demo
     links = _transitions(_lines(DEMO_NOTES), predictions)
     assert len(links) > 3
     assert page.locator("#sankey svg .sankey-link").count() == len(links)
+    drawn = page.evaluate("""() => { const d = document.getElementById('sankey').data[0];
+        return d.link.source.map((s, i) => [d.node.label[s], d.node.label[d.link.target[i]], d.link.value[i]]); }""")
+    assert sorted(map(tuple, drawn)) == sorted((f"exam {s + 1}: {a}", f"exam {s + 2}: {b}", n)
+                                               for (s, a, b), n in links.items())  # fmt: skip
     node_labels = {t for t in page.locator("#sankey svg .node-label").all_text_contents()}
     assert node_labels == {f"exam {s + 1}: {a}" for s, a, _ in links} | {f"exam {s + 2}: {b}" for s, _, b in links}
     assert page.locator("#timeline svg .scatterlayer .point").count() > 0

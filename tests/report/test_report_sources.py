@@ -75,6 +75,12 @@ def test_predictions_of_another_input_are_refused_in_one_line(tmp_path: Path, de
     assert not (tmp_path / "r.html").exists()
 
 
+def test_predictions_of_another_system_are_refused(tmp_path: Path) -> None:
+    line = {"id": "demo-001", "modality": "chest_ct", "findings": {}, "mentions": [{"label": "NODULE"}]}
+    with pytest.raises(ReportInputError, match="line 1: mentions are not extract's"):
+        load_jsonl(_write(tmp_path / "other.jsonl", [line]), DEMO_NOTES, Selection())
+
+
 def test_an_edited_input_text_is_refused(tmp_path: Path, demo_predictions: Path) -> None:
     lines = _demo_lines()
     lines[0]["text"] = "Addendum. " + lines[0]["text"]
@@ -96,6 +102,10 @@ def test_a_cdm_without_rows_for_the_system_is_refused_in_one_line(tmp_path: Path
 def test_usage_errors(tmp_path: Path, demo_predictions: Path) -> None:
     assert "--input is required" in omop_nlp("report", demo_predictions).stderr
     assert "either extract output" in omop_nlp("report").stderr
+    for missing in (["report", tmp_path / "none.jsonl", "--input", DEMO_NOTES],
+                    ["report", demo_predictions, "--input", tmp_path / "none.jsonl"]):  # fmt: skip
+        done = omop_nlp(*missing, "-o", tmp_path / "r.html")
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and "none.jsonl" in done.stderr
 
 
 @pytest.mark.postgres

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import TextIO
 
 PART_SUFFIX = ".part"
+# Resources a resumed run may write again are those of the notes whose delivery was not yet recorded
+# when the earlier run stopped: the last ones it wrote (bounded by the sender's queue and a batch).
+# Only the ids of that many last lines are kept, so memory does not grow with the file.
+RESUME_WINDOW = 100_000
 
 
 def dumps(resource: dict) -> str:
@@ -22,10 +26,10 @@ class NdjsonWriter:
     never sees a half-written file under the final name; it replaces the file of an earlier run.
 
     ``append=True`` (``run``, which resumes): the files are continued across runs. On opening, a
-    last line cut short by a crash is dropped and the ids already written are read, so a resumed
-    run that rebuilds a note whose resources reached the file before the crash writes none of them
-    twice. Each note's lines are flushed when ``flush()`` is called (the run does it per batch,
-    before the ledger records the notes as delivered).
+    last line cut short by a crash is dropped and the ids of the last ``RESUME_WINDOW`` lines are
+    read, so a resumed run that rebuilds a note whose resources reached the file before the crash
+    writes none of them twice. Lines are flushed by ``flush()`` (the run does it before the ledger
+    records the notes as delivered).
     """
 
     def __init__(self, directory: Path | str, *, append: bool = False) -> None:
@@ -33,7 +37,7 @@ class NdjsonWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.append = append
         self._files: dict[str, TextIO] = {}
-        self._written: dict[str, set[str]] = {}  # append: ids in each file
+        self._earlier: dict[str, set[str]] = {}  # append: ids of the last lines an earlier run wrote
         self.counts: Counter[str] = Counter()
 
     def write(self, resource: dict) -> None:
@@ -41,11 +45,8 @@ class NdjsonWriter:
         handle = self._files.get(resource_type)
         if handle is None:
             handle = self._files[resource_type] = self._open(resource_type)
-        if self.append:
-            ids = self._written[resource_type]
-            if resource["id"] in ids:
-                return
-            ids.add(resource["id"])
+        if self.append and resource["id"] in self._earlier[resource_type]:
+            return
         handle.write(dumps(resource))
         handle.write("\n")
         self.counts[resource_type] += 1
@@ -77,7 +78,7 @@ class NdjsonWriter:
         if not self.append:
             return self._part(resource_type).open("w", encoding="utf-8")
         path = self.path(resource_type)
-        self._written[resource_type] = _complete_ids(path)
+        self._earlier[resource_type] = _last_ids(path)
         return path.open("a", encoding="utf-8")
 
     def __enter__(self) -> NdjsonWriter:
@@ -87,12 +88,12 @@ class NdjsonWriter:
         self.close()
 
 
-def _complete_ids(path: Path) -> set[str]:
-    """The ids of the complete lines of ``path``; a last line without its newline (a crash in the
-    middle of a write) is cut off so the file ends on a whole resource."""
+def _last_ids(path: Path) -> set[str]:
+    """The ids of the last ``RESUME_WINDOW`` complete lines of ``path``; a last line without its
+    newline (a crash in the middle of a write) is cut off so the file ends on a whole resource."""
     if not path.exists():
         return set()
-    ids: set[str] = set()
+    last: deque[str] = deque(maxlen=RESUME_WINDOW)
     good = 0
     with path.open("rb") as fh:
         for line in fh:
@@ -100,11 +101,11 @@ def _complete_ids(path: Path) -> set[str]:
                 break
             good += len(line)
             if line.strip():
-                ids.add(json.loads(line)["id"])
+                last.append(json.loads(line)["id"])
     if good < path.stat().st_size:
         with path.open("r+b") as fh:
             fh.truncate(good)
-    return ids
+    return set(last)
 
 
 def read_ndjson(path: Path | str) -> list[dict]:

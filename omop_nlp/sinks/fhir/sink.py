@@ -50,7 +50,7 @@ class FhirSink:
 
     ``append`` continues the NDJSON files of an earlier, stopped run (``run`` resumes) instead of
     replacing them. ``take_delivered()`` gives the notes whose resources are in the files and were
-    accepted or dead-lettered by the server: the ledger's record of FHIR delivery.
+    accepted or dead-lettered by the server (with ``track_delivery``): the ledger's record of FHIR delivery.
     """
 
     def __init__(
@@ -68,6 +68,7 @@ class FhirSink:
         breaker_failures: int = DEFAULT_BREAKER_FAILURES,
         recorded: datetime | None = None,
         append: bool = False,
+        track_delivery: bool = False,
     ) -> None:
         if out_dir is None and url is None:
             raise FhirConfigError("FHIR output needs an output folder or a server URL")
@@ -80,7 +81,8 @@ class FhirSink:
                 max_retries=max_retries, backoff=backoff, timeout=timeout, breaker_failures=breaker_failures,
                 shared=[self.builder.device],
             )
-        self._written_notes: list[str] = []  # NDJSON only: written, waiting for flush()
+        self._track = track_delivery  # keep the delivered note ids for take_delivered() (``run``)
+        self._written_notes: list[str] = []  # NDJSON only: written, waiting for take_delivered()
         self._notes = 0
         self._skipped: Counter[str] = Counter()
         self._built: Counter[str] = Counter()
@@ -90,10 +92,10 @@ class FhirSink:
     def write(self, result: Result, context: NoteContext | None = None) -> int:
         """Build and emit one note's resources; returns how many were emitted (0 if skipped)."""
         resources = self._build(result, context)
-        note_id = str((context or NoteContext.from_report(result.report)).note_id)
+        note_id = str((context or NoteContext.from_report(result.report)).note_id) if self._track else None
         if self.sender is not None:
             self.sender.add(resources or [], note_id)  # a note without resources is delivered in its turn
-        else:
+        elif note_id is not None:
             self._written_notes.append(note_id)
         if resources is None:
             return 0

@@ -1,0 +1,33 @@
+"""Brain MRI diagnosis words beyond the first lexicon (issue 13): abbreviations by case, plain
+words for a haemorrhage, and diagnoses of each key that outside writers use. Sentences written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline("brain_mri")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Relapsing MS. Two new juxtacortical plaques.", {"demyelinating": []}),
+        ("DWI b1000, TE 90 ms. Normal brain.", {}),
+        ("Small acute bleed in the right caudate.", {"hemorrhage_vascular": []}),
+        ("Left transverse sinus and cortical vein thrombosis.", {"hemorrhage_vascular": []}),
+        ("Asymmetric white matter lesions without mass effect, compatible with PML.", {"infection_inflammation": []}),
+        ("Fourth ventricular mass, probably a subependymoma.", {"non_malignant_tumor": []}),
+        ("Ring lesion, most likely a pyogenic abcess.", {"infection_inflammation": []}),
+        ("Nodular enhancement of the cauda, suspicious for leptomeningeal disease.", {"metastasis": []}),
+    ],
+    ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
+         "leptomeningeal-disease"],
+)
+def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
