@@ -118,7 +118,7 @@ NOTES = [
 
 def run_cli(cdm, out: Path, url: str, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "omop_nlp", "run", "--cdm", cdm.url, "--cdm-schema", cdm.cdm_schema,
-               "--results-schema", cdm.results_schema, "--no-progress", "--batch-size", "10", "--workers", "1",
+               "--results-schema", cdm.results_schema, "--no-progress", "--batch-size", "10",
                "--fhir-out", str(out), "--fhir-url", url, "--fhir-token-env", TOKEN_ENV, *extra]  # fmt: skip
     return subprocess.Popen(command, cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
@@ -148,20 +148,20 @@ def test_sigterm_and_kill_9_mid_run_then_resume_deliver_every_resource_exactly_o
     pg_cdm.add_notes([NOTES[i % len(NOTES)].format(n=i) for i in range(600)])
     out = tmp_path / "fhir"
 
-    first = run_cli(pg_cdm, out, fhir_server.url)
+    first = run_cli(pg_cdm, out, fhir_server.url, "--workers", "2")  # the stop reaches the parent only
     stop_when(pg_cdm, first, 100, signal.SIGTERM)
     stdout, stderr = first.communicate(timeout=120)
     assert first.returncode == 143, stderr[-2000:]
     assert "stopped by SIGTERM" in stdout and "FHIR server:" in stdout
     assert {r["status"] for r in pg_cdm.ledger().values()} == {"done"}  # stopped cleanly: all delivered
 
-    second = run_cli(pg_cdm, out, fhir_server.url)
+    second = run_cli(pg_cdm, out, fhir_server.url, "--workers", "1")
     stop_when(pg_cdm, second, written(pg_cdm) + 100, signal.SIGKILL)
     second.wait(60)
     with (out / "Observation.ndjson").open("a") as fh:
         fh.write('{"resourceType":"Observation","id":"cut-sho')  # as if killed in the middle of a line
 
-    third = run_cli(pg_cdm, out, fhir_server.url)
+    third = run_cli(pg_cdm, out, fhir_server.url, "--workers", "2")
     stdout, stderr = third.communicate(timeout=300)
     assert third.returncode == 0, stderr[-2000:]
     assert {r["status"] for r in pg_cdm.ledger().values()} == {"done"} and len(pg_cdm.ledger()) == 600
@@ -169,7 +169,7 @@ def test_sigterm_and_kill_9_mid_run_then_resume_deliver_every_resource_exactly_o
     resumed = ndjson_ids(out)
     assert max(resumed.values()) == 1  # no resource twice in the files, no line cut short
     reference = tmp_path / "reference"
-    clean = run_cli(pg_cdm, reference, fhir_server.url, "--reprocess")
+    clean = run_cli(pg_cdm, reference, fhir_server.url, "--reprocess", "--workers", "1")
     assert clean.wait(300) == 0
     assert resumed == ndjson_ids(reference)
     by_type = Counter(key.split("/")[0] for key in resumed)
