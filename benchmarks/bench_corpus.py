@@ -16,6 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from omop_nlp.build import build_pipeline
 from omop_nlp.evaluate import Annotation, ModalityReport, evaluate, load_annotations
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
     args = parser.parse_args(argv)
 
-    pipeline = Pipeline()
+    pipeline = build_pipeline()
     pooled: dict[tuple[str, str], tuple[dict, dict]] = defaultdict(lambda: ({}, {}))
     print(f"{'file':<28}{'n':>5}{'entF1':>6}{'acc':>6}{'relF1':>6}{'neg+':>6}{'neg-':>6}")
     print("  (entF1 entity micro-F1, acc report accuracy, relF1 relation macro-F1, neg+ / neg- report")

@@ -313,7 +313,7 @@ def test_cli_run_sends_to_the_server_and_a_rerun_updates_in_place(fhir_server: F
     assert first.returncode == 0, first.stderr
     assert "FHIR: 44 note(s)" in first.stdout
     counts = fhir_server.counts()
-    assert counts["Condition"] == 44 and counts["Provenance"] == 40
+    assert counts["Condition"] == 42 and counts["Provenance"] == 40
     again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert fhir_server.counts() == counts

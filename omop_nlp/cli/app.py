@@ -47,7 +47,7 @@ def _main(
 
 def _register_commands() -> None:
     # Imported for their @app.command side effect.
-    from omop_nlp.cli import bert, db, demo, fhir, files, report  # noqa: F401
+    from omop_nlp.cli import bert, db, demo, fhir, files, report, spark  # noqa: F401
 
 
 def _error(message: str, code: int) -> NoReturn:

@@ -6,7 +6,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -15,10 +14,9 @@ from sqlalchemy.exc import DBAPIError
 from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
-from omop_nlp.cli.options import ConnectionOptions, FhirOutputOptions, PipelineOptions, grouped
+from omop_nlp.cli.options import ConnectionOptions, FhirOutputOptions, NoteSelectionOptions, PipelineOptions, grouped
 from omop_nlp.errors import DatabaseError
 from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url, short_reason
-from omop_nlp.sources.omop_notes import NoteFilter
 
 
 def _id_list(what: str):
@@ -90,41 +88,13 @@ def init_db(
                    + "".join(f"\n  {cid} {code}: {name}" for cid, code, name in added))
 
 
-def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:
-    out: list[int] = []
-    for value in values or []:
-        for part in value.split(","):
-            if not part.strip():
-                continue
-            try:
-                out.append(int(part))
-            except ValueError:
-                fail(f"{option}: not an integer: {part.strip()!r}")
-    return tuple(out)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option}: not a date (YYYY-MM-DD): {value!r}")
-
-
 @app.command()
 @grouped
 def run(
     connection: ConnectionOptions,
     pipeline: PipelineOptions,
     fhir: FhirOutputOptions,
-    note_type_concept_id: _id_list("note_type_concept_ids") = None,
-    note_class_concept_id: _id_list("note_class_concept_ids") = None,
-    note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None,
-    date_from: Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")] = None,
-    note_id: _id_list("note_ids") = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="process at most this many notes")] = None,
+    notes: NoteSelectionOptions,
     batch_size: Annotated[int, typer.Option(min=1, max=5000, help="notes per read and per transaction")] = 200,
     reprocess: Annotated[bool, typer.Option(help="reprocess notes the ledger says are done")] = False,
     cdm_facts: Annotated[
@@ -145,15 +115,7 @@ def run(
 
     url = connection.url
     config = pipeline.config()
-    filters = NoteFilter(
-        type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
-        class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),
-        title_pattern=note_title,
-        date_from=_date(date_from, "--date-from"),
-        date_to=_date(date_to, "--date-to"),
-        note_ids=_ids(note_id, "--note-id"),
-        limit=limit,
-    )
+    filters = notes.filter()
     options = RunOptions(
         cdm_schema=connection.cdm_schema, results_schema=connection.results_schema, filters=filters,
         batch_size=batch_size, reprocess=reprocess, cdm_facts=cdm_facts, pipeline=config,

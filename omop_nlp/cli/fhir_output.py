@@ -19,24 +19,30 @@ def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, resumable: bo
     continues the NDJSON files in --fhir-out and reports each note's delivery to the ledger."""
     if not request.wanted:
         return None
-    from omop_nlp.sinks.fhir.builder import FhirOptions
     from omop_nlp.sinks.fhir.rest import FhirConfigError
     from omop_nlp.sinks.fhir.sink import FhirSink
 
-    settings = _read_config(request.fhir_config)
-    option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents",
-                                                               "absent"}  # fmt: skip
-    unknown = set(settings) - option_names - set(_SINK_SETTINGS)
-    if unknown:
-        fail(f"{request.fhir_config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
-    options = FhirOptions(nlp_system=nlp_system, create_documents=request.fhir_create_documents,
-                             absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
+    options, settings = fhir_options(nlp_system, request)
     try:
         return FhirSink(options, out_dir=request.fhir_out, url=request.server.fhir_url,
                         token_env=request.server.token_env, append=resumable, track_delivery=resumable,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})  # fmt: skip
     except (FhirConfigError, OSError, TypeError) as exc:
         fail(f"FHIR output: {exc}")
+
+
+def fhir_options(nlp_system: str, request: FhirOutputOptions):
+    """The builder's options (the --fhir-* flags and --fhir-config's identifier systems) and the config's settings."""
+    from omop_nlp.sinks.fhir.builder import FhirOptions
+
+    settings = _read_config(request.fhir_config)
+    option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents", "absent"}
+    unknown = set(settings) - option_names - set(_SINK_SETTINGS)
+    if unknown:
+        fail(f"{request.fhir_config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
+    options = FhirOptions(nlp_system=nlp_system, create_documents=request.fhir_create_documents,
+                          absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
+    return options, settings
 
 
 def _read_config(path: Path | None) -> dict:

@@ -16,6 +16,7 @@ import inspect
 import os
 import typing
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.config import MAX_NOTE_CHARS, MODALITY_CHOICES, BertModels, PipelineConfig
 from omop_nlp.errors import LlmConfigError, UsageError
 from omop_nlp.relations.llm.config import BACKENDS, DEFAULT_API_KEY_ENV, DEFAULT_CONCURRENCY, MODES, LlmConfig
+from omop_nlp.sources.omop_notes import NoteFilter
 
 CDM_ENV = "OMOP_NLP_CDM"
 CDM_SCHEMA_ENV = "OMOP_NLP_CDM_SCHEMA"
@@ -58,6 +60,56 @@ class ConnectionOptions(OptionGroup):
         if not self.cdm:
             raise UsageError(f"missing --cdm: the CDM database URL (or set {CDM_ENV})")
         return self.cdm
+
+
+@dataclass(frozen=True)
+class NoteSelectionOptions(OptionGroup):
+    """Which NOTE rows a CDM run reads (run, spark-run), on top of the radiology selection."""
+
+    note_type_concept_id: Annotated[list[str] | None, typer.Option(
+        help="only notes with these note_type_concept_ids (repeat or comma-separate)")] = None
+    note_class_concept_id: Annotated[list[str] | None, typer.Option(
+        help="only notes with these note_class_concept_ids (repeat or comma-separate)")] = None
+    note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None
+    date_from: Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")] = None
+    date_to: Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")] = None
+    note_id: Annotated[list[str] | None, typer.Option(
+        help="only notes with these note_ids (repeat or comma-separate)")] = None
+    limit: Annotated[int | None, typer.Option(
+        min=1, help="process at most this many notes (lowest note_ids)")] = None
+
+    def filter(self) -> NoteFilter:
+        """The ``NoteFilter``; a value that is not an id or a date is a ``UsageError``."""
+        return NoteFilter(
+            type_concept_ids=_ids(self.note_type_concept_id, "--note-type-concept-id"),
+            class_concept_ids=_ids(self.note_class_concept_id, "--note-class-concept-id"),
+            title_pattern=self.note_title,
+            date_from=_date(self.date_from, "--date-from"),
+            date_to=_date(self.date_to, "--date-to"),
+            note_ids=_ids(self.note_id, "--note-id"),
+            limit=self.limit,
+        )
+
+
+def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:
+    out: list[int] = []
+    for part in (p.strip() for value in values or [] for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(int(part))
+        except ValueError:
+            raise UsageError(f"{option}: not an integer: {part!r}") from None
+    return tuple(out)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
 
 
 @dataclass(frozen=True)

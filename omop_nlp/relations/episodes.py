@@ -33,6 +33,7 @@ _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 _SAME_DESCRIPTION = 3
 # A change word this many words before a diagnosis can be part of its name ("recurrent left temporal GBM").
 _NAMING_GAP = 3
+_PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -49,11 +50,13 @@ class DiagnosisEpisodeMapper:
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
-        self._prior = _matcher(rules.prior_examination.stated)
-        self._no_prior = _matcher(rules.prior_examination.denied)
         self._history_leads = _matcher(rules.history_leads)
         self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
-        self._no_change = _matcher(rules.change_explanations)
+        # the report-wide words, read in one pass: a prior examination stated or denied, changes explained away
+        self._report_words = PhraseMatcher(
+            [(t, _PRIOR) for terms in rules.prior_examination.stated.values() for t in terms] +
+            [(t, _NO_PRIOR) for terms in rules.prior_examination.denied.values() for t in terms] +
+            [(t, _NO_CHANGE) for terms in rules.change_explanations.values() for t in terms])
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
                                     [(t, ("place", t)) for terms in sites.places.values() for t in terms] +
@@ -64,8 +67,9 @@ class DiagnosisEpisodeMapper:
         malignant = [i for s in doc.sentences for i in s.mentions("diagnosis") if self._is_malignant(i)]
         if not malignant:
             return
-        compared = cache(lambda: self._compares(doc, malignant))  # read only for a first examination's words
-        noise = cache(lambda: [m.first for m in self._no_change.match(doc.tokens, doc.text)])
+        words = cache(lambda: self._report_words.match(doc.tokens, doc.text))  # read once, when first needed
+        compared = cache(lambda: self._compares(doc, malignant, {m.payload for m in words()}))
+        noise = cache(lambda: [m.first for m in words() if m.payload == _NO_CHANGE])
         known = {(words, key) for _, words, key in
                  _named_changes(doc, (s for s in doc.sentences if s.section_kind == "history"))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
@@ -120,15 +124,15 @@ class DiagnosisEpisodeMapper:
         return bool(opening) and opening[0].lemma in self._lead_openings and any(
             m.first == 0 for m in self._history_leads.match(opening, doc.text))
 
-    def _compares(self, doc: Document, malignant: list[Item]) -> bool:
-        """The report compares with a prior examination: it says so, follows known disease, or states
-        a change that only a comparison gives ("decreased", "unchanged", "no interval growth")."""
-        if self._no_prior.match(doc.tokens, doc.text):
+    def _compares(self, doc: Document, malignant: list[Item], said: set[str]) -> bool:
+        """The report compares with a prior examination: it says so (``said``: the kinds of report
+        words found), follows known disease, or states a change that only a comparison gives
+        ("decreased", "unchanged", "no interval growth")."""
+        if _NO_PRIOR in said:
             return False
-        return (any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
+        return (_PRIOR in said or any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
                 or any(not set(doc.lemmas(e.first_token, e.last_token)) & self._first_exam_changes
-                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode"))
-                or bool(self._prior.match(doc.tokens, doc.text)))
+                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode")))
 
     def _same_lesion(self, doc: Document, sites: Sites, blaming: Sentence, other: Sentence, overall: bool) -> bool:
         """``other`` speaks of the lesion whose change ``blaming`` puts down to treatment: both name a

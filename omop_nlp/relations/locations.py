@@ -22,6 +22,7 @@ from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
 from omop_nlp.text.tokens import single_words, term_lemmas
 
+PLEURA = "pleura"
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
 
 
@@ -60,6 +61,12 @@ class _Scope:
     def enter(self, section: str | None) -> None:
         if section != self.section:
             self.section, self.heading, self.lead_in, self.previous_group, self.unclaimed = section, [], [], [], []
+
+
+def _lobes(keys: list[str]) -> list[str]:
+    """The places a lesion shares with another: its lobes and lungs, not 'subpleural', which describes
+    that lesion only (guideline rule 8)."""
+    return [k for k in keys if k != PLEURA]
 
 
 def _add_keys(lesions: list[Item], keys: list[str]) -> None:
@@ -238,9 +245,9 @@ class LesionLocationMapper:
             if group.lesions[0].mention.related:
                 continue
             if before and self._joined_by(doc, before, group, self._shared_place):
-                _add_keys(group.lesions, before.lesions[-1].mention.related)
+                _add_keys(group.lesions, _lobes(before.lesions[-1].mention.related))
             elif after and self._joined_by(doc, group, after, self._placed_by_next):
-                _add_keys(group.lesions, after.lesions[0].mention.related)
+                _add_keys(group.lesions, _lobes(after.lesions[0].mention.related))
 
     def _joined_by(self, doc: Document, left: Group, right: Group, words: frozenset[str]) -> bool:
         end = max(item.last_token for item in left.lesions + left.locations)

@@ -121,6 +121,7 @@ class _UpperOrBracketed:
             token = m.group(0).strip()
             header = m.group("h")
             delimited = token.endswith((":", "]", ">", ")", "-", "*")) or token.startswith(("[", "<", "#", "*"))
-            alone = text[m.end() : text.find("\n", m.end()) if "\n" in text[m.end() :] else len(text)].strip() == ""
+            line_end = text.find("\n", m.end())
+            alone = not text[m.end() : line_end if line_end >= 0 else len(text)].strip()  # no copy of the rest
             if delimited or (alone and (header.isupper() or not header.isascii())):
                 yield m

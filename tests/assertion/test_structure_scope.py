@@ -36,6 +36,7 @@ HISTORY = [
     ("history-then-next-sentence", "History of sarcoidosis, s/p steroids. Perilymphatic nodules in both upper lobes.",
      {"nodule": ["bul"]}),
     ("history-keeps-its-own-finding", "History of LLL consolidation. Lungs now clear.", {}),
+    ("arrow-rule-out-keeps-the-finding", "RML tree-in-bud nodules -> r/o atypical infection.", {"nodule": ["rml"]}),
     ("replaced-by-scar", "The previously seen RUL mass has been replaced by linear scarring in the RUL.",
      {"fibrosis": ["rul"]}),
 ]

@@ -73,6 +73,9 @@ MORE = [
      {"mass": {"rul"}, "ggo": {"rul"}}),
     ("bilateral-word-beside-lobes", "Bilateral ground-glass opacities in both upper lobes.", {"ggo": {"rul", "lul"}}),
     ("part-solid-is-two-keys", "Part-solid nodule in the RUL, 11 mm.", {"ggo": {"rul"}, "nodule": {"rul"}}),
+    ("subpleural-is-not-shared", "Subpleural reticulation in the left lower lobe with traction bronchiectasis.",
+     {"interstitial_thickening": {"lll", "pleura"}, "bronchiectasis": {"lll"}}),
+    ("pleural-feature-is-no-place", "Lobulated RLL nodule with a pleural tag.", {"nodule": {"rll"}}),
 ]
 
 
