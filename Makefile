@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 CORE := $(VENV)/.installed-core
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-bert bert clean chromium report-demo
+.PHONY: install demo test lint bench bench-bert bench-spark bert clean chromium jdbc report-demo
 
 $(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
 	  { echo "make chromium: apt-get install chromium fonts-noto-cjk failed" >&2; exit 1; }; }
 
-test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint chromium
+# Java and Debian's PostgreSQL JDBC driver (/usr/share/java/postgresql.jar) for the Spark tests (tests/engines/spark).
+jdbc:
+	@{ command -v java >/dev/null && dpkg -s libpostgresql-jdbc-java >/dev/null 2>&1; } || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless libpostgresql-jdbc-java \
+	  >/dev/null 2>&1 || { echo "make jdbc: apt-get install openjdk-17-jre-headless libpostgresql-jdbc-java failed" >&2; \
+	  exit 1; }; }
+
+test: $(INSTALLED) tests/fhir_server/node_modules/.installed lint chromium jdbc
 	$(BIN)/pytest
 
 # The HTML report of the demo notes and a screenshot of each page type under report-demo/ (not committed).
@@ -67,6 +74,9 @@ bert: $(INSTALLED)
 	    --base-model "$(BERT_BASE)" -o $(BERT_DIR)/$$m $(if $(BERT_GOLD),--gold $(BERT_GOLD)) \
 	    --eval-gold tests/devset/$$m.test.jsonl $(BERT_ARGS) --export; \
 	done
+
+bench-spark: $(INSTALLED) jdbc
+	$(BIN)/python benchmarks/bench_spark.py
 
 bench-bert: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_bert.py --random minilm --tokens 150 --threads 2

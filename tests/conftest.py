@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from omop_cdm import Cdm, admin_connection
+from spark_fixtures import pg_tcp_port, spark  # noqa: F401  (tests/engines/spark and spark-run --bert)
 
 
 @pytest.fixture(scope="session")

@@ -157,3 +157,23 @@ def test_cli_extract_and_run_with_bert(trained: dict, run_cli, sqlite_cdm) -> No
     ledger = sqlite_cdm.ledger()
     assert set(ledger) == set(note_ids)
     assert all(" + bert chest_ct:" in row["nlp_system"] for row in sqlite_cdm.note_nlp())
+
+
+def test_spark_run_with_bert_writes_runs_rows(trained: dict, spark, sqlite_cdm, tmp_path) -> None:
+    """Stage 1 (ONNX) runs inside the Spark batch function, on the executors: run --bert's very rows."""
+    from spark_fixtures import lake_tables, note_nlp_content
+
+    from omop_nlp.engines.spark import SparkRunOptions, spark_run
+    from omop_nlp.omop.runner import pipeline_factory
+
+    sqlite_cdm.add_notes([line["text"] for line in _lines("chest_ct.test.jsonl")[:6]], title="CT CHEST")
+    note, concept = lake_tables(spark, sqlite_cdm, tmp_path)
+    out = tmp_path / "note_nlp"
+    bert = (str(trained["dir"]),)
+    summary = spark_run(spark, SparkRunOptions(note_table=note, concept_table=concept, note_nlp_table=str(out),
+                                               staging_dir=str(tmp_path), bert_dirs=bert, bert_threads=1))
+    assert " + bert chest_ct:" in summary.nlp_system and summary.processed == 6
+    reference = sqlite_cdm.run(pipeline_factory=pipeline_factory(bert, 1))
+    assert reference.nlp_system == summary.nlp_system
+    rows = [r.asDict() for r in spark.read.parquet(str(out)).collect()]
+    assert note_nlp_content(rows) == sqlite_cdm.content()

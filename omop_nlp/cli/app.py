@@ -33,7 +33,7 @@ def check_modality(modality: str) -> None:
 
 def _register_commands() -> None:
     # Imported for their @app.command side effect.
-    from omop_nlp.cli import bert, db, demo, fhir, files, report  # noqa: F401
+    from omop_nlp.cli import bert, db, demo, fhir, files, report, spark  # noqa: F401
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ model with ``--bert`` needs onnxruntime and tokenizers only.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -53,11 +52,9 @@ def with_bert(pipeline, model_dirs: list[str] | None, threads: int | None = None
 
 def bert_factory(model_dirs: list[str] | None, threads: int | None = None):
     """A picklable pipeline factory for ``run`` (one pipeline per worker), or None without --bert."""
-    if not model_dirs:
-        return None
-    from omop_nlp.entities.bert.combine import bert_pipeline
+    from omop_nlp.omop.runner import pipeline_factory
 
-    return functools.partial(bert_pipeline, model_dirs=tuple(model_dirs), threads=threads)
+    return pipeline_factory(model_dirs, threads)
 
 
 def _note_reports(cdm: str, cdm_schema: str | None, note_title: str | None, limit: int | None) -> Iterator:

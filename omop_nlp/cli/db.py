@@ -140,27 +140,49 @@ def _date(value: str | None, option: str) -> date | None:
         fail(f"{option}: not a date (YYYY-MM-DD): {value!r}")
 
 
+# The note selection options of run and spark-run.
+ModalityOption = Annotated[
+    str, typer.Option("--modality", "-m", help=f"auto (routing.yaml, then text) or {', '.join(MODALITIES)}")
+]
+NoteTitle = Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")]
+DateFrom = Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")]
+DateTo = Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")]
+NoteLimit = Annotated[int | None, typer.Option(min=1, help="process at most this many notes (lowest note_ids)")]
+MaxNoteChars = Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")]
+
+
+def note_filter(type_ids: list[str] | None, class_ids: list[str] | None, title: str | None, date_from: str | None,
+                date_to: str | None, note_ids: list[str] | None, limit: int | None) -> NoteFilter:  # fmt: skip
+    return NoteFilter(
+        type_concept_ids=_ids(type_ids, "--note-type-concept-id"),
+        class_concept_ids=_ids(class_ids, "--note-class-concept-id"),
+        title_pattern=title,
+        date_from=_date(date_from, "--date-from"),
+        date_to=_date(date_to, "--date-to"),
+        note_ids=_ids(note_ids, "--note-id"),
+        limit=limit,
+    )
+
+
 @app.command()
 def run(
     cdm: CdmUrl,
     cdm_schema: CdmSchema = None,
     results_schema: ResultsSchema = None,
-    modality: Annotated[
-        str, typer.Option("--modality", "-m", help=f"auto (routing.yaml, then text) or {', '.join(MODALITIES)}")
-    ] = "auto",
+    modality: ModalityOption = "auto",
     note_type_concept_id: _id_list("note_type_concept_ids") = None,
     note_class_concept_id: _id_list("note_class_concept_ids") = None,
-    note_title: Annotated[str | None, typer.Option(help="note_title LIKE pattern, case-insensitive")] = None,
-    date_from: Annotated[str | None, typer.Option(help="first note_date, YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option(help="last note_date, YYYY-MM-DD")] = None,
+    note_title: NoteTitle = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
     note_id: _id_list("note_ids") = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="process at most this many notes")] = None,
+    limit: NoteLimit = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000, help="notes per read and per transaction")] = 200,
     reprocess: Annotated[bool, typer.Option(help="reprocess notes the ledger says are done")] = False,
     cdm_facts: Annotated[
         bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
     ] = False,
-    max_note_chars: Annotated[int, typer.Option(min=1, help="longer notes are skipped (too_long)")] = DEFAULT_MAX_CHARS,
+    max_note_chars: MaxNoteChars = DEFAULT_MAX_CHARS,
     workers: Annotated[int | None, typer.Option(
         min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
                              "1 with an LLM mapper)")] = None,
@@ -190,15 +212,7 @@ def run(
     from omop_nlp.signals import graceful_stop
 
     check_modality(modality)
-    filters = NoteFilter(
-        type_concept_ids=_ids(note_type_concept_id, "--note-type-concept-id"),
-        class_concept_ids=_ids(note_class_concept_id, "--note-class-concept-id"),
-        title_pattern=note_title,
-        date_from=_date(date_from, "--date-from"),
-        date_to=_date(date_to, "--date-to"),
-        note_ids=_ids(note_id, "--note-id"),
-        limit=limit,
-    )
+    filters = note_filter(note_type_concept_id, note_class_concept_id, note_title, date_from, date_to, note_id, limit)
     relations = llm_relation_mapper(mapper, llm_url, llm_model, llm_api_key_env, llm_concurrency, llm_backend)
     if relations is not None and (workers or 1) > 1:
         fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")

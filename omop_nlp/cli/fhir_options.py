@@ -48,9 +48,21 @@ def open_fhir_sink(nlp_system: str, request: FhirRequest, *, resumable: bool = F
     continues the NDJSON files in --fhir-out and reports each note's delivery to the ledger."""
     if not request.wanted:
         return None
-    from omop_nlp.sinks.fhir.builder import FhirOptions
     from omop_nlp.sinks.fhir.rest import FhirConfigError
     from omop_nlp.sinks.fhir.sink import FhirSink
+
+    options, settings = fhir_options(nlp_system, request)
+    try:
+        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
+                        append=resumable, track_delivery=resumable,
+                        **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
+    except (FhirConfigError, OSError, TypeError) as exc:
+        fail(f"FHIR output: {exc}")
+
+
+def fhir_options(nlp_system: str, request: FhirRequest):
+    """The builder's options (the --fhir-* flags and --fhir-config's identifier systems) and the config's settings."""
+    from omop_nlp.sinks.fhir.builder import FhirOptions
 
     settings = _read_config(request.config)
     option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents", "absent"}
@@ -59,12 +71,7 @@ def open_fhir_sink(nlp_system: str, request: FhirRequest, *, resumable: bool = F
         fail(f"{request.config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
     options = FhirOptions(nlp_system=nlp_system, create_documents=request.documents, absent=request.absent,
                           **{k: v for k, v in settings.items() if k in option_names})
-    try:
-        return FhirSink(options, out_dir=request.out, url=request.url, token_env=request.token_env,
-                        append=resumable, track_delivery=resumable,
-                        **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})
-    except (FhirConfigError, OSError, TypeError) as exc:
-        fail(f"FHIR output: {exc}")
+    return options, settings
 
 
 def _read_config(path: Path | None) -> dict:

@@ -1,1 +1,2 @@
-"""Adapters that run the engine inside other NLP frameworks (spaCy: ``omop_nlp.engines.spacy``)."""
+"""How notes meet the pipeline outside `run`: inside spaCy (``omop_nlp.engines.spacy``) and on Apache Spark
+(``omop_nlp.engines.spark``, `spark-run`)."""

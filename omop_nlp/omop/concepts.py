@@ -46,13 +46,32 @@ class ConceptResolver:
         self._ids: dict[Code, int] = {}
         self.missing: list[Code] = []
 
+    @classmethod
+    def from_ids(cls, ids: dict[Code, int]) -> ConceptResolver:
+        """A resolver already loaded (a Spark executor gets the driver's ``ids`` by broadcast)."""
+        resolver = cls(None)  # type: ignore[arg-type]  # never queries
+        resolver._ids = dict(ids)
+        return resolver
+
+    @property
+    def ids(self) -> dict[Code, int]:
+        return dict(self._ids)
+
     def load(self, conn: Connection, codes: Iterable[Code], *, warn: bool = True) -> list[Code]:
         """Look the codes up; returns (and, with ``warn``, warns once about) the ones the CONCEPT table lacks."""
-        wanted = sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
-        found = {**self._by_code(conn, wanted), **self._by_id(conn, wanted)}
-        # A code the site's vocabulary lacks may have its local concept (init-db --local-concepts).
-        locals_ = {local_code(c): c for c in wanted if c not in found and c.vocabulary not in _NOT_LOCAL}
-        found |= {locals_[local]: cid for local, cid in self._by_code(conn, list(locals_)).items()}
+        wanted = self.wanted(codes)
+        rows = [*self._by_code(conn, with_local_codes(wanted)), *self._by_id(conn, wanted)]
+        return self.settle(wanted, rows, warn=warn)
+
+    def wanted(self, codes: Iterable[Code]) -> list[Code]:
+        """The codes not resolved yet, in a stable order."""
+        return sorted({c for c in codes if c is not None and c not in self._ids}, key=_sort_key)
+
+    def settle(self, wanted: list[Code], rows: Iterable[tuple], *, warn: bool = True) -> list[Code]:
+        """Resolve ``wanted`` from CONCEPT rows (vocabulary_id, concept_code, concept_id, invalid_reason) of
+        ``with_local_codes(wanted)``, read by any means (SQL here, a Spark table in ``omop_nlp.engines.spark``);
+        returns the missing codes."""
+        found = pick_concepts(wanted, rows)
         missing = [c for c in wanted if c not in found]
         self._ids.update(found)
         self._ids.update(dict.fromkeys(missing, 0))
@@ -62,37 +81,65 @@ class ConceptResolver:
             log.warning("%d code(s) not in the CONCEPT table, written with concept_id 0: %s", len(missing), listed)
         return missing
 
-    @property
-    def ids(self) -> dict[Code, int]:
-        return dict(self._ids)
-
     def concept_id(self, code: Code | None) -> int:
         """The resolved id; 0 for no code or a code that was not loaded or not found."""
         return self._ids.get(code, 0) if code is not None else 0
 
-    def _by_code(self, conn: Connection, codes: list[Code]) -> dict[Code, int]:
+    def _by_code(self, conn: Connection, codes: list[Code]) -> list[tuple]:
         concept = self._tables.concept
-        pairs = [(omop_vocabulary(c), c.code) for c in codes if c.vocabulary not in CONCEPT_ID_VOCABULARIES]
-        found: dict[tuple[str, str], tuple[int, bool]] = {}
+        pairs = sorted(by_code_pairs(codes))
+        columns = (concept.c.vocabulary_id, concept.c.concept_code, concept.c.concept_id, concept.c.invalid_reason)
+        rows: list[tuple] = []
         for start in range(0, len(pairs), _CHUNK):
             chunk = pairs[start : start + _CHUNK]
             cond = or_(*(and_(concept.c.vocabulary_id == v, concept.c.concept_code == k) for v, k in chunk))
-            query = select(
-                concept.c.vocabulary_id, concept.c.concept_code, concept.c.concept_id, concept.c.invalid_reason
-            ).where(cond)
-            for vocab, code, cid, invalid in conn.execute(query):
-                # Prefer a valid concept where a code has several rows (e.g. an updated one).
-                if (vocab, code) not in found or found[(vocab, code)][1]:
-                    found[(vocab, code)] = (int(cid), invalid is not None)
-        return {c: found[(omop_vocabulary(c), c.code)][0] for c in codes if (omop_vocabulary(c), c.code) in found}
+            rows.extend(tuple(r) for r in conn.execute(select(*columns).where(cond)))
+        return rows
 
-    def _by_id(self, conn: Connection, codes: list[Code]) -> dict[Code, int]:
+    def _by_id(self, conn: Connection, codes: list[Code]) -> list[tuple]:
         concept = self._tables.concept
-        by_id = {int(c.code): c for c in codes if c.vocabulary in CONCEPT_ID_VOCABULARIES and c.code.isdigit()}
-        if not by_id:
-            return {}
-        rows = conn.execute(select(concept.c.concept_id).where(concept.c.concept_id.in_(sorted(by_id))))
-        return {by_id[int(cid)]: int(cid) for (cid,) in rows}
+        ids = sorted(by_id_codes(codes))
+        if not ids:
+            return []
+        rows = conn.execute(select(concept.c.concept_id).where(concept.c.concept_id.in_(ids)))
+        return [(None, None, int(cid), None) for (cid,) in rows]
+
+
+def by_code_pairs(codes: Iterable[Code]) -> set[tuple[str, str]]:
+    """(vocabulary_id, concept_code) of the codes looked up by code."""
+    return {(omop_vocabulary(c), c.code) for c in codes if c.vocabulary not in CONCEPT_ID_VOCABULARIES}
+
+
+def by_id_codes(codes: Iterable[Code]) -> dict[int, Code]:
+    """concept_id -> code for the codes that already are OMOP concept_ids (checked for existence)."""
+    return {int(c.code): c for c in codes if c.vocabulary in CONCEPT_ID_VOCABULARIES and c.code.isdigit()}
+
+
+def with_local_codes(codes: list[Code]) -> list[Code]:
+    """The codes and, for those a site's vocabulary may lack, their local concepts (init-db --local-concepts)."""
+    local = {local_code(c) for c in codes if c.vocabulary not in _NOT_LOCAL}
+    return sorted(set(codes) | local, key=_sort_key)
+
+
+def pick_concepts(codes: list[Code], rows: Iterable[tuple]) -> dict[Code, int]:
+    """code -> concept_id from CONCEPT rows: the code's own concept, else its local one; a valid concept
+    wins where a code has several rows (e.g. an updated one)."""
+    by_id = by_id_codes(codes)
+    found: dict[tuple[str, str], tuple[int, bool]] = {}
+    ids: dict[Code, int] = {}
+    for vocab, code, cid, invalid in rows:
+        if int(cid) in by_id:
+            ids[by_id[int(cid)]] = int(cid)
+        if vocab is not None and ((vocab, code) not in found or found[(vocab, code)][1]):
+            found[(vocab, code)] = (int(cid), invalid is not None)
+    for c in codes:
+        if c.vocabulary in CONCEPT_ID_VOCABULARIES:
+            continue
+        candidates = (c,) if c.vocabulary in _NOT_LOCAL else (c, local_code(c))
+        key = next(((omop_vocabulary(k), k.code) for k in candidates if (omop_vocabulary(k), k.code) in found), None)
+        if key is not None:
+            ids[c] = found[key][0]
+    return ids
 
 
 def _sort_key(code: Code) -> tuple[str, str]:

@@ -163,6 +163,18 @@ class Outcome:
     result: Result | None = None
 
 
+def pipeline_factory(bert_dirs: tuple[str, ...] | list[str] | None, threads: int | None = None):
+    """A picklable pipeline factory (one pipeline per worker process or Spark Python worker): the rule
+    pipeline, with the stage-1 classifier of ``bert_dirs`` (``--bert``); None without model folders."""
+    if not bert_dirs:
+        return None
+    import functools
+
+    from omop_nlp.entities.bert.combine import bert_pipeline
+
+    return functools.partial(bert_pipeline, model_dirs=tuple(bert_dirs), threads=threads)
+
+
 def _default_factory(modality: str):
     from omop_nlp.pipeline import Pipeline  # lazy: the CLI's database commands load fast
 
@@ -384,11 +396,8 @@ class CdmRun:
         return self.options.cdm_facts and state.status == Status.DONE and not state.facts
 
     def _select(self, note: SourceNote) -> Selection:
-        """Radiology reports of a supported modality only (mappings/note_selection.yaml)."""
         assert self.selector is not None, "prepare() first"
-        if note.skip_reason:
-            return Selection()
-        return self.selector.select(note.title, (note.class_concept_id, note.type_concept_id), note.text or "")
+        return select_note(self.selector, note)
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Write the batch in one transaction; fall back to one note at a time if a note's data is refused.
@@ -544,12 +553,29 @@ class _ProgressBar:
 
 def _note_selector(conn: Connection, tables: CdmTables) -> NoteSelector:
     """The note selection, with the LOINC document codes resolved to this site's concept ids."""
+    return note_selector(selection_concept_ids(conn, tables))
+
+
+def selection_concept_ids(conn: Connection, tables: CdmTables) -> dict:
+    """The site's concept ids of the selection's LOINC document codes (a site need not have them all)."""
+    resolver = ConceptResolver(tables)
+    resolver.load(conn, load_selection_rules().codes(), warn=False)
+    return resolver.ids
+
+
+def note_selector(concept_ids: dict) -> NoteSelector:
+    """The selection of ``mappings/note_selection.yaml`` with the site's ids of its document codes."""
     from omop_nlp.routing import load_router  # lazy: the CLI's database commands load fast
 
-    rules = load_selection_rules()
-    resolver = ConceptResolver(tables)
-    resolver.load(conn, rules.codes(), warn=False)  # a site need not have every document code
-    return NoteSelector(rules, resolver.ids, load_router().modality_of_title)
+    return NoteSelector(load_selection_rules(), concept_ids, load_router().modality_of_title)
+
+
+def select_note(selector: NoteSelector, note: SourceNote) -> Selection:
+    """Radiology reports of a supported modality only (mappings/note_selection.yaml); a note whose text
+    cannot be read is left to its own skip reason."""
+    if note.skip_reason:
+        return Selection()
+    return selector.select(note.title, (note.class_concept_id, note.type_concept_id), note.text or "")
 
 
 def _may_lock_rows(conn: Connection, table) -> bool:

@@ -80,6 +80,39 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET_LEN) -> str:
     return _SPACES.sub(" ", text[left:right]).strip()[:width]
 
 
+def note_nlp_rows(note_id: int, result: Result, concepts: ConceptResolver, nlp_system: str,
+                  when: datetime) -> list[dict]:  # fmt: skip
+    """A note's NOTE_NLP rows without their ids, one per mention in text order: what ``run`` and
+    ``spark-run`` both write (the ids come from the database or the Spark job)."""
+    rules = load_rules(result.modality)
+    text = result.report.text
+    rows = []
+    for m in sorted(result.mentions, key=lambda m: (m.start, m.end, m.key)):
+        key_def = key_definition(result.modality, m.key)
+        rows.append({
+            "note_id": note_id,
+            "section_concept_id": _section_concept_id(concepts, m.section),
+            "snippet": snippet(text, m.start, m.end),
+            "offset": str(m.start),
+            "lexical_variant": (text[m.start : m.end] or m.text)[:LEXICAL_LEN],
+            "note_nlp_concept_id": concepts.concept_id(key_def.code if key_def else None),
+            "note_nlp_source_concept_id": 0,
+            "nlp_system": nlp_system,
+            "nlp_date": when.date(),
+            "nlp_datetime": when,
+            "term_exists": term_exists(m.certainty),
+            "term_temporal": term_temporal(m.certainty),
+            "term_modifiers": term_modifiers(m, rules.related_type),
+        })  # fmt: skip
+    return rows
+
+
+def _section_concept_id(concepts: ConceptResolver, section: str | None) -> int | None:
+    """NULL where the section is unknown or has no code; 0 where the site lacks its concept."""
+    code = section_code(section)
+    return concepts.concept_id(code) if code else None
+
+
 class NoteNlpWriter:
     """Builds and replaces a batch's NOTE_NLP rows for one nlp_system."""
 
@@ -92,32 +125,7 @@ class NoteNlpWriter:
         self.when = when
 
     def rows(self, note_id: int, result: Result) -> list[dict]:
-        rules = load_rules(result.modality)
-        text = result.report.text
-        rows = []
-        for m in sorted(result.mentions, key=lambda m: (m.start, m.end, m.key)):
-            key_def = key_definition(result.modality, m.key)
-            rows.append({
-                "note_id": note_id,
-                "section_concept_id": self._section_concept_id(m.section),
-                "snippet": snippet(text, m.start, m.end),
-                "offset": str(m.start),
-                "lexical_variant": (text[m.start : m.end] or m.text)[:LEXICAL_LEN],
-                "note_nlp_concept_id": self._resolver.concept_id(key_def.code if key_def else None),
-                "note_nlp_source_concept_id": 0,
-                "nlp_system": self.nlp_system,
-                "nlp_date": self.when.date(),
-                "nlp_datetime": self.when,
-                "term_exists": term_exists(m.certainty),
-                "term_temporal": term_temporal(m.certainty),
-                "term_modifiers": term_modifiers(m, rules.related_type),
-            })  # fmt: skip
-        return rows
-
-    def _section_concept_id(self, section: str | None) -> int | None:
-        """NULL where the section is unknown or has no code; 0 where the site lacks its concept."""
-        code = section_code(section)
-        return self._resolver.concept_id(code) if code else None
+        return note_nlp_rows(note_id, result, self._resolver, self.nlp_system, self.when)
 
     def delete_notes(self, conn: Connection, note_ids: Iterable[int]) -> int:
         t = self._table

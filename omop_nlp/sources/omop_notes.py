@@ -37,6 +37,12 @@ class NoteFilter:
     note_ids: tuple[int, ...] = ()
     limit: int | None = None
 
+    @property
+    def title_like(self) -> str | None:
+        """``title_pattern`` as a LIKE pattern: without a wildcard it matches anywhere in the title."""
+        pattern = self.title_pattern
+        return pattern if not pattern or any(ch in pattern for ch in "%_") else f"%{pattern}%"
+
 
 @dataclass(frozen=True)
 class SourceNote:
@@ -104,7 +110,7 @@ class OmopNoteSource:
         if f.class_concept_ids:
             conds.append(c.note_class_concept_id.in_(f.class_concept_ids))
         if f.title_pattern:
-            pattern = f.title_pattern if any(ch in f.title_pattern for ch in "%_") else f"%{f.title_pattern}%"
+            pattern = f.title_like
             conds.append(c.note_title.ilike(pattern))
         if f.date_from:
             conds.append(c.note_date >= f.date_from)
@@ -188,23 +194,29 @@ class OmopNoteSource:
             remaining = None if remaining is None else remaining - len(rows)
 
     def _to_note(self, row) -> SourceNote:
-        if row.n_chars is not None and row.n_chars > self.max_chars:
-            value, reason, digest = None, "too_long", f"size:{row.n_chars}"
-        else:
-            value, reason = classify_text(row.note_text)
-            digest = text_hash(row.note_text)
-        return SourceNote(
-            note_id=int(row.note_id),
-            person_id=_int(row.person_id),
-            note_date=row.note_date,
-            title=_title(row.note_title),
-            class_concept_id=_int(row.note_class_concept_id),
-            type_concept_id=_int(row.note_type_concept_id),
-            visit_occurrence_id=_int(row.visit_occurrence_id),
-            text=value,
-            text_hash=digest,
-            skip_reason=reason,
-        )
+        return source_note(row, self.max_chars)
+
+
+def source_note(row, max_chars: int) -> SourceNote:
+    """A NOTE row read by ``_batch_query`` (or the same columns from Spark) as the pipeline sees it:
+    text that cannot be processed gets its skip reason; ``note_text`` is NULL past ``max_chars``."""
+    if row.n_chars is not None and row.n_chars > max_chars:
+        value, reason, digest = None, "too_long", f"size:{row.n_chars}"
+    else:
+        value, reason = classify_text(row.note_text)
+        digest = text_hash(row.note_text)
+    return SourceNote(
+        note_id=int(row.note_id),
+        person_id=_int(row.person_id),
+        note_date=row.note_date,
+        title=_title(row.note_title),
+        class_concept_id=_int(row.note_class_concept_id),
+        type_concept_id=_int(row.note_type_concept_id),
+        visit_occurrence_id=_int(row.visit_occurrence_id),
+        text=value,
+        text_hash=digest,
+        skip_reason=reason,
+    )
 
 
 def _title(value: str | bytes | None) -> str | None:

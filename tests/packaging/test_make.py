@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "llama-cpp-python", "onnxruntime", "pytest")
+HEAVY = ("torch", "transformers", "llama-cpp-python", "onnxruntime", "pyspark", "pytest")
 
 
 def _dry_run(target: str, venv: Path) -> str:
