@@ -15,9 +15,20 @@ $(CORE): pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# llama-cpp-python compiles llama.cpp for the CPU it is built on (-march=native) by default. On a host whose CPU
+# advertises AMX that its hypervisor does not let a process use, such a build dies in its first matrix product
+# (SIGSEGV in ggml_backend_amx_mul_mat) and the LLM test server answers nothing. GGML_NATIVE=OFF builds for any
+# x86-64 with AVX2. pip caches built wheels by download URL, not by CMAKE_ARGS, so the portable wheel is built
+# once into $(WHEELHOUSE), bypassing pip's cache, and installed from there.
+WHEELHOUSE ?= $(HOME)/.cache/omop-nlp/wheels
+LLAMA_CPP := $(shell sed -n 's/.*"llama-cpp-python\[server\]==\([^"]*\)".*/\1/p' pyproject.toml)
+
 $(INSTALLED): $(CORE)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir -w $(WHEELHOUSE) \
+	    'llama-cpp-python==$(LLAMA_CPP)'
+	$(BIN)/pip install --quiet -e '.[test]' --find-links $(WHEELHOUSE)
 	touch $@
 
 install: $(INSTALLED)

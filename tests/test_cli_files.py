@@ -60,6 +60,20 @@ def test_extract_then_evaluate_round_trip(run_cli, tmp_path: Path) -> None:
     assert chest["relations"]["accuracy"]["value"] == 1.0  # bll scores the same as [rll, lll]
 
 
+def test_evaluate_errors_lists_each_error_with_its_sentence(run_cli, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "x", "modality": "chest_ct", "text": "Small RML nodule. No effusion.",
+                                "findings": {"nodule": ["rll"], "atelectasis": []}}) + "\n")
+    pred = tmp_path / "pred.jsonl"
+    assert run_cli("extract", str(gold), "-o", str(pred))[0] == 0
+    code, out, _ = run_cli("evaluate", str(gold), str(pred), "--errors")
+    assert code == 0
+    assert "chest_ct: missed key (1)" in out and "x  atelectasis  gold []  predicted -" in out
+    assert "chest_ct: wrong location (1)" in out and "[present [rml]] Small RML nodule." in out
+    code, out, _ = run_cli("evaluate", str(gold), str(pred), "--json", "--errors")
+    assert {e["kind"] for e in json.loads(out)["errors"]} == {"missed key", "wrong location"}
+
+
 def test_cli_errors_are_one_line(run_cli, tmp_path: Path) -> None:
     assert run_cli("extract", str(tmp_path / "missing.jsonl")) [0] == 2
     code, _, err = run_cli("extract", "-", "--modality", "xray")

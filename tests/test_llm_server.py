@@ -84,6 +84,7 @@ def test_every_note_gets_a_valid_answer_or_a_recorded_fallback(server, pipeline)
     assert len(results) == len(rows) and all(r.__class__.__name__ == "Result" for r in results)
     seen = _assert_protocol(results, pipeline, mapper, target_keys)
     assert seen["llm"] + seen["rules-fallback"] == mapper.stats.keys_asked > 0
+    assert server.process.poll() is None, f"the LLM server died (exit {server.process.returncode})"
     assert seen["llm"] > 0  # the grammar-constrained server does answer
     assert mapper.stats.prompt_tokens > 0 and mapper.stats.completion_tokens > 0
     # llama.cpp's server refuses response_format json_schema; the client switched to json_object + schema

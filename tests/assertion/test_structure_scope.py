@@ -37,6 +37,8 @@ HISTORY = [
      {"nodule": ["bul"]}),
     ("history-keeps-its-own-finding", "History of LLL consolidation. Lungs now clear.", {}),
     ("arrow-rule-out-keeps-the-finding", "RML tree-in-bud nodules -> r/o atypical infection.", {"nodule": ["rml"]}),
+    ("no-longer-visualized", "The 4 mm LLL nodule is no longer visualized.", {}),
+    ("ggn-spelled-out", "Scattered nodules of ground-glass attenuation in the RUL.", {"ggo": ["rul"]}),
     ("replaced-by-scar", "The previously seen RUL mass has been replaced by linear scarring in the RUL.",
      {"fibrosis": ["rul"]}),
 ]

@@ -76,6 +76,8 @@ MORE = [
     ("subpleural-is-not-shared", "Subpleural reticulation in the left lower lobe with traction bronchiectasis.",
      {"interstitial_thickening": {"lll", "pleura"}, "bronchiectasis": {"lll"}}),
     ("pleural-feature-is-no-place", "Lobulated RLL nodule with a pleural tag.", {"nodule": {"rll"}}),
+    ("radiograph-zones", "Nodule in the left upper zone; linear atelectasis in the right lower lung field.",
+     {"nodule": {"lul"}, "atelectasis": {"rll"}}),
 ]
 
 
