@@ -63,7 +63,8 @@ def spark_run(
     if fhir.server.fhir_url:
         fail("spark-run writes FHIR files (--fhir-out), it sends to no server (--fhir-url)")
     options = SparkRunOptions(
-        note_table=note_table, concept_table=concept_table, note_nlp_table=note_nlp_table, cdm_url=connection.cdm,
+        note_table=note_table, concept_table=concept_table, note_nlp_table=note_nlp_table,
+        cdm_url=connection.cdm if note_table is None else None,  # $OMOP_NLP_CDM does not compete with --note-table
         jdbc_url=jdbc_url, cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
         filters=notes.filter(), pipeline=config, batch_size=batch_size, partitions=partitions,
         staging_dir=staging_dir, fhir_out=str(fhir.fhir_out) if fhir.fhir_out else None,
