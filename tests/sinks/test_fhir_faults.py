@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from e2e.test_fhir_server import OPTIONS, RECORDED, TOKEN, TOKEN_ENV, FhirServer, fhir_server  # noqa: F401
 from fhir_samples import many
 from sqlalchemy import func, select
-from test_fhir_server import OPTIONS, RECORDED, TOKEN, TOKEN_ENV, FhirServer, fhir_server  # noqa: F401
 
 from omop_nlp.sinks.fhir import FhirBuilder, FhirSink, read_ndjson, resend_dead_letter
 

@@ -1,15 +1,12 @@
-"""Pure functions of the OMOP layer: URL masking, DDL splitting, text classification, row fields."""
+"""Pure functions of the OMOP layer: URL masking, DDL splitting, the ledger's text hash."""
 
 from __future__ import annotations
 
 import pytest
 
-from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.omop.connection import DatabaseError, check_schema_name, mask_text, mask_url, parse_url
 from omop_nlp.omop.ddl import CDM_FILES, dialect_dir, render, statements
 from omop_nlp.omop.ledger import LedgerState, text_hash
-from omop_nlp.sinks.note_nlp import snippet, term_exists, term_modifiers, term_temporal
-from omop_nlp.sources.omop_notes import classify_text
 
 
 def test_urls_are_normalized_to_psycopg3_and_masked() -> None:
@@ -56,50 +53,11 @@ def test_ddl_is_split_into_statements_and_schema_placeholders_rendered() -> None
     assert "@cdm_schema" not in render(sql, lambda s: s, None, None)
 
 
-@pytest.mark.parametrize(
-    ("value", "reason"),
-    [
-        (None, "null_text"),
-        ("", "empty_text"),
-        (" \n\t ", "empty_text"),
-        (b"caf\xe9 \xff\xfe", "invalid_encoding"),
-        ("\x01\x02\x03\x04\x05\x06\x07\x08" * 20 + "nodule", "binary"),
-        ("Nodule in the RUL.\x00 No effusion.", None),  # a stray NUL is the pipeline's business
-        ("결절 in the RUL.".encode(), None),
-    ],
-)
-def test_note_text_is_classified_per_note(value, reason) -> None:
-    text, got = classify_text(value)
-    assert got == reason
-    assert (text is None) == (reason is not None)
-
-
 def test_text_hash_is_the_same_for_str_and_its_utf8_bytes() -> None:
     assert text_hash("결절 nodule") == text_hash("결절 nodule".encode())
     assert text_hash(None) == "null" != text_hash("")
     assert LedgerState(text_hash("a"), "done").is_final_for(text_hash("a"))
     assert not LedgerState(text_hash("a"), "failed").is_final_for(text_hash("a"))
-
-
-def test_snippet_is_the_sentence_around_the_mention_within_250_chars() -> None:
-    text = "EXAM: CT chest.\nFINDINGS: There is a 7 mm solid nodule in the right upper lobe. No pleural effusion."
-    start = text.index("solid nodule")
-    assert snippet(text, start, start + 12) == "FINDINGS: There is a 7 mm solid nodule in the right upper lobe."
-    long_text = "word " * 200 + "nodule " + "word " * 200
-    start = long_text.index("nodule")
-    cut = snippet(long_text, start, start + 6)
-    assert len(cut) <= 250 and "nodule" in cut
-
-
-def test_row_fields_from_certainty_and_relations() -> None:
-    mention = Mention("nodule", EntityType.LESION, 0, 6, "nodule", section="impression",
-                      certainty=Certainty.HEDGED, related=["rll", "rul"])  # fmt: skip
-    assert term_modifiers(mention, "location") == (
-        "key=nodule,certainty=hedged,section=impression,location=rll|rul,type=lesion,mapper=rules"
-    )
-    assert term_exists(Certainty.HEDGED) == "Y" and term_exists(Certainty.NEGATED) == "N"
-    assert term_exists(Certainty.HYPOTHETICAL) == "N"
-    assert term_temporal(Certainty.HISTORICAL) == "past" and term_temporal(Certainty.PRESENT) == "present"
 
 
 def test_passwords_are_masked_in_every_url_shape() -> None:

@@ -1,7 +1,7 @@
 """Stage-2 prompts: built from mappings/prompts/*.yaml in the paper's structure, fixed part first.
 
 The golden files are the exact messages for a fixed report; after an intended prompt change,
-regenerate them with ``OMOP_NLP_UPDATE_GOLDEN=1 pytest tests/test_llm_prompts.py`` and review
+regenerate them with ``OMOP_NLP_UPDATE_GOLDEN=1 pytest tests/relations/llm/test_llm_prompts.py`` and review
 the diff.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from omop_nlp.relations.llm.prompts import build_messages, load_prompt, targets_in_order
 from omop_nlp.rules import MappingError, load_rules
 
-GOLDEN = Path(__file__).parent / "golden" / "prompts"
+GOLDEN = Path(__file__).parents[2] / "golden" / "prompts"
 
 CASES = {
     "chest_ct": (
@@ -84,7 +84,7 @@ def test_targets_follow_the_mappings_order():
 
 
 def test_prompt_file_examples_are_checked(tmp_path):
-    source = Path(__file__).parent.parent / "mappings" / "prompts" / "chest_ct.yaml"
+    source = Path(__file__).parents[3] / "mappings" / "prompts" / "chest_ct.yaml"
     (tmp_path / "prompts").mkdir()
     bad = source.read_text(encoding="utf-8").replace("answer: {nodule: [rul], atelectasis: [bll]}",
                                                      "answer: {nodule: [right_upper], atelectasis: [bll]}")

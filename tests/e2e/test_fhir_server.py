@@ -34,7 +34,7 @@ from omop_nlp.sinks.fhir import (
 
 pytestmark = pytest.mark.fhir
 
-SERVER_DIR = Path(__file__).parent / "fhir_server"
+SERVER_DIR = Path(__file__).parents[1] / "fhir_server"
 TOKEN = "test-token-3c9d"
 TOKEN_ENV = "OMOP_NLP_TEST_FHIR_TOKEN"
 RECORDED = datetime(2025, 1, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEVSET = Path(__file__).parent / "devset"
+DEVSET = Path(__file__).parents[1] / "devset"
 
 
 def test_extract_with_workers_writes_what_one_process_writes_in_the_same_order(run_cli, tmp_path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLE = Path(__file__).resolve().parent.parent / "omop_nlp" / "demo" / "sample_notes.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "omop_nlp" / "demo" / "sample_notes.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ summary = run_cdm({url!r}, RunOptions(cdm_schema={cdm!r}, results_schema={result
 print(json.dumps({{"processed": summary.processed, "skipped": summary.skipped, "failed": summary.failed,
                   "extracted": len(EXTRACTED)}}))
 """
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def texts(n: int) -> list[str]:

@@ -28,7 +28,7 @@ from omop_nlp.model import DECIDED_BY_BERT, Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.rules import load_rules
 
-DEVSET = Path(__file__).parent / "devset"
+DEVSET = Path(__file__).parents[2] / "devset"
 CHEST = "CT chest.\nFINDINGS:\nA 6 mm solid nodule in the right upper lobe. No pleural effusion. Question of pneumonia."
 
 

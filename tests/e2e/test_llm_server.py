@@ -21,7 +21,7 @@ from omop_nlp.relations.llm import LlmConfig, LlmRelationMapper
 from omop_nlp.relations.llm.uncertain import target_keys, uncertain_keys
 from omop_nlp.rules import load_rules
 
-DEVSET = Path(__file__).parent / "devset"
+DEVSET = Path(__file__).parents[1] / "devset"
 ALLOWED = {"llm", "rules-fallback"}
 
 

@@ -18,7 +18,7 @@ from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
-DEVSET = Path(__file__).parent / "devset"
+DEVSET = Path(__file__).parents[1] / "devset"
 
 THRESHOLDS = {
     # modality: (entity micro-F1, report-level accuracy, relation macro-F1)

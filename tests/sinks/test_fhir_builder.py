@@ -24,7 +24,7 @@ from omop_nlp.sinks.fhir import (
 )
 from omop_nlp.sinks.fhir.validate import check_local_references
 
-GOLDEN = Path(__file__).parent / "golden" / "fhir"
+GOLDEN = Path(__file__).parents[1] / "golden" / "fhir"
 UPDATE = os.environ.get("OMOP_NLP_UPDATE_GOLDEN") == "1"
 RECORDED = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 SNOMED = "http://snomed.info/sct"
@@ -251,7 +251,7 @@ def test_results_of_the_real_pipeline_build_and_validate(tmp_path: Path, pipelin
 
     sink = FhirSink(replace(BASE, absent=True, create_documents=True), out_dir=tmp_path)
     expected_codes: set[str] = set()
-    for path in sorted((Path(__file__).parent / "devset").glob("*.jsonl")):
+    for path in sorted((Path(__file__).parents[1] / "devset").glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
             data = json.loads(line)
             result = pipeline.extract(Report(data["id"], data["text"], data["modality"], person_id=number))

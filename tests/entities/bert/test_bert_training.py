@@ -19,7 +19,7 @@ from omop_nlp.config import BertModels, PipelineConfig
 from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.model import Certainty, Report
 
-DEVSET = Path(__file__).parent / "devset"
+DEVSET = Path(__file__).parents[2] / "devset"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
