@@ -1,7 +1,7 @@
 """docs/mappings.md, generated from the models: each file and section is documented once, in its model.
 
 Regenerate after changing a model: ``python -m omop_nlp.rules.docs > docs/mappings.md``
-(tests/rules/test_docs.py fails while the page is out of date).
+(tests/rules/test_rules_docs.py fails while the page is out of date).
 """
 
 from __future__ import annotations
