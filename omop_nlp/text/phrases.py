@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Generic, TypeVar
 
 from omop_nlp.text.tokens import Token, term_lemmas
@@ -30,7 +31,9 @@ class PhraseMatch(Generic[P]):
 
 class PhraseMatcher(Generic[P]):
     def __init__(self, phrases: Iterable[tuple[str, P]], typo_min_length: int = 0, typo_exclude: Iterable[str] = ()):
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str | None, P]]] = {}
+        # first lemma -> second lemma (None for one-word phrases) -> (lemmas, case word, payload),
+        # longest first: a position looks only at the phrases its own two words can open.
+        self._by_first: dict[str, dict[str | None, list[tuple[tuple[str, ...], str | None, P]]]] = {}
         hangul: dict[str, P] = {}
         for phrase, payload in phrases:
             case_word = None
@@ -42,24 +45,29 @@ class PhraseMatcher(Generic[P]):
                 continue
             lemmas = term_lemmas(phrase)
             if lemmas:
-                self._by_first.setdefault(lemmas[0], []).append((lemmas, case_word, payload))
-        for entries in self._by_first.values():
-            entries.sort(key=lambda e: -len(e[0]))
+                second = lemmas[1] if len(lemmas) > 1 else None
+                self._by_first.setdefault(lemmas[0], {}).setdefault(second, []).append((lemmas, case_word, payload))
+        for openings in self._by_first.values():
+            for entries in openings.values():
+                entries.sort(key=lambda e: -len(e[0]))
         self._hangul_re = _hangul_regex(hangul)
         self._hangul = {re.sub(r"\s+", "", k): v for k, v in hangul.items()}
         self._typo = _TypoIndex(self._vocabulary(), typo_min_length, set(typo_exclude)) if typo_min_length else None
 
     def _vocabulary(self) -> set[str]:
-        return {lemma for entries in self._by_first.values() for lemmas, _, _ in entries for lemma in lemmas}
+        return {lemma for openings in self._by_first.values() for entries in openings.values()
+                for lemmas, _, _ in entries for lemma in lemmas}
 
     def match(self, tokens: list[Token], text: str, masked: frozenset[int] = frozenset()) -> list[PhraseMatch[P]]:
         """All non-overlapping matches, longest first at each position; ``masked`` tokens match nothing."""
         lemmas = ["\0" if i in masked else self._typo.correct(t.lemma) if self._typo else t.lemma
                   for i, t in enumerate(tokens)]
         matches: list[PhraseMatch[P]] = []
+        by_first = self._by_first
         i = 0
         while i < len(tokens):
-            found = self._match_at(tokens, lemmas, i)
+            openings = by_first.get(lemmas[i])  # most words open no phrase: no call for them
+            found = self._match_at(tokens, lemmas, i, openings) if openings else None
             if found:
                 matches.append(found)
                 i = found.last
@@ -68,13 +76,13 @@ class PhraseMatcher(Generic[P]):
         matches.extend(self._match_hangul(tokens, text, masked))
         return sorted(matches, key=lambda m: m.start)
 
-    def _match_at(self, tokens: list[Token], lemmas: list[str], i: int) -> PhraseMatch[P] | None:
+    def _match_at(self, tokens: list[Token], lemmas: list[str], i: int,
+                  openings: dict[str | None, list[tuple[tuple[str, ...], str | None, P]]]) -> PhraseMatch[P] | None:
         following = lemmas[i + 1] if i + 1 < len(lemmas) else None
-        for phrase, case_word, payload in self._by_first.get(lemmas[i], ()):
+        longer = openings.get(following, ()) if following is not None else ()
+        for phrase, case_word, payload in chain(longer, openings.get(None, ())):  # longest first
             n = len(phrase)
-            if n > 1 and phrase[1] != following:  # most candidates fail here, before a slice is built
-                continue
-            if tuple(lemmas[i : i + n]) != phrase:
+            if n > 2 and tuple(lemmas[i : i + n]) != phrase:
                 continue
             if case_word is not None and tokens[i].raw != case_word:
                 continue
