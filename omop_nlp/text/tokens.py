@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TOKEN_RE = re.compile(
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
@@ -24,8 +24,7 @@ TOKEN_RE = re.compile(
 _PLURAL_KEEP = ("ss", "is", "us", "as", "ys")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a note has thousands: a tuple is built about twice as fast as a frozen dataclass
     lemma: str
     start: int
     end: int
