@@ -34,7 +34,7 @@ class Sentence:
     items: list[Item] = field(default_factory=list)
 
     def mentions(self, *types: str) -> list[Item]:
-        return [i for i in self.items if i.mention and (not types or i.mention.type.value in types)]
+        return [i for i in self.items if i.mention and (not types or i.mention.type in types)]  # StrEnum: no .value
 
     def cues(self, role: str) -> list[Item]:
         return [i for i in self.items if i.cue == role]

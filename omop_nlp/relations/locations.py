@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
-from omop_nlp.model import Certainty
+from omop_nlp.model import Certainty, EntityType
 from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
 from omop_nlp.text.tokens import single_words, term_lemmas
@@ -75,7 +75,7 @@ def _add_keys(lesions: list[Item], keys: list[str]) -> None:
 
 
 def _is_location(item: Item) -> bool:
-    return item.mention.type.value == "location"
+    return item.mention.type == EntityType.LOCATION
 
 
 def _specific_run(locations: list[Item]) -> list[Item]:
