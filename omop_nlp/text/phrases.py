@@ -60,8 +60,10 @@ class PhraseMatcher(Generic[P]):
 
     def match(self, tokens: list[Token], text: str, masked: frozenset[int] = frozenset()) -> list[PhraseMatch[P]]:
         """All non-overlapping matches, longest first at each position; ``masked`` tokens match nothing."""
-        lemmas = ["\0" if i in masked else self._typo.correct(t.lemma) if self._typo else t.lemma
-                  for i, t in enumerate(tokens)]
+        lemmas = [self._typo.correct(t.lemma) for t in tokens] if self._typo else [t.lemma for t in tokens]
+        for i in masked:
+            if i < len(lemmas):
+                lemmas[i] = "\0"
         matches: list[PhraseMatch[P]] = []
         by_first = self._by_first
         i = 0
