@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from omop_nlp.model import Certainty
 from omop_nlp.rules.context import context_languages, load_context_rules
@@ -50,8 +51,7 @@ class TriggerRule:
     max_tokens: int
 
 
-@dataclass(frozen=True)
-class TriggerMatch:
+class TriggerMatch(NamedTuple):  # per trigger and per concept: tuples are cheaper to build
     rules: tuple[TriggerRule, ...]
     first: int
     last: int
@@ -60,8 +60,7 @@ class TriggerMatch:
         return any(r.category == category for r in self.rules)
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A concept's token span, as the assertion stage sees it."""
 
     first: int

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import chain
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from omop_nlp.text.tokens import Token, term_lemmas
 
@@ -20,8 +19,7 @@ CASE_SENSITIVE_PREFIX = "="  # "=MS" matches "MS" only, not "ms" (milliseconds)
 _CACHE_SIZE = 100_000  # typo corrections remembered
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseMatch(Generic[P]):
+class PhraseMatch(NamedTuple, Generic[P]):  # built per match: a tuple is cheaper than a frozen dataclass
     payload: P
     first: int  # token index, inclusive
     last: int  # token index, exclusive

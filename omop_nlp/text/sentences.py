@@ -6,8 +6,8 @@ A sentence is the unit for relation mapping; its clauses (split at ';') bound as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from omop_nlp.rules.sections import load_sections_rules
 
@@ -31,8 +31,7 @@ _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 _MARKER_CHARS = 8  # a list marker alone ("12)", " - ") is short: longer text needs no check
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):  # built per sentence and clause: cheaper than a frozen dataclass
     start: int
     end: int
 
