@@ -6,16 +6,18 @@ model with ``--bert`` needs onnxruntime and tokenizers only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app, fail
-from omop_nlp.cli.options import ConnectionOptions, grouped
+from omop_nlp.cli.options import ConnectionOptions, OptionGroup, grouped
+from omop_nlp.entities.bert.options import TrainOptions
 from omop_nlp.rules import MODALITIES
+from omop_nlp.sources.site_notes import SiteNotes
 
 _EXTRA = "pip install 'omop-nlp[bert]'"
 
@@ -24,19 +26,58 @@ def _err(exc: Exception) -> None:
     fail(str(exc))
 
 
-def _note_reports(connection: ConnectionOptions, note_title: str | None) -> Iterator:
-    from omop_nlp.omop.connection import make_engine
-    from omop_nlp.omop.tables import cdm_tables
-    from omop_nlp.sources.omop_notes import NoteFilter, OmopNoteSource
+def _stderr(line: str) -> None:
+    typer.echo(line, err=True)
 
-    engine = make_engine(connection.url)
-    try:
-        tables = cdm_tables(connection.cdm_schema, connection.results_schema or connection.cdm_schema)
-        source = OmopNoteSource(engine, tables, NoteFilter(title_pattern=note_title))
-        for batch in source.batches(500):
-            yield from (note.report() for note in batch if note.skip_reason is None)
-    finally:
-        engine.dispose()
+
+@dataclass(frozen=True)
+class NotesInputOptions(OptionGroup):
+    """The site's notes train-bert reads: --notes, else the NOTE table of --cdm."""
+
+    notes: Annotated[str | None, typer.Option("--notes", help="site notes, JSONL with id and text "
+                                                              "(else the NOTE table of --cdm)")] = None
+    note_title: Annotated[str | None, typer.Option(help="with --cdm: note_title LIKE pattern")] = None
+    limit: Annotated[int | None, typer.Option(min=1, help="use at most this many notes")] = None
+
+    def site_notes(self, connection: ConnectionOptions) -> SiteNotes:
+        return SiteNotes(notes=Path(self.notes) if self.notes is not None else None, cdm=connection.cdm,
+                         cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
+                         note_title=self.note_title, limit=self.limit)  # fmt: skip
+
+
+_D = TrainOptions  # the defaults are the library's
+
+
+@dataclass(frozen=True)
+class TrainingOptions(OptionGroup):
+    """Gold and the training recipe's hyper-parameters: the fields of ``TrainOptions`` the command line sets."""
+
+    gold: Annotated[str | None, typer.Option("--gold", help="gold JSONL: trained on, some held out")] = None
+    gold_holdout: Annotated[float, typer.Option(
+        min=0.0, max=0.9, help="share of --gold held out for the card")] = _D.gold_holdout
+    eval_gold: Annotated[str | None, typer.Option("--eval-gold", help="gold JSONL for the card's figures only")] = None
+    epochs: Annotated[int, typer.Option(min=1, help="most epochs (early stopping on validation loss)")] = _D.epochs
+    patience: Annotated[int, typer.Option(
+        min=1, help="epochs without validation improvement before stopping")] = _D.patience
+    batch_size: Annotated[int, typer.Option(min=1, help="notes per step")] = _D.batch_size
+    max_length: Annotated[int, typer.Option(min=16, max=4096, help="tokens per window")] = _D.max_length
+    stride: Annotated[int, typer.Option(min=0, help="tokens shared by consecutive windows")] = _D.stride
+    lr: Annotated[float, typer.Option(help="encoder learning rate")] = _D.lr
+    threshold: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="the classifier's probability for present")] = _D.threshold
+    union_threshold: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="probability at which --bert adds a key the lexicon never mentioned",
+    )] = _D.union_threshold  # fmt: skip
+    absent_weight: Annotated[float, typer.Option(
+        min=0.0, help="loss weight of keys the lexicon never mentions")] = _D.absent_weight
+    gold_weight: Annotated[float, typer.Option(min=0.0, help="loss weight of gold labels")] = _D.gold_weight
+    seed: Annotated[int, typer.Option(help="random seed")] = _D.seed
+    threads: Annotated[int | None, typer.Option(min=1, help="torch CPU threads")] = _D.threads
+    device: Annotated[str, typer.Option(help="torch device: cpu or cuda")] = _D.device
+
+    def options(self, modality: str, base_model: str, output: str) -> TrainOptions:
+        return TrainOptions(modality=modality, base_model=Path(base_model), output=Path(output),
+                            **dataclasses.asdict(self))  # fmt: skip
 
 
 @app.command("train-bert")
@@ -46,80 +87,27 @@ def train_bert(
     base_model: Annotated[str, typer.Option("--base-model", help="local Hugging Face BERT-family model folder")],
     modality: Annotated[str, typer.Option("--modality", "-m", help=f"one of: {', '.join(MODALITIES)}")],
     output: Annotated[str, typer.Option("--output", "-o", help="model folder to write")],
-    notes: Annotated[str | None, typer.Option("--notes", help="site notes, JSONL with id and text "
-                                                              "(else the NOTE table of --cdm)")] = None,
-    note_title: Annotated[str | None, typer.Option(help="with --cdm: note_title LIKE pattern")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="use at most this many notes")] = None,
-    gold: Annotated[str | None, typer.Option("--gold", help="gold JSONL: trained on, some held out")] = None,
-    gold_holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="share of --gold held out for the card")] = 0.2,
-    eval_gold: Annotated[str | None, typer.Option("--eval-gold", help="gold JSONL for the card's figures only")] = None,
-    epochs: Annotated[int, typer.Option(min=1, help="most epochs (early stopping on validation loss)")] = 5,
-    patience: Annotated[int, typer.Option(min=1, help="epochs without validation improvement before stopping")] = 2,
-    batch_size: Annotated[int, typer.Option(min=1, help="notes per step")] = 8,
-    max_length: Annotated[int, typer.Option(min=16, max=4096, help="tokens per window")] = 256,
-    stride: Annotated[int, typer.Option(min=0, help="tokens shared by consecutive windows")] = 64,
-    lr: Annotated[float, typer.Option(help="encoder learning rate")] = 5e-5,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="the classifier's probability for present")] = 0.5,
-    union_threshold: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="probability at which --bert adds a key the lexicon never mentioned")] = 0.9,
-    absent_weight: Annotated[float, typer.Option(min=0.0, help="loss weight of keys the lexicon never mentions")] = 0.5,
-    gold_weight: Annotated[float, typer.Option(min=0.0, help="loss weight of gold labels")] = 2.0,
-    seed: Annotated[int, typer.Option(help="random seed")] = 13,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch CPU threads")] = None,
-    device: Annotated[str, typer.Option(help="torch device: cpu or cuda")] = "cpu",
+    notes_input: NotesInputOptions,
+    training: TrainingOptions,
     export: Annotated[bool, typer.Option("--export/--no-export", help="export ONNX + int8 when done")] = False,
 ) -> None:
     """Train the stage-1 BERT entity-key classifier on the site's notes (weak labels from the engine)."""
-    if notes is None and not connection.cdm:
-        fail("give --notes FILE, or --cdm URL for the CDM's NOTE table")
-    if modality not in MODALITIES:
-        fail(f"unknown modality {modality!r}: use {', '.join(MODALITIES)}")
-    if not Path(base_model).is_dir():
-        fail(f"--base-model: not a local model folder: {base_model} (nothing is downloaded)")
-    for option, path in (("--notes", notes), ("--gold", gold), ("--eval-gold", eval_gold)):
-        if path is not None and not Path(path).is_file():
-            fail(f"{option}: file not found: {path}")
+    notes, options = notes_input.site_notes(connection), training.options(modality, base_model, output)
+    notes.check()
+    options.check()
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
 
-        from omop_nlp.entities.bert.config import BertModelError
-        from omop_nlp.entities.bert.train import TrainOptions, train_model
+        from omop_nlp.entities.bert.train import train_from_notes
     except ImportError as exc:
         fail(f"train-bert needs the [bert] extra ({_EXTRA}): {exc.name} is missing")
-    from omop_nlp.jsonl import JsonlError
-
-    options = TrainOptions(
-        modality=modality, base_model=Path(base_model), output=Path(output),
-        gold=Path(gold) if gold else None, eval_gold=Path(eval_gold) if eval_gold else None,
-        gold_holdout=gold_holdout, epochs=epochs, patience=patience, batch_size=batch_size, max_length=max_length,
-        stride=stride, lr=lr, threshold=threshold, union_threshold=union_threshold, absent_weight=absent_weight,
-        gold_weight=gold_weight, seed=seed,
-        threads=threads, device=device,
-    )  # fmt: skip
-    if notes is not None:
-        from omop_nlp.sources.jsonl import read_reports
-
-        def skipped(error: JsonlError) -> None:
-            typer.echo(f"skipped: {error}", err=True)
-
-        reports = read_reports(notes, skipped)
-    else:
-        reports = _note_reports(connection, note_title)
-    if limit is not None:
-        import itertools
-
-        reports = itertools.islice(reports, limit)
-
-    def log(line: str) -> None:
-        typer.echo(line, err=True)
-
     from omop_nlp.cli.db import database_errors
 
     try:
         with database_errors():
-            card = train_model(reports, options, build_pipeline(), log)
-    except (BertModelError, JsonlError, ValueError) as exc:
+            card = train_from_notes(notes, options, log=_stderr, skipped=lambda error: _stderr(f"skipped: {error}"))
+    except ValueError as exc:  # a JsonlError or BertModelError, or too few notes: one line
         _err(exc)
     typer.echo(f"train-bert: {card['modality']} model {card['model_id']} written to {output} "
                f"(card: {Path(output) / 'MODEL_CARD.md'})")  # fmt: skip

@@ -10,7 +10,8 @@ Modules, in the order the data flows:
 - ``windows``: note text -> token windows with the model's own tokenizer (no torch).
 - ``labels``: weak labels from the rule pipeline, gold reports, the splits (no torch).
 - ``network``: the torch module (encoder + masked label-wise attention pooling + feed-forward head).
-- ``train``: ``train_model`` (``omop-nlp train-bert``); ``card``: metrics and the model card.
+- ``options``: ``TrainOptions``, what a training run is given (no torch).
+- ``train``: ``train_from_notes`` (``omop-nlp train-bert``), ``train_model``; ``card``: metrics and the model card.
 - ``export``: ONNX (legacy exporter, opset 17) + dynamic int8, with the parity check.
 - ``runtime``: onnxruntime inference, length-bucketed (no torch).
 - ``combine``: how stage-1 probabilities combine with the lexicon in ``Pipeline``.

