@@ -102,11 +102,13 @@ def train_bert(
         from omop_nlp.entities.bert.train import train_from_notes
     except ImportError as exc:
         fail(f"train-bert needs the [bert] extra ({_EXTRA}): {exc.name} is missing")
+    from omop_nlp.build import build_pipeline
     from omop_nlp.cli.db import database_errors
 
     try:
         with database_errors():
-            card = train_from_notes(notes, options, log=_stderr, skipped=lambda error: _stderr(f"skipped: {error}"))
+            card = train_from_notes(notes, options, build_pipeline(), log=_stderr,
+                                    skipped=lambda error: _stderr(f"skipped: {error}"))
     except ValueError as exc:  # a JsonlError or BertModelError, or too few notes: one line
         _err(exc)
     typer.echo(f"train-bert: {card['modality']} model {card['model_id']} written to {output} "

@@ -172,14 +172,13 @@ def train_model(reports: Iterable[Report], options: TrainOptions, rule_pipeline:
     return card
 
 
-def train_from_notes(notes: SiteNotes, options: TrainOptions, log: Callable[[str], None],
+def train_from_notes(notes: SiteNotes, options: TrainOptions, rule_pipeline: Pipeline, log: Callable[[str], None],
                      skipped: Callable[[JsonlError], None]) -> dict:  # fmt: skip
-    """``omop-nlp train-bert``: the site's notes, labelled by the default rule pipeline, train the model."""
-    from omop_nlp.build import build_pipeline
-
+    """``omop-nlp train-bert``: the site's notes, labelled by ``rule_pipeline`` (the caller builds it: stage 1
+    sits below the pipeline that builds it), train the model."""
     notes.check()
     options.check()
-    return train_model(notes.reports(skipped), options, build_pipeline(), log)
+    return train_model(notes.reports(skipped), options, rule_pipeline, log)
 
 
 def _seed(torch, options: TrainOptions) -> None:

