@@ -7,7 +7,6 @@ gives the same stages and the same ``nlp_system`` everywhere.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from omop_nlp import NAME, __version__
@@ -15,7 +14,7 @@ from omop_nlp.config import BertModels, PipelineConfig
 from omop_nlp.errors import BertModelError, ConfigurationError, LlmConfigError
 from omop_nlp.model import KeyClassifier, RelationRefiner
 from omop_nlp.pipeline import ModalityEngine, Pipeline
-from omop_nlp.relations.llm.config import DEFAULT_API_KEY_ENV, LlmConfig
+from omop_nlp.relations.llm.config import LlmConfig
 from omop_nlp.routing import load_router
 from omop_nlp.rules import MODALITIES, rules_fingerprint
 
@@ -88,13 +87,3 @@ def _relation_refiner(llm: LlmConfig) -> RelationRefiner:
             raise LlmConfigError(f"--llm-model not given and {llm.url.rstrip('/')}/models cannot tell which: {why}")
         llm = replace(llm, model=served[0])
     return LlmRelationMapper(llm)
-
-
-def llm_api_key(env: str | None) -> str | None:
-    """The LLM API key from ``env`` (which must be set), or from $OMOP_NLP_LLM_API_KEY when present."""
-    if env is not None:
-        key = os.environ.get(env)
-        if not key:
-            raise LlmConfigError(f"--llm-api-key-env: environment variable {env} is not set")
-        return key
-    return os.environ.get(DEFAULT_API_KEY_ENV) or None

@@ -19,11 +19,6 @@ from omop_nlp.errors import DatabaseError
 from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url, short_reason
 
 
-def _id_list(what: str):
-    return Annotated[list[str] | None, typer.Option(help=f"only notes with these {what} (repeat or comma-separate)")]
-
-
-
 class _StderrWarnings(logging.Handler):
     """Warnings of the run (missing concepts, failed notes) as ``warning: …`` lines on stderr."""
 

@@ -24,8 +24,15 @@ import typer
 
 from omop_nlp.budget import DEFAULT_NOTE_TIMEOUT_S
 from omop_nlp.config import MAX_NOTE_CHARS, MODALITY_CHOICES, BertModels, PipelineConfig
-from omop_nlp.errors import LlmConfigError, UsageError
-from omop_nlp.relations.llm.config import BACKENDS, DEFAULT_API_KEY_ENV, DEFAULT_CONCURRENCY, MODES, LlmConfig
+from omop_nlp.errors import UsageError
+from omop_nlp.relations.llm.config import (
+    BACKENDS,
+    DEFAULT_API_KEY_ENV,
+    DEFAULT_CONCURRENCY,
+    MODES,
+    LlmConfig,
+    llm_api_key,
+)
 from omop_nlp.sources.omop_notes import NoteFilter
 
 CDM_ENV = "OMOP_NLP_CDM"
@@ -143,16 +150,10 @@ class LlmOptions(OptionGroup):
             raise UsageError(f"unknown LLM backend {self.llm_backend!r}: use {', '.join(BACKENDS)}")
         if self.mapper == "rules":
             return None
-        return LlmConfig(mode=self.mapper, url=self.llm_url, model=self.llm_model, api_key=self._api_key(),
-                         backend=self.llm_backend, concurrency=self.llm_concurrency)  # fmt: skip
+        return LlmConfig(mode=self.mapper, url=self.llm_url, model=self.llm_model,
+                         api_key=llm_api_key(self.llm_api_key_env), backend=self.llm_backend,
+                         concurrency=self.llm_concurrency)  # fmt: skip
 
-    def _api_key(self) -> str | None:
-        if self.llm_api_key_env is None:
-            return os.environ.get(DEFAULT_API_KEY_ENV) or None
-        key = os.environ.get(self.llm_api_key_env)
-        if not key:
-            raise LlmConfigError(f"--llm-api-key-env: environment variable {self.llm_api_key_env} is not set")
-        return key
 
 
 @dataclass(frozen=True)

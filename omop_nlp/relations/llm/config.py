@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from omop_nlp.errors import LlmConfigError
@@ -63,3 +64,13 @@ class LlmConfig:
         if model.startswith("/"):  # a local path (llama.cpp, vllm-offline): its file or folder name
             model = model.rstrip("/").rsplit("/", 1)[-1]
         return f"{self.mode}:{model.replace(' ', '_')}"
+
+
+def llm_api_key(env: str | None) -> str | None:
+    """The LLM API key from ``env`` (which must be set), or from $OMOP_NLP_LLM_API_KEY when present."""
+    if env is not None:
+        key = os.environ.get(env)
+        if not key:
+            raise LlmConfigError(f"--llm-api-key-env: environment variable {env} is not set")
+        return key
+    return os.environ.get(DEFAULT_API_KEY_ENV) or None
