@@ -3,7 +3,8 @@
 Every error a user can fix ends the command with one line on stderr and exit code 2: an
 ``OmopNlpError`` raised anywhere below, and Typer's own usage errors (a missing or unknown
 option, a value out of range, an unknown command), caught through ``typer.TyperException``
-without importing click.
+without importing click. The line carries the error's stable code, spaCy-style
+(``error: [E302] ...``), so a site can search the docs and the tracker for it.
 """
 
 from __future__ import annotations
@@ -62,11 +63,11 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except InternalError as exc:  # a bug of omop-nlp: one line, and please report it
-        _error(f"{exc} [{exc.code}]; please report this", 1)
+        _error(f"[{exc.code}] {exc}; please report this", 1)
     except OmopNlpError as exc:
-        _error(str(exc), USAGE_EXIT)
+        _error(f"[{exc.code}] {exc}", USAGE_EXIT)
     except typer.TyperException as exc:  # Typer's usage errors (its vendored click), one line
-        _error(exc.format_message().strip().splitlines()[-1], USAGE_EXIT)
+        _error(f"[{UsageError.code}] {exc.format_message().strip().splitlines()[-1]}", USAGE_EXIT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

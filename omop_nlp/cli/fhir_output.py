@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 import yaml
 
-from omop_nlp.cli.app import fail
 from omop_nlp.cli.options import FhirOutputOptions
+from omop_nlp.errors import FhirConfigError
 
 _SINK_SETTINGS = ("dead_letter", "batch_size", "max_retries", "timeout", "breaker_failures")
 
@@ -19,7 +19,6 @@ def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, resumable: bo
     continues the NDJSON files in --fhir-out and reports each note's delivery to the ledger."""
     if not request.wanted:
         return None
-    from omop_nlp.sinks.fhir.rest import FhirConfigError
     from omop_nlp.sinks.fhir.sink import FhirSink
 
     options, settings = fhir_options(nlp_system, request)
@@ -28,7 +27,7 @@ def open_fhir_sink(nlp_system: str, request: FhirOutputOptions, *, resumable: bo
                         token_env=request.server.token_env, append=resumable, track_delivery=resumable,
                         **{k: v for k, v in settings.items() if k in _SINK_SETTINGS})  # fmt: skip
     except (FhirConfigError, OSError, TypeError) as exc:
-        fail(f"FHIR output: {exc}")
+        raise FhirConfigError(f"FHIR output: {exc}") from None
 
 
 def fhir_options(nlp_system: str, request: FhirOutputOptions):
@@ -39,7 +38,7 @@ def fhir_options(nlp_system: str, request: FhirOutputOptions):
     option_names = {f.name for f in fields(FhirOptions)} - {"nlp_system", "nlp_version", "create_documents", "absent"}
     unknown = set(settings) - option_names - set(_SINK_SETTINGS)
     if unknown:
-        fail(f"{request.fhir_config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
+        raise FhirConfigError(f"{request.fhir_config}: unknown FHIR setting(s): {', '.join(sorted(unknown))}")
     options = FhirOptions(nlp_system=nlp_system, create_documents=request.fhir_create_documents,
                           absent=request.fhir_absent, **{k: v for k, v in settings.items() if k in option_names})
     return options, settings
@@ -51,9 +50,9 @@ def _read_config(path: Path | None) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        fail(f"cannot read FHIR config {path}: {exc.__class__.__name__}")
+        raise FhirConfigError(f"cannot read FHIR config {path}: {exc.__class__.__name__}") from None
     if not isinstance(data, dict):
-        fail(f"{path}: expected a mapping of FHIR settings")
+        raise FhirConfigError(f"{path}: expected a mapping of FHIR settings")
     return data
 
 

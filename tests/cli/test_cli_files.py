@@ -77,9 +77,9 @@ def test_evaluate_errors_lists_each_error_with_its_sentence(run_cli, tmp_path: P
 def test_cli_errors_are_one_line(run_cli, tmp_path: Path) -> None:
     assert run_cli("extract", str(tmp_path / "missing.jsonl")) [0] == 2
     code, _, err = run_cli("extract", "-", "--modality", "xray")
-    assert code == 2 and err.strip() == "error: unknown modality 'xray': use auto, chest_ct, brain_mri"
+    assert code == 2 and err.strip() == "error: [E100] unknown modality 'xray': use auto, chest_ct, brain_mri"
     bad = tmp_path / "gold.jsonl"
     bad.write_text("{not json\n")
     code, _, err = run_cli("evaluate", str(bad), str(bad))
-    assert code == 2 and err.strip().startswith("error: ") and "line 1: not valid JSON" in err
+    assert code == 2 and err.strip().startswith("error: [E101] ") and "line 1: not valid JSON" in err
     assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _one_line_exit_2(result: tuple[int, str, str], message: str) -> None:
     code, _, err = result
     assert code == 2, err
-    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert err.count("\n") == 1 and re.match(r"error: \[E[1-3]\d\d\] ", err) and message in err, err
     assert "Traceback" not in err
 
 
@@ -65,4 +66,4 @@ def test_usage_errors_do_not_need_click() -> None:
     code = "import sys; sys.modules['click'] = None; from omop_nlp.cli import main; main()"
     done = subprocess.run([sys.executable, "-c", code, "frobnicate"], cwd=REPO, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-    assert (done.returncode, done.stderr) == (2, "error: No such command 'frobnicate'.\n")
+    assert (done.returncode, done.stderr) == (2, "error: [E100] No such command 'frobnicate'.\n")

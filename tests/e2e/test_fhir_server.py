@@ -360,4 +360,4 @@ def test_cli_unknown_fhir_setting_is_one_clear_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "omop_nlp", "extract", "-", "--fhir-out", str(tmp_path / "f"),
                            "--fhir-config", str(config)], input="", capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"error: {config}: unknown FHIR setting(s): patient_sytem"
+    assert done.stderr.strip() == f"error: [E203] {config}: unknown FHIR setting(s): patient_sytem"

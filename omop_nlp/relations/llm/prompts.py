@@ -13,8 +13,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from omop_nlp.relations.llm.schema import answer_schema, relatable_keys, validate_answer
-from omop_nlp.rules import MappingError, ModalityRules, load_rules
+from omop_nlp.relations.llm.schema import answer_schema, validate_answer
+from omop_nlp.rules import MappingError, load_rules
 from omop_nlp.rules.prompts import PROMPTS_DIR, PromptTemplate, load_prompt_template
 
 
@@ -29,12 +29,6 @@ def load_prompt(modality: str, base: Path | None = None) -> PromptTemplate:
         except ValueError as exc:
             raise MappingError(f"{PROMPTS_DIR}/{modality}.yaml: example {number}: {exc}") from None
     return template
-
-
-def targets_in_order(rules: ModalityRules, keys) -> list[str]:
-    """Target keys in the order of the mappings file, so equal notes give equal prompts."""
-    wanted = set(keys)
-    return [key for key in relatable_keys(rules) if key in wanted]
 
 
 def build_messages(modality: str, report: str, targets: list[str]) -> list[dict[str, str]]:

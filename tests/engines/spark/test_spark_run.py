@@ -154,6 +154,6 @@ def test_cli_spark_run_prints_runs_summary(spark, lake, tmp_path, run_cli) -> No
 
 def test_cli_spark_run_usage_errors_are_one_line(run_cli) -> None:
     code, _, err = run_cli("spark-run", "--note-table", "cdm.note")
-    assert code == 2 and err.strip() == "error: --note-table needs --concept-table and --note-nlp-table"
+    assert code == 2 and err.strip() == "error: [E100] --note-table needs --concept-table and --note-nlp-table"
     code, _, err = run_cli("spark-run")
     assert code == 2 and "give either --note-table" in err
