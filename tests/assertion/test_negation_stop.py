@@ -40,3 +40,18 @@ def test_negation_stops_before_a_related_finding(pipeline: Pipeline, modality: s
 )
 def test_a_finding_set_apart_from_a_negation(pipeline: Pipeline, text: str) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == {"non_malignant_tumor": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No focal airspace disease, no effusion seen, tiny calcified granuloma in the left lung.",
+         {"nodule": ["left_lung"]}),
+        ("No pleural fluid identified, stable 6 mm nodule in the RML.", {"nodule": ["rml"]}),
+        ("No consolidation or effusion is seen.", {}),
+    ],
+    ids=["seen-comma", "identified-comma", "verb-at-end"],
+)
+def test_negation_ends_at_the_verb_that_closes_it(pipeline: Pipeline, text: str, expected: dict) -> None:
+    """'No effusion seen, nodule in the RUL': the denial ends with its verb; the nodule after it is there."""
+    assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected
