@@ -22,6 +22,7 @@ class OtherOrgans:
         self._links = [term_lemmas(t) for t in rules.links]
         self._breaks = single_words(rules.breaks, "other_organs.breaks")
         self._subject_breaks = single_words(rules.subject_breaks, "other_organs.subject_breaks")
+        self._lung_words = single_words(rules.lung_words, "other_organs.lung_words")
         self._reach_before, self._reach_after = rules.reach.before, rules.reach.after
 
     def drop_findings(self, sentence: Sentence, tokens: list[Token]) -> None:
@@ -47,7 +48,8 @@ class OtherOrgans:
         before = organs[at - 1] if at else None
         if before is not None and before.last_token <= lesion.first_token and self._free(
                 mention_starts, tokens, before.last_token, lesion.first_token, self._reach_before):
-            return True  # "left adrenal nodule"
+            # "left adrenal nodule", but not "mediastinal perihilar pulmonary nodules"
+            return not any(t.lemma in self._lung_words for t in tokens[before.last_token : lesion.last_token])
         after = next((o for o in organs[at : at + 2] if o.first_token >= lesion.last_token), None)
         if after is not None:
             link = self._link_after(tokens, lesion.last_token, after.first_token)

@@ -33,6 +33,9 @@ class Group:
     lesions: list[Item]
     locations: list[Item] = field(default_factory=list)
     located_after: bool = False
+    # places that modify a finding of no key before the lesions ("bibasilar hypoventilation and atelectasis"):
+    # theirs only while the lesions name no place of their own ("... and atelectasis in the RML")
+    borrowed: list[Item] = field(default_factory=list)
 
 
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
@@ -215,21 +218,25 @@ class LesionLocationMapper:
         """Chunk the sentence into lesion groups and give each location run to one group (rule 2)."""
         groups: list[Group] = []
         pending: list[Item] = []  # locations waiting for the lesion they modify ("RUL nodule")
+        borrowed: list[Item] = []  # those of them that head a finding of no key ("LLL pneumonia and scarring")
         heading: list[Item] = []  # "RUL posterior segment: consolidation + nodules"
         for element, nxt in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first_token)):
             if isinstance(element, Item):
                 if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], element):
                     groups[-1].lesions.append(element)
                 else:
-                    groups.append(Group([element], pending))
-                    pending = []
+                    groups.append(Group([element], pending, borrowed=borrowed))
+                    pending, borrowed = [], []
                 continue
             place = self._place_run(sentence, doc, element, nxt, groups)
             if place is _Place.AFTER_LESION:
-                groups[-1].locations += element
-                groups[-1].located_after = True
+                group = groups[-1]
+                group.locations = [i for i in group.locations if i not in group.borrowed] + element
+                group.located_after = True
             elif place is _Place.BEFORE_LESION:
                 pending += element
+                if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
+                    borrowed += element
             elif place is _Place.HEADING:
                 heading = element
         for group in groups:
@@ -277,8 +284,10 @@ class LesionLocationMapper:
         if nxt is not None and _is_location(nxt):
             if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
                 return _Place.AFTER_LESION
-            if self._names_other_finding(doc, last, nxt):
-                return _Place.OTHER_FINDING  # "right basilar airspace opacity and left basilar atelectasis"
+            if self._names_other_finding(doc, last, nxt) or self._joins_other_phrase(doc, last, nxt):
+                # "right basilar airspace opacity and left basilar atelectasis", "aeration of the lung bases
+                # with a small left basilar effusion"
+                return _Place.OTHER_FINDING
             return _Place.BEFORE_LESION  # "RUL and possibly LLL nodules"
         if nxt is not None and (self._inline_heading(doc, last, nxt) or self._fronted(sentence, doc, run)):
             return _Place.HEADING
@@ -345,6 +354,11 @@ class LesionLocationMapper:
 
     def _listed(self, doc: Document, left: Item, right: Item) -> bool:
         return all(w in self._location_list for w in self._between(doc, left.last_token, right.first_token))
+
+    def _joins_other_phrase(self, doc: Document, left: Item, right: Item) -> bool:
+        """A preposition that lists no places stands between two locations ('lung bases with left basilar')."""
+        between = self._between(doc, left.last_token, right.first_token)
+        return any(w in self._prepositions and w not in self._location_list and w.isalpha() for w in between)
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""

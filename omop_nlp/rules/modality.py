@@ -145,6 +145,9 @@ class OtherOrgans(RulesModel):
     breaks: Terms = Field(default_factory=list, description="end the phrase (\"hepatic cyst and a RUL nodule\")")
     subject_breaks: Terms = Field(default_factory=list, description="end an organ that opens the sentence as its "
                                   "subject (\"The thyroid is enlarged with nodules\" has none)")
+    lung_words: Terms = Field(default_factory=list, description="name the lung between an organ word and the lesion "
+                              "word, or in the lesion's own term: the lesion is the lung's (\"calcified mediastinal "
+                              "and perihilar pulmonary nodules\")")
 
 
 class AdjectiveHeads(RulesModel):

@@ -42,6 +42,10 @@ LUNG = [
     ("cancer-history-then-lung", "Breast cancer. Numerous nodules in the right lung.", {"nodule": ["right_lung"]}),
     ("lung-heading-after-organ-heading",
      "UPPER ABDOMEN: Small renal cyst.\nLUNGS: 4 mm nodule in the RUL.", {"nodule": ["rul"]}),
+    # a lesion named as the lung's after an organ word stays the lung's
+    ("lung-word-after-organ", "Several calcified hilar and paratracheal pulmonary nodules, old granulomas.",
+     {"nodule": []}),
+    ("lung-word-between", "Small paramediastinal lung nodule abutting the aorta.", {"nodule": []}),
 ]
 
 

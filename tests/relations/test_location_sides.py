@@ -1,0 +1,71 @@
+"""The side of a lesion on chest radiograph-style text (guideline section 2 rules 2, 4, 9).
+
+Side comparisons name both sides, a differential shares its places, a segment word may stand between a
+side and its lobe, and a place that modifies a finding of no key is not the next lesion's when that lesion
+names its own. Every report here is written for this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+from omop_nlp.rules import load_rules
+
+SCHEMA = load_rules("chest_ct")
+
+
+def scored(pipeline: Pipeline, text: str) -> dict[str, set[str]]:
+    result = pipeline.extract(Report("t", text, "chest_ct"))
+    return {k: SCHEMA.expand(f.related) for k, f in result.findings.items()}
+
+
+def effusion_sides(pipeline: Pipeline, text: str) -> set[str]:
+    """Pleural effusion takes no scored location; its side words stay on its mentions."""
+    result = pipeline.extract(Report("t", text, "chest_ct"))
+    return {k for m in result.findings["pleural_effusion"].mentions for k in m.related}
+
+
+CASES = [
+    # "X greater than Y" names both sides, with or without a zone word
+    ("comparison-after", "Patchy basal collapse, right more than left.", {"atelectasis": {"right_lung", "left_lung"}}),
+    ("comparison-with-zone", "Right greater than left basilar linear atelectasis.", {"atelectasis": {"rll", "lll"}}),
+    ("comparison-with-hilum", "Calcified granulomata about the right worse than left hilum.",
+     {"nodule": {"right_lung", "left_lung"}}),
+    # a differential ("A versus B") shares the places named after it
+    ("versus-shares-places", "Band of discoid atelectasis versus scar in the lingula and right lower lobe.",
+     {"atelectasis": {"lingula", "rll"}, "fibrosis": {"lingula", "rll"}}),
+    # a segment word between a side and its lobe
+    ("side-segment-lobe", "A 2.4 cm lobulated mass in the right superior lower lobe.", {"mass": {"rll"}}),
+    # a place heading a finding of no key is not given to a lesion that names its own place
+    ("no-key-head-then-placed-lesion", "Right lower lobe pneumonia and a small scar at the left apex.",
+     {"fibrosis": {"lul"}}),
+    ("hypoventilation-is-no-key", "Mild bibasal hypoventilation and plate atelectasis in the lingula.",
+     {"atelectasis": {"lingula"}}),
+    # ... but it still modifies a lesion that names none ("RML airspace disease may reflect atelectasis")
+    ("no-key-head-explained", "Left lower lobe airspace disease, which may reflect collapse.",
+     {"atelectasis": {"lll"}}),
+    ("places-in-one-list", "Ill-defined nodules in the RUL and possibly LLL.", {"nodule": {"rul", "lll"}}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_lesion_sides(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
+    assert scored(pipeline, text) == expected
+
+
+EFFUSIONS = [
+    ("comparison", "Moderate pleural effusions, left larger than right.", {"right_lung", "left_lung"}),
+    ("versus-differential", "Blunted angle: thin left pleural thickening versus tiny effusion.", {"left_lung"}),
+    ("differential-then-bilateral", "Trace pleural effusion versus pleural thickening bilaterally.",
+     {"right_lung", "left_lung"}),
+    # a place joined by "with" to another phrase is that phrase's, not the effusion's
+    ("with-starts-other-phrase", "Better expansion of the lung bases with a persistent right basal effusion.",
+     {"rll"}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), EFFUSIONS, ids=[c[0] for c in EFFUSIONS])
+def test_effusion_sides(pipeline: Pipeline, name: str, text: str, expected: set) -> None:
+    assert effusion_sides(pipeline, text) == expected
