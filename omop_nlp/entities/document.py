@@ -36,8 +36,8 @@ class Sentence:
     def mentions(self, *types: str) -> list[Item]:
         return [i for i in self.items if i.mention and (not types or i.mention.type in types)]  # StrEnum: no .value
 
-    def cues(self, role: str) -> list[Item]:
-        return [i for i in self.items if i.cue == role]
+    def cues(self, *roles: str) -> list[Item]:
+        return [i for i in self.items if i.cue in roles]
 
 
 @dataclass

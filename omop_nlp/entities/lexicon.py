@@ -19,7 +19,7 @@ TYPO_MIN_LENGTH = 7
 @dataclass(frozen=True)
 class Concept:
     """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
-    organ (of another organ than the lungs), tumor_reference, non_episode_subject."""
+    organ (of another organ than the lungs), tumor_reference, non_episode_subject, treatment_effect."""
 
     role: str
     key: str | None = None
@@ -38,7 +38,8 @@ class EntityLexicon:
         for key, definition in rules.related.items():
             phrases += [(t, Concept("related", key)) for t in definition.all_terms()]
         for role, by_language in (("ignore", rules.ignore), ("tumor_reference", rules.tumor_references),
-                                  ("non_episode_subject", rules.non_episode_subjects)):
+                                  ("non_episode_subject", rules.non_episode_subjects),
+                                  ("treatment_effect", rules.treatment_effects)):
             phrases += [(t, Concept(role)) for terms in by_language.values() for t in terms]
         grammar = rules.location_grammar
         self._compose = grammar.compose

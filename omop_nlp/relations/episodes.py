@@ -25,6 +25,9 @@ from omop_nlp.text.tokens import single_words, term_lemmas
 IMPROVEMENT = "improvement"
 PROGRESSION = "progression"
 IMPRESSION = "impression"
+TREATMENT_EFFECT = "treatment_effect"
+# cue roles of the lexicon (entities/lexicon.py) whose change is no episode of the tumor
+_NON_TUMOR_SUBJECTS = ("non_episode_subject", TREATMENT_EFFECT)
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
 # "s/p GKS: NSC" (historical) it still is.
 _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
@@ -44,7 +47,6 @@ class DiagnosisEpisodeMapper:
         self.rules = rules
         self._attributions = _lemma_set(rules.episode_attributions)
         self._attributions_after = _lemma_set(rules.episode_attributions_after)
-        self._treatment_effects = _lemma_set(rules.treatment_effects)
         grammar = rules.episode_grammar
         self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
@@ -104,8 +106,7 @@ class DiagnosisEpisodeMapper:
         """Impression sentences that explain the change by treatment ("most consistent with
         pseudoprogression", "favor radiation necrosis"), with or without a change word of their own."""
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
-            self._attributed(doc, sentence, cue) for cue in sentence.cues("non_episode_subject")
-            if tuple(doc.lemmas(cue.first_token, cue.last_token)) in self._treatment_effects)]
+            self._attributed(doc, sentence, cue) for cue in sentence.cues(TREATMENT_EFFECT))]
 
     def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
                          noise: Callable[[], list[int]]) -> bool:
@@ -194,7 +195,7 @@ class DiagnosisEpisodeMapper:
                    and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
                    and not any(episode.last_token <= c < cue.first_token for c in changes)
                    and self._attributed(doc, sentence, cue)
-                   for cue in sentence.cues("non_episode_subject") + others)
+                   for cue in sentence.cues(*_NON_TUMOR_SUBJECTS) + others)
 
     def _is_malignant(self, item: Item) -> bool:
         return self.rules.is_malignant(item.mention.key) and item.mention.certainty not in (
@@ -205,9 +206,9 @@ class DiagnosisEpisodeMapper:
         None when the sentence puts the change down to treatment or another non-tumor subject."""
         here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
         others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
-        cues = sentence.cues("non_episode_subject") + sentence.cues("tumor_reference")
+        cues = sentence.cues(*_NON_TUMOR_SUBJECTS, "tumor_reference")
         subject = _subject(doc, episode, sentence, cues + here + others, self._clause_breaks)
-        if subject is not None and (subject.cue == "non_episode_subject" or
+        if subject is not None and (subject.cue in _NON_TUMOR_SUBJECTS or
                                     (subject.mention and not self._is_malignant(subject))):
             return []
         if (subject is None or subject.mention is None) and self._explained_away(doc, sentence, episode, others):

@@ -232,9 +232,10 @@ class ModalityRules(RulesModel):
     episode_attributions_after: TermsByLanguage = Field(default_factory=dict, description="attribute a change "
                                                         "to the subject named right before them, as Korean and terse "
                                                         "reports put it (\"radiation necrosis favoured\")")
-    treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment: when the "
-                                               "impression explains the change by one of these and states no "
-                                               "progression, growth described elsewhere is no progression")
+    treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment, non-episode "
+                                               "subjects too: when the impression explains the change by one of "
+                                               "these and states no progression, growth described elsewhere is no "
+                                               "progression")
     history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
                                            "these tells the clinical story (\"Follow up of ...\"): its change words "
                                            "are no episodes of this examination (Latin script only)")
