@@ -36,6 +36,9 @@ _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
 _SAME_DESCRIPTION = 3
 # A change word this many words before a diagnosis can be part of its name ("recurrent left temporal GBM").
 _NAMING_GAP = 3
+# An attribution explains a diagnosis this many words after it where the lexicon names that diagnosis with
+# them ("consistent with acute embolic infarcts": "acute infarct", "embolic infarct").
+_MODIFIER_GAP = 2
 _PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
@@ -47,6 +50,8 @@ class DiagnosisEpisodeMapper:
         self.rules = rules
         self._attributions = _lemma_set(rules.episode_attributions)
         self._attributions_after = _lemma_set(rules.episode_attributions_after)
+        self._name_words = {key: {w for term in definition.all_terms() for w in term_lemmas(term) if w.isalpha()}
+                            for key, definition in rules.entities.items()}
         grammar = rules.episode_grammar
         self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
@@ -83,8 +88,10 @@ class DiagnosisEpisodeMapper:
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
             named = _named_changes(doc, [sentence])
-            for episode in sentence.mentions("episode"):
-                if not self._states_a_change(doc, sentence, episode, compared, noise):
+            episodes = sentence.mentions("episode")
+            for previous, episode in zip([None, *episodes], episodes, strict=False):
+                if _restates(doc, previous, episode) or not self._states_a_change(doc, sentence, episode, compared,
+                                                                                    noise):
                     continue
                 if any(change is episode and (words, key) in known for change, words, key in named):
                     continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
@@ -170,13 +177,26 @@ class DiagnosisEpisodeMapper:
         return runs
 
     def _attributed(self, doc: Document, sentence: Sentence, subject: Item) -> bool:
-        """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``,
-        not denied ("not related to"), or one of ``episode_attributions_after`` right after it
+        """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``, or
+        before words the lexicon names a diagnosis subject with ("consistent with acute embolic infarcts"),
+        not denied ("not related to"); or one of ``episode_attributions_after`` right after it
         ("radiation necrosis favoured", "방사선 괴사 가능성")."""
         after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + 3)))
         if any(after[: len(phrase)] == phrase for phrase in self._attributions_after):
             return True
-        before = doc.lemmas(max(sentence.first_token, subject.first_token - 5), subject.first_token)
+        name_words = self._name_words[subject.mention.key] if subject.mention else set()
+        end = subject.first_token
+        for _ in range(_MODIFIER_GAP + 1):
+            if self._attribution_ends_at(doc, sentence, end):
+                return True
+            end -= 1
+            if end < sentence.first_token or doc.tokens[end].lemma not in name_words:
+                return False
+        return False
+
+    def _attribution_ends_at(self, doc: Document, sentence: Sentence, end: int) -> bool:
+        """An attribution phrase, not denied ("not related to"), ends right before token ``end``."""
+        before = doc.lemmas(max(sentence.first_token, end - 5), end)
         for phrase in self._attributions:
             n = len(phrase)
             if n <= len(before) and tuple(before[-n:]) == phrase and (n == len(before) or
@@ -184,18 +204,21 @@ class DiagnosisEpisodeMapper:
                 return True
         return False
 
-    def _explained_away(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> bool:
-        """The sentence attributes the change to a non-tumor subject named after it: an attribution
-        phrase ("likely", "consistent with", "->") right before that subject or non-malignant diagnosis,
-        not denied ("not related to") and not one side of a differential ("... infection or metastases").
-        It explains the nearest change before it only: in "all decreased except one which increased,
-        likely radiation" the decrease stands."""
+    def _explanation(self, doc: Document, sentence: Sentence, episode: Item, others: list[Item]) -> Item | None:
+        """The non-tumor subject named after the change that the sentence attributes it to: an
+        attribution phrase ("likely", "consistent with", "->") before that subject or non-malignant
+        diagnosis, not denied ("not related to") and not one side of a differential ("... infection or
+        metastases"), nor a word that modifies a tumor ("consistent with haemorrhagic metastases"). It
+        explains the nearest change before it only: in "all decreased except one which increased, likely
+        radiation" the decrease stands."""
         changes = [e.first_token for e in sentence.mentions("episode")]
-        return any(cue.first_token >= episode.last_token
-                   and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
-                   and not any(episode.last_token <= c < cue.first_token for c in changes)
-                   and self._attributed(doc, sentence, cue)
-                   for cue in sentence.cues(*_NON_TUMOR_SUBJECTS) + others)
+        tumor_starts = {i.first_token for i in sentence.cues("tumor_reference") + sentence.mentions("diagnosis")
+                        if i.cue or self._is_malignant(i)}
+        return next((cue for cue in sentence.cues(*_NON_TUMOR_SUBJECTS) + others
+                     if cue.first_token >= episode.last_token and cue.last_token not in tumor_starts
+                     and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
+                     and not any(episode.last_token <= c < cue.first_token for c in changes)
+                     and self._attributed(doc, sentence, cue)), None)
 
     def _is_malignant(self, item: Item) -> bool:
         return self.rules.is_malignant(item.mention.key) and item.mention.certainty not in (
@@ -211,8 +234,12 @@ class DiagnosisEpisodeMapper:
         if subject is not None and (subject.cue in _NON_TUMOR_SUBJECTS or
                                     (subject.mention and not self._is_malignant(subject))):
             return []
-        if (subject is None or subject.mention is None) and self._explained_away(doc, sentence, episode, others):
-            return None  # "increased enhancement, likely radiation necrosis"; not "the metastasis increased, ..."
+        explanation = self._explanation(doc, sentence, episode, others) if (
+            subject is None or subject.mention is None) else None  # not "the metastasis increased, likely ..."
+        if explanation is not None:
+            # "increased enhancement, likely radiation necrosis" blames treatment; "new foci of restricted
+            # diffusion, consistent with embolic infarcts" is the other diagnosis's change
+            return [] if explanation.mention else None
         if here:
             return here
         earlier = [i for i in malignant if i.mention.sentence <= sentence.index]
@@ -238,6 +265,13 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first_token)
     return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
+
+
+def _restates(doc: Document, previous: Item | None, episode: Item) -> bool:
+    """A change word in parentheses right after another one is its abbreviation ("complete response (CR)",
+    "progressive disease (PD)"), no second change."""
+    return (previous is not None and episode.first_token == previous.last_token + 1
+            and doc.tokens[previous.last_token].lemma == "(")
 
 
 def _named_changes(doc: Document, sentences) -> list[tuple[Item, tuple[str, ...], str]]:

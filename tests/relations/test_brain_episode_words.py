@@ -1,0 +1,60 @@
+"""Brain MRI change words in response templates and explanations (issue 13 item 7; guideline section
+3 rules 2-4). Reports written for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+CASES = [
+    # --- a bare "response" names the assessment, not its direction
+    pytest.param("RESPONSE ASSESSMENT - GLIOMA\nComparison: 2 months.\nResidual right insular tumour unchanged.\n"
+                 "OVERALL RESPONSE: Stable disease.", {"glioma": ["stable"]}, id="response-label"),
+    pytest.param("Metastases after SRS, compared with May. Excellent response of the right frontal lesion.",
+                 {"metastasis": ["improvement"]}, id="qualified-response"),
+    pytest.param("Known PCNSL, compared with the prior study. Lesions responding to methotrexate.",
+                 {"lymphoma": ["improvement"]}, id="responding"),
+    pytest.param("Known PCNSL on chemotherapy. Poor response: the callosal lesion is unchanged.",
+                 {"lymphoma": ["stable"]}, id="poor-response-is-no-improvement"),
+    # --- a response that lasts is no change from the prior examination
+    pytest.param("Lymphoma follow-up, compared with 4 months ago. Durable complete remission, no enhancing lesion.",
+                 {"lymphoma": ["stable"]}, id="durable-remission"),
+    pytest.param("PCNSL after ASCT.\nImpression: Patient remains in complete remission; appearances unchanged.",
+                 {"lymphoma": ["stable"]}, id="remains-in-remission"),
+    pytest.param("Metastatic melanoma after immunotherapy, compared with the prior. Continued complete response "
+                 "(CR).", {"metastasis": ["stable"]}, id="continued-cr"),
+    # --- an abbreviation in parentheses restates the change before it
+    pytest.param("Known glioblastoma. Compared with March: progressive disease (PD) with a new satellite lesion.",
+                 {"glioma": ["progression"]}, id="abbreviation-restates"),
+    pytest.param("Known metastases, compared with the prior study. Partial response (PR) of the left occipital "
+                 "lesion.", {"metastasis": ["improvement"]}, id="abbreviation-same-key"),
+    # --- a change that the sentence explains by another diagnosis is that diagnosis's change
+    pytest.param("Lung cancer with a treated left frontal metastasis, compared with 6 weeks ago. Several new "
+                 "punctate foci of restricted diffusion, consistent with acute embolic infarcts. The metastasis "
+                 "is unchanged.", {"metastasis": ["stable"], "stroke_infarction": []},
+                 id="explained-by-another-diagnosis"),
+    pytest.param("Known breast cancer metastases, compared with the prior MRI. New right frontal lesion with "
+                 "surrounding oedema, likely subacute haemorrhagic infarct. The cerebellar metastasis has grown.",
+                 {"metastasis": ["progression"], "stroke_infarction": [], "hemorrhage_vascular": []},
+                 id="explained-lesion-other-lesion-still-counts"),
+    # the explanation's subject must be the diagnosis: a word modifying a tumour is no explanation
+    pytest.param("Compared with the prior study, there are new enhancing foci in both hemispheres, consistent "
+                 "with multiple haemorrhagic metastases.", {"metastasis": ["progression"], "hemorrhage_vascular": []},
+                 id="modifier-of-a-tumour"),
+    # words between an attribution and a subject that do not name the diagnosis break the attribution
+    pytest.param("Known metastatic melanoma, compared with 3 months ago. The right parietal metastasis has "
+                 "enlarged, likely with intralesional haemorrhage.",
+                 {"metastasis": ["progression"], "hemorrhage_vascular": []}, id="unrelated-words-in-between"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_episode_words(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
