@@ -108,6 +108,8 @@ class ContextAsserter:
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
                triggers: Sequence[TriggerMatch], concept_starts: frozenset[int]) -> int | None:
         """Token distance from trigger to concept when the concept is in the trigger's scope."""
+        if rule.direction == "prefix":  # a word prefix: "non-haemorrhagic" is no scope over "infarct"
+            return 0 if concept.first == trigger.last else None
         forward = concept.first >= trigger.first and concept.last > trigger.first
         backward = concept.last <= trigger.first
         if rule.direction == "both":

@@ -12,7 +12,7 @@ from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 
 CONTEXT_DIR = "context_rules"
 Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "pseudo", "terminate"]
-Direction = Literal["forward", "backward", "both", "terminate"]
+Direction = Literal["forward", "backward", "both", "prefix", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
 
@@ -25,8 +25,10 @@ class ContextRules(RulesModel):
     rules: dict[Category, dict[Direction, Terms]] = Field(
         description="category -> direction -> trigger phrases. pseudo triggers look like one but are none; "
         "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
-        "both after it when a concept follows at once, else before it; terminate under a category ends the scope "
-        "of that category's triggers only (historical: \",\" in \"History of cancer, s/p lobectomy, new nodule\")")
+        "both after it when a concept follows at once, else before it, prefix only to a concept that starts "
+        "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only); terminate under a category ends "
+        "the scope of that category's triggers only (historical: \",\" in \"History of cancer, s/p lobectomy, new "
+        "nodule\")")
 
     @field_validator("max_tokens")
     @classmethod

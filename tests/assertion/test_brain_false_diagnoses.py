@@ -1,0 +1,94 @@
+"""Brain MRI diagnoses that a report names without asserting them (issue 13 item 8; guideline section 3
+rule 1): dismissed differentials, "no evidence of", excluded, history and treated-away lesions, and the
+"non-" prefix that denies one word only. Sentences written for this file, in varied wordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str, modality: str = "brain_mri") -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality=modality)).findings_json()
+
+
+ABSENT_OR_DISMISSED = [
+    # dismissed differentials
+    pytest.param("Ring-enhancing right frontal lesion. Abscess was considered but is unlikely given the absence of "
+                 "restricted diffusion. Favour metastasis.", {"metastasis": []}, id="considered-but-unlikely"),
+    pytest.param("Enhancing lesion favoured to represent metastasis rather than glioma.", {"metastasis": []},
+                 id="favoured-to-represent-rather-than"),
+    pytest.param("Findings are favoured to represent a tumefactive demyelinating lesion rather than lymphoma.",
+                 {"demyelinating": []}, id="favoured-to-represent-a"),
+    pytest.param("The lesion is thought to represent a tumefactive demyelinating lesion rather than a high-grade "
+                 "glioma.", {"demyelinating": []}, id="thought-to-represent"),
+    pytest.param("Solitary enhancing lesion. Metastasis was considered but is unlikely given the single lesion; "
+                 "high-grade glioma is favoured.", {"glioma": []}, id="considered-but-unlikely-favoured"),
+    pytest.param("Extra-axial mass, meningioma. Metastasis is not favoured.", {"non_malignant_tumor": []},
+                 id="not-favoured"),
+    pytest.param("Lymphoma is unlikely given the lack of restricted diffusion; the appearance is that of "
+                 "demyelination.", {"demyelinating": []}, id="unlikely-given"),
+    pytest.param("Abscess is thought less likely than necrotic metastasis.", {"metastasis": []},
+                 id="less-likely-than"),
+    pytest.param("The appearance is not that of an abscess; a necrotic metastasis is more likely.",
+                 {"metastasis": []}, id="not-that-of"),
+    pytest.param("Features are against an abscess.", {}, id="features-are-against"),
+    pytest.param("Small T2 foci, non-specific, likely small vessel disease. Demyelination is considered unlikely.",
+                 {}, id="considered-unlikely"),
+    # "no evidence of", excluded
+    pytest.param("Left temporal T2 hyperintensity. No imaging features to suggest encephalitis.", {},
+                 id="no-features-to-suggest"),
+    pytest.param("There are no imaging features to suggest an abscess.", {}, id="no-features-to-suggest-an"),
+    pytest.param("No findings to suggest metastatic disease.", {}, id="no-findings-to-suggest"),
+    pytest.param("No convincing evidence of leptomeningeal disease.", {}, id="no-convincing-evidence"),
+    pytest.param("There is no restricted diffusion to suggest acute infarction.", {}, id="no-dwi-to-suggest"),
+    pytest.param("No evidence of acute or subacute infarction, intracranial haemorrhage or mass lesion.", {},
+                 id="no-evidence-list"),
+    pytest.param("Acute infarct has been excluded.", {}, id="has-been-excluded"),
+    pytest.param("Haemorrhage has been excluded on SWI.", {}, id="excluded-on"),
+    pytest.param("Encephalitis is not suspected.", {}, id="not-suspected"),
+    pytest.param("The lesion does not have the appearance of a meningioma.", {}, id="not-the-appearance-of"),
+    pytest.param("There is no longer any evidence of the subdural haematoma.", {}, id="no-longer-any-evidence"),
+    pytest.param("Indication: rule out abscess. Findings: no ring-enhancing lesion. Impression: no abscess.", {},
+                 id="rule-out-answered"),
+    # history lines and lesions treated away
+    pytest.param("Status post resection of a right frontal meningioma, without residual or recurrent tumour.", {},
+                 id="resected-meningioma"),
+    pytest.param("Status post evacuation of a left subdural haematoma. No residual collection.", {},
+                 id="evacuated-haematoma"),
+    pytest.param("History: remote left PICA infarct. Findings: normal brain parenchyma.", {}, id="history-infarct"),
+    pytest.param("History: prior intracerebral haemorrhage.\nFindings: Normal appearances. No blood products.", {},
+                 id="history-haemorrhage"),
+    pytest.param("Known history of meningioma. No meningioma is identified on this study.", {},
+                 id="history-denied-now"),
+    pytest.param("The previously seen aneurysm has been clipped; no residual aneurysm.", {}, id="clipped"),
+    pytest.param("The right MCA aneurysm was coiled in 2018; stable coil mass without recanalisation.", {},
+                 id="coiled"),
+]
+
+PRESENT = [
+    pytest.param("Cerebritis cannot be entirely excluded.", {"infection_inflammation": []}, id="not-excluded"),
+    pytest.param("Old lacunar infarct in the right thalamus. No acute infarct.", {"stroke_infarction": []},
+                 id="chronic-beside-no-acute"),
+    pytest.param("Chronic microhaemorrhages in the basal ganglia. No acute haemorrhage.", {"hemorrhage_vascular": []},
+                 id="microbleeds-beside-no-acute"),
+    pytest.param("Known history of glioblastoma resected in 2019; no residual or recurrent tumour.", {"glioma": []},
+                 id="treated-malignancy-followed"),
+    # "non-" denies the word it is joined to, not the finding it describes
+    pytest.param("Acute non-haemorrhagic infarct in the left MCA territory.", {"stroke_infarction": []},
+                 id="non-haemorrhagic-infarct"),
+    pytest.param("Non-contrast study: large right MCA infarct.", {"stroke_infarction": []}, id="non-contrast"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ABSENT_OR_DISMISSED + PRESENT)
+def test_named_but_not_asserted(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
+
+
+def test_non_prefix_leaves_the_rest_of_the_phrase(pipeline: Pipeline) -> None:
+    # the same trigger data serves both modalities
+    assert _findings(pipeline, "Non-calcified 6 mm nodule in the RUL.", "chest_ct") == {"nodule": ["rul"]}
+    assert _findings(pipeline, "Known glioma. The non-enhancing component is unchanged.") == {"glioma": ["stable"]}
