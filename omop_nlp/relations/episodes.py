@@ -50,6 +50,7 @@ class DiagnosisEpisodeMapper:
         self.rules = rules
         self._attributions = _lemma_set(rules.episode_attributions)
         self._attributions_after = _lemma_set(rules.episode_attributions_after)
+        self._after_reach = max(map(len, self._attributions_after), default=0)
         self._name_words = {key: {w for term in definition.all_terms() for w in term_lemmas(term) if w.isalpha()}
                             for key, definition in rules.entities.items()}
         grammar = rules.episode_grammar
@@ -111,9 +112,18 @@ class DiagnosisEpisodeMapper:
 
     def _impression_blaming_treatment(self, doc: Document) -> list[Sentence]:
         """Impression sentences that explain the change by treatment ("most consistent with
-        pseudoprogression", "favor radiation necrosis"), with or without a change word of their own."""
+        pseudoprogression", "favor radiation necrosis") or open with it as their conclusion ("Radiation
+        necrosis at the left cerebellar site."; not a differential, "... or recurrence"), with or without
+        a change word of their own."""
         return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
-            self._attributed(doc, sentence, cue) for cue in sentence.cues(TREATMENT_EFFECT))]
+            self._attributed(doc, sentence, cue) or self._concluded(doc, sentence, cue)
+            for cue in sentence.cues(TREATMENT_EFFECT))]
+
+    def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
+        """``cue`` opens its sentence (after list marks only) and is no side of a differential."""
+        opening = doc.lemmas(sentence.first_token, cue.first_token)
+        following = doc.lemmas(cue.last_token, min(cue.last_token + 1, sentence.last_token))
+        return not any(w[0].isalpha() for w in opening) and not set(following) & self._alternatives
 
     def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
                          noise: Callable[[], list[int]]) -> bool:
@@ -181,7 +191,7 @@ class DiagnosisEpisodeMapper:
         before words the lexicon names a diagnosis subject with ("consistent with acute embolic infarcts"),
         not denied ("not related to"); or one of ``episode_attributions_after`` right after it
         ("radiation necrosis favoured", "방사선 괴사 가능성")."""
-        after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + 3)))
+        after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + self._after_reach)))
         if any(after[: len(phrase)] == phrase for phrase in self._attributions_after):
             return True
         name_words = self._name_words[subject.mention.key] if subject.mention else set()
@@ -210,14 +220,18 @@ class DiagnosisEpisodeMapper:
         diagnosis, not denied ("not related to") and not one side of a differential ("... infection or
         metastases"), nor a word that modifies a tumor ("consistent with haemorrhagic metastases"). It
         explains the nearest change before it only: in "all decreased except one which increased, likely
-        radiation" the decrease stands."""
+        radiation" the decrease stands; and a later clause with a tumor of its own explains that tumor
+        ("mixed response; the right frontal lesion represents radiation necrosis")."""
         changes = [e.first_token for e in sentence.mentions("episode")]
         tumor_starts = {i.first_token for i in sentence.cues("tumor_reference") + sentence.mentions("diagnosis")
                         if i.cue or self._is_malignant(i)}
+        breaks = [i for i in range(episode.last_token, sentence.last_token)
+                  if doc.tokens[i].lemma in self._clause_breaks]
         return next((cue for cue in sentence.cues(*_NON_TUMOR_SUBJECTS) + others
                      if cue.first_token >= episode.last_token and cue.last_token not in tumor_starts
                      and not set(doc.lemmas(cue.last_token, cue.last_token + 1)) & self._alternatives
                      and not any(episode.last_token <= c < cue.first_token for c in changes)
+                     and not _own_subject(breaks, tumor_starts, cue)
                      and self._attributed(doc, sentence, cue)), None)
 
     def _is_malignant(self, item: Item) -> bool:
@@ -265,6 +279,12 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first_token)
     return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
+
+
+def _own_subject(breaks: list[int], tumor_starts: set[int], cue: Item) -> bool:
+    """The clause of ``cue``, after a clause break (``breaks``: after the change), names a tumor before it."""
+    start = max((b for b in breaks if b < cue.first_token), default=None)
+    return start is not None and any(start < t < cue.first_token for t in tumor_starts)
 
 
 def _restates(doc: Document, previous: Item | None, episode: Item) -> bool:

@@ -1,0 +1,96 @@
+"""Brain MRI episodes across sentences (issue 13 item 7; guideline section 3 rules 2-3): growth in the
+findings that the impression puts down to treatment, "unchanged" then "no new lesions", several lesions
+with different courses. Reports written for this file, in varied wordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+CASES = [
+    # --- growth explained by treatment in the impression
+    pytest.param("Known GBM after chemoradiation, compared with 2 months ago.\nFindings: The enhancing rim around "
+                 "the right temporal cavity has increased.\nImpression: Increased enhancement is favoured to "
+                 "represent pseudoprogression.", {"glioma": []}, id="favoured-to-represent"),
+    pytest.param("Known GBM after chemoradiation, compared with 2 months ago.\nFindings: The enhancement at the left "
+                 "frontal resection margin has increased in size.\nImpression: Findings likely reflect treatment-"
+                 "related changes; recommend short-interval follow-up.", {"glioma": []}, id="likely-reflect"),
+    pytest.param("Known metastases after SRS, compared with 3 months ago.\nFindings: The right cerebellar lesion has "
+                 "enlarged with surrounding oedema.\nImpression: Radiation necrosis is favoured over tumour "
+                 "progression at the right cerebellar site.", {"metastasis": []}, id="favoured-over-progression"),
+    pytest.param("Glioblastoma, post chemoradiation. Comparison: 6 weeks.\nThe enhancing component at the resection "
+                 "cavity has grown.\nImpression: Pseudoprogression is the leading consideration.", {"glioma": []},
+                 id="leading-consideration"),
+    pytest.param("Known GBM, after chemoradiation; compared with prior. Increased enhancement in the right temporal "
+                 "lobe.\nImpression: Early pseudoprogression is the most likely explanation.", {"glioma": []},
+                 id="most-likely-explanation"),
+    pytest.param("Known GBM after chemoradiation. Comparison: 1 month.\nFindings: Interval increase in enhancement "
+                 "along the right temporal resection cavity.\nImpression: Increased enhancement along the resection "
+                 "cavity, most in keeping with treatment-related change.", {"glioma": []}, id="in-keeping-with"),
+    pytest.param("Treated glioblastoma. Compared with prior:\nThe right frontal enhancement has enlarged.\n"
+                 "IMPRESSION: Enlarging enhancement, radiation necrosis favoured over recurrence.", {"glioma": []},
+                 id="favoured-after"),
+    pytest.param("Metastatic melanoma after immunotherapy. Compared with prior, the right parietal lesion is larger."
+                 "\nIMPRESSION: Enlarging right parietal lesion, likely pseudoprogression related to immunotherapy. "
+                 "No new metastases.", {"metastasis": []}, id="immunotherapy-pseudoprogression"),
+    # the impression concludes treatment effect for one site: that site's growth only
+    pytest.param("Metastases after SRS. Comparison 3 months.\nThe left cerebellar lesion is larger, with low rCBV.\n"
+                 "Conclusion: Radiation necrosis at the left cerebellar site. The remaining metastases are stable.",
+                 {"metastasis": ["stable"]}, id="concluded-at-one-site"),
+    pytest.param("Metastases after SRS. Comparison 3 months.\nThe left cerebellar lesion is larger, with low rCBV.\n"
+                 "Conclusion: Radiation necrosis at the left cerebellar site. A new right occipital metastasis.",
+                 {"metastasis": ["progression"]}, id="concluded-other-lesion-new"),
+    pytest.param("Metastases after WBRT, compared with March. All lesions are smaller except the right frontal one, "
+                 "which has increased.\nImpression: Mixed response; the right frontal lesion most likely represents "
+                 "radiation necrosis.", {"metastasis": ["improvement"]}, id="mixed-then-one-lesion-explained"),
+    pytest.param("Oligodendroglioma, compared with the last MRI.\nThe non-enhancing tumour is stable. A new area of "
+                 "enhancement along the cavity is consistent with radiation necrosis.", {"glioma": ["stable"]},
+                 id="new-enhancement-explained"),
+    pytest.param("Known GBM. Comparison: 2 months.\nSlightly increased FLAIR signal around the cavity, in keeping "
+                 "with post-radiation change. The residual enhancing tumour is stable.", {"glioma": ["stable"]},
+                 id="flair-explained-tumour-stable"),
+    pytest.param("Glioma follow-up. Comparison: 3 months.\nThe FLAIR signal around the cavity has increased, "
+                 "attributed to radiation.\nImpression: post-radiation change; no evidence of tumour progression.",
+                 {"glioma": []}, id="attributed-to"),
+    # --- treatment named only as a differential or dismissed: the growth stands
+    pytest.param("Glioblastoma, post chemoradiation. Comparison: 6 weeks.\nThe enhancing component at the resection "
+                 "cavity has grown.\nImpression: Progression of glioblastoma; pseudoprogression is less likely.",
+                 {"glioma": ["progression"]}, id="pseudoprogression-less-likely"),
+    pytest.param("Known GBM. Compared to the prior study there is an increase in the enhancing tumor at the left "
+                 "temporal cavity, with elevated rCBV, consistent with tumour progression rather than treatment "
+                 "effect.", {"glioma": ["progression"]}, id="rather-than-treatment-effect"),
+    pytest.param("Known GBM. Increased enhancement at the cavity.\nImpression: treatment effect versus progression; "
+                 "follow-up advised.", {"glioma": ["progression"]}, id="differential"),
+    pytest.param("Known GBM on temozolomide, compared with June. Enlarging enhancing component at the left parietal "
+                 "site. Impression: pseudoprogression versus true progression.", {"glioma": ["progression"]},
+                 id="versus-true-progression"),
+    pytest.param("Glioma, compared with 3 months ago. The mass has grown.\nImpression: Tumour progression. Radiation "
+                 "necrosis is considered less likely.", {"glioma": ["progression"]}, id="necrosis-less-likely"),
+    # --- "unchanged" and "no new lesions" in the next sentence is stable
+    pytest.param("Known metastases, compared with prior.\nFindings: The left occipital metastasis is unchanged. No new "
+                 "lesions.\nImpression: Stable.", {"metastasis": ["stable"]}, id="unchanged-no-new"),
+    pytest.param("Known metastases, compared with prior.\nThe treated left parietal lesion is unchanged in size. "
+                 "There are no new enhancing lesions.", {"metastasis": ["stable"]}, id="there-are-no-new"),
+    pytest.param("Known PCNSL. Compared with prior.\nThe periventricular lesion is unchanged. No new lesion is seen.\n"
+                 "Impression: No evidence of progression.", {"lymphoma": ["stable"]}, id="no-evidence-of-progression"),
+    pytest.param("Known lymphoma. Comparison: 2 months.\nThe left thalamic lesion is unchanged.\nNo new lesions are "
+                 "seen.", {"lymphoma": ["stable"]}, id="next-line"),
+    pytest.param("Known metastases. Comparison 8 weeks.\nStable right parietal metastasis. No additional lesions.",
+                 {"metastasis": ["stable"]}, id="no-additional"),
+    pytest.param("Known metastases. Comparison 8 weeks.\nThe right parietal metastasis has not changed. There are no "
+                 "new metastases.", {"metastasis": ["stable"]}, id="no-new-metastases"),
+    # --- several lesions, different courses
+    pytest.param("Known metastatic lung cancer. Compared with the MRI of June.\nThe left frontal metastasis has "
+                 "decreased. A new right cerebellar metastasis has appeared.",
+                 {"metastasis": ["improvement", "progression"]}, id="decreased-and-new"),
+    pytest.param("Metastatic breast cancer, compared with 2 months ago. The right frontal metastasis has increased "
+                 "in size, consistent with progression. Surrounding oedema has increased.",
+                 {"metastasis": ["progression"]}, id="oedema-no-second-change"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_episodes_across_sentences(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json() == expected
