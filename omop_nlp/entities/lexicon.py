@@ -81,14 +81,27 @@ class EntityLexicon:
                     i += consumed
                     continue
             lone_side = "both" if role == "bilateral" else side if role == "side" else None
-            if lone_side == "both" or (lone_side and _before_entity(raw, i)):
-                # "bilateral nodules": both lungs; "small right pleural effusion": the right lung
+            if lone_side == "both" or (lone_side and self._modifies_finding(raw, i, tokens)):
+                # "bilateral nodules": both lungs; "small right pleural effusion", "right pleural-based
+                # nodule", "small right and moderate left effusions": the right lung
                 out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
                         for k in _as_list(self._compose.get(lone_side, {}).get("lung", []))]
             elif role not in ("zone", "side"):
                 out.append(m)
             i += 1
         return out
+
+    def _modifies_finding(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
+        """A lone side word stands right before an entity, before a place of no side ("right pleural
+        opacity"), or before the next side of a list that does ("right and left pleural effusions")."""
+        nxt = raw[i + 1] if i + 1 < len(raw) else None
+        if _before_entity(raw, i) or (nxt is not None and nxt.first == raw[i].last and nxt.payload.role == "related"
+                                      and self.rules.related[nxt.payload.key].side == "none"):
+            return True
+        if nxt is None or nxt.payload.role != "side" or nxt.first - raw[i].last > _ELIDED_SIDE_GAP:
+            return False
+        between = {t.lemma for t in tokens[raw[i].last : nxt.first]}
+        return bool(between & _SIDE_LIST) and self._modifies_finding(raw, i + 1, tokens)
 
     def _side_of(self, concept: Concept) -> str | None:
         """The side of a side word, or of a whole-lung location that zone words may refine."""
@@ -134,6 +147,10 @@ class EntityLexicon:
         if match.payload.role == "related":
             return self._zone_phrases.get(tuple(t.lemma for t in tokens[match.first : match.last]))
         return None
+
+
+_ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
+_SIDE_LIST = frozenset({"and", "or", "&", "/"})
 
 
 def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:

@@ -172,7 +172,9 @@ class LesionLocationMapper:
             return
         if scope.lead_in and self._is_list_item(sentence, doc):
             self._attach(scope.lead_in, locations)
-        elif scope.previous_group and self._starts_with(sentence, doc, self._continuations):
+        elif (scope.previous_group and self._starts_with(sentence, doc, self._continuations)
+              and not self._names_other_finding_in(doc, sentence.first_token, sentence.last_token)):
+            # "It is located in the RUL", but not "Some hilar prominence at the left base"
             self._attach(scope.previous_group, locations)
         else:
             scope.unclaimed = locations
@@ -228,7 +230,7 @@ class LesionLocationMapper:
                     groups.append(Group([element], pending, borrowed=borrowed))
                     pending, borrowed = [], []
                 continue
-            place = self._place_run(sentence, doc, element, nxt, groups)
+            place = self._place_run(sentence, doc, element, nxt, groups, bool(heading))
             if place is _Place.AFTER_LESION:
                 group = groups[-1]
                 group.locations = [i for i in group.locations if i not in group.borrowed] + element
@@ -278,7 +280,7 @@ class LesionLocationMapper:
             yield run, items[index] if index < len(items) else None
 
     def _place_run(self, sentence: Sentence, doc: Document, run: list[Item], nxt: Item | None,
-                   groups: list[Group]) -> _Place:
+                   groups: list[Group], headed: bool = False) -> _Place:
         """Which lesion a run of locations belongs to."""
         last = run[-1]
         if nxt is not None and _is_location(nxt):
@@ -296,6 +298,11 @@ class LesionLocationMapper:
         if self._heads(doc, last, sentence.last_token, self._procedure_heads):
             return _Place.OTHER_FINDING  # "status post right upper lobe wedge resection, with new consolidation"
         if groups and not self._heads(doc, last, sentence.last_token, self._other_heads):
+            placed = headed or groups[-1].locations
+            if placed and self._names_other_finding(doc, groups[-1].lesions[-1], run[0]):
+                # "In the RLL, consolidation with blunting of both costophrenic angles": a placed lesion
+                # keeps its place; the later one is the finding of no key's
+                return _Place.OTHER_FINDING
             return _Place.AFTER_LESION
         return _Place.BEFORE_LESION
 
@@ -361,8 +368,11 @@ class LesionLocationMapper:
         return any(w in self._prepositions and w not in self._location_list and w.isalpha() for w in between)
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
-        """A finding that is no key stands between two locations ('right basilar airspace opacity and left basilar')."""
-        between = self._between(doc, left.last_token, right.first_token)
+        """A finding that is no key stands between two items ('right basilar airspace opacity and left basilar')."""
+        return self._names_other_finding_in(doc, left.last_token, right.first_token)
+
+    def _names_other_finding_in(self, doc: Document, first: int, last: int) -> bool:
+        between = self._between(doc, first, last)
         return any(self._other_heads.open(between[i:]) for i in range(len(between)))
 
     @staticmethod

@@ -47,6 +47,25 @@ CASES = [
     ("no-key-head-explained", "Left lower lobe airspace disease, which may reflect collapse.",
      {"atelectasis": {"lll"}}),
     ("places-in-one-list", "Ill-defined nodules in the RUL and possibly LLL.", {"nodule": {"rul", "lll"}}),
+    # the costophrenic angle and the retrocardiac region are the base of their side (rule 9)
+    ("costophrenic-angle", "Tiny calcified granuloma projecting in the left costophrenic recess.", {"nodule": {"lll"}}),
+    ("side-retrocardiac", "Small right retrocardiac nodule.", {"nodule": {"rll"}}),
+    ("retrocardiac-alone", "Patchy retrocardiac collapse.", {"atelectasis": {"lll"}}),
+    ("on-side", "One calcified granuloma on right.", {"nodule": {"right_lung"}}),
+    # a side before a place of no side is the lesion's lung (rules 8, 9)
+    ("side-pleural-based", "A 9 mm left pleural-based nodule.", {"nodule": {"left_lung", "pleura"}}),
+    ("blunting-is-no-key", "Mild right costophrenic angle blunting and a 6 mm left upper lobe nodule.",
+     {"nodule": {"lul"}}),
+    # a placed lesion keeps its place when a later place belongs to a finding of no key after it
+    ("headed-then-other-finding",
+     "In the left lower lobe there is patchy consolidation with blunting of both costophrenic angles.",
+     {"consolidation": {"lll"}}),
+    ("unplaced-lesion-takes-later-place", "Collapse with volume loss in the right lower lobe.",
+     {"atelectasis": {"rll"}}),
+    # a place-only sentence naming its own finding of no key does not continue the lesion before it
+    ("no-continuation-over-other-finding", "Granuloma in the RML. Some hilar prominence on the left.",
+     {"nodule": {"rml"}}),
+    ("continuation", "A 7 mm nodule is seen. It lies in the lingula.", {"nodule": {"lingula"}}),
 ]
 
 
@@ -63,6 +82,9 @@ EFFUSIONS = [
     # a place joined by "with" to another phrase is that phrase's, not the effusion's
     ("with-starts-other-phrase", "Better expansion of the lung bases with a persistent right basal effusion.",
      {"rll"}),
+    # "small right and moderate left": the first side is the effusion's too
+    ("elided-head", "Small right and moderate left pleural effusions.", {"right_lung", "left_lung"}),
+    ("side-pleural-opacity", "Left pleural opacity, probably a loculated effusion.", {"left_lung", "pleura"}),
 ]
 
 
