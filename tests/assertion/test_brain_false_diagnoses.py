@@ -68,6 +68,30 @@ ABSENT_OR_DISMISSED = [
                  id="coiled"),
 ]
 
+# the same kinds as hospital English of second-language writers puts them
+SECOND_LANGUAGE_WRITERS = [
+    pytest.param("Ring lesion in Rt. parietal lobe - s/o abscess.\nImpression:\n- Cerebral abscess.\n- ? Lymphoma - "
+                 "less probable.", {"infection_inflammation": []}, id="question-less-probable"),
+    pytest.param("Lesion not suggestive of infarct.", {}, id="not-suggestive-of"),
+    pytest.param("No images suggestive of haemorrhage.", {}, id="no-images-suggestive"),
+    pytest.param("Antecedent of meningioma operated, without residual.", {}, id="antecedent-of"),
+    pytest.param("Old operated left frontal meningioma. No recurrence.", {}, id="operated"),
+    pytest.param("No signs of tumoral recurrence.", {}, id="no-signs-of"),
+    pytest.param("r/o metastasis (-)", {}, id="ro-minus"),
+    pytest.param("Metastasis: not seen.", {}, id="field-not-seen"),
+    pytest.param("Metastasis is ruled out.", {}, id="ruled-out"),
+    pytest.param("No e/o abscess formation.", {}, id="no-eo"),
+    pytest.param("Toxoplasmosis is less favoured.", {}, id="less-favoured"),
+    pytest.param("Low possibility of metastasis.", {}, id="low-possibility"),
+    pytest.param("Unlikely metastasis.", {}, id="unlikely-before"),
+    pytest.param("Without signs of bleeding.", {}, id="without-signs"),
+    pytest.param("Hemorrhage (-).", {}, id="minus-after"),
+    pytest.param("Previous hematoma, now resolved.", {}, id="now-resolved"),
+    pytest.param("The haematoma has been reabsorbed.", {}, id="reabsorbed"),
+    pytest.param("Complete reabsorption of the previous haematoma.", {}, id="reabsorption-of"),
+    pytest.param("Infarct is not considered.", {}, id="not-considered"),
+]
+
 PRESENT = [
     pytest.param("Cerebritis cannot be entirely excluded.", {"infection_inflammation": []}, id="not-excluded"),
     pytest.param("Old lacunar infarct in the right thalamus. No acute infarct.", {"stroke_infarction": []},
@@ -83,7 +107,7 @@ PRESENT = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), ABSENT_OR_DISMISSED + PRESENT)
+@pytest.mark.parametrize(("text", "expected"), ABSENT_OR_DISMISSED + SECOND_LANGUAGE_WRITERS + PRESENT)
 def test_named_but_not_asserted(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
 
