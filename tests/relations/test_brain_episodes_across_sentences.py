@@ -81,6 +81,37 @@ CASES = [
                  {"metastasis": ["stable"]}, id="no-additional"),
     pytest.param("Known metastases. Comparison 8 weeks.\nThe right parietal metastasis has not changed. There are no "
                  "new metastases.", {"metastasis": ["stable"]}, id="no-new-metastases"),
+    # --- the same kinds as hospital English of second-language writers puts them
+    pytest.param("Known GBM. Compare with previous, no interval change of lesion. No new lesion appeared.",
+                 {"glioma": ["stable"]}, id="esl-no-new-appeared"),
+    pytest.param("Known metastasis. Size of lesion is same as before.", {"metastasis": ["stable"]},
+                 id="esl-same-as-before"),
+    pytest.param("PCNSL on treatment. Lesion shows similar size compared with previous.", {"lymphoma": ["stable"]},
+                 id="esl-similar-size"),
+    pytest.param("Lung ca with brain metastasis s/p GKS. New appeared enhancing nodule at Lt. frontal -> metastasis.",
+                 {"metastasis": ["progression"]}, id="esl-new-appeared"),
+    pytest.param("Operated glioblastoma. Slightly increased size of the enhancing lesion at the surgical bed, "
+                 "radionecrosis more probable than recurrence.", {"glioma": []}, id="esl-more-probable-than"),
+    pytest.param("Operated glioblastoma, post radiotherapy. Increased enhancement at the operative bed, probably by "
+                 "radiotherapy effect.", {"glioma": []}, id="esl-probably-by"),
+    pytest.param("Known GBM after CCRT. Compared with previous, enhancing lesion increased.\nConclusion: Post "
+                 "radiotherapy changes, pseudoprogression.", {"glioma": []}, id="esl-conclusion-post-radiotherapy"),
+    pytest.param("Known GBM after CCRT. Compared with previous, enhancing lesion increased.\nConclusion: Progression; "
+                 "pseudoprogression cannot be ruled out.", {"glioma": ["progression"]}, id="esl-cannot-be-ruled-out"),
+    pytest.param("Known metastases, compared with the previous.\nRt. frontal lesion decreased. Lt. cerebellar lesion: "
+                 "similar.\nNo new appeared lesion.", {"metastasis": ["improvement", "stable"]}, id="esl-list"),
+    pytest.param("Brain metastases from breast cancer, radiosurgery 4 months ago. Compared to previous: right parietal "
+                 "lesion bigger with more oedema, compatible with radionecrosis. No new lesions.\nConclusion: "
+                 "Radionecrosis of the right parietal metastasis.", {"metastasis": []}, id="esl-radionecrosis"),
+    pytest.param("Patient with glioblastoma operated and treated with radiotherapy. Compared to previous study, there "
+                 "is increase of the enhancement in the surgical cavity, with low perfusion, compatible with "
+                 "post-treatment changes. No new lesions.", {"glioma": []}, id="esl-post-treatment-changes"),
+    pytest.param("Glioma grade 2, follow-up. The lesion is without significant changes. There are no new lesions.",
+                 {"glioma": ["stable"]}, id="esl-without-significant-changes"),
+    pytest.param("Known lymphoma, compared with previous: disappearance of the left frontal lesion. No new lesions.\n"
+                 "Conclusion: Complete response.", {"lymphoma": ["improvement"]}, id="esl-disappearance"),
+    pytest.param("Metastasis of lung cancer treated, compared with prior: no more seen the left occipital lesion.",
+                 {"metastasis": ["improvement"]}, id="esl-no-more-seen"),
     # --- several lesions, different courses
     pytest.param("Known metastatic lung cancer. Compared with the MRI of June.\nThe left frontal metastasis has "
                  "decreased. A new right cerebellar metastasis has appeared.",
