@@ -128,6 +128,9 @@ class LesionLocationMapper:
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = _Phrases(rules.non_key_heads)
+        # one-word findings of no key ("infiltrate"), which may stand in a list of lesions
+        self._other_head_words = frozenset(
+            lemmas[0] for lemmas in map(term_lemmas, rules.non_key_heads) if len(lemmas) == 1)
         self._procedure_heads = _Phrases(rules.procedure_heads)
         lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
@@ -346,6 +349,8 @@ class LesionLocationMapper:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
         before a modifier starts a new item of a list ('RML atelectasis, scattered nodules')."""
         between = self._between(doc, left.last_token, right.first_token)
+        # a finding of no key listed between: "LLL atelectasis, infiltrate and effusion"
+        between = [w for w in between if w not in self._other_head_words]
         if not between or len(between) > 3:
             return not between  # adjacent lesion words ("consolidation/atelectasis" as one phrase)
         if all(w in self._coordination for w in between):
