@@ -1,8 +1,8 @@
 """Real-text check: the embedded pipeline on the IU chest X-ray reports (Open-i) against their MeSH labels.
 
-The reports are read at run time from ``../shared/data/iu-xray`` (``--data DIR``); no report text is
-copied or printed, only ids and counts. By default the 771 reports of ``openi-testset.txt`` are
-scored, ``--all`` scores all 3,851.
+The reports are read at run time from ``$OMOP_NLP_SHARED/data/iu-xray``, else ``../shared/data/iu-xray``
+beside the repository (``--data DIR``); no report text is copied or printed, only ids and counts. By
+default the 771 reports of ``openi-testset.txt`` are scored, ``--all`` scores all 3,851.
 
 Scoring choices
 ---------------
@@ -32,12 +32,56 @@ Scoring choices
   locations in the findings (guideline), so its mentions' related locations are used.
   A secondary figure also takes the side implied by a lobe modifier with no side
   (``lingula`` -> left, ``middle lobe`` -> right; ``LOBE_SIDE``).
+
+What the remaining errors are (manual review, issue 13)
+-------------------------------------------------------
+Every FP, FN and laterality miss of ``--all`` (3,734 scored reports) was read and put in one kind.
+The engine's rules were changed only for kind (a), as general rules with tests in the project's own
+sentences; (b), (c) and (d) are left as they are. Counts after the issue-13 fixes (``--all``: 74 FP,
+17 FN, 29 laterality misses; test ids: 16 FP, 3 FN, 6 misses).
+
+(a) the engine broke the guideline, fixed (tests/relations/test_location_sides.py,
+    tests/assertion/test_negation_stop.py, test_explained_away.py, tests/entities/test_anatomy.py):
+    3 detection errors (nodule: 2 FN, 1 FP) and 26 laterality misses (--all laterality 672/726 ->
+    698/727; micro-F1 95.1 -> 95.3; test ids 94.4 -> 94.7, laterality 94.9 -> 95.6 %). Kinds: a
+    side comparison ("left greater than right") read as one side; a differential ("A versus B in
+    the RML") not sharing its places; "right superior lower lobe"; a place of a finding of no key
+    (pneumonia, hypoventilation, aeration, blunting) lent to the next lesion that names its own;
+    a place joined by "with" to another phrase; a denial running on past "... seen," into the next
+    finding; pulmonary nodules dropped as mediastinal because an organ word stood before
+    "pulmonary"; costophrenic angle / retrocardiac with a side not read as that side's base; a side
+    before "pleural" or in "right and left effusions" lost; an opacity explained as a healing rib
+    fracture or overlapping shadows kept as a nodule; a lobe not carried across "infiltrate" in a
+    list of lesions.
+(a) the engine breaks the guideline, left (--all: 2 detection, 5 laterality; test: 0 / 1): a mass
+    said about a widened mediastinum in the next sentence; "no A with B" read as denying B; a zone
+    elided across other words ("increase in right and decrease in left basilar ..."); a lesion
+    referring back two sentences ("concern is for nodule"); "one of the lung bases"; "right chest"
+    (not a lung-side word, as it would take "right chest wall" with it).
+(b) guideline-correct, coded otherwise in IU (--all: 78 detection, 16 laterality; test: 18 / 3):
+    hedged or differential statements ("may represent atelectasis or scarring", "effusion versus
+    pleural thickening") count as present (rule 1; IU codes them as Opacity or not at all; 34 of
+    them are scarring = fibrosis); "nodule/mass" and "consistent with neoplasm" give mass too;
+    mediastinal, paratracheal and breast masses or calcifications are no lung key (rule 10);
+    nodular interstitial / reticulonodular patterns, nodular hilar prominence and "granulomatous
+    changes" are no nodule; bare "basilar" or plural "effusions" with no side word; a side from a
+    hedged second place; a nodule projecting over a rib or the heart border has no lung side.
+(c) IU label or report text error (--all: 6 detection, 3 laterality; test: 1 / 0): a label with no
+    finding in the text, a finding whose "No" is missing or mistyped, a misspelt finding word, a
+    lingula label with no side next to a right-sided label.
+(d) de-identification masked the deciding word (--all: 5 detection, 5 laterality; test: 0 / 2):
+    "XXXX to represent" (felt/thought), "less XXXX" (likely), "left XXXX XXXX atelectasis".
+
+Guideline-consistent ceiling: with every (a), (c) and (d) error counted as right, micro-F1 would be
+96.0 on --all and 95.0 on the test ids, laterality 97.8 % on both; (b) alone keeps micro-F1 below
+97, so the >= 97 target cannot be met without breaking guideline rule 1 (hedged = present) or rule 10.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -49,7 +93,7 @@ from omop_nlp.config import PipelineConfig
 from omop_nlp.model import Certainty, Report, Result
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO_ROOT / ".." / "shared" / "data" / "iu-xray"
+DEFAULT_DATA = Path(os.environ.get("OMOP_NLP_SHARED") or REPO_ROOT.parent / "shared") / "data" / "iu-xray"
 
 # MeSH major term (first part of "Term/modifier/...") -> chest key. From the data README.
 MESH_TO_KEY: dict[str, str] = {
@@ -198,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-errors", action="store_true", help="list ids of FP/FN and laterality misses")
     args = parser.parse_args(argv)
 
+    if not (args.data / "indiana_reports.csv").is_file():
+        print(f"no indiana_reports.csv in {args.data}: pass --data DIR or set OMOP_NLP_SHARED", file=sys.stderr)
+        return 2
     rows = load_rows(args.data, args.all)
     pipeline = build_pipeline(PipelineConfig(modality="chest_ct"))
     counts = {key: Counter() for key in KEYS}
