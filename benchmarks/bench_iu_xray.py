@@ -38,12 +38,12 @@ What the remaining errors are (manual review, issue 13)
 Every FP, FN and laterality miss of ``--all`` (3,734 scored reports) was read and put in one kind.
 The engine's rules were changed only for kind (a), as general rules with tests in the project's own
 sentences; (b), (c) and (d) are left as they are. Counts after the issue-13 fixes (``--all``: 74 FP,
-17 FN, 29 laterality misses; test ids: 16 FP, 3 FN, 6 misses).
+17 FN, 27 laterality misses; test ids: 16 FP, 3 FN, 6 misses).
 
 (a) the engine broke the guideline, fixed (tests/relations/test_location_sides.py,
     tests/assertion/test_negation_stop.py, test_explained_away.py, tests/entities/test_anatomy.py):
-    3 detection errors (nodule: 2 FN, 1 FP) and 26 laterality misses (--all laterality 672/726 ->
-    698/727; micro-F1 95.1 -> 95.3; test ids 94.4 -> 94.7, laterality 94.9 -> 95.6 %). Kinds: a
+    3 detection errors (nodule: 2 FN, 1 FP) and 28 laterality misses (--all laterality 672/726 ->
+    700/727; micro-F1 95.1 -> 95.3; test ids 94.4 -> 94.7, laterality 94.9 -> 95.6 %). Kinds: a
     side comparison ("left greater than right") read as one side; a differential ("A versus B in
     the RML") not sharing its places; "right superior lower lobe"; a place of a finding of no key
     (pneumonia, hypoventilation, aeration, blunting) lent to the next lesion that names its own;
@@ -52,12 +52,11 @@ sentences; (b), (c) and (d) are left as they are. Counts after the issue-13 fixe
     "pulmonary"; costophrenic angle / retrocardiac with a side not read as that side's base; a side
     before "pleural" or in "right and left effusions" lost; an opacity explained as a healing rib
     fracture or overlapping shadows kept as a nodule; a lobe not carried across "infiltrate" in a
-    list of lesions.
-(a) the engine breaks the guideline, left (--all: 2 detection, 5 laterality; test: 0 / 1): a mass
+    list of lesions; "surrounding" not referring back to the place named last; "right chest".
+(a) the engine breaks the guideline, left (--all: 2 detection, 3 laterality; test: 0 / 1): a mass
     said about a widened mediastinum in the next sentence; "no A with B" read as denying B; a zone
     elided across other words ("increase in right and decrease in left basilar ..."); a lesion
-    referring back two sentences ("concern is for nodule"); "one of the lung bases"; "right chest"
-    (not a lung-side word, as it would take "right chest wall" with it).
+    referring back two sentences ("concern is for nodule"); "one of the lung bases".
 (b) guideline-correct, coded otherwise in IU (--all: 78 detection, 16 laterality; test: 18 / 3):
     hedged or differential statements ("may represent atelectasis or scarring", "effusion versus
     pleural thickening") count as present (rule 1; IU codes them as Opacity or not at all; 34 of

@@ -20,6 +20,7 @@ OTHER_ORGAN = [
     ("organ-before-plural", "Two tiny hypodense hepatic nodules near the dome."),
     ("skin", "Small subcutaneous nodule over the left posterior back."),
     ("breast", "Irregular 2 cm left breast mass."),
+    ("sided-chest-wall", "Soft tissue mass of the right chest wall, 4 cm."),
     ("organ-after-link", "There is a 7 mm nodule in the right lobe of the thyroid."),
     ("organ-after-link-modifiers", "Lobulated mass within the anterior superior mediastinum."),
     ("vertebral-level", "Sclerotic nodule in T9, likely a bone island."),

@@ -52,6 +52,10 @@ CASES = [
     ("side-retrocardiac", "Small right retrocardiac nodule.", {"nodule": {"rll"}}),
     ("retrocardiac-alone", "Patchy retrocardiac collapse.", {"atelectasis": {"lll"}}),
     ("on-side", "One calcified granuloma on right.", {"nodule": {"right_lung"}}),
+    ("side-chest", "A faint 5 mm nodule in the left chest.", {"nodule": {"left_lung"}}),
+    # "surrounding" refers back to the place named last
+    ("surrounding-refers-back", "Lobulated 3 cm mass in the lingula. Mild surrounding collapse.",
+     {"mass": {"lingula"}, "atelectasis": {"lingula"}}),
     # a side before a place of no side is the lesion's lung (rules 8, 9)
     ("side-pleural-based", "A 9 mm left pleural-based nodule.", {"nodule": {"left_lung", "pleura"}}),
     ("blunting-is-no-key", "Mild right costophrenic angle blunting and a 6 mm left upper lobe nodule.",
