@@ -92,7 +92,37 @@ SECOND_LANGUAGE_WRITERS = [
     pytest.param("Infarct is not considered.", {}, id="not-considered"),
 ]
 
+# emergency and teleradiology reads: questions answered negatively, pertinent-negative lists
+EMERGENCY_READS = [
+    pytest.param("MRI BRAIN W/O\nINDICATION: R/O STROKE.\nFINDINGS: NO RESTRICTED DIFFUSION. NO HEMORRHAGE. NO MASS."
+                 "\nIMPRESSION: NEGATIVE FOR ACUTE INFARCT.", {}, id="ed-negative-for"),
+    pytest.param("CLINICAL QUESTION: Abscess? Meningitis?\nFindings: No rim-enhancing collection. No leptomeningeal "
+                 "enhancement.\nImpression: No MRI evidence of abscess or meningitis.", {}, id="ed-question-answered"),
+    pytest.param("Evaluate for metastasis in a patient with lung cancer.\nNo enhancing parenchymal or leptomeningeal "
+                 "lesions.\nImpression: No intracranial metastatic disease.", {}, id="ed-evaluate-for"),
+    pytest.param("Pertinent negatives:\n- No acute infarct.\n- No intracranial hemorrhage.\n- No mass effect.\n"
+                 "Pertinent positives:\n- Chronic right occipital infarct.", {"stroke_infarction": []},
+                 id="ed-pertinent-lists"),
+    pytest.param("Impression: 1. No acute intracranial abnormality. 2. Findings not suggestive of encephalitis.", {},
+                 id="ed-not-suggestive"),
+    pytest.param("Acute left MCA infarct. Hemorrhagic transformation is not seen.", {"stroke_infarction": []},
+                 id="ed-transformation-not-seen"),
+    pytest.param("Multiple T2 lesions. Demyelinating disease favored; vasculitis considered less likely.",
+                 {"demyelinating": []}, id="ed-considered-less-likely"),
+    pytest.param("Prior history of left frontal ICH, now with encephalomalacia. No new hemorrhage.", {},
+                 id="ed-prior-history"),
+    pytest.param("Cerebellar hematoma, unlikely tumoral hemorrhage; no underlying enhancing mass.",
+                 {"hemorrhage_vascular": []}, id="ed-unlikely-tumoral"),
+    pytest.param("Ring-enhancing lesion: abscess versus necrotic tumor; no restricted diffusion, so abscess less "
+                 "favored. Metastasis or glioblastoma favored.", {"metastasis": [], "glioma": []},
+                 id="ed-less-favored"),
+]
+
 PRESENT = [
+    pytest.param("HX: MELANOMA. HEADACHE.\nFINDINGS: SMALL ENHANCING FOCUS RIGHT FRONTAL, 4 MM, NONSPECIFIC; "
+                 "METASTASIS NOT EXCLUDED.", {"metastasis": []}, id="ed-not-excluded"),
+    pytest.param("PRELIMINARY READ: NEGATIVE.\nFINAL: 5 mm subacute infarct in the right corona radiata, missed on the "
+                 "preliminary read.", {"stroke_infarction": []}, id="ed-final-read"),
     pytest.param("Cerebritis cannot be entirely excluded.", {"infection_inflammation": []}, id="not-excluded"),
     pytest.param("Old lacunar infarct in the right thalamus. No acute infarct.", {"stroke_infarction": []},
                  id="chronic-beside-no-acute"),
@@ -107,7 +137,8 @@ PRESENT = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), ABSENT_OR_DISMISSED + SECOND_LANGUAGE_WRITERS + PRESENT)
+@pytest.mark.parametrize(("text", "expected"),
+                         ABSENT_OR_DISMISSED + SECOND_LANGUAGE_WRITERS + EMERGENCY_READS + PRESENT)
 def test_named_but_not_asserted(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
 

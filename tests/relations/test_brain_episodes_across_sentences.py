@@ -112,6 +112,34 @@ CASES = [
                  "Conclusion: Complete response.", {"lymphoma": ["improvement"]}, id="esl-disappearance"),
     pytest.param("Metastasis of lung cancer treated, compared with prior: no more seen the left occipital lesion.",
                  {"metastasis": ["improvement"]}, id="esl-no-more-seen"),
+    # --- oncology follow-up reads
+    pytest.param("Background: Melanoma brain metastases, SRS to three lesions 4 months ago.\nComparison: MRI 2 months "
+                 "ago.\nFindings: The right frontal lesion has increased from 8 to 12 mm with a low-perfusion rim. The "
+                 "other two lesions are smaller. No new lesion.\nConclusions:\n1. Enlarging treated right frontal "
+                 "lesion, favour radiation necrosis; perfusion does not support recurrence.\n2. Response of the other "
+                 "treated metastases.", {"metastasis": ["improvement"]}, id="onc-one-site-necrosis"),
+    pytest.param("Background: Glioblastoma after chemoradiation.\nComparison: 3 months.\nFindings: New enhancing "
+                 "nodule in the contralateral right frontal lobe, 9 mm, remote from the treatment field.\nConclusions: "
+                 "Distant new lesion outside the radiation field, consistent with progression.",
+                 {"glioma": ["progression"]}, id="onc-outside-the-field"),
+    pytest.param("Background: PCNSL, complete response 1 year ago.\nComparison: 6 months.\nFindings: New 1.5 cm "
+                 "enhancing lesion in the left thalamus with restricted diffusion.\nConclusions: Relapse of lymphoma.",
+                 {"lymphoma": ["progression"]}, id="onc-relapse"),
+    pytest.param("Background: Breast cancer with brain metastases after WBRT.\nComparison: 3 months.\nFindings: "
+                 "Innumerable punctate foci of susceptibility, new since prior, consistent with radiation-induced "
+                 "microbleeds. The treated metastases are smaller.\nConclusions: Continued response; new "
+                 "radiation-induced microhaemorrhages.", {"metastasis": ["improvement"], "hemorrhage_vascular": []},
+                 id="onc-new-microbleeds"),
+    pytest.param("Background: Low-grade glioma, surveillance.\nComparison: 1 year.\nFindings: The non-enhancing left "
+                 "insular tumour measures 41 x 30 mm, previously 38 x 28 mm. No enhancement.\nConclusions: Slow growth "
+                 "of the low-grade glioma.", {"glioma": ["progression"]}, id="onc-slow-growth"),
+    pytest.param("Known metastases on immunotherapy. Comparison 2 months.\nThe left occipital metastasis is smaller. "
+                 "The right frontal metastasis is unchanged.\nImpression: Partial response.",
+                 {"metastasis": ["improvement", "stable"]}, id="onc-partial-response"),
+    pytest.param("History of treated lymphoma in remission. No enhancing lesion to suggest recurrence. No significant "
+                 "change.", {"lymphoma": ["stable"]}, id="ed-remission-no-change"),
+    pytest.param("Known metastatic lung cancer. Compared with 2 months ago, multiple metastases are unchanged. No new "
+                 "metastasis. No hemorrhage.", {"metastasis": ["stable"]}, id="ed-unchanged-no-new"),
     # --- several lesions, different courses
     pytest.param("Known metastatic lung cancer. Compared with the MRI of June.\nThe left frontal metastasis has "
                  "decreased. A new right cerebellar metastasis has appeared.",
