@@ -118,7 +118,32 @@ EMERGENCY_READS = [
                  id="ed-less-favored"),
 ]
 
+# more ways to deny, dismiss or date a diagnosis
+MORE_WORDINGS = [
+    pytest.param("Neither abscess nor metastasis is favoured; the appearance is of a subacute infarct.",
+                 {"stroke_infarction": []}, id="neither-nor"),
+    pytest.param("No signal abnormality suspicious for demyelination, infarction or tumour.", {},
+                 id="no-abnormality-suspicious-for"),
+    pytest.param("Infarct: absent. Haemorrhage: absent.", {}, id="field-absent"),
+    pytest.param("Free of metastatic disease.", {}, id="free-of"),
+    pytest.param("Intracranial haemorrhage is not identified.", {}, id="not-identified"),
+    pytest.param("Remote history of subarachnoid haemorrhage, clipped aneurysm. No acute findings.", {},
+                 id="clipped-aneurysm"),
+    pytest.param("Previously described abscess has resolved with residual gliosis.", {}, id="resolved-with-gliosis"),
+    pytest.param("Demyelinating disease is less likely than small vessel ischemic change.", {}, id="less-likely-than"),
+    pytest.param("Enhancing lesion. Glioblastoma is excluded by the biopsy; lymphoma was confirmed.",
+                 {"lymphoma": []}, id="excluded-by-biopsy"),
+    pytest.param("Tumefactive demyelination rather than glioma or lymphoma.", {"demyelinating": []},
+                 id="rather-than-two"),
+    pytest.param("Meningioma - unchanged. Metastasis - not seen.", {"non_malignant_tumor": []}, id="dash-not-seen"),
+]
+
 PRESENT = [
+    pytest.param("Questionable tiny cavernoma in the pons.", {"hemorrhage_vascular": []}, id="questionable"),
+    pytest.param("The previously reported acute infarct has evolved into a chronic infarct.",
+                 {"stroke_infarction": []}, id="evolved-infarct"),
+    pytest.param("The differential includes lymphoma and glioblastoma; lymphoma is favored given the homogeneous "
+                 "enhancement.", {"lymphoma": [], "glioma": []}, id="differential-both-kept"),
     pytest.param("HX: MELANOMA. HEADACHE.\nFINDINGS: SMALL ENHANCING FOCUS RIGHT FRONTAL, 4 MM, NONSPECIFIC; "
                  "METASTASIS NOT EXCLUDED.", {"metastasis": []}, id="ed-not-excluded"),
     pytest.param("PRELIMINARY READ: NEGATIVE.\nFINAL: 5 mm subacute infarct in the right corona radiata, missed on the "
@@ -138,7 +163,7 @@ PRESENT = [
 
 
 @pytest.mark.parametrize(("text", "expected"),
-                         ABSENT_OR_DISMISSED + SECOND_LANGUAGE_WRITERS + EMERGENCY_READS + PRESENT)
+                         ABSENT_OR_DISMISSED + SECOND_LANGUAGE_WRITERS + EMERGENCY_READS + MORE_WORDINGS + PRESENT)
 def test_named_but_not_asserted(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
 
