@@ -23,6 +23,24 @@ CASES = [
                  {"lymphoma": ["improvement"]}, id="responding"),
     pytest.param("Known PCNSL on chemotherapy. Poor response: the callosal lesion is unchanged.",
                  {"lymphoma": ["stable"]}, id="poor-response-is-no-improvement"),
+    # --- change in number and plain comparatives
+    pytest.param("Known metastases, compared with prior. The metastases are more numerous.",
+                 {"metastasis": ["progression"]}, id="more-numerous"),
+    pytest.param("Known metastases, compared with prior. Fewer enhancing lesions than before.",
+                 {"metastasis": ["improvement"]}, id="fewer"),
+    pytest.param("Known lymphoma after chemotherapy. The lesion is bigger than before.",
+                 {"lymphoma": ["progression"]}, id="bigger"),
+    pytest.param("Known lymphoma after chemotherapy. The periventricular lesion is no longer enhancing.",
+                 {"lymphoma": ["improvement"]}, id="no-longer-enhancing"),
+    pytest.param("Brain MRI. No prior for comparison. Two enhancing masses, the bigger one right frontal, likely "
+                 "metastases.", {"metastasis": []}, id="bigger-on-a-first-examination"),
+    # --- a change of another finding is not the tumour's
+    pytest.param("Known metastases. Compared with prior. New hydrocephalus. Metastases are stable.",
+                 {"metastasis": ["stable"]}, id="new-hydrocephalus"),
+    pytest.param("Known glioma. Compared with prior. New small infarct in the left thalamus. Tumour stable.",
+                 {"glioma": ["stable"], "stroke_infarction": []}, id="new-infarct"),
+    pytest.param("Known metastases. Compared with prior. Increased size of the right frontal meningioma. Metastases "
+                 "unchanged.", {"metastasis": ["stable"], "non_malignant_tumor": []}, id="growing-meningioma"),
     # --- a response that lasts is no change from the prior examination
     pytest.param("Lymphoma follow-up, compared with 4 months ago. Durable complete remission, no enhancing lesion.",
                  {"lymphoma": ["stable"]}, id="durable-remission"),
