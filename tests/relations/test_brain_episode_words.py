@@ -48,6 +48,10 @@ CASES = [
                  {"lymphoma": ["stable"]}, id="remains-in-remission"),
     pytest.param("Metastatic melanoma after immunotherapy, compared with the prior. Continued complete response "
                  "(CR).", {"metastasis": ["stable"]}, id="continued-cr"),
+    pytest.param("PCNSL in remission. No recurrence of lymphoma. Appearances unchanged.", {"lymphoma": ["stable"]},
+                 id="in-remission-is-a-state"),
+    pytest.param("Lymphoma after chemotherapy, compared with March. The lesion has resolved; the patient is now in "
+                 "complete remission.", {"lymphoma": ["improvement"]}, id="now-in-remission"),
     # --- an abbreviation in parentheses restates the change before it
     pytest.param("Known glioblastoma. Compared with March: progressive disease (PD) with a new satellite lesion.",
                  {"glioma": ["progression"]}, id="abbreviation-restates"),

@@ -54,6 +54,11 @@ CASES = [
     pytest.param("Glioma follow-up. Comparison: 3 months.\nThe FLAIR signal around the cavity has increased, "
                  "attributed to radiation.\nImpression: post-radiation change; no evidence of tumour progression.",
                  {"glioma": []}, id="attributed-to"),
+    pytest.param("Known metastasis after SRS, compared with prior. The treated lesion has enlarged.\nImpression: "
+                 "Recurrent metastasis is considered less likely than radiation necrosis.", {"metastasis": []},
+                 id="recurrence-less-likely-than-necrosis"),
+    pytest.param("Known GBM. Compared with prior: increased enhancement. Impression: recurrence is considered less "
+                 "likely than radiation change.", {"glioma": []}, id="less-likely-than-radiation-change"),
     # --- treatment named only as a differential or dismissed: the growth stands
     pytest.param("Glioblastoma, post chemoradiation. Comparison: 6 weeks.\nThe enhancing component at the resection "
                  "cavity has grown.\nImpression: Progression of glioblastoma; pseudoprogression is less likely.",
