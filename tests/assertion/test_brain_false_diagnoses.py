@@ -135,6 +135,10 @@ MORE_WORDINGS = [
                  {"lymphoma": []}, id="excluded-by-biopsy"),
     pytest.param("Tumefactive demyelination rather than glioma or lymphoma.", {"demyelinating": []},
                  id="rather-than-two"),
+    pytest.param("DWI bright lesion in the left pons, favor acute lacunar infarct over demyelination.",
+                 {"stroke_infarction": []}, id="favor-x-over-y"),
+    pytest.param("Ring-enhancing lesions: toxoplasmosis favoured over lymphoma.", {"infection_inflammation": []},
+                 id="favoured-over"),
     pytest.param("Meningioma - unchanged. Metastasis - not seen.", {"non_malignant_tumor": []}, id="dash-not-seen"),
 ]
 
