@@ -50,7 +50,8 @@ class DiagnosisEpisodeMapper:
         self.rules = rules
         self._attributions = _lemma_set(rules.episode_attributions)
         self._attributions_after = _lemma_set(rules.episode_attributions_after)
-        self._after_reach = max(map(len, self._attributions_after), default=0)
+        # the longest phrase after a subject, and the word after it that may deny it ("가능성 낮음")
+        self._after_reach = max(map(len, self._attributions_after), default=0) + 1
         self._name_words = {key: {w for term in definition.all_terms() for w in term_lemmas(term) if w.isalpha()}
                             for key, definition in rules.entities.items()}
         grammar = rules.episode_grammar
@@ -190,9 +191,10 @@ class DiagnosisEpisodeMapper:
         """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``, or
         before words the lexicon names a diagnosis subject with ("consistent with acute embolic infarcts"),
         not denied ("not related to"); or one of ``episode_attributions_after`` right after it
-        ("radiation necrosis favoured", "방사선 괴사 가능성")."""
+        ("radiation necrosis favoured", "방사선 괴사 가능성"), not denied after it ("가능성 낮음")."""
         after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + self._after_reach)))
-        if any(after[: len(phrase)] == phrase for phrase in self._attributions_after):
+        if any(after[: len(phrase)] == phrase and not set(after[len(phrase) : len(phrase) + 1]) & self._denials
+               for phrase in self._attributions_after):
             return True
         name_words = self._name_words[subject.mention.key] if subject.mention else set()
         end = subject.first_token

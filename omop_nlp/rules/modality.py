@@ -118,7 +118,8 @@ class EpisodeGrammar(RulesModel):
 
     clause_breaks: Terms = Field(default_factory=list, description="end the clause a change word applies in")
     denials: Terms = Field(default_factory=list, description="right before an attribution phrase they deny it "
-                           "(\"not related to\", \"less likely\")")
+                           "(\"not related to\", \"less likely\"), and right after one that follows its subject "
+                           "(\"가능성 낮음\")")
     alternatives: Terms = Field(default_factory=list, description="right after an attribution's subject they make "
                                 "it one side of a differential (\"infection or metastases\")")
     first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "

@@ -90,6 +90,10 @@ SECOND_LANGUAGE_WRITERS = [
     pytest.param("The haematoma has been reabsorbed.", {}, id="reabsorbed"),
     pytest.param("Complete reabsorption of the previous haematoma.", {}, id="reabsorption-of"),
     pytest.param("Infarct is not considered.", {}, id="not-considered"),
+    pytest.param("r/o brain abscess -> 가능성 낮음. metastasis 의심.", {"metastasis": []}, id="ko-arrow-answer"),
+    pytest.param("r/o abscess -> less likely. Favour metastasis.", {"metastasis": []}, id="arrow-answer"),
+    pytest.param("과거력: 뇌출혈. 현재 급성 병변 없음.", {}, id="ko-history"),
+    pytest.param("Hx) meningioma OP 후. 잔여 종양 없음.", {}, id="ko-operated"),
 ]
 
 # emergency and teleradiology reads: questions answered negatively, pertinent-negative lists

@@ -59,7 +59,11 @@ CASES = [
                  id="recurrence-less-likely-than-necrosis"),
     pytest.param("Known GBM. Compared with prior: increased enhancement. Impression: recurrence is considered less "
                  "likely than radiation change.", {"glioma": []}, id="less-likely-than-radiation-change"),
+    pytest.param("GBM s/p OP, CCRT 후 추적.\n수술 부위 조영증강 증가.\n결론: 가성진행 가능성 높음.", {"glioma": []},
+                 id="ko-pseudoprogression-likely"),
     # --- treatment named only as a differential or dismissed: the growth stands
+    pytest.param("GBM s/p OP, CCRT 후 추적.\n수술 부위 조영증강 증가.\n결론: 종양 재발 의심, 방사선 괴사 가능성 낮음.",
+                 {"glioma": ["progression"]}, id="ko-necrosis-unlikely"),
     pytest.param("Glioblastoma, post chemoradiation. Comparison: 6 weeks.\nThe enhancing component at the resection "
                  "cavity has grown.\nImpression: Progression of glioblastoma; pseudoprogression is less likely.",
                  {"glioma": ["progression"]}, id="pseudoprogression-less-likely"),
