@@ -159,6 +159,28 @@ CASES = [
 ]
 
 
+_UNCHANGED = "Known metastases, compared with 3 months ago. The treated right frontal metastasis is unchanged. "
+# "unchanged" then a sentence denying anything new, in many wordings: stable, not progression
+NOTHING_NEW = ["No new or enlarging lesions.", "No new areas of enhancement.", "Without new lesions.",
+               "New lesions: none.", "No evidence of new disease.", "No new sites of disease.",
+               "There is no new metastasis and no progression.", "No interval development of new metastases.",
+               "No newly appeared lesion.", "Negative for new metastatic disease.",
+               "No additional metastases are identified.", "Nothing new.", "Impression: No progression.",
+               "Impression: Stable, no new disease.", "Impression: No evidence of recurrence or new metastasis."]
+CASES += [pytest.param(_UNCHANGED + denial, {"metastasis": ["stable"]}, id=f"nothing-new-{i}")
+          for i, denial in enumerate(NOTHING_NEW)]
+CASES += [
+    pytest.param(_UNCHANGED + "The previously seen left occipital metastasis is no longer visible.",
+                 {"metastasis": ["improvement", "stable"]}, id="unchanged-and-resolved"),
+    pytest.param(_UNCHANGED + "A new 3 mm focus in the pons is suspicious for a new metastasis.",
+                 {"metastasis": ["progression", "stable"]}, id="unchanged-and-suspected-new"),
+    pytest.param(_UNCHANGED + "A new tiny focus in the pons is indeterminate; a new metastasis cannot be excluded.",
+                 {"metastasis": ["progression", "stable"]}, id="unchanged-and-new-not-excluded"),
+    pytest.param(_UNCHANGED + "A new punctate focus in the pons, likely vascular.", {"metastasis": ["stable"]},
+                 id="new-focus-likely-vascular"),
+]
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_episodes_across_sentences(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json() == expected
