@@ -17,6 +17,9 @@ from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import tokenize
 
+# "the latter" names the last entity named before it, "the former" the one before that (presence.back_references)
+_BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
+_DISMISSALS = (Certainty.UNLIKELY, Certainty.NEGATED)
 # In history / indication sections a trigger like "r/o" or "evaluate for" means the question
 # asked, not a finding (guideline: "only as an indication to rule out").
 _QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}
@@ -50,6 +53,7 @@ class Annotator:
                 cursor = self._fill(sentence, concepts, cursor)
                 self._other_organs.drop_findings(sentence, tokens)
                 self._assert(sentence, text, triggers, starts)
+                self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
                 sentences.append(sentence)
         return Document(text, tokens, sentences)
 
@@ -92,6 +96,25 @@ class Annotator:
             for item, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
                                        strict=True):
                 item.mention.certainty = _with_section(certainty, sentence.section_kind)
+
+
+    def _dismiss_by_reference(self, sentences: list[Sentence], text: str, triggers, starts: list[int]) -> None:
+        """A back reference that is denied or dismissed ("metastasis or abscess; the latter is less likely")
+        does so to the entity it names, in its sentence or the one before (``sentences``: that one, then its
+        own). Only where the modality lists back references (``presence.back_references``)."""
+        sentence = sentences[-1]
+        references = [i for i in sentence.items if i.cue in _BACK_REFERENCES]
+        for clause in split_clauses(text, sentence) if references else ():
+            token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
+            in_clause = [r for r in references if token_range[0] <= r.first_token < token_range[1]]
+            spans = [Span(r.first_token, r.last_token) for r in in_clause]
+            for reference, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
+                                            strict=True):
+                named = [i for s in sentences for i in s.mentions(self._entity_type)
+                         if i.last_token <= reference.first_token]
+                back = _BACK_REFERENCES[reference.cue]
+                if certainty in _DISMISSALS and len(named) >= back:
+                    named[-back].mention.certainty = certainty
 
 
 def _first(item: Item) -> int:

@@ -19,7 +19,8 @@ TYPO_MIN_LENGTH = 7
 @dataclass(frozen=True)
 class Concept:
     """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
-    organ (of another organ than the lungs), tumor_reference, non_episode_subject, treatment_effect."""
+    organ (of another organ than the lungs), tumor_reference, non_episode_subject, treatment_effect,
+    latter_reference, former_reference."""
 
     role: str
     key: str | None = None
@@ -41,6 +42,8 @@ class EntityLexicon:
                                   ("non_episode_subject", rules.non_episode_subjects),
                                   ("treatment_effect", rules.treatment_effects)):
             phrases += [(t, Concept(role)) for terms in by_language.values() for t in terms]
+        for which, terms in rules.presence.back_references.items():  # "the latter", "the former"
+            phrases += [(t, Concept(f"{which}_reference")) for t in terms]
         grammar = rules.location_grammar
         self._compose = grammar.compose
         self._glue = single_words(grammar.glue, "location_grammar.glue")

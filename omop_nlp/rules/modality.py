@@ -171,6 +171,10 @@ class Presence(RulesModel):
     later_dismissal_wins: bool = Field(False, description="a hedged diagnosis later named as unlikely (\"abscess "
                                        "or lymphoma ... lymphoma is considered less likely\") is absent, unless a "
                                        "mention after the dismissal asserts it again")
+    back_references: dict[Literal["latter", "former"], Terms] = Field(
+        default_factory=dict, description="words that name the last (latter) or the one before the last (former) "
+        "diagnosis named before them: denying or dismissing them does so to that diagnosis (\"metastasis or "
+        "abscess; the latter is less likely\")")
 
 
 class PriorExamination(RulesModel):
