@@ -236,6 +236,13 @@ class DiagnosisEpisodeMapper:
                      and not _own_subject(breaks, tumor_starts, cue)
                      and self._attributed(doc, sentence, cue)), None)
 
+    def _one_differential(self, doc: Document, a: Item, b: Item) -> bool:
+        """Two diagnoses side by side, joined by "vs" / "or" and punctuation only ("lymphoma versus toxoplasmosis")."""
+        first, second = sorted((a, b), key=lambda i: i.first_token)
+        between = doc.lemmas(first.last_token, second.first_token)
+        return 0 < len(between) <= 2 and any(w in self._alternatives for w in between) and all(
+            w in self._alternatives or not w[0].isalnum() for w in between)
+
     def _is_malignant(self, item: Item) -> bool:
         return self.rules.is_malignant(item.mention.key) and item.mention.certainty not in (
             Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
@@ -247,8 +254,10 @@ class DiagnosisEpisodeMapper:
         others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
         cues = sentence.cues(*_NON_TUMOR_SUBJECTS, "tumor_reference")
         subject = _subject(doc, episode, sentence, cues + here + others, self._clause_breaks)
-        if subject is not None and (subject.cue in _NON_TUMOR_SUBJECTS or
-                                    (subject.mention and not self._is_malignant(subject))):
+        if subject is not None and subject.mention and not self._is_malignant(subject):
+            # "lymphoma versus toxoplasmosis, increased": the change is each side's (guideline section 3 rule 2)
+            return [i for i in here if self._one_differential(doc, i, subject)]
+        if subject is not None and subject.cue in _NON_TUMOR_SUBJECTS:
             return []
         explanation = self._explanation(doc, sentence, episode, others) if (
             subject is None or subject.mention is None) else None  # not "the metastasis increased, likely ..."

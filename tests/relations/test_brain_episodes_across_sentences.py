@@ -149,7 +149,26 @@ CASES = [
                  "change.", {"lymphoma": ["stable"]}, id="ed-remission-no-change"),
     pytest.param("Known metastatic lung cancer. Compared with 2 months ago, multiple metastases are unchanged. No new "
                  "metastasis. No hemorrhage.", {"metastasis": ["stable"]}, id="ed-unchanged-no-new"),
+    # --- a differential with a stated change: each malignant side takes it
+    pytest.param("HIV patient, compared with 2 weeks ago. Multiple ring-enhancing lesions, lymphoma versus "
+                 "toxoplasmosis, increased in size.", {"lymphoma": ["progression"], "infection_inflammation": []},
+                 id="differential-with-a-change"),
+    pytest.param("HIV patient, compared with 3 weeks ago on empiric anti-toxoplasma therapy. The lesions have "
+                 "decreased, favouring toxoplasmosis over lymphoma.", {"infection_inflammation": []},
+                 id="change-favours-the-infection"),
+    pytest.param("HIV patient, compared with 3 weeks ago. The lesions have decreased after treatment; lymphoma is now "
+                 "less likely.", {}, id="now-less-likely"),
+    pytest.param("Known GBM. Compared with prior. Increased enhancement, which may represent tumor progression or "
+                 "treatment-related change.", {"glioma": ["progression"]}, id="progression-or-treatment"),
+    pytest.param("Known GBM. Compared with prior. Increased enhancement not related to radiation, consistent with "
+                 "progression.", {"glioma": ["progression"]}, id="not-related-to-radiation"),
+    pytest.param("MRI BRAIN - PRELIM: Known metastases, unchanged.\nFINAL/ADDENDUM: On review, a new 4 mm right "
+                 "cerebellar metastasis compared with the prior.", {"metastasis": ["progression", "stable"]},
+                 id="addendum-adds-a-change"),
     # --- several lesions, different courses
+    pytest.param("Known metastatic melanoma, compared with 6 weeks ago. Right frontal metastasis larger (12 vs 8 mm). "
+                 "Left parietal metastasis smaller (5 vs 9 mm). Left occipital metastasis unchanged. Two new "
+                 "cerebellar metastases.", {"metastasis": ["improvement", "progression", "stable"]}, id="four-courses"),
     pytest.param("Known metastatic lung cancer. Compared with the MRI of June.\nThe left frontal metastasis has "
                  "decreased. A new right cerebellar metastasis has appeared.",
                  {"metastasis": ["improvement", "progression"]}, id="decreased-and-new"),
