@@ -1,5 +1,5 @@
-"""'The latter' / 'the former' dismissed or denied dismisses the diagnosis it names (issue 13 item 8;
-guideline section 3 rule 1: named only as unlikely is absent). Sentences written for this file."""
+"""'The latter' / 'the former' ('this' / 'that' for the latter) dismissed or denied dismisses the diagnosis it
+names (issue 13 item 8; guideline section 3 rule 1: named only as unlikely is absent). Sentences written here."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ from omop_nlp.pipeline import Pipeline
                      {"lymphoma": [], "infection_inflammation": []}, id="latter-favoured-keeps-both"),
         pytest.param("Possible meningioma. The former is unlikely.", {"non_malignant_tumor": []},
                      id="former-without-two-names"),
+        pytest.param("The differential would include lymphoma, but I think that is unlikely.", {},
+                     id="that-is-unlikely"),
+        pytest.param("Differential diagnosis had included abscess, but this is now felt unlikely.", {},
+                     id="this-is-now-felt-unlikely"),
+        pytest.param("Small right frontal meningioma. This is unchanged.", {"non_malignant_tumor": []},
+                     id="this-not-dismissed"),
         pytest.param("DDx: abscess or cerebritis. Ring lesion; the latter is not excluded.",
                      {"infection_inflammation": []}, id="latter-not-excluded"),
     ],
