@@ -61,6 +61,8 @@ CASES = [
                  "likely than radiation change.", {"glioma": []}, id="less-likely-than-radiation-change"),
     pytest.param("GBM s/p OP, CCRT 후 추적.\n수술 부위 조영증강 증가.\n결론: 가성진행 가능성 높음.", {"glioma": []},
                  id="ko-pseudoprogression-likely"),
+    pytest.param("Known GBM after chemoradiation, compared with prior. Increased enhancement at the cavity.\n"
+                 "Impression: The appearance is that of radiation necrosis.", {"glioma": []}, id="is-that-of"),
     # --- treatment named only as a differential or dismissed: the growth stands
     pytest.param("GBM s/p OP, CCRT 후 추적.\n수술 부위 조영증강 증가.\n결론: 종양 재발 의심, 방사선 괴사 가능성 낮음.",
                  {"glioma": ["progression"]}, id="ko-necrosis-unlikely"),
