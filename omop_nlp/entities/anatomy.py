@@ -9,11 +9,15 @@ modality without that section keeps every mention.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import pairwise
 
 from omop_nlp.entities.document import Item, Sentence
 from omop_nlp.rules.modality import OtherOrgans as OtherOrgansRules
 from omop_nlp.text.sections import OTHER_ORGAN
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
+
+_LEVEL_REACH = 4  # "at the level of T5 vertebra": words from "level" to the organ word
+_LUNG_PART_WORDS = 2  # "mediastinal surface of", "cardiac border of": words between the organ word and its link
 
 
 class OtherOrgans:
@@ -23,6 +27,7 @@ class OtherOrgans:
         self._breaks = single_words(rules.breaks, "other_organs.breaks")
         self._subject_breaks = single_words(rules.subject_breaks, "other_organs.subject_breaks")
         self._lung_words = single_words(rules.lung_words, "other_organs.lung_words")
+        self._levels = single_words(rules.levels, "other_organs.levels")
         self._reach_before, self._reach_after = rules.reach.before, rules.reach.after
 
     def drop_findings(self, sentence: Sentence, tokens: list[Token]) -> None:
@@ -37,10 +42,34 @@ class OtherOrgans:
         if not organs:
             return
         mention_starts = sorted(i.first_token for i in sentence.items if i.mention)
+        place_starts = frozenset(i.first_token for i in sentence.items if i.mention and not _is_entity(i))
+        organs = [o for o in organs
+                  if not (self._names_level(o, tokens) or self._names_lung_part(o, tokens, place_starts))]
+        if not organs:
+            return
         organ_starts = [o.first_token for o in organs]
         subject_lesion = self._subject_lesion(organs[0], sentence, tokens)
         sentence.items = [i for i in sentence.items if not (_is_entity(i) and (
             i.first_token == subject_lesion or self._names_organ(i, organs, organ_starts, mention_starts, tokens)))]
+
+    def _names_level(self, organ: Item, tokens: list[Token]) -> bool:
+        """'at the level of T5', 'at D10 level': an axial level."""
+        before = [t.lemma for t in tokens[max(0, organ.first_token - _LEVEL_REACH) : organ.first_token]]
+        after = tokens[organ.last_token].lemma if organ.last_token < len(tokens) else ""
+        return after in self._levels or any(w in self._levels and nxt == "of" for w, nxt in pairwise(before))
+
+    def _names_lung_part(self, organ: Item, tokens: list[Token], place_starts: frozenset[int]) -> bool:
+        """An organ word that names a part of the lung: "the mediastinal surface of the LUL", "at the T5 level
+        in the RLL", "the cardiac border of the RML" (at most two words, a link, then a lung place)."""
+        for skip in range(_LUNG_PART_WORDS + 1):
+            at = organ.last_token + skip
+            if at >= len(tokens) or (skip and not tokens[at - 1].lemma.isalnum()):
+                return False
+            link = self._link_after(tokens, at, min(len(tokens), at + 3))
+            if link and tokens[at].lemma != ":":
+                after = at + link + (at + link < len(tokens) and tokens[at + link].lemma == "the")
+                return after in place_starts
+        return False
 
     def _names_organ(self, lesion: Item, organs: list[Item], organ_starts: list[int], mention_starts: list[int],
                      tokens: list[Token]) -> bool:
@@ -55,18 +84,24 @@ class OtherOrgans:
             link = self._link_after(tokens, lesion.last_token, after.first_token)
             start = lesion.last_token + link
             if link and self._free(mention_starts, tokens, start, after.first_token, self._reach_after):
-                return True  # "nodule in the left thyroid lobe"
+                # "nodule in the left thyroid lobe", but not "nodule at the lung apex near the mediastinum",
+                # "pleural thickening at the costal pleura"
+                return not any(t.lemma in self._lung_words for t in tokens[lesion.first_token : after.last_token + 1])
         return False
 
     def _subject_lesion(self, organ: Item, sentence: Sentence, tokens: list[Token]) -> int | None:
         """Where the lesion of a sentence that an organ opens stands ("The thyroid is enlarged with several
-        nodules"): the first finding after the organ, when no break stands between them."""
-        opening = [t.lemma for t in tokens[sentence.first_token : organ.first_token] if t.lemma[0].isalpha()]
-        if opening not in ([], ["the"]):
+        nodules", "OTHER: Thyroid: 1.1 cm nodule"): the first finding after the organ, when no break stands
+        between them. The organ may follow a heading of the line and head the rest itself ("Thyroid:")."""
+        opening = [t.lemma for t in tokens[sentence.first_token : organ.first_token]]
+        if ":" in opening:
+            opening = opening[len(opening) - opening[::-1].index(":"):]
+        if [w for w in opening if w[0].isalpha()] not in ([], ["the"]):
             return None
         after = (i.first_token for i in sentence.items if _is_entity(i) and i.first_token >= organ.last_token)
         first = min(after, default=None)
-        if first is None or any(t.lemma in self._subject_breaks for t in tokens[organ.last_token : first]):
+        start = organ.last_token + (organ.last_token < first and tokens[organ.last_token].lemma == ":") if first else 0
+        if first is None or any(t.lemma in self._subject_breaks for t in tokens[start:first]):
             return None
         return first
 
@@ -74,13 +109,21 @@ class OtherOrgans:
         """At most ``reach`` words between, none of them a break or another mention."""
         if end - start > reach:
             return False
-        if any(t.lemma in self._breaks for t in tokens[start:end]):
+        if any(t.lemma in self._breaks and not _abbreviation_dot(tokens, k)
+               for k, t in enumerate(tokens[start:end], start)):
             return False
         return bisect_left(mention_starts, start) == bisect_left(mention_starts, end)
 
     def _link_after(self, tokens: list[Token], start: int, end: int) -> int:
         words = tuple(t.lemma for t in tokens[start:end])
         return next((len(link) for link in self._links if words[: len(link)] == link), 0)
+
+
+def _abbreviation_dot(tokens: list[Token], at: int) -> bool:
+    """The dot of a short abbreviation inside a sentence ("nodule at Lt. thyroid lobe") ends no phrase."""
+    before = tokens[at - 1] if at else None
+    return (tokens[at].lemma == "." and before is not None and before.end == tokens[at].start
+            and before.lemma.isalpha() and len(before.lemma) <= 3)
 
 
 def _is_entity(item: Item) -> bool:

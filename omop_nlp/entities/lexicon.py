@@ -14,6 +14,7 @@ from omop_nlp.text.tokens import Token, single_words, term_lemmas
 from omop_nlp.text.variants import variants
 
 TYPO_MIN_LENGTH = 7
+ZONE_TO_BOTH_SIDES = 8  # "of basal and subpleural predominance, in both lungs": words from a zone to "both lungs"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class EntityLexicon:
         phrases += [(f"{adjective} {noun}", Concept("entity", key)) for key, adjectives in
                     rules.adjective_heads.adjectives.items() for adjective in adjectives
                     for noun in rules.adjective_heads.nouns]  # "consolidative density"
+        phrases += [(f"{noun} {adjective}", Concept("entity", key)) for key, adjectives in
+                    rules.adjective_heads.adjectives.items() for adjective in adjectives
+                    for noun in rules.adjective_heads.nouns_before]  # "pattern reticular"
         for entry in rules.two_key_terms:  # "part-solid": ggo and nodule
             phrases += [(t, Concept("entity", entry.keys[0], tuple(entry.keys[1:]))) for t in entry.terms]
         spelling = load_variant_rules()
@@ -89,6 +93,10 @@ class EntityLexicon:
                 # nodule", "small right and moderate left effusions": the right lung
                 out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
                         for k in _as_list(self._compose.get(lone_side, {}).get("lung", []))]
+            elif role == "zone" and self._both_sides_after(raw, i, tokens):
+                # "of basal and subpleural predominance, in both lungs": both lower lobes
+                out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
+                        for k in _as_list(self._compose.get("both", {}).get(m.payload.key))]
             elif role not in ("zone", "side"):
                 out.append(m)
             i += 1
@@ -105,6 +113,17 @@ class EntityLexicon:
             return False
         between = {t.lemma for t in tokens[raw[i].last : nxt.first]}
         return bool(between & _SIDE_LIST) and self._modifies_finding(raw, i + 1, tokens)
+
+    @staticmethod
+    def _both_sides_after(raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
+        """A zone word with no side of its own that "both lungs" follows in the same phrase, no finding between."""
+        for later in raw[i + 1:]:
+            if later.first - raw[i].last > ZONE_TO_BOTH_SIDES or later.payload.role == "entity" or any(
+                    t.lemma in (".", ";") for t in tokens[raw[i].last : later.first]):
+                return False
+            if later.payload.role == "bilateral":
+                return True
+        return False
 
     def _side_of(self, concept: Concept) -> str | None:
         """The side of a side word, or of a whole-lung location that zone words may refine."""

@@ -81,14 +81,6 @@ def _is_location(item: Item) -> bool:
     return item.mention.type == EntityType.LOCATION
 
 
-def _specific_run(locations: list[Item]) -> list[Item]:
-    """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5)."""
-    keys = {i.mention.key for i in locations}
-    if "lingula" in keys and "lul" in keys:
-        return [i for i in locations if i.mention.key != "lul"]
-    return locations
-
-
 def _words(grammar: RelationGrammar, name: str) -> frozenset[str]:
     return single_words(getattr(grammar, name), f"relation_grammar.{name}")
 
@@ -187,7 +179,7 @@ class LesionLocationMapper:
         """A lesion without a location of its own: the place an 'in the same lobe' refers to
         (``referent``), the heading above it, or the place of the finding its sentence explains."""
         if referent:
-            self._attach(group.lesions, _specific_run(referent))
+            self._attach(group.lesions, self._specific_run(doc, referent))
         elif scope.heading:
             self._attach(group.lesions, scope.heading)
         elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
@@ -245,9 +237,21 @@ class LesionLocationMapper:
             elif place is _Place.HEADING:
                 heading = element
         for group in groups:
-            self._attach(group.lesions, _specific_run(group.locations or heading))
+            self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups)
         return groups
+
+    def _specific_run(self, doc: Document, locations: list[Item]) -> list[Item]:
+        """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5); 'the left
+        upper lobe and lingula' lists both."""
+        lul = next((i for i in locations if i.mention.key == "lul"), None)
+        lingula = next((i for i in locations if i.mention.key == "lingula"), None)
+        if lul is None or lingula is None:
+            return locations
+        first, second = sorted((lul, lingula), key=lambda i: i.first_token)
+        if any(w in self._location_list for w in self._between(doc, first.last_token, second.first_token)):
+            return locations
+        return [i for i in locations if i is not lul]
 
     def _share_places(self, doc: Document, groups: list[Group]) -> None:
         """A lesion group with no place takes the place of the group it is said with ('consolidation in
@@ -287,6 +291,9 @@ class LesionLocationMapper:
         """Which lesion a run of locations belongs to."""
         last = run[-1]
         if nxt is not None and _is_location(nxt):
+            if self._heads(doc, last, nxt.first_token, self._procedure_heads) or (
+                    groups and self._heads(doc, last, nxt.first_token, self._other_heads)):
+                return _Place.OTHER_FINDING  # "after right lower lobectomy, with ...", "mass with lingular pneumonia"
             if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
                 return _Place.AFTER_LESION
             if self._names_other_finding(doc, last, nxt) or self._joins_other_phrase(doc, last, nxt):

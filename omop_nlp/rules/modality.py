@@ -146,6 +146,8 @@ class OtherOrgans(RulesModel):
     breaks: Terms = Field(default_factory=list, description="end the phrase (\"hepatic cyst and a RUL nodule\")")
     subject_breaks: Terms = Field(default_factory=list, description="end an organ that opens the sentence as its "
                                   "subject (\"The thyroid is enlarged with nodules\" has none)")
+    levels: Terms = Field(default_factory=list, description="an organ word next to one of these gives an axial "
+                          "level, not the lesion's organ (\"nodule at the level of T5\", \"at D10 level\")")
     lung_words: Terms = Field(default_factory=list, description="name the lung between an organ word and the lesion "
                               "word, or in the lesion's own term: the lesion is the lung's (\"calcified mediastinal "
                               "and perihilar pulmonary nodules\")")
@@ -156,6 +158,9 @@ class AdjectiveHeads(RulesModel):
 
     nouns: Terms = Field(default_factory=list, description="generic head nouns (\"opacity\", \"density\")")
     adjectives: dict[str, Terms] = Field(default_factory=dict, description="entity key -> its adjectives")
+    nouns_before: Terms = Field(default_factory=list, description="generic nouns that also name the key with "
+                                "the adjective after them, in the word order of writers of Romance languages "
+                                "(\"pattern reticular\", \"image nodular\")")
 
 
 class TwoKeyTerm(RulesModel):

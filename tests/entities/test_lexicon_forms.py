@@ -1,0 +1,39 @@
+"""Lexicon forms of writers the first rules were not written from (issue 13 item 5): generic nouns of
+English-as-a-second-language writers ("nodular image", "fibrotic tracts"), the adjective after its noun
+("pattern reticular"), a zone word whose side is "both lungs" later in the phrase, and finding words inside
+names that are no finding ("PE protocol", "tumour board", "spread of tumour").
+
+Reports written for this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
+
+
+CASES = [
+    ("nodular-image", "Nodular image of 9 mm in the left lower lobe.", {"nodule": ["lll"]}),
+    ("fibrotic-tracts", "Fibrotic tracts in the right upper lobe, sequelae.", {"fibrosis": ["rul"]}),
+    ("noun-then-adjective", "Interstitial pattern reticular in the right lower lobe.",
+     {"interstitial_thickening": ["rll"]}),
+    ("image-then-adjective", "Image nodular of 6 mm in the lingula.", {"nodule": ["lingula"]}),
+    ("zone-then-both-lungs", "Reticulation of apical predominance in both lungs.",
+     {"interstitial_thickening": ["bul"]}),
+    ("zone-both-lungs-other-sentence", "Honeycombing, basal. Emphysema in both lungs.", {"fibrosis": []}),
+    ("exam-name", "CT PULMONARY ANGIOGRAM, PE PROTOCOL\nNo consolidation.", {}),
+    ("meeting-name", "Summary for the thoracic tumour board.\nLungs clear.", {}),
+    ("tumour-spread", "Septal thickening in the left lung from lymphangitic spread of tumour.",
+     {"interstitial_thickening": ["left_lung"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_lexicon_forms(pipeline: Pipeline, name: str, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected

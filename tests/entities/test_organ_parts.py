@@ -1,0 +1,50 @@
+"""Guideline section 2 rule 10, the other way round: an organ word that only names a part of the lung, an
+axial level or the pleura leaves a lung finding the lung's; an organ that heads its own line part drops it.
+
+Reports written for this file (issue 13, writers of the `onc` and `esl` styles).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
+
+
+LUNG = [
+    ("mediastinal-surface", "A 5 mm nodule in the mediastinal aspect of the left upper lobe.", {"nodule": ["lul"]}),
+    ("cardiac-border", "Patchy consolidation within the cardiac border of the middle lobe.",
+     {"consolidation": ["rml"]}),
+    ("vertebral-level-in-lobe", "Tiny nodule in the posterior segment at the level of the T6 vertebra.",
+     {"nodule": []}),
+    ("level-after", "Tiny calcified granuloma in the basal segment, T9 level.", {"nodule": []}),
+    ("costal-pleura", "Calcified pleural plaques of the costal and diaphragmatic pleura.",
+     {"pleural_thickening": []}),
+    ("lung-word-before-organ", "Subpleural nodule in the lung apex next to the mediastinum.",
+     {"nodule": ["pleura"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), LUNG, ids=[c[0] for c in LUNG])
+def test_an_organ_word_naming_a_lung_part_keeps_the_lung_finding(pipeline: Pipeline, name: str, text: str,
+                                                                 expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
+
+
+OTHER_ORGAN = [
+    ("inline-organ-heading", "OTHER FINDINGS: Thyroid: 9 mm hypoechoic-appearing nodule in the isthmus."),
+    ("inline-organ-heading-the", "Incidental: The adrenal: 12 mm nodule, lipid rich."),
+    ("primary-elsewhere", "Primary: Testicular germ cell tumour, post chemotherapy."),
+    ("primary-elsewhere-prostate", "Known prostatic carcinoma with bone metastases."),
+    ("organ-then-level", "Sclerotic lesion of the T7 vertebral body."),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), OTHER_ORGAN, ids=[c[0] for c in OTHER_ORGAN])
+def test_an_organ_heading_its_line_part_gives_no_lung_key(pipeline: Pipeline, name: str, text: str) -> None:
+    assert findings(pipeline, text) == {}

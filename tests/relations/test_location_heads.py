@@ -1,0 +1,37 @@
+"""Guideline section 2 rules 2-5 on oncology follow-up wording (issue 13): a lobe that heads a procedure,
+an airway or a finding that is no key is not the lesion's ("after right lower lobectomy", "the right lower
+lobe bronchus", "with lingular post-obstructive pneumonia"); "the left upper lobe and lingula" lists two
+places; "in these areas" refers back.
+
+Reports written for this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
+
+
+CASES = [
+    ("procedure-before-place", "Status after left upper lobectomy, with a band of scarring near the left hilum.",
+     {"fibrosis": ["left_lung"]}),
+    ("airway-head", "The left hilar mass now narrows the left lower lobe bronchus, with new collapse of the "
+     "left lower lobe.", {"mass": ["left_lung"], "atelectasis": ["lll"]}),
+    ("non-key-head-with-modifier", "Enlarging RUL mass with new right middle lobe postobstructive pneumonia and "
+     "a small left effusion.", {"mass": ["rul"], "pleural_effusion": []}),
+    ("lobe-and-lingula", "Radiation fibrosis in the left upper lobe and lingula.", {"fibrosis": ["lingula", "lul"]}),
+    ("lingular-segment", "Nodule in the LUL lingular segment.", {"nodule": ["lingula"]}),
+    ("these-areas", "Consolidation in the right middle lobe and lingula.\nBronchiectasis in these areas as well.",
+     {"consolidation": ["lingula", "rml"], "bronchiectasis": ["lingula", "rml"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_location_heads(pipeline: Pipeline, name: str, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
