@@ -35,6 +35,25 @@ def note_nlp_content(rows: list[dict]) -> list[tuple]:
     return sorted((tuple(v for k, v in sorted(r.items()) if k not in skip) for r in rows), key=repr)
 
 
+FACT_KEYS = {"condition_occurrence": "condition_occurrence_id", "observation": "observation_id",
+             "episode": "episode_id"}  # fmt: skip
+FACT_TABLES = (*FACT_KEYS, "episode_event", "fact")
+
+
+def facts_content(tables: dict[str, list[dict]]) -> dict[str, list]:
+    """``--cdm-facts`` rows by table without their ids: an EPISODE_EVENT as the content of its episode and
+    condition, a provenance row (``fact``) as its note, system and the content of the row it names."""
+    rows = {name: {r[pk]: tuple(sorted((k, v) for k, v in r.items() if k != pk)) for r in tables[name]}
+            for name, pk in FACT_KEYS.items()}  # fmt: skip
+    out = {name: sorted(by_id.values(), key=repr) for name, by_id in rows.items()}
+    events = [(rows["episode"][e["episode_id"]], rows["condition_occurrence"][e["event_id"]],
+               e["episode_event_field_concept_id"]) for e in tables["episode_event"]]  # fmt: skip
+    out["episode_event"] = sorted(events, key=repr)
+    out["fact"] = sorted(((f["table_name"], f["note_id"], f["nlp_system"], rows[f["table_name"]][f["row_id"]])
+                          for f in tables["fact"]), key=repr)  # fmt: skip
+    return out
+
+
 def lake_tables(spark, cdm, folder) -> tuple[str, str]:
     """The CDM's NOTE and CONCEPT rows as Parquet tables under ``folder``: (note path, concept path)."""
     paths = []

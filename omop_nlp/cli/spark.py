@@ -47,6 +47,12 @@ def spark_run(
     ] = None,
     jars: Annotated[str | None, typer.Option(
         help="extra jars, e.g. the JDBC driver (default with --cdm: /usr/share/java/postgresql.jar)")] = None,
+    cdm_facts: Annotated[
+        bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
+    ] = False,
+    facts_location: Annotated[str | None, typer.Option(
+        help="with --note-table and --cdm-facts: the catalog database or folder of the fact tables "
+             "(default: NOTE_NLP's)")] = None,
 ) -> None:
     """Run the pipeline on Apache Spark: NOTE -> NOTE_NLP with the same rows as run (docs/spark.md).
 
@@ -68,7 +74,7 @@ def spark_run(
         jdbc_url=jdbc_url, cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
         filters=notes.filter(), pipeline=config, batch_size=batch_size, partitions=partitions,
         staging_dir=staging_dir, fhir_out=str(fhir.fhir_out) if fhir.fhir_out else None,
-        fhir=fhir_options("", fhir)[0],
+        fhir=fhir_options("", fhir)[0], cdm_facts=cdm_facts, facts_location=facts_location,
     )  # fmt: skip
     show_warnings()
     with database_errors():

@@ -37,20 +37,20 @@ def fixed_id(code: Code) -> int:
 
 
 @dataclass
-class _Pending:
-    """Rows for one batch before ids are allocated."""
+class FactRows:
+    """The fact rows of some notes before ids are allocated, each with its ``_note_id``."""
 
     conditions: list[dict]
     observations: list[dict]
     episodes: list[tuple[dict, int]]  # (episode row, index into conditions)
 
 
-class CdmFactsWriter:
-    def __init__(self, tables: CdmTables, resolver: ConceptResolver, ids: IdAllocator, nlp_system: str) -> None:
-        self._t = tables
+class CdmFacts:
+    """Builds the fact rows of extracted notes, without a database: ``run --cdm-facts`` writes them
+    (``CdmFactsWriter``), ``spark-run --cdm-facts`` builds them on the executors."""
+
+    def __init__(self, resolver: ConceptResolver) -> None:
         self._resolver = resolver
-        self._ids = ids
-        self.nlp_system = nlp_system
 
     @staticmethod
     def codes() -> set[Code]:
@@ -63,20 +63,18 @@ class CdmFactsWriter:
             return 0
         return fixed_id(code) if code.vocabulary == "Episode" else self._resolver.concept_id(code)
 
-    def replace(self, conn: Connection, note_ids: Iterable[int], results: Mapping[int, Result],
-                visits: Mapping[int, int | None]) -> Counter:  # fmt: skip
-        """Delete this system's facts for ``note_ids`` and write those of ``results``; counts per table."""
-        self.delete_notes(conn, note_ids)
-        pending = _Pending([], [], [])
+    def rows(self, results: Mapping[int, Result], visits: Mapping[int, int | None]) -> FactRows:
+        """The rows of ``results`` (by note_id) in note_id order; a note without person or date has none."""
+        pending = FactRows([], [], [])
         for note_id, result in sorted(results.items()):
             report = result.report
             if report.person_id is None or report.note_date is None:
                 continue
             base = {"person_id": report.person_id, "note_id": note_id, "visit": visits.get(note_id)}
             self._collect(pending, base, result)
-        return self._insert(conn, pending)
+        return pending
 
-    def _collect(self, pending: _Pending, base: dict, result: Result) -> None:
+    def _collect(self, pending: FactRows, base: dict, result: Result) -> None:
         rules = load_rules(result.modality)
         day = result.report.note_date
         for key, finding in sorted(result.findings.items()):
@@ -130,7 +128,23 @@ class CdmFactsWriter:
             "episode_source_value": source[:50], "episode_source_concept_id": 0, "_note_id": base["note_id"],
         }  # fmt: skip
 
-    def _insert(self, conn: Connection, pending: _Pending) -> Counter:
+
+class CdmFactsWriter(CdmFacts):
+    """Writes a batch's fact rows with ids from ``IdAllocator`` and their provenance rows."""
+
+    def __init__(self, tables: CdmTables, resolver: ConceptResolver, ids: IdAllocator, nlp_system: str) -> None:
+        super().__init__(resolver)
+        self._t = tables
+        self._ids = ids
+        self.nlp_system = nlp_system
+
+    def replace(self, conn: Connection, note_ids: Iterable[int], results: Mapping[int, Result],
+                visits: Mapping[int, int | None]) -> Counter:  # fmt: skip
+        """Delete this system's facts for ``note_ids`` and write those of ``results``; counts per table."""
+        self.delete_notes(conn, note_ids)
+        return self._insert(conn, self.rows(results, visits))
+
+    def _insert(self, conn: Connection, pending: FactRows) -> Counter:
         t = self._t
         counts: Counter = Counter()
         condition_ids = self._insert_rows(conn, t.condition_occurrence, pending.conditions, counts)

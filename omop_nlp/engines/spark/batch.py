@@ -9,11 +9,14 @@ same ``Extractor`` (a note's failure becomes its outcome, never an exception) an
 
 Each note gives one ``kind='note'`` row (its status and skip/failure reason: what ``run`` writes
 to the ledger) and one ``kind='note_nlp'`` row per NOTE_NLP row, numbered by ``row_in_note`` so
-the final write can drop what a duplicated task attempt staged twice.
+the final write can drop what a duplicated task attempt staged twice. With ``--cdm-facts`` each
+fact row of ``CdmFacts`` (what ``run --cdm-facts`` writes) is one more row, ``kind`` its table,
+the row as JSON in ``fact`` and, for an episode, its condition's ``row_in_note`` in ``condition_row``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from omop_nlp.errors import NoteSkipped
 from omop_nlp.omop.concepts import ConceptResolver
 from omop_nlp.omop.ledger import Status
 from omop_nlp.rules import Code
+from omop_nlp.sinks.cdm_facts import CdmFacts
 from omop_nlp.sinks.fhir.builder import FhirBuilder, FhirOptions
 from omop_nlp.sinks.fhir.ndjson import dumps
 from omop_nlp.sinks.fhir.validate import FhirValidationError
@@ -43,9 +47,12 @@ STAGE_SCHEMA = (
     "kind string, note_id bigint, row_in_note int, status string, reason string, text_hash string, "
     "section_concept_id int, snippet string, `offset` string, lexical_variant string, note_nlp_concept_id int, "
     "note_nlp_source_concept_id int, nlp_system string, nlp_date date, nlp_datetime timestamp, "
-    "term_exists string, term_temporal string, term_modifiers string, resource_type string, resource string"
+    "term_exists string, term_temporal string, term_modifiers string, fact string, condition_row int, "
+    "resource_type string, resource string"
 )
-DATABASE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_hash", *NOTE_NLP_COLUMNS)
+FACT_TABLES = ("condition_occurrence", "observation", "episode")  # the kinds of the staged fact rows
+DATABASE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_hash", *NOTE_NLP_COLUMNS, "fact",
+                    "condition_row")  # fmt: skip
 STAGE_COLUMNS = (*DATABASE_COLUMNS, "resource_type", "resource")  # kind 'fhir': one FHIR resource (JSON)
 
 
@@ -66,6 +73,7 @@ class BatchSpec:
     when: datetime
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)  # what each Python worker builds
     fhir: FhirOptions | None = None  # also build each done note's FHIR resources (kind 'fhir')
+    cdm_facts: bool = False  # also build each done note's CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows
 
 
 _EXTRACTORS: dict[PipelineConfig, Extractor] = {}
@@ -93,10 +101,11 @@ def note_nlp_batches(spec: BatchSpec, site: SiteConcepts, batches: Iterator) -> 
 
     extractor, selector = extractor_for(spec), selector_for(site)
     concepts = ConceptResolver.from_ids(site.codes)
+    facts = CdmFacts(concepts) if spec.cdm_facts else None
     for frame in batches:
         notes = [source_note(row, spec.pipeline.max_note_chars) for row in _rows(frame)]
         outcomes = extract(extractor, selector, notes)
-        rows = [row for outcome in outcomes for row in stage_rows(outcome, concepts, spec)]
+        rows = [row for outcome in outcomes for row in stage_rows(outcome, concepts, spec, facts)]
         # object columns keep None as None: Arrow cannot cast an all-NaN float column to string
         yield pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype=object) for c in STAGE_COLUMNS})
 
@@ -117,16 +126,33 @@ def extract(extractor: Extractor, selector: NoteSelector, notes: list[SourceNote
     return [by_id[n.note_id] for n in notes]
 
 
-def stage_rows(outcome: Outcome, concepts: ConceptResolver, spec: BatchSpec) -> list[dict]:
+def stage_rows(outcome: Outcome, concepts: ConceptResolver, spec: BatchSpec, facts: CdmFacts | None) -> list[dict]:
     note = outcome.note
     rows = [{"kind": "note", "note_id": note.note_id, "row_in_note": -1, "status": outcome.status.value,
              "reason": outcome.reason, "text_hash": note.text_hash}]  # fmt: skip
     if outcome.status is Status.DONE and outcome.result is not None:
         nlp = note_nlp_rows(note.note_id, outcome.result, concepts, spec.nlp_system, spec.when)
         rows += [{"kind": "note_nlp", "row_in_note": i, **row} for i, row in enumerate(nlp)]
+        if facts is not None:
+            rows += fact_rows(note, outcome.result, facts)
         if spec.fhir is not None:
             rows += fhir_rows(note.note_id, outcome.result, spec)
     return rows
+
+
+def fact_rows(note: SourceNote, result, facts: CdmFacts) -> list[dict]:
+    """A done note's fact rows, numbered per table in the order ``run`` gives them ids."""
+    built = facts.rows({note.note_id: result}, {note.note_id: note.visit_occurrence_id})
+    episodes = [{**_fact_row("episode", i, row), "condition_row": condition}
+                for i, (row, condition) in enumerate(built.episodes)]  # fmt: skip
+    return [*(_fact_row("condition_occurrence", i, row) for i, row in enumerate(built.conditions)),
+            *(_fact_row("observation", i, row) for i, row in enumerate(built.observations)), *episodes]  # fmt: skip
+
+
+def _fact_row(table: str, row_in_note: int, row: dict) -> dict:
+    values = {k: v for k, v in row.items() if k != "_note_id"}
+    return {"kind": table, "note_id": row["_note_id"], "row_in_note": row_in_note,
+            "fact": json.dumps(values, default=str, sort_keys=True)}  # dates as YYYY-MM-DD  # fmt: skip
 
 
 def fhir_builder(spec: BatchSpec) -> FhirBuilder:

@@ -13,6 +13,8 @@ Two steps, each safe against task retries and re-runs (design and limits: ``docs
      ``run`` sequence; a concurrent ``run`` never gets the same id and waits on the ledger rows;
    - table or Parquet path: the kept rows plus the new ones (ids max(note_nlp_id)+1.. in note and
      mention order) are written beside the target, which is then swapped in.
+   With ``cdm_facts`` the fact rows (``run --cdm-facts``'s) are replaced the same way, through the
+   provenance table ``omop_nlp_fact`` that says which rows this nlp_system wrote for which note.
 """
 
 from __future__ import annotations
@@ -26,7 +28,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, literal, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -35,6 +53,7 @@ from omop_nlp.config import PipelineConfig
 from omop_nlp.engines.cdm import CdmRun, RunOptions, RunSummary, selection_concept_ids
 from omop_nlp.engines.spark.batch import (
     DATABASE_COLUMNS,
+    FACT_TABLES,
     NOTE_COLUMNS,
     NOTE_NLP_COLUMNS,
     STAGE_SCHEMA,
@@ -52,7 +71,8 @@ from omop_nlp.omop.concepts import (
     with_local_codes,
 )
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
-from omop_nlp.omop.tables import CdmTables
+from omop_nlp.omop.tables import CdmTables, cdm_tables
+from omop_nlp.sinks.cdm_facts import CONDITION_OCCURRENCE_FIELD, CdmFacts, fixed_id
 from omop_nlp.sinks.fhir.builder import FhirOptions
 from omop_nlp.sinks.fhir.ndjson import dumps
 from omop_nlp.sources.note_selection import REASON_PREFIX, load_selection_rules
@@ -83,6 +103,9 @@ class SparkRunOptions:
     staging_dir: str | None = None  # shared storage for step 1 (default: under the warehouse dir)
     fhir_out: str | None = None  # also write FHIR R4 resources here, a folder of NDJSON parts per type
     fhir: FhirOptions | None = None  # the builder's options (identifier systems, documents, absent)
+    cdm_facts: bool = False  # also CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows, as run --cdm-facts
+    facts_location: str | None = None  # with note_table: where the fact tables are (default: beside NOTE_NLP)
+    reprocess: bool = False  # over JDBC: also the notes the ledger says are done (as run --reprocess)
 
     def check(self) -> None:
         if (self.note_table is None) == (self.cdm_url is None):
@@ -116,7 +139,7 @@ def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nl
         job.prepare()
         summary = SparkRunSummary(nlp_system=job.nlp_system, run_id=job.run_id)
         fhir = replace(options.fhir or FhirOptions(), nlp_system=job.nlp_system) if options.fhir_out else None
-        spec = BatchSpec(job.nlp_system, job.when, options.pipeline, fhir)
+        spec = BatchSpec(job.nlp_system, job.when, options.pipeline, fhir, options.cdm_facts)
         site = spark.sparkContext.broadcast(SiteConcepts(job.concepts.ids, job.documents))
         notes = select_notes(job.notes(), options.filters, options.pipeline.max_note_chars)
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(options.batch_size))
@@ -185,6 +208,10 @@ def _count(summary: SparkRunSummary, staged) -> None:
             summary.fhir_skipped[row.reason] += row.n
         elif row.kind == "note_nlp":
             summary.note_nlp_rows += row.n
+        elif row.kind in FACT_TABLES:
+            summary.facts[row.kind] += row.n
+            if row.kind == "episode":  # each episode has its EPISODE_EVENT to its condition
+                summary.facts["episode_event"] += row.n
         elif row.status == "done":
             summary.processed += row.n
         elif row.status == "skipped":
@@ -194,8 +221,8 @@ def _count(summary: SparkRunSummary, staged) -> None:
     summary.selected = summary.seen
 
 
-def _codes():
-    return mapping_codes() | section_codes()
+def _codes(cdm_facts: bool):
+    return mapping_codes() | section_codes() | (CdmFacts.codes() if cdm_facts else set())
 
 
 class _Job:
@@ -219,7 +246,8 @@ class _TableJob(_Job):
     def prepare(self) -> None:
         self.nlp_system = build_pipeline(self.options.pipeline).nlp_system
         documents = ConceptResolver.from_ids({})
-        wanted, documents_wanted = self.concepts.wanted(_codes()), documents.wanted(load_selection_rules().codes())
+        wanted = self.concepts.wanted(_codes(self.options.cdm_facts))
+        documents_wanted = documents.wanted(load_selection_rules().codes())
         rows = self._concept_rows([*wanted, *documents_wanted])
         self.concepts.settle(wanted, rows)
         documents.settle(documents_wanted, rows, warn=False)  # a site need not have every document code
@@ -254,19 +282,148 @@ class _TableJob(_Job):
             kept = (existing.join(done, "note_id", "left")
                     .where(~(F.coalesce("_replaced", F.lit(False)) & (F.col("nlp_system") == self.nlp_system)))
                     .select(*existing.columns))  # fmt: skip
-        rows = _with_ids(self.spark, new, base)
+        rows = _with_ids(self.spark, new.select("note_id", "row_in_note", *NOTE_NLP_COLUMNS), base, "note_nlp_id")
+        rows = rows.drop("row_in_note")
         out = rows if kept is None else kept.unionByName(rows.select(*kept.columns))
         _replace_table(self.spark, target, out, self.run_id)
+        _TableFacts(self, staged, processed).replace()
         return Counter()  # older versions' rows in a table are left to the site (docs/spark.md)
 
 
-def _with_ids(spark, new, base: int):
-    """NOTE_NLP rows with note_nlp_id = base+1.. in (note_id, row_in_note) order: contiguous, and
+class _TableFacts:
+    """The fact tables beside NOTE_NLP (or in ``--facts-location``): this system's rows of the processed
+    notes, found through the provenance table ``omop_nlp_fact``, are replaced by the staged ones
+    (ids max(id)+1.. per table in (note_id, row) order, as for NOTE_NLP), as ``run --cdm-facts`` does;
+    without ``--cdm-facts`` they are only removed, as ``run`` removes facts that describe an old text."""
+
+    def __init__(self, job: _TableJob, staged, processed) -> None:
+        self.job, self.spark, self.staged, self.processed = job, job.spark, staged, processed
+        self.tables = cdm_tables()
+        self.location = job.options.facts_location or _location(job.options.note_nlp_table)
+
+    def replace(self) -> None:
+        from pyspark.sql import functions as F
+
+        provenance = self._existing(self.tables.fact.name)
+        if provenance is None and not self.job.options.cdm_facts:
+            return
+        removed = None
+        if provenance is not None:
+            removed = (provenance.where(F.col("nlp_system") == self.job.nlp_system)
+                       .join(self.processed, "note_id", "left_semi").select("table_name", "row_id"))  # fmt: skip
+        new = {name: self._new_rows(name) for name in FACT_TABLES} if self.job.options.cdm_facts else {}
+        for name in FACT_TABLES:
+            self._replace(self.tables.fact_tables[name], removed, name, new.get(name))
+        events = None
+        if "episode" in new:
+            conditions = new["condition_occurrence"].select("note_id", F.col("row_in_note").alias("condition_row"),
+                                                            F.col("row_id").alias("event_id"))  # fmt: skip
+            field = F.lit(fixed_id(CONDITION_OCCURRENCE_FIELD)).alias("episode_event_field_concept_id")
+            events = (new["episode"].join(conditions, ["note_id", "condition_row"])
+                      .select(F.col("row_id").alias("episode_id"), "event_id", field))  # fmt: skip
+        self._replace(self.tables.episode_event, removed, "episode", events, key="episode_id")
+        mine = [rows.select(F.lit(name).alias("table_name"), "row_id", "note_id",
+                            F.lit(self.job.nlp_system).alias("nlp_system")) for name, rows in new.items()]  # fmt: skip
+        self._replace(self.tables.fact, removed, None, _union(mine), key=("table_name", "row_id"))
+
+    def _new_rows(self, name: str):
+        """The staged rows of one table with their new ids (``row_id``) from max(id)+1."""
+        from pyspark.sql import functions as F
+
+        table = self.tables.fact_tables[name]
+        existing = self._existing(name)
+        base = (existing.agg(F.max(_pk(table))).first()[0] or 0) if existing is not None else 0
+        rows = (self.staged.where(F.col("kind") == name).dropDuplicates(["note_id", "row_in_note"])
+                .select("note_id", "row_in_note", "condition_row", "fact"))  # fmt: skip
+        return _with_ids(self.spark, rows, base, "row_id")
+
+    def _replace(self, table: Table, removed, kind: str | None, new, key: str | tuple = "") -> None:
+        """Write ``table`` without this system's rows of the processed notes, plus ``new``."""
+        from pyspark.sql import functions as F
+
+        ref, existing = self._ref(table.name), self._existing(table.name)
+        key = key or _pk(table)
+        kept = existing
+        if existing is not None and removed is not None:
+            gone = removed if kind is None else removed.where(F.col("table_name") == kind).select(
+                F.col("row_id").alias(key))
+            kept = existing.join(gone, list(key) if isinstance(key, tuple) else key, "left_anti")
+        if new is not None and kind in FACT_TABLES and table.name == kind:
+            new = new.select(F.col("row_id").alias(key), F.from_json("fact", spark_schema(table, skip=key)).alias("r"))
+            new = new.select(key, "r.*")
+        if new is None and (existing is None or removed is None):
+            return  # nothing to add and nothing to remove
+        columns = [c.name for c in table.columns]
+        new = new.select(*columns) if new is not None else None
+        if kept is None:
+            out = new.select(*(F.col(c).cast(t) for c, t in _spark_types(table)))
+        else:
+            out = kept if new is None else kept.unionByName(
+                new.select(*(F.col(c).cast(kept.schema[c].dataType) for c in kept.columns)))
+        _replace_table(self.spark, ref, out, self.job.run_id)
+
+    def _ref(self, name: str) -> str:
+        if not self.location:
+            return name
+        return f"{self.location.rstrip('/')}/{name}" if _is_path(self.location) else f"{self.location}.{name}"
+
+    def _existing(self, name: str):
+        ref = self._ref(name)
+        return read_table(self.spark, ref) if table_exists(self.spark, ref) else None
+
+
+def _union(frames: list):
+    out = None
+    for frame in frames:
+        out = frame if out is None else out.unionByName(frame)
+    return out
+
+
+def _location(note_nlp: str) -> str:
+    """Where NOTE_NLP is: its folder, or its catalog database ('' for the current one)."""
+    if _is_path(note_nlp):
+        return note_nlp.rstrip("/").rsplit("/", 1)[0]
+    return note_nlp.rsplit(".", 1)[0] if "." in note_nlp else ""
+
+
+def _pk(table: Table) -> str:
+    return next(iter(table.primary_key.columns)).name
+
+
+def _spark_types(table: Table, skip: str | tuple = ()) -> list[tuple[str, str]]:
+    """The CDM table's columns as Spark SQL types (the fact tables a run creates in a lakehouse)."""
+    out = []
+    for column in table.columns:
+        if column.name in ((skip,) if isinstance(skip, str) else skip):
+            continue
+        kind = column.type
+        if isinstance(kind, BigInteger):
+            name = "bigint"
+        elif isinstance(kind, Integer):
+            name = "int"
+        elif isinstance(kind, DateTime):
+            name = "timestamp"
+        elif isinstance(kind, Date):
+            name = "date"
+        elif isinstance(kind, Numeric):
+            name = "double"
+        else:
+            name = "string"
+        out.append((column.name, name))
+    return out
+
+
+def spark_schema(table: Table, skip: str | tuple = ()) -> str:
+    return ", ".join(f"`{name}` {kind}" for name, kind in _spark_types(table, skip))
+
+
+def _with_ids(spark, new, base: int, id_name: str):
+    """``new``'s rows with ``id_name`` = base+1.. in (note_id, row_in_note) order: contiguous, and
     the same for a retried task, since the order is total."""
     from pyspark.sql.types import LongType, StructField, StructType
 
-    ordered = new.orderBy("note_id", "row_in_note").select("note_id", *NOTE_NLP_COLUMNS)
-    schema = StructType([StructField("note_nlp_id", LongType(), False), *ordered.schema.fields])
+    ordered = new.orderBy("note_id", "row_in_note")
+    schema = StructType([StructField(id_name, LongType(), False), *ordered.schema.fields])
     ids = ordered.rdd.zipWithIndex().map(lambda pair: (base + 1 + pair[1], *pair[0]))
     return spark.createDataFrame(ids, schema)
 
@@ -280,14 +437,14 @@ class _DatabaseJob(_Job):
         if self.engine.dialect.name != "postgresql":
             raise DatabaseError("spark-run --cdm needs PostgreSQL (JDBC); for other CDMs use --note-table")
         run = CdmRun(self.engine, RunOptions(cdm_schema=o.cdm_schema, results_schema=o.results_schema,
-                                             pipeline=o.pipeline))  # fmt: skip
+                                             pipeline=o.pipeline, cdm_facts=o.cdm_facts))  # fmt: skip
         run.prepare()  # the CDM tables checked, the tool's created, concepts resolved, sequences synced
         self.run, self.tables = run, run.tables
         self.nlp_system, self.concepts, self.when = run.summary.nlp_system, run.resolver, run.when
         with self.engine.connect() as conn:
             self.documents = selection_concept_ids(conn, self.tables)
         self.stage = stage_table(self.tables)
-        self.stage.create(self.engine, checkfirst=True)
+        _create_stage(self.engine, self.stage)
         self.jdbc_url, self.jdbc_props = jdbc_target(o.cdm_url, o.jdbc_url)
 
     def notes(self):
@@ -303,8 +460,8 @@ class _DatabaseJob(_Job):
     def write(self, staged) -> Counter:
         from pyspark.sql import functions as F
 
-        rows = (staged.where(F.col("kind").isin("note", "note_nlp")).withColumn("run_id", F.lit(self.run_id))
-                .select("run_id", *DATABASE_COLUMNS))  # fmt: skip
+        database_kinds = F.col("kind").isin("note", "note_nlp", *FACT_TABLES)  # not the FHIR resources
+        rows = staged.where(database_kinds).withColumn("run_id", F.lit(self.run_id)).select("run_id", *DATABASE_COLUMNS)
         rows.write.jdbc(self.jdbc_url, _qualified(self.stage), mode="append",
                         properties={**self.jdbc_props, "batchsize": "2000"})  # fmt: skip
         superseded: Counter = Counter()
@@ -338,24 +495,59 @@ class _DatabaseJob(_Job):
         rows = (select(s.note_id, s.row_in_note, *(s[c] for c in NOTE_NLP_COLUMNS))
                 .where(s.run_id == self.run_id, s.note_id.between(low, high), s.kind == "note_nlp")
                 .ext(distinct_on(s.note_id, s.row_in_note)).order_by(s.note_id, s.row_in_note).subquery())  # fmt: skip
-        sequence = text(f"nextval('{_sequence(conn, t)}')")
+        sequence = text(f"nextval('{_sequence(conn, t, t.note_nlp)}')")
         conn.execute(t.note_nlp.insert().from_select(
             ["note_nlp_id", "note_id", *NOTE_NLP_COLUMNS],
             select(sequence, rows.c.note_id, *(rows.c[c] for c in NOTE_NLP_COLUMNS))
             .order_by(rows.c.note_id, rows.c.row_in_note)))  # fmt: skip
+        if self.options.cdm_facts:
+            self._insert_facts(conn, low, high)
         return superseded
+
+    def _insert_facts(self, conn, low: int, high: int) -> None:
+        """The range's staged fact rows into the CDM tables, as ``run --cdm-facts`` writes them: ids from
+        its sequences in (note_id, row) order, a provenance row each in ``omop_nlp_fact``, and each
+        episode's EPISODE_EVENT to its condition. The ids are drawn into a temporary table first."""
+        t, quote = self.tables, conn.dialect.identifier_preparer
+        stage, ids = quote.format_table(self.stage), "omop_nlp_spark_fact_ids"
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {ids} (kind varchar(40), note_id bigint, row_in_note int, "
+                             "condition_row int, fact text, row_id bigint) ON COMMIT DROP")  # fmt: skip
+        scope = {"run_id": self.run_id, "low": low, "high": high}
+        for kind in FACT_TABLES:
+            table = t.fact_tables[kind]
+            conn.execute(text(
+                f"INSERT INTO {ids} SELECT kind, note_id, row_in_note, condition_row, fact, "
+                f"nextval('{_sequence(conn, t, table)}') FROM (SELECT DISTINCT ON (note_id, row_in_note) kind, "
+                f"note_id, row_in_note, condition_row, fact FROM {stage} WHERE run_id = :run_id AND kind = :kind "
+                "AND note_id BETWEEN :low AND :high ORDER BY note_id, row_in_note) AS s ORDER BY note_id, row_in_note"),
+                {**scope, "kind": kind})  # fmt: skip
+            name, pk = quote.format_table(table), _pk(table)
+            columns = [c.name for c in table.columns if c.name != pk]
+            conn.execute(text(
+                f"INSERT INTO {name} ({quote.quote(pk)}, {', '.join(quote.quote(c) for c in columns)}) "
+                f"SELECT row_id, {', '.join(f'(r).{quote.quote(c)}' for c in columns)} FROM (SELECT row_id, "
+                f"jsonb_populate_record(NULL::{name}, fact::jsonb) AS r FROM {ids} WHERE kind = :kind) AS f "
+                "ORDER BY row_id"), {"kind": kind})  # fmt: skip
+        conn.execute(text(
+            f"INSERT INTO {quote.format_table(t.fact)} (table_name, row_id, note_id, nlp_system) "
+            f"SELECT kind, row_id, note_id, :nlp_system FROM {ids}"), {"nlp_system": self.nlp_system})  # fmt: skip
+        conn.execute(text(
+            f"INSERT INTO {quote.format_table(t.episode_event)} (episode_id, event_id, episode_event_field_concept_id) "
+            f"SELECT e.row_id, c.row_id, :field FROM {ids} e JOIN {ids} c ON c.kind = 'condition_occurrence' "
+            "AND c.note_id = e.note_id AND c.row_in_note = e.condition_row WHERE e.kind = 'episode' "
+            "ORDER BY e.row_id"), {"field": fixed_id(CONDITION_OCCURRENCE_FIELD)})  # fmt: skip
+        conn.exec_driver_sql(f"DROP TABLE {ids}")
 
     def _record(self, conn, scope) -> list[int]:
         """Upsert the ledger rows of the notes the selection took (done, skipped, failed)."""
         s, ledger = self.stage.c, self.tables.ledger
+        columns = ("text_hash", "status", "error", "run_id", "processed_at", "facts")
         notes = (select(s.note_id, literal(self.nlp_system), s.text_hash, s.status, func.left(s.reason, 250),
-                        literal(self.run_id), func.now()).where(scope).ext(distinct_on(s.note_id)))  # fmt: skip
-        upsert = pg_insert(ledger).from_select(
-            ["note_id", "nlp_system", "text_hash", "status", "error", "run_id", "processed_at"], notes)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[ledger.c.note_id, ledger.c.nlp_system],
-            set_={**{k: upsert.excluded[k] for k in ("text_hash", "status", "error", "run_id", "processed_at")},
-                  "facts": None})  # fmt: skip
+                        literal(self.run_id), func.now(), literal(self._facts_flag, String(1)))
+                 .where(scope).ext(distinct_on(s.note_id)))  # fmt: skip
+        upsert = pg_insert(ledger).from_select(["note_id", "nlp_system", *columns], notes)
+        upsert = upsert.on_conflict_do_update(index_elements=[ledger.c.note_id, ledger.c.nlp_system],
+                                              set_={k: upsert.excluded[k] for k in columns})  # fmt: skip
         return list(conn.execute(upsert.returning(ledger.c.note_id)).scalars())
 
     def _record_unselected(self, conn, scope) -> list[int]:
@@ -366,8 +558,13 @@ class _DatabaseJob(_Job):
         unselected = select(s.note_id, s.reason).where(scope).ext(distinct_on(s.note_id)).subquery()
         update = (ledger.update().where(mine, ledger.c.note_id == unselected.c.note_id)
                   .values(status="skipped", error=unselected.c.reason, run_id=self.run_id, processed_at=func.now(),
-                          facts=None).returning(ledger.c.note_id))  # fmt: skip
+                          facts=self._facts_flag).returning(ledger.c.note_id))  # fmt: skip
         return list(conn.execute(update).scalars())
+
+    @property
+    def _facts_flag(self) -> str | None:
+        """The ledger's ``facts``: 'Y' where this run wrote the notes' facts (``run`` redoes others for them)."""
+        return "Y" if self.options.cdm_facts else None
 
     def close(self) -> None:
         super().close()
@@ -376,11 +573,11 @@ class _DatabaseJob(_Job):
             engine.dispose()
 
 
-def _sequence(conn, tables: CdmTables) -> str:
+def _sequence(conn, tables: CdmTables, table: Table) -> str:
     from omop_nlp.omop.ids import sequence_name
 
     quote = conn.dialect.identifier_preparer
-    name = quote.quote(sequence_name(tables.note_nlp))
+    name = quote.quote(sequence_name(table))
     return f"{quote.quote_schema(tables.results_schema)}.{name}" if tables.results_schema else name
 
 
@@ -390,14 +587,33 @@ def stage_table(tables: CdmTables) -> Table:
     return Table(
         "omop_nlp_spark_stage", MetaData(schema=tables.results_schema),
         Column("run_id", String(36), nullable=False, index=True),
-        Column("kind", String(16), nullable=False),
+        Column("kind", String(40), nullable=False),
         Column("note_id", tables.note.c.note_id.type, nullable=False),
         Column("row_in_note", Integer, nullable=False),
         Column("status", String(16)),
         Column("reason", String(2000)),
         Column("text_hash", String(64)),
         *note_nlp,
+        Column("fact", Text),  # a fact row as JSON (kind: its table)
+        Column("condition_row", Integer),  # an episode's condition (its row_in_note)
     )  # fmt: skip
+
+
+def _create_stage(engine: Engine, stage: Table) -> None:
+    """Create the stage table; one an older version left without today's columns is made again
+    while empty (it only holds rows while a spark-run is writing)."""
+    from sqlalchemy import inspect
+
+    with write_transaction(engine) as conn:
+        inspector = inspect(conn)
+        if inspector.has_table(stage.name, schema=stage.schema):
+            present = {c["name"] for c in inspector.get_columns(stage.name, schema=stage.schema)}
+            if present >= {c.name for c in stage.columns}:
+                return
+            if conn.execute(select(func.count()).select_from(stage)).scalar():
+                raise DatabaseError(f"{stage.name} is from an older omop-nlp and holds rows of a running spark-run")
+            stage.drop(conn)
+        stage.create(conn)
 
 
 def _qualified(table: Table) -> str:

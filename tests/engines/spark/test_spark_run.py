@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from spark_fixtures import lake_tables
+from spark_fixtures import FACT_TABLES, facts_content, lake_tables
 from spark_fixtures import note_nlp_content as content
 from sqlalchemy import make_url
 
@@ -28,8 +29,21 @@ NOTES = [
     "Hospital course: uneventful. The lung nodule will be followed in clinic.",
 ]
 SKIPS = {"empty_text": 1, "binary": 1, "unknown_modality": 1, "not_selected:text": 1}
+
+
 def parquet_rows(spark, path: Path) -> list[dict]:
     return [r.asDict() for r in spark.read.parquet(str(path)).collect()]
+
+
+def parquet_facts(spark, folder: Path) -> dict[str, list]:
+    """The fact tables spark-run wrote beside NOTE_NLP (``fact`` is the provenance table omop_nlp_fact)."""
+    names = {"fact": "omop_nlp_fact"}
+    return facts_content({t: parquet_rows(spark, folder / names.get(t, t)) for t in FACT_TABLES})
+
+
+def cdm_facts(cdm) -> dict[str, list]:
+    return facts_content({t: cdm.rows(t, order_by="episode_id" if t == "episode_event" else None)
+                          for t in FACT_TABLES})  # fmt: skip
 
 
 @pytest.fixture
@@ -82,6 +96,25 @@ def test_parquet_note_nlp_and_fhir_equal_runs_and_a_rerun_replaces(spark, lake, 
                                                                            / summary.run_id).exists()
 
 
+def test_parquet_cdm_facts_equal_runs_and_a_rerun_replaces_them(spark, lake, tmp_path) -> None:
+    cdm, _, _ = lake
+    out = tmp_path / "note_nlp"
+    summary = spark_run(spark, table_options(lake, out, cdm_facts=True))
+    reference = cdm.run(cdm_facts=True)
+    assert summary.facts == reference.facts and {"condition_occurrence", "observation", "episode"} <= set(summary.facts)
+    first = parquet_facts(spark, tmp_path)
+    assert first == cdm_facts(cdm)
+    assert content(parquet_rows(spark, out)) == cdm.content()
+
+    spark_run(spark, table_options(lake, out, cdm_facts=True, filters=_only(2, 3)))  # those notes' facts replaced
+    assert parquet_facts(spark, tmp_path) == first
+    ids = [r["episode_id"] for r in parquet_rows(spark, tmp_path / "episode")]
+    assert len(ids) == len(set(ids)) == len(first["episode"])
+
+    spark_run(spark, table_options(lake, out, filters=_only(2)))  # without --cdm-facts, as run: note 2's facts go
+    assert {f[1] for f in parquet_facts(spark, tmp_path)["fact"]} == {f[1] for f in first["fact"]} - {2}
+
+
 def _only(*note_ids: int):
     from omop_nlp.sources.omop_notes import NoteFilter
 
@@ -118,11 +151,15 @@ def test_a_task_retry_writes_no_duplicate_rows(spark, lake, tmp_path) -> None:
     assert len({r["note_nlp_id"] for r in rows}) == len(rows)
 
 
+def jdbc_options(cdm, port: int, **kw) -> SparkRunOptions:
+    database = make_url(cdm.url).database
+    return SparkRunOptions(cdm_url=cdm.url, jdbc_url=f"jdbc:postgresql://127.0.0.1:{port}/{database}",
+                           cdm_schema="cdm", results_schema="results", batch_size=3, **kw)  # fmt: skip
+
+
 def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> None:
     pg_cdm.add_notes(NOTES)
-    database = make_url(pg_cdm.url).database
-    options = SparkRunOptions(cdm_url=pg_cdm.url, jdbc_url=f"jdbc:postgresql://127.0.0.1:{pg_tcp_port}/{database}",
-                              cdm_schema="cdm", results_schema="results", batch_size=3)  # fmt: skip
+    options = jdbc_options(pg_cdm, pg_tcp_port)
     summary = spark_run(spark, options)
     assert (summary.processed, dict(summary.skipped)) == (5, SKIPS)
     first, ledger = pg_cdm.content(), pg_cdm.ledger()
@@ -139,6 +176,22 @@ def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> Non
     assert pg_cdm.content() == first
     assert {i: (e["status"], e["error"]) for i, e in pg_cdm.ledger().items()} == {
         i: (e["status"], e["error"]) for i, e in ledger.items()}
+
+
+def test_jdbc_cdm_facts_equal_runs_and_each_replaces_the_others(spark, pg_cdm, pg_tcp_port) -> None:
+    pg_cdm.add_notes(NOTES)
+    options = jdbc_options(pg_cdm, pg_tcp_port, cdm_facts=True)
+    summary = spark_run(spark, options)
+    first = cdm_facts(pg_cdm)
+    assert {"condition_occurrence", "observation", "episode", "episode_event"} <= set(summary.facts)
+    assert {t: len(first[t]) for t in summary.facts} == dict(summary.facts)
+    assert all(e["facts"] == "Y" for e in pg_cdm.ledger().values() if e["status"] == "done")
+
+    assert pg_cdm.run(cdm_facts=True).processed == 0  # run finds them done, facts included
+    reference = pg_cdm.run(cdm_facts=True, reprocess=True)  # replaces spark-run's facts: the same rows
+    assert reference.facts == summary.facts and cdm_facts(pg_cdm) == first
+    spark_run(spark, replace(options, reprocess=True))  # and spark-run replaces run's
+    assert cdm_facts(pg_cdm) == first
 
 
 def test_cli_spark_run_prints_runs_summary(spark, lake, tmp_path, run_cli) -> None:
