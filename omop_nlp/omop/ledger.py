@@ -51,6 +51,11 @@ class LedgerState:
     def is_final_for(self, current_hash: str) -> bool:
         return self.status in FINAL and self.text_hash == current_hash
 
+    def is_done_for(self, current_hash: str, *, with_facts: bool) -> bool:
+        """Nothing left to do for this text: final, and with its facts where facts are wanted."""
+        lacks_facts = with_facts and self.status == Status.DONE and not self.facts
+        return self.is_final_for(current_hash) and not lacks_facts
+
 
 @dataclass(frozen=True)
 class LedgerEntry:

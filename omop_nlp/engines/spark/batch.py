@@ -12,6 +12,9 @@ to the ledger) and one ``kind='note_nlp'`` row per NOTE_NLP row, numbered by ``r
 the final write can drop what a duplicated task attempt staged twice. With ``--cdm-facts`` each
 fact row of ``CdmFacts`` (what ``run --cdm-facts`` writes) is one more row, ``kind`` its table,
 the row as JSON in ``fact`` and, for an episode, its condition's ``row_in_note`` in ``condition_row``.
+
+Over JDBC the notes come with their ledger state (``LEDGER_COLUMNS``, joined on the cluster): a note
+the ledger says is done with the same text is skipped as ``already_done`` unextracted, as ``run`` does.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from omop_nlp.config import PipelineConfig
 from omop_nlp.engines.cdm import Extractor, Outcome, note_selector, select_note
 from omop_nlp.errors import NoteSkipped
 from omop_nlp.omop.concepts import ConceptResolver
-from omop_nlp.omop.ledger import Status
+from omop_nlp.omop.ledger import LedgerState, Status
 from omop_nlp.rules import Code
 from omop_nlp.sinks.cdm_facts import CdmFacts
 from omop_nlp.sinks.fhir.builder import FhirBuilder, FhirOptions
@@ -50,6 +53,8 @@ STAGE_SCHEMA = (
     "term_exists string, term_temporal string, term_modifiers string, fact string, condition_row int, "
     "resource_type string, resource string"
 )
+LEDGER_COLUMNS = ("ledger_hash", "ledger_status", "ledger_facts")  # this system's ledger row, when joined
+ALREADY_DONE = "already_done"  # run's skip reason for a note the ledger says is done with this text
 FACT_TABLES = ("condition_occurrence", "observation", "episode")  # the kinds of the staged fact rows
 DATABASE_COLUMNS = ("kind", "note_id", "row_in_note", "status", "reason", "text_hash", *NOTE_NLP_COLUMNS, "fact",
                     "condition_row")  # fmt: skip
@@ -103,21 +108,32 @@ def note_nlp_batches(spec: BatchSpec, site: SiteConcepts, batches: Iterator) -> 
     concepts = ConceptResolver.from_ids(site.codes)
     facts = CdmFacts(concepts) if spec.cdm_facts else None
     for frame in batches:
-        notes = [source_note(row, spec.pipeline.max_note_chars) for row in _rows(frame)]
-        outcomes = extract(extractor, selector, notes)
+        rows = list(_rows(frame))
+        notes = [source_note(row, spec.pipeline.max_note_chars) for row in rows]
+        done = {n.note_id for n, row in zip(notes, rows, strict=True) if _is_done(n, row, spec.cdm_facts)}
+        outcomes = extract(extractor, selector, notes, done)
         rows = [row for outcome in outcomes for row in stage_rows(outcome, concepts, spec, facts)]
         # object columns keep None as None: Arrow cannot cast an all-NaN float column to string
         yield pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype=object) for c in STAGE_COLUMNS})
 
 
-def extract(extractor: Extractor, selector: NoteSelector, notes: list[SourceNote]) -> list[Outcome]:
-    """Outcomes in note order, as ``run`` decides them: notes the selection leaves out, then unreadable
-    text, are skipped with their reason; the others are routed and extracted, one outcome per note."""
+def _is_done(note: SourceNote, row, with_facts: bool) -> bool:
+    """Does the note's ledger row (``LEDGER_COLUMNS``, absent with --reprocess) say it is done?"""
+    status = getattr(row, "ledger_status", None)
+    state = LedgerState(row.ledger_hash, status, row.ledger_facts == "Y") if status else None
+    return state is not None and state.is_done_for(note.text_hash, with_facts=with_facts)
+
+
+def extract(extractor: Extractor, selector: NoteSelector, notes: list[SourceNote],
+            done: set[int] = frozenset()) -> list[Outcome]:  # fmt: skip
+    """Outcomes in note order, as ``run`` decides them: notes the selection leaves out, then those
+    ``done`` already (the ledger's), then unreadable text, are skipped with their reason; the others
+    are routed and extracted, one outcome per note."""
     skipped: dict[int, Outcome] = {}
     todo: list[SourceNote] = []
     for note in notes:
         selection = select_note(selector, note)
-        if reason := selection.skip_reason or note.skip_reason:
+        if reason := selection.skip_reason or (ALREADY_DONE if note.note_id in done else note.skip_reason):
             skipped[note.note_id] = Outcome(note, Status.SKIPPED, reason)
         else:
             todo.append(replace(note, modality=selection.modality))

@@ -52,8 +52,10 @@ from omop_nlp.build import build_pipeline
 from omop_nlp.config import PipelineConfig
 from omop_nlp.engines.cdm import CdmRun, RunOptions, RunSummary, selection_concept_ids
 from omop_nlp.engines.spark.batch import (
+    ALREADY_DONE,
     DATABASE_COLUMNS,
     FACT_TABLES,
+    LEDGER_COLUMNS,
     NOTE_COLUMNS,
     NOTE_NLP_COLUMNS,
     STAGE_SCHEMA,
@@ -71,6 +73,7 @@ from omop_nlp.omop.concepts import (
     with_local_codes,
 )
 from omop_nlp.omop.connection import DatabaseError, make_engine, write_transaction
+from omop_nlp.omop.ledger import FINAL
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.sinks.cdm_facts import CONDITION_OCCURRENCE_FIELD, CdmFacts, fixed_id
 from omop_nlp.sinks.fhir.builder import FhirOptions
@@ -141,7 +144,7 @@ def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nl
         fhir = replace(options.fhir or FhirOptions(), nlp_system=job.nlp_system) if options.fhir_out else None
         spec = BatchSpec(job.nlp_system, job.when, options.pipeline, fhir, options.cdm_facts)
         site = spark.sparkContext.broadcast(SiteConcepts(job.concepts.ids, job.documents))
-        notes = select_notes(job.notes(), options.filters, options.pipeline.max_note_chars)
+        notes = job.with_ledger(select_notes(job.notes(), options.filters, options.pipeline.max_note_chars))
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(options.batch_size))
         staged = notes.mapInPandas(lambda frames: batch(spec, site.value, frames), STAGE_SCHEMA)
         staged.write.mode("overwrite").parquet(job.staging)
@@ -235,6 +238,10 @@ class _Job:
         self.when = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         self.concepts = ConceptResolver.from_ids({})
         self.documents: dict = {}  # the site's ids of the note selection's document codes
+
+    def with_ledger(self, notes):
+        """The notes with their ledger state, where there is a ledger (over JDBC, without --reprocess)."""
+        return notes
 
     def close(self) -> None:
         _delete_path(self.spark, self.staging)
@@ -451,17 +458,36 @@ class _DatabaseJob(_Job):
         note = self.tables.note
         with self.engine.connect() as conn:
             low, high = conn.execute(select(func.min(note.c.note_id), func.max(note.c.note_id))).one()
+        self.bounds = int(low or 0), int(high or 0)
+        return self._read(_qualified(note))
+
+    def _read(self, table: str):
+        """A table or subquery over JDBC, in ``--partitions`` ranges of note_id read in parallel."""
         parts = self.options.partitions or self.spark.sparkContext.defaultParallelism
+        low, high = self.bounds
         return self.spark.read.jdbc(
-            self.jdbc_url, _qualified(note), column="note_id", lowerBound=int(low or 0), upperBound=int(high or 0),
+            self.jdbc_url, table, column="note_id", lowerBound=low, upperBound=high,
             numPartitions=max(1, parts), properties={**self.jdbc_props, "fetchsize": "1000"},
         )  # fmt: skip
+
+    def with_ledger(self, notes):
+        """``run``'s resumption on the cluster: this system's final ledger rows, read over JDBC in note_id
+        ranges, joined to the notes; the batch function skips those done with the same text."""
+        if self.options.reprocess:
+            return notes
+        t = self.tables.ledger.c
+        query = select(t.note_id, *(c.label(name) for c, name in zip((t.text_hash, t.status, t.facts), LEDGER_COLUMNS,
+                                                                      strict=True)))  # fmt: skip
+        query = query.where(t.nlp_system == self.nlp_system, t.status.in_(FINAL))
+        sql = query.compile(self.engine, compile_kwargs={"literal_binds": True})
+        return notes.join(self._read(f"({sql}) AS omop_nlp_ledger"), "note_id", "left")
 
     def write(self, staged) -> Counter:
         from pyspark.sql import functions as F
 
         database_kinds = F.col("kind").isin("note", "note_nlp", *FACT_TABLES)  # not the FHIR resources
-        rows = staged.where(database_kinds).withColumn("run_id", F.lit(self.run_id)).select("run_id", *DATABASE_COLUMNS)
+        done = F.col("reason").eqNullSafe(ALREADY_DONE)  # notes done before: their rows and ledger stay as they are
+        rows = staged.where(database_kinds & ~done).select(F.lit(self.run_id).alias("run_id"), *DATABASE_COLUMNS)
         rows.write.jdbc(self.jdbc_url, _qualified(self.stage), mode="append",
                         properties={**self.jdbc_props, "batchsize": "2000"})  # fmt: skip
         superseded: Counter = Counter()

@@ -49,3 +49,19 @@ def test_rows_are_runs_rows_and_each_note_has_its_outcome(pipeline) -> None:
     assert [r["row_in_note"] for r in nlp] == list(range(len(expected)))
     assert [{k: r[k] for k in expected[0]} for r in nlp] == expected
     assert any(r["note_id"] == 5 for r in rows if r["kind"] == "note_nlp")  # a NULL person_id is no error
+
+
+def test_notes_the_ledger_says_are_done_are_skipped_unless_their_text_or_facts_are_missing(pipeline) -> None:
+    """Over JDBC each note comes with its ledger row: run's resumption, decided in the batch function."""
+    from omop_nlp.omop.ledger import text_hash
+
+    notes = frame([CHEST, CHEST + " Stable.", CHEST])
+    notes["ledger_hash"] = [text_hash(CHEST), text_hash(CHEST), None]  # note 2's text changed since
+    notes["ledger_status"] = ["done", "done", None]
+    notes["ledger_facts"] = [None, None, None]
+    outcomes = {r["note_id"]: r["reason"] for r in staged(notes) if r["kind"] == "note"}
+    assert outcomes == {1: "already_done", 2: None, 3: None}
+    spec = BatchSpec("omop-nlp test", WHEN, PipelineConfig(), cdm_facts=True)  # done without facts: done again
+    rows = [r for f in note_nlp_batches(spec, SiteConcepts({}, {}), iter([notes])) for r in f.to_dict("records")]
+    assert {r["note_id"]: r["status"] for r in rows if r["kind"] == "note"} == {1: "done", 2: "done", 3: "done"}
+    assert {r["kind"] for r in rows if r["note_id"] == 1} >= {"note_nlp", "observation"}

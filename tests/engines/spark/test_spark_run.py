@@ -166,7 +166,15 @@ def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> Non
     assert len(first) == summary.note_nlp_rows > 0
     assert {i: (e["status"], e["error"]) for i, e in ledger.items()}[4] == ("skipped", "empty_text")
 
-    spark_run(spark, options)  # a re-run replaces, never duplicates
+    rows, entries = pg_cdm.note_nlp(), pg_cdm.ledger()
+    again = spark_run(spark, options)  # as run: the ledger's done notes are skipped, nothing changes
+    assert (again.processed, dict(again.skipped)) == (0, {"already_done": 8, "not_selected:text": 1})
+    assert pg_cdm.note_nlp() == rows and pg_cdm.ledger() == entries
+    after = pg_cdm.run()  # and run after spark-run finds them all done
+    assert (after.processed, after.skipped["already_done"]) == (0, 8)
+    assert pg_cdm.note_nlp() == rows and pg_cdm.ledger() == entries
+
+    spark_run(spark, replace(options, reprocess=True))  # --reprocess replaces, never duplicates
     assert pg_cdm.content() == first
     with pg_cdm.engine.connect() as conn:  # the staged rows are gone
         assert not conn.exec_driver_sql("SELECT count(*) FROM results.omop_nlp_spark_stage").scalar()
