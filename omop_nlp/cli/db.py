@@ -14,7 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from omop_nlp.build import build_pipeline
 from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.fhir_output import close_fhir_sink, open_fhir_sink
-from omop_nlp.cli.options import ConnectionOptions, FhirOutputOptions, NoteSelectionOptions, PipelineOptions, grouped
+from omop_nlp.cli.options import (
+    CdmWriteOptions,
+    ConnectionOptions,
+    FhirOutputOptions,
+    NoteSelectionOptions,
+    PipelineOptions,
+    grouped,
+)
 from omop_nlp.errors import DatabaseError
 from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url, short_reason
 
@@ -90,11 +97,7 @@ def run(
     pipeline: PipelineOptions,
     fhir: FhirOutputOptions,
     notes: NoteSelectionOptions,
-    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="notes per read and per transaction")] = 200,
-    reprocess: Annotated[bool, typer.Option(help="reprocess notes the ledger says are done")] = False,
-    cdm_facts: Annotated[
-        bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
-    ] = False,
+    writing: CdmWriteOptions,
     workers: Annotated[int | None, typer.Option(
         min=1, max=256, help="worker processes that read, extract and write batches (default: the usable cores; "
                              "1 with an LLM mapper)")] = None,
@@ -113,7 +116,7 @@ def run(
     filters = notes.filter()
     options = RunOptions(
         cdm_schema=connection.cdm_schema, results_schema=connection.results_schema, filters=filters,
-        batch_size=batch_size, reprocess=reprocess, cdm_facts=cdm_facts, pipeline=config,
+        batch_size=writing.batch_size, reprocess=writing.reprocess, cdm_facts=writing.cdm_facts, pipeline=config,
         workers=workers or (1 if config.llm is not None else usable_cores()),
         progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip

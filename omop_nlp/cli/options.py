@@ -98,6 +98,17 @@ class NoteSelectionOptions(OptionGroup):
         )
 
 
+@dataclass(frozen=True)
+class CdmWriteOptions(OptionGroup):
+    """How a CDM run (run, spark-run) goes through the notes and what it writes besides NOTE_NLP."""
+
+    batch_size: Annotated[int, typer.Option(
+        min=1, max=5000, help="notes per batch: per read and transaction (run), per pandas batch (spark-run)")] = 200
+    reprocess: Annotated[bool, typer.Option(help="reprocess notes the ledger says are done")] = False
+    cdm_facts: Annotated[bool, typer.Option(
+        help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")] = False
+
+
 def _ids(values: list[str] | None, option: str) -> tuple[int, ...]:
     out: list[int] = []
     for part in (p.strip() for value in values or [] for p in value.split(",")):

@@ -13,6 +13,7 @@ from omop_nlp.cli.app import app, fail
 from omop_nlp.cli.db import database_errors, show_warnings
 from omop_nlp.cli.fhir_output import fhir_options
 from omop_nlp.cli.options import (
+    CdmWriteOptions,
     ConnectionOptions,
     FhirOutputOptions,
     NoteSelectionOptions,
@@ -31,13 +32,13 @@ def spark_run(
     pipeline: PipelineOptions,
     notes: NoteSelectionOptions,
     fhir: FhirOutputOptions,
+    writing: CdmWriteOptions,
     note_table: Annotated[str | None, typer.Option(help=f"NOTE: {_TABLE}")] = None,
     concept_table: Annotated[str | None, typer.Option(help=f"CONCEPT with --note-table: {_TABLE}")] = None,
     note_nlp_table: Annotated[str | None, typer.Option(
         help=f"NOTE_NLP with --note-table, replaced for the processed notes: {_TABLE}")] = None,
     jdbc_url: Annotated[str | None, typer.Option(
         help="the executors' JDBC URL (default: derived from --cdm; needed when --cdm uses a Unix socket)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=10000, help="notes per pandas batch")] = 200,
     partitions: Annotated[int | None, typer.Option(
         min=1, help="JDBC read partitions on note_id (default: the cluster's default parallelism)")] = None,
     staging_dir: Annotated[str | None, typer.Option(
@@ -47,16 +48,14 @@ def spark_run(
     ] = None,
     jars: Annotated[str | None, typer.Option(
         help="extra jars, e.g. the JDBC driver (default with --cdm: /usr/share/java/postgresql.jar)")] = None,
-    cdm_facts: Annotated[
-        bool, typer.Option(help="also write CONDITION_OCCURRENCE / OBSERVATION / EPISODE rows for ATLAS")
-    ] = False,
     facts_location: Annotated[str | None, typer.Option(
         help="with --note-table and --cdm-facts: the catalog database or folder of the fact tables "
              "(default: NOTE_NLP's)")] = None,
 ) -> None:
     """Run the pipeline on Apache Spark: NOTE -> NOTE_NLP with the same rows as run (docs/spark.md).
 
-    With --cdm (PostgreSQL) NOTE is read and NOTE_NLP written over JDBC; --fhir-out also writes FHIR
+    With --cdm (PostgreSQL) NOTE is read and NOTE_NLP written over JDBC, skipping the notes the ledger
+    says are done (--reprocess: all); --cdm-facts also writes run's facts; --fhir-out also writes FHIR
     R4 resources (NDJSON parts, a folder per resource type) to that path."""
     try:
         from omop_nlp.engines.spark import SparkRunOptions
@@ -72,9 +71,10 @@ def spark_run(
         note_table=note_table, concept_table=concept_table, note_nlp_table=note_nlp_table,
         cdm_url=connection.cdm if note_table is None else None,  # $OMOP_NLP_CDM does not compete with --note-table
         jdbc_url=jdbc_url, cdm_schema=connection.cdm_schema, results_schema=connection.results_schema,
-        filters=notes.filter(), pipeline=config, batch_size=batch_size, partitions=partitions,
+        filters=notes.filter(), pipeline=config, batch_size=writing.batch_size, partitions=partitions,
         staging_dir=staging_dir, fhir_out=str(fhir.fhir_out) if fhir.fhir_out else None,
-        fhir=fhir_options("", fhir)[0], cdm_facts=cdm_facts, facts_location=facts_location,
+        fhir=fhir_options("", fhir)[0], cdm_facts=writing.cdm_facts, facts_location=facts_location,
+        reprocess=writing.reprocess,
     )  # fmt: skip
     show_warnings()
     with database_errors():

@@ -206,10 +206,13 @@ def test_cli_spark_run_prints_runs_summary(spark, lake, tmp_path, run_cli) -> No
     _, note, concept = lake
     out = tmp_path / "note_nlp"
     code, stdout, _ = run_cli("spark-run", "--note-table", note, "--concept-table", concept, "--note-nlp-table",
-                              str(out), "--staging-dir", str(tmp_path), "--note-id", "1,2,3,4")  # fmt: skip
+                              str(out), "--staging-dir", str(tmp_path), "--note-id", "1,2,3,4", "--cdm-facts",
+                              "--batch-size", "2")  # run's options  # fmt: skip
     assert code == 0
     assert "notes: 4 of 4 selected" in stdout and "skipped: 1 (empty_text 1)" in stdout
     assert {r["note_id"] for r in parquet_rows(spark, out)} == {1, 2, 3}
+    assert "cdm facts: condition_occurrence 1, episode 1, episode_event 1, observation " in stdout
+    assert {r["note_id"] for r in parquet_rows(spark, tmp_path / "omop_nlp_fact")} == {1, 2, 3}
     assert spark.range(1).count() == 1  # the session the command found is still there
 
 
