@@ -314,24 +314,26 @@ class _TableFacts:
         provenance = self._existing(self.tables.fact.name)
         if provenance is None and not self.job.options.cdm_facts:
             return
-        removed = None
+        removed = None  # (table_name, row_id) of this system's facts of the processed notes
         if provenance is not None:
             removed = (provenance.where(F.col("nlp_system") == self.job.nlp_system)
                        .join(self.processed, "note_id", "left_semi").select("table_name", "row_id"))  # fmt: skip
         new = {name: self._new_rows(name) for name in FACT_TABLES} if self.job.options.cdm_facts else {}
         for name in FACT_TABLES:
-            self._replace(self.tables.fact_tables[name], removed, name, new.get(name))
+            table = self.tables.fact_tables[name]
+            rows = _typed(table, new[name]) if new else None
+            self._replace(table, _removed(removed, name, _pk(table)), rows)
         events = None
-        if "episode" in new:
+        if new:
             conditions = new["condition_occurrence"].select("note_id", F.col("row_in_note").alias("condition_row"),
                                                             F.col("row_id").alias("event_id"))  # fmt: skip
             field = F.lit(fixed_id(CONDITION_OCCURRENCE_FIELD)).alias("episode_event_field_concept_id")
             events = (new["episode"].join(conditions, ["note_id", "condition_row"])
                       .select(F.col("row_id").alias("episode_id"), "event_id", field))  # fmt: skip
-        self._replace(self.tables.episode_event, removed, "episode", events, key="episode_id")
+        self._replace(self.tables.episode_event, _removed(removed, "episode", "episode_id"), events)
         mine = [rows.select(F.lit(name).alias("table_name"), "row_id", "note_id",
                             F.lit(self.job.nlp_system).alias("nlp_system")) for name, rows in new.items()]  # fmt: skip
-        self._replace(self.tables.fact, removed, None, _union(mine), key=("table_name", "row_id"))
+        self._replace(self.tables.fact, removed, _union(mine))
 
     def _new_rows(self, name: str):
         """The staged rows of one table with their new ids (``row_id``) from max(id)+1."""
@@ -344,30 +346,22 @@ class _TableFacts:
                 .select("note_id", "row_in_note", "condition_row", "fact"))  # fmt: skip
         return _with_ids(self.spark, rows, base, "row_id")
 
-    def _replace(self, table: Table, removed, kind: str | None, new, key: str | tuple = "") -> None:
-        """Write ``table`` without this system's rows of the processed notes, plus ``new``."""
+    def _replace(self, table: Table, gone, new) -> None:
+        """Write ``table`` less the rows ``gone`` names (by the columns it has), plus ``new``; a table
+        that does not exist yet is created with the CDM columns and types."""
         from pyspark.sql import functions as F
 
-        ref, existing = self._ref(table.name), self._existing(table.name)
-        key = key or _pk(table)
-        kept = existing
-        if existing is not None and removed is not None:
-            gone = removed if kind is None else removed.where(F.col("table_name") == kind).select(
-                F.col("row_id").alias(key))
-            kept = existing.join(gone, list(key) if isinstance(key, tuple) else key, "left_anti")
-        if new is not None and kind in FACT_TABLES and table.name == kind:
-            new = new.select(F.col("row_id").alias(key), F.from_json("fact", spark_schema(table, skip=key)).alias("r"))
-            new = new.select(key, "r.*")
-        if new is None and (existing is None or removed is None):
-            return  # nothing to add and nothing to remove
-        columns = [c.name for c in table.columns]
-        new = new.select(*columns) if new is not None else None
+        existing = self._existing(table.name)
+        if new is None and (existing is None or gone is None):
+            return  # nothing to add, nothing to remove
+        kept = existing.join(gone, gone.columns, "left_anti") if existing is not None and gone is not None else existing
         if kept is None:
-            out = new.select(*(F.col(c).cast(t) for c, t in _spark_types(table)))
+            out = new.select(*(F.col(c).cast(kind).alias(c) for c, kind in _spark_types(table)))
+        elif new is None:
+            out = kept
         else:
-            out = kept if new is None else kept.unionByName(
-                new.select(*(F.col(c).cast(kept.schema[c].dataType) for c in kept.columns)))
-        _replace_table(self.spark, ref, out, self.job.run_id)
+            out = kept.unionByName(new.select(*(F.col(c).cast(kept.schema[c].dataType).alias(c) for c in kept.columns)))
+        _replace_table(self.spark, self._ref(table.name), out, self.job.run_id)
 
     def _ref(self, name: str) -> str:
         if not self.location:
@@ -377,6 +371,24 @@ class _TableFacts:
     def _existing(self, name: str):
         ref = self._ref(name)
         return read_table(self.spark, ref) if table_exists(self.spark, ref) else None
+
+
+def _typed(table: Table, rows):
+    """Staged fact rows (``row_id``, ``fact`` JSON) as the CDM table's typed columns."""
+    from pyspark.sql import functions as F
+
+    pk = _pk(table)
+    parsed = rows.select(F.col("row_id").alias(pk), F.from_json("fact", spark_schema(table, skip=pk)).alias("r"))
+    return parsed.select(pk, "r.*")
+
+
+def _removed(removed, table_name: str, key: str):
+    """The ids of ``table_name``'s rows among the removed facts, as ``key`` (None: nothing removed)."""
+    from pyspark.sql import functions as F
+
+    if removed is None:
+        return None
+    return removed.where(F.col("table_name") == table_name).select(F.col("row_id").alias(key))
 
 
 def _union(frames: list):
@@ -397,30 +409,17 @@ def _pk(table: Table) -> str:
     return next(iter(table.primary_key.columns)).name
 
 
-def _spark_types(table: Table, skip: str | tuple = ()) -> list[tuple[str, str]]:
+# SQLAlchemy types of the CDM tables -> Spark SQL types (subclasses first: BigInteger is an Integer)
+_SPARK_TYPES = ((BigInteger, "bigint"), (Integer, "int"), (DateTime, "timestamp"), (Date, "date"), (Numeric, "double"))
+
+
+def _spark_types(table: Table, skip: str = "") -> list[tuple[str, str]]:
     """The CDM table's columns as Spark SQL types (the fact tables a run creates in a lakehouse)."""
-    out = []
-    for column in table.columns:
-        if column.name in ((skip,) if isinstance(skip, str) else skip):
-            continue
-        kind = column.type
-        if isinstance(kind, BigInteger):
-            name = "bigint"
-        elif isinstance(kind, Integer):
-            name = "int"
-        elif isinstance(kind, DateTime):
-            name = "timestamp"
-        elif isinstance(kind, Date):
-            name = "date"
-        elif isinstance(kind, Numeric):
-            name = "double"
-        else:
-            name = "string"
-        out.append((column.name, name))
-    return out
+    return [(c.name, next((name for kind, name in _SPARK_TYPES if isinstance(c.type, kind)), "string"))
+            for c in table.columns if c.name != skip]  # fmt: skip
 
 
-def spark_schema(table: Table, skip: str | tuple = ()) -> str:
+def spark_schema(table: Table, skip: str = "") -> str:
     return ", ".join(f"`{name}` {kind}" for name, kind in _spark_types(table, skip))
 
 
