@@ -151,7 +151,8 @@ def spark_run(spark, options: SparkRunOptions, *, batch: BatchFunction = note_nl
         staged = spark.read.parquet(job.staging)
         _count(summary, staged)
         if fhir is not None:
-            write_fhir(spark, staged, fhir_builder(spec).device, options.fhir_out)
+            resumed = summary.skipped[ALREADY_DONE] > 0  # the done notes' resources are in the folder already
+            write_fhir(spark, staged, fhir_builder(spec).device, options.fhir_out, append=resumed)
         summary.superseded.update(job.write(staged))
         summary.seconds = time.monotonic() - started
         return summary
@@ -190,14 +191,15 @@ def select_notes(notes, filters: NoteFilter, max_chars: int):
     )  # fmt: skip
 
 
-def write_fhir(spark, staged, device: dict, out: str) -> None:
+def write_fhir(spark, staged, device: dict, out: str, *, append: bool = False) -> None:
     """The staged resources and the run's Device as NDJSON text parts, one folder per resource type
-    (``resource_type=Observation/part-*.txt``); a re-run replaces the folder."""
+    (``resource_type=Observation/part-*.txt``); a re-run replaces the folder, a run that skipped notes
+    done before adds its parts to it (as ``run`` appends to its NDJSON files when it resumes)."""
     from pyspark.sql import functions as F
 
     resources = staged.where(F.col("kind") == "fhir").select("resource_type", "resource")
     shared = spark.createDataFrame([(device["resourceType"], dumps(device))], "resource_type string, resource string")
-    resources.unionByName(shared).write.mode("overwrite").partitionBy("resource_type").text(out)
+    resources.unionByName(shared).write.mode("append" if append else "overwrite").partitionBy("resource_type").text(out)
 
 
 def _count(summary: SparkRunSummary, staged) -> None:

@@ -157,25 +157,33 @@ def jdbc_options(cdm, port: int, **kw) -> SparkRunOptions:
                            cdm_schema="cdm", results_schema="results", batch_size=3, **kw)  # fmt: skip
 
 
-def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port) -> None:
+def fhir_lines(folder: Path) -> list[str]:
+    return sorted(line for part in folder.glob("resource_type=Observation/part-*") for line in part.open())
+
+
+def test_jdbc_note_nlp_equals_run_row_for_row(spark, pg_cdm, pg_tcp_port, tmp_path) -> None:
     pg_cdm.add_notes(NOTES)
-    options = jdbc_options(pg_cdm, pg_tcp_port)
+    fhir = tmp_path / "fhir"
+    options = jdbc_options(pg_cdm, pg_tcp_port, fhir_out=str(fhir))
     summary = spark_run(spark, options)
     assert (summary.processed, dict(summary.skipped)) == (5, SKIPS)
     first, ledger = pg_cdm.content(), pg_cdm.ledger()
     assert len(first) == summary.note_nlp_rows > 0
     assert {i: (e["status"], e["error"]) for i, e in ledger.items()}[4] == ("skipped", "empty_text")
 
-    rows, entries = pg_cdm.note_nlp(), pg_cdm.ledger()
+    rows, entries, observations = pg_cdm.note_nlp(), pg_cdm.ledger(), fhir_lines(fhir)
+    assert observations
     again = spark_run(spark, options)  # as run: the ledger's done notes are skipped, nothing changes
     assert (again.processed, dict(again.skipped)) == (0, {"already_done": 8, "not_selected:text": 1})
     assert pg_cdm.note_nlp() == rows and pg_cdm.ledger() == entries
+    assert fhir_lines(fhir) == observations  # their resources are kept, not rebuilt
     after = pg_cdm.run()  # and run after spark-run finds them all done
     assert (after.processed, after.skipped["already_done"]) == (0, 8)
     assert pg_cdm.note_nlp() == rows and pg_cdm.ledger() == entries
 
     spark_run(spark, replace(options, reprocess=True))  # --reprocess replaces, never duplicates
     assert pg_cdm.content() == first
+    assert len(fhir_lines(fhir)) == len(observations)
     with pg_cdm.engine.connect() as conn:  # the staged rows are gone
         assert not conn.exec_driver_sql("SELECT count(*) FROM results.omop_nlp_spark_stage").scalar()
 
