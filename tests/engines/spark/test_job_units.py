@@ -31,3 +31,22 @@ def test_a_unix_socket_cdm_url_needs_a_jdbc_url() -> None:
 def test_usage_errors(options: SparkRunOptions, message: str) -> None:
     with pytest.raises(DatabaseError, match=message):
         options.check()
+
+
+def test_a_stage_table_of_an_older_version_is_made_again_while_empty(pg_cdm) -> None:
+    """The stage only holds rows while a spark-run writes: one without today's columns is replaced."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
+
+    from omop_nlp.engines.spark.job import _create_stage, stage_table
+
+    stage = stage_table(pg_cdm.tables)
+    old = Table(stage.name, MetaData(schema=stage.schema), Column("run_id", String(36)), Column("note_id", Integer))
+    old.create(pg_cdm.engine)
+    _create_stage(pg_cdm.engine, stage)
+    columns = {c["name"] for c in inspect(pg_cdm.engine).get_columns(stage.name, schema=stage.schema)}
+    assert {"fact", "condition_row", "kind"} <= columns
+    with pg_cdm.engine.begin() as conn:  # a running spark-run's rows are never dropped
+        conn.execute(stage.insert(), {"run_id": "r", "kind": "note", "note_id": 1, "row_in_note": -1})
+        conn.exec_driver_sql(f"ALTER TABLE {stage.schema}.{stage.name} DROP COLUMN fact")
+    with pytest.raises(DatabaseError, match="older omop-nlp"):
+        _create_stage(pg_cdm.engine, stage)
