@@ -28,6 +28,7 @@ from omop_nlp.text.note import checked_text
 from omop_nlp.text.tokens import term_lemmas
 
 NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
+IMPRESSION = "impression"  # the section name of a report's conclusion (mappings/sections.yaml)
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
@@ -52,6 +53,7 @@ class ModalityEngine:
     def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions."""
         findings: dict[str, Finding] = {}
+        summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         dismissed = _dismissed(mentions) if self.rules.presence.later_dismissal_wins else {}
         for mention in mentions:
@@ -63,16 +65,22 @@ class ModalityEngine:
             finding.mentions.append(mention)
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
                 finding.certainty = mention.certainty
-            if self.rules.entities[mention.key].relates:
+            if not self.rules.entities[mention.key].relates:
+                continue
+            if mention.section == IMPRESSION:
+                summary.setdefault(mention.key, set()).update(mention.related)
+            else:
                 finding.related = self._most_specific(set(finding.related) | set(mention.related))
+        for key, related in summary.items():
+            findings[key].related = self._most_specific(set(findings[key].related), related)
         return findings
 
-    def _most_specific(self, related: set[str]) -> list[str]:
+    def _most_specific(self, related: set[str], summary: set[str] = frozenset()) -> list[str]:
         """Guideline §2 rule 3 over all mentions of a key: 'bilateral bronchiectasis' in the impression
-        adds no lung side to the lobes the findings gave it."""
+        (``summary``) adds no lung side to the lobes the findings gave it."""
         if isinstance(self.relations, LesionLocationMapper):
-            return self.relations.most_specific(list(related))
-        return sorted(related)
+            return self.relations.with_summary(sorted(related), sorted(summary))
+        return sorted(related | summary)
 
     def _present(self, mention: Mention, denied: set[str]) -> bool:
         """Guideline: present or hedged; for brain malignant tumours known or treated disease too, unless
@@ -100,7 +108,7 @@ def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]
     "no new metastases" denies only new ones."""
     changed = {m.sentence for m in mentions if m.type is EntityType.EPISODE}
     return {m.key for m in mentions if m.type.value == entity_type and m.certainty is Certainty.NEGATED
-            and m.section == "impression" and m.sentence not in changed}
+            and m.section == IMPRESSION and m.sentence not in changed}
 
 
 class Pipeline:

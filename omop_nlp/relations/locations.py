@@ -391,6 +391,14 @@ class LesionLocationMapper:
     def _attach(group: list[Item], locations: list[Item]) -> None:
         _add_keys(group, [location.mention.key for location in locations])
 
+    def with_summary(self, body: list[str], summary: list[str]) -> list[str]:
+        """Rule 3 over a report: both lungs named only in the impression ("Bilateral bronchiectasis.")
+        summarise the lobes of both sides that the findings gave, and add no lung side to them; both lungs
+        that the findings name stay ("nodules in both lungs, a new one in the lingula")."""
+        both = {"right_lung", "left_lung"}
+        summarises = bool(body) and both <= set(summary) and not both <= set(body)
+        return self.most_specific(body + summary, one_phrase=summarises)
+
     def most_specific(self, related: list[str], one_phrase: bool = False) -> list[str]:
         """Guideline rule 3: a lung side is dropped where a lobe of that side is given. Both lungs stay
         beside lobes ("nodules in both lungs, the largest in the RLL"), unless one phrase gives lobes

@@ -1,7 +1,7 @@
 """Guideline section 2 rules 2-5 on oncology follow-up wording (issue 13): a lobe that heads a procedure,
 an airway or a finding that is no key is not the lesion's ("after right lower lobectomy", "the right lower
 lobe bronchus", "with lingular post-obstructive pneumonia"); "the left upper lobe and lingula" lists two
-places; "in these areas" refers back.
+places; "in these areas" refers back; "bilateral" in the impression adds no side to the findings' lobes.
 
 Reports written for this file.
 """
@@ -29,6 +29,13 @@ CASES = [
     ("lingular-segment", "Nodule in the LUL lingular segment.", {"nodule": ["lingula"]}),
     ("these-areas", "Consolidation in the right middle lobe and lingula.\nBronchiectasis in these areas as well.",
      {"consolidation": ["lingula", "rml"], "bronchiectasis": ["lingula", "rml"]}),
+    ("calcified-in-coordination", "Scarring and calcified granulomas in the left upper lobe.",
+     {"fibrosis": ["lul"], "nodule": ["lul"]}),
+    ("impression-summary-adds-no-sides", "Findings: Bronchiectasis in the right middle lobe and left lower lobe.\n"
+     "Impression: Bilateral bronchiectasis, unchanged.", {"bronchiectasis": ["lll", "rml"]}),
+    ("findings-both-lungs-stay", "Findings: Innumerable nodules in both lungs. A new nodule in the left lower "
+     "lobe and another in the right upper lobe.\nImpression: Bilateral pulmonary metastases, progressing.",
+     {"nodule": ["left_lung", "lll", "right_lung", "rul"]}),
 ]
 
 
