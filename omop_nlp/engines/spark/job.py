@@ -64,6 +64,7 @@ from omop_nlp.engines.spark.batch import (
     fhir_builder,
     note_nlp_batches,
 )
+from omop_nlp.errors import UsageError
 from omop_nlp.omop.concepts import (
     ConceptResolver,
     by_code_pairs,
@@ -111,10 +112,11 @@ class SparkRunOptions:
     reprocess: bool = False  # over JDBC: also the notes the ledger says are done (as run --reprocess)
 
     def check(self) -> None:
+        """The sources and targets given fit together; else a ``UsageError``."""
         if (self.note_table is None) == (self.cdm_url is None):
-            raise DatabaseError("give either --note-table (Spark table or Parquet path) or --cdm (the CDM database)")
+            raise UsageError("give either --note-table (Spark table or Parquet path) or --cdm (the CDM database)")
         if self.note_table is not None and not (self.concept_table and self.note_nlp_table):
-            raise DatabaseError("--note-table needs --concept-table and --note-nlp-table")
+            raise UsageError("--note-table needs --concept-table and --note-nlp-table")
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from omop_nlp.engines.spark.job import SparkRunOptions, jdbc_target
+from omop_nlp.errors import UsageError
 from omop_nlp.omop.connection import DatabaseError
 
 
@@ -29,7 +30,7 @@ def test_a_unix_socket_cdm_url_needs_a_jdbc_url() -> None:
     (SparkRunOptions(note_table="cdm.note", concept_table="cdm.concept"), "needs --concept-table and --note-nlp-table"),
 ])  # fmt: skip
 def test_usage_errors(options: SparkRunOptions, message: str) -> None:
-    with pytest.raises(DatabaseError, match=message):
+    with pytest.raises(UsageError, match=message):
         options.check()
 
 
