@@ -117,6 +117,7 @@ class LesionLocationMapper:
         self._shared_place = _words(grammar, "shared_place")
         self._placed_by_next = _words(grammar, "placed_by_next")
         self._fronting = _words(grammar, "fronting")
+        self._distribution = _words(grammar, "distribution")
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = _Phrases(rules.non_key_heads)
@@ -126,6 +127,7 @@ class LesionLocationMapper:
         self._procedure_heads = _Phrases(rules.procedure_heads)
         lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
+        self._lobes = frozenset(lobes)
         self._right_lobes = {k for k in lobes if rules.related[k].side in ("right", "both")}
         self._left_lobes = {k for k in lobes if rules.related[k].side in ("left", "both")}
 
@@ -230,6 +232,10 @@ class LesionLocationMapper:
                 group = groups[-1]
                 group.locations = [i for i in group.locations if i not in group.borrowed] + element
                 group.located_after = True
+                if self._distributes(doc, element[0]):  # "bilateral GGO with ..., predominantly in the lower lobes"
+                    for earlier in groups[:-1]:
+                        if not any(i.mention.key in self._lobes for i in earlier.locations):
+                            earlier.locations = earlier.locations + element
             elif place is _Place.BEFORE_LESION:
                 pending += element
                 if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
@@ -240,6 +246,12 @@ class LesionLocationMapper:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups)
         return groups
+
+    def _distributes(self, doc: Document, location: Item) -> bool:
+        """A distribution word stands right before the place ('mainly in the lower lobes')."""
+        words = [w for w in doc.lemmas(max(0, location.first_token - 4), location.first_token)
+                 if w not in self._fronting]
+        return bool(words) and words[-1] in self._distribution
 
     def _specific_run(self, doc: Document, locations: list[Item]) -> list[Item]:
         """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5); 'the left

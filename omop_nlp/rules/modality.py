@@ -109,6 +109,9 @@ class RelationGrammar(RulesModel):
                                 "thickening\")")
     placed_by_next: Terms = Field(default_factory=list, description="... or of the lesion after it (\"bronchiolectasis "
                                   "within the groundglass in the lower lobes\")")
+    distribution: Terms = Field(default_factory=list, description="before a place after the sentence's lesions: the "
+                                "place is the distribution of all of them (\"Bilateral ground-glass with reticulation, "
+                                "predominantly in the lower lobes\")")
     fronting: Terms = Field(default_factory=list, description="words that may open a sentence before a place that "
                             "then is every lesion's of the sentence (\"In the RUL there is scarring and a granuloma\")")
 

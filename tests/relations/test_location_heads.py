@@ -31,6 +31,10 @@ CASES = [
      {"consolidation": ["lingula", "rml"], "bronchiectasis": ["lingula", "rml"]}),
     ("calcified-in-coordination", "Scarring and calcified granulomas in the left upper lobe.",
      {"fibrosis": ["lul"], "nodule": ["lul"]}),
+    ("distribution-of-all", "Bilateral peripheral ground-glass opacity with fine reticulation, seen mainly in "
+     "the upper lobes.", {"ggo": ["bul"], "interstitial_thickening": ["bul"]}),
+    ("distribution-keeps-own-lobe", "Nodule in the RUL and consolidation mainly in the LLL.",
+     {"nodule": ["rul"], "consolidation": ["lll"]}),
     ("impression-summary-adds-no-sides", "Findings: Bronchiectasis in the right middle lobe and left lower lobe.\n"
      "Impression: Bilateral bronchiectasis, unchanged.", {"bronchiectasis": ["lll", "rml"]}),
     ("findings-both-lungs-stay", "Findings: Innumerable nodules in both lungs. A new nodule in the left lower "
