@@ -9,8 +9,9 @@ close and the server releases whatever they held.
 Results come back in submission order with a bounded number of tasks in flight, so the output
 order of ``extract`` is kept and memory grows with the workers, not with the notes. A worker that
 dies (killed, out of memory, a crash in native code) is replaced: the tasks in flight are redone
-one at a time, so the one that kills its worker again is found and reported as ``WorkerDied``
-while the others complete.
+one at a time, so the one that kills its worker again is found. That task is then split into its
+items (one note each), each run alone in a fresh worker: only the item that kills a worker once
+more is reported as ``WorkerDied``, the others complete, each exactly once.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _WATCH_INTERVAL_S = 0.5
 
 @dataclass(frozen=True)
 class WorkerDied(Generic[T]):
-    """In place of a result: the task killed the worker that ran it, twice (alone the second time)."""
+    """In place of a result: the task killed the worker that ran it, alone, and cannot be split further."""
 
     item: T
 
@@ -78,9 +79,12 @@ class WorkerPool:
         )  # fmt: skip
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None,
-             ) -> Iterator[R | WorkerDied[T]]:  # fmt: skip
+             split: Callable[[T], list[T]] | None = None) -> Iterator[R | WorkerDied[T]]:  # fmt: skip
         """``fn`` over ``items`` in the workers; results in the order of ``items``, at most
-        ``in_flight`` (default: two per worker) submitted and not yet consumed."""
+        ``in_flight`` (default: two per worker) submitted and not yet consumed.
+
+        A task that kills its worker when run alone is replaced by ``split(task)`` (its notes one
+        by one), each yielding its own result in its place; one that cannot be split is ``WorkerDied``."""
         limit = in_flight or 2 * self.workers
         source = iter(items)
         redo: deque[T] = deque()  # tasks in flight when a worker died: run again, one at a time
@@ -115,11 +119,13 @@ class WorkerPool:
             try:
                 result = future.result()
             except BrokenProcessPool:
-                if alone:
-                    restart([])
-                    yield WorkerDied(item)
-                else:
+                if not alone:  # which task killed it is not known: all of those in flight, alone
                     restart([item, *(i for i, _, _ in pending)])
+                    continue
+                parts = split(item) if split is not None else [item]
+                restart(parts if len(parts) > 1 else [])
+                if len(parts) <= 1:
+                    yield WorkerDied(item)
                 continue
             yield result
 
@@ -140,12 +146,11 @@ _CHUNK = 64  # reports per task: large enough that pickling is noise, small enou
 _PIPELINE = None
 
 
-def _init_extractor(config) -> None:
-    """A worker of ``extract``: the pipeline ``config`` (a ``PipelineConfig``) describes, built once."""
+def _init_extractor(config, build: Callable) -> None:
+    """A worker of ``extract``: the pipeline ``config`` (a ``PipelineConfig``) describes, built once
+    by ``build`` (``build_pipeline``; a test passes a module-level wrapper to inject a fault)."""
     global _PIPELINE
-    from omop_nlp.build import build_pipeline
-
-    _PIPELINE = build_pipeline(config)
+    _PIPELINE = build(config)
 
 
 def _extract_chunk(reports: list) -> list:
@@ -160,19 +165,25 @@ def _extract_chunk(reports: list) -> list:
     return out
 
 
-def extract_in_workers(reports: Iterable, workers: int, config) -> Iterator:
+def _one_by_one(chunk: list) -> list[list]:
+    return [[report] for report in chunk]
+
+
+def extract_in_workers(reports: Iterable, workers: int, config, build: Callable | None = None) -> Iterator:
     """``Pipeline.extract_many`` over ``workers`` processes, each with the pipeline of ``config`` (a
-    ``PipelineConfig``): Result or NoteSkipped per report, in input order."""
+    ``PipelineConfig``) built by ``build`` (default ``build_pipeline``): Result or NoteSkipped per
+    report, in input order. A report that kills its worker is skipped as ``worker_died``, alone."""
     from itertools import islice
 
+    from omop_nlp.build import build_pipeline
     from omop_nlp.errors import NoteSkipped
 
     iterator = iter(reports)
     chunks = iter(lambda: list(islice(iterator, _CHUNK)), [])
-    with WorkerPool(workers, _init_extractor, (config,)) as pool:
-        for chunk in pool.imap(_extract_chunk, chunks):
+    with WorkerPool(workers, _init_extractor, (config, build or build_pipeline)) as pool:
+        for chunk in pool.imap(_extract_chunk, chunks, split=_one_by_one):
             if isinstance(chunk, WorkerDied):
-                chunk = [("worker_died", "the worker process died on this chunk", r.id) for r in chunk.item]
+                chunk = [("worker_died", "the worker process died on this report", r.id) for r in chunk.item]
             for outcome in chunk:
                 if isinstance(outcome, tuple):
                     skipped = NoteSkipped(outcome[0], outcome[1])

@@ -288,17 +288,39 @@ class CdmRun:
         url = self.engine.url.render_as_string(hide_password=False)
         args = (url, self.options, self.on_result is not None or self.sink is not None, self.done_status)
         with WorkerPool(workers, _init_worker, args) as pool:
-            for done in pool.imap(_process_range, self._ranges()):
-                if isinstance(done, WorkerDied):  # its notes stay unrecorded: the next run tries them again
+            for done in pool.imap(_process_range, self._ranges(), split=self._one_by_one):
+                if isinstance(done, WorkerDied):
                     first, last, count = done.item
-                    log.error("notes %d to %d: a worker process died on them twice; left for the next run", first, last)
-                    self.summary.failed["worker_died"] += count
+                    self._worker_died(first, last)
                     advance(count)
                     continue
                 count, summary, results = done
                 self.summary.add(summary)
                 self._deliver(results)
                 advance(count)
+
+    def _one_by_one(self, note_range: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+        """A range that killed its worker, as one range per note: only the note that kills again is lost."""
+        first, last, count = note_range
+        if count <= 1:
+            return [note_range]
+        return [(note_id, note_id, 1) for note_id in self.source.ids_between(first, last)]
+
+    def _worker_died(self, first: int, last: int) -> None:
+        """A note killed the worker that ran it, each time: failed (the next run tries it again),
+        recorded in the ledger so that the operator finds it."""
+        ids = str(first) if first == last else f"{first} to {last}"
+        log.error("note_id %s: the worker process died on it, alone; recorded as failed", ids)
+        notes = self.source.notes_between(first, last)
+        claimed = self.claims.claim([n.note_id for n in notes])
+        try:
+            for note in notes:
+                if note.note_id in claimed:
+                    self._record_failure(Outcome(note, Status.FAILED, "worker_died"), "worker_died")
+        finally:
+            self.claims.release()
+        if len(claimed) < len(notes):
+            self.summary.skipped["claimed_by_other_run"] += len(notes) - len(claimed)
 
     def _ranges(self) -> Iterator[tuple[int, int, int]]:
         for note_range in self.source.id_ranges(self.options.batch_size):

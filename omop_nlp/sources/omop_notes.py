@@ -145,6 +145,13 @@ class OmopNoteSource:
             after = int(ids[-1])
             remaining = None if remaining is None else remaining - len(ids)
 
+    def ids_between(self, first: int, last: int) -> list[int]:
+        """The selected note ids with first <= note_id <= last, in order."""
+        c = self._note.c
+        query = select(c.note_id).where(*self._conditions(), c.note_id >= first, c.note_id <= last)
+        with self._engine.connect() as conn:
+            return [int(i) for i in conn.execute(query.order_by(c.note_id)).scalars()]
+
     def notes_between(self, first: int, last: int) -> list[SourceNote]:
         """The selected notes with first <= note_id <= last (one range of ``id_ranges``)."""
         query = self._batch_query(first - 1, None).where(self._note.c.note_id <= last)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+
+from worker_faults import POISON, dies_on_poison
+
+from omop_nlp.errors import NoteSkipped
+from omop_nlp.parallel import extract_in_workers
+from omop_nlp.sources.jsonl import read_reports
 
 DEVSET = Path(__file__).parents[1] / "devset"
 
@@ -20,3 +27,14 @@ def test_extract_with_workers_writes_what_one_process_writes_in_the_same_order(r
     one, two = (tmp_path / "one.jsonl").read_text(), (tmp_path / "two.jsonl").read_text()
     assert one == two and len(one.splitlines()) == len(lines) - 1
     assert err_one.splitlines()[-1] == err_two.splitlines()[-1]  # the summary: same skips, same reasons
+
+
+def test_a_report_that_kills_its_worker_is_the_only_one_lost(pipeline) -> None:
+    reports = [r for name in ("chest_ct", "brain_mri") for r in read_reports(DEVSET / f"{name}.test.jsonl", print)]
+    reports[40] = replace(reports[40], text=f"{reports[40].text} {POISON}")  # chunk 1 of 2 (64 reports each)
+    outcomes = list(extract_in_workers(reports, 2, pipeline.config, build=dies_on_poison))
+    lost = [o for o in outcomes if isinstance(o, NoteSkipped)]
+    assert [(o.reason, o.report_id) for o in lost] == [("worker_died", reports[40].id)]
+    others = [r for i, r in enumerate(reports) if i != 40]
+    expected = [r.as_interchange() for r in pipeline.extract_many(others)]
+    assert [o.as_interchange() for o in outcomes if not isinstance(o, NoteSkipped)] == expected  # in order, each once

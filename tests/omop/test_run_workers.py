@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
+from worker_faults import POISON, dies_on_poison
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = [
@@ -123,35 +124,24 @@ def test_kill_9_of_run_with_workers_leaves_nothing_that_blocks_the_next_run(pg_c
     assert len(counts) == len(notes)
 
 
-def dies_on_poison(config):
-    """The pipeline of ``config``, whose process dies (as on a crash in native code) on one note."""
-    from omop_nlp.build import build_pipeline
-
-    pipeline = build_pipeline(config)
-    rules = pipeline.extract_rules
-
-    def extract_rules(report, note_class_concept_id=None):
-        if "POISON" in report.text:
-            os._exit(9)
-        return rules(report, note_class_concept_id)
-
-    pipeline.extract_rules = extract_rules
-    return pipeline
-
-
-def test_a_worker_that_dies_is_replaced_and_the_other_batches_are_written_once(pg_cdm) -> None:
+def test_a_note_that_kills_its_worker_costs_that_note_only(pg_cdm) -> None:
     notes = texts(60)
-    notes[32] = "CT chest. POISON nodule."
+    notes[32] = f"CT chest. {POISON} nodule in the right upper lobe."
     pg_cdm.add_notes(notes)
     summary = pg_cdm.run(build=dies_on_poison, workers=2, batch_size=5)
-    assert summary.failed == {"worker_died": 5}  # note 33's batch: 31..35
+    # Note 33's batch (31..35) kills its worker, beside other batches and then alone: it is redone note
+    # by note, and only note 33 kills its worker again.
+    assert summary.failed == {"worker_died": 1} and not summary.problems - summary.failed
     # A batch in flight beside the dying one may have committed before its result was lost: redone, it
     # is found done (already_done), never written twice.
-    assert summary.processed + summary.skipped["already_done"] == 55
+    assert summary.processed + summary.skipped["already_done"] == 59
     ledger = pg_cdm.ledger()
-    assert set(ledger) == set(range(1, 61)) - set(range(31, 36))
-    again = pg_cdm.run(workers=1)  # the next run (here without the fault) does the rest
-    assert again.processed == 5 and again.skipped == {"already_done": 55}
-    after_fault = pg_cdm.content()
+    assert set(ledger) == set(range(1, 61))
+    assert {n for n, r in ledger.items() if r["status"] != "done"} == {33}
+    assert (ledger[33]["status"], ledger[33]["error"]) == ("failed", "worker_died")
+    with_fault = pg_cdm.content()
+    assert not pg_cdm.note_nlp(33)
+
+    # The same notes, one process, no fault: the same rows for every note but 33, none twice.
     assert pg_cdm.run(reprocess=True, workers=1).processed == 60
-    assert pg_cdm.content() == after_fault  # what one clean run writes: nothing twice, nothing missing
+    assert pg_cdm.note_nlp(33) and pg_cdm.content(except_note=33) == with_fault
