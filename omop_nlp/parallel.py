@@ -2,7 +2,7 @@
 
 Workers are *spawned*, never forked: a forked worker inherits the parent's open database
 connections (and their locks) and outlives a parent killed with -9. A spawned worker opens its
-own connections, ignores Ctrl-C (the parent decides when to stop and lets in-flight batches
+own connections, ignores Ctrl-C and SIGTERM (the parent decides when to stop and lets in-flight batches
 finish) and watches its parent: when the parent is gone it exits at once, so its connections
 close and the server releases whatever they held.
 
@@ -57,7 +57,10 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    # Ctrl-C reaches the whole process group and a service manager's SIGTERM the whole cgroup: the
+    # parent alone decides, lets the tasks in flight finish and then ends its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="omop-nlp-watchdog").start()
     if initializer is not None:
         initializer(*initargs)

@@ -15,6 +15,7 @@ from omop_nlp.cli.options import FhirOutputOptions, PipelineOptions, grouped
 from omop_nlp.engines.files import extract_jsonl
 from omop_nlp.evaluate import evaluate_files, format_table
 from omop_nlp.evaluate_errors import format_errors, scoring_errors
+from omop_nlp.signals import graceful_stop
 
 
 @app.command()
@@ -30,15 +31,17 @@ def extract(
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
     With --fhir-out/--fhir-url, reports that carry a person_id also become FHIR R4 resources.
+    SIGTERM or Ctrl-C stops it cleanly: the reports done are written (whole lines), exit 143 / 130.
     """
     if pipeline.llm.mapper != "rules" and workers > 1:
         fail("--workers > 1 is for the rule mapper; with an LLM the server batches the notes (--llm-concurrency)")
     nlp = build_pipeline(pipeline.config())
     sink = open_fhir_sink(nlp.nlp_system, fhir)
     try:
-        summary = extract_jsonl(input, output, nlp, mentions=not no_mentions, workers=workers,
-                                on_result=sink.write if sink is not None else None,
-                                on_skip=lambda line: typer.echo(f"skipped: {line}", err=True))  # fmt: skip
+        with graceful_stop() as stop:
+            summary = extract_jsonl(input, output, nlp, mentions=not no_mentions, workers=workers,
+                                    on_result=sink.write if sink is not None else None, stop=stop,
+                                    on_skip=lambda line: typer.echo(f"skipped: {line}", err=True))  # fmt: skip
     finally:
         if sink is not None:
             sink.close()
@@ -46,6 +49,8 @@ def extract(
     close_fhir_sink(sink, err=True)
     if nlp.relation_refiner is not None:
         typer.echo(nlp.relation_refiner.summary_line(), err=True)
+    if stop.requested:
+        raise typer.Exit(stop.exit_code)
 
 
 @app.command()

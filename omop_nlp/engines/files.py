@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from omop_nlp.errors import JsonlError, NoteSkipped, UsageError
 from omop_nlp.jsonl import STDIN
 from omop_nlp.model import Result
 from omop_nlp.parallel import extract_in_workers
 from omop_nlp.pipeline import Pipeline
+from omop_nlp.signals import StopRequest
 from omop_nlp.sources.jsonl import read_reports
 
 
@@ -21,20 +24,27 @@ from omop_nlp.sources.jsonl import read_reports
 class ExtractSummary:
     written: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> notes
+    stopped_by: str | None = None  # SIGTERM / SIGINT when stopped before the end of the input
 
     def line(self) -> str:
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())) or "none"
-        return f"extracted {self.written} report(s); skipped: {reasons}"
+        line = f"extracted {self.written} report(s); skipped: {reasons}"
+        if self.stopped_by:
+            line += f"; stopped by {self.stopped_by}: the output holds the reports before the stop"
+        return line
 
 
 def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: bool = True, workers: int = 1,
                   on_result: Callable[[Result], None] | None = None,
-                  on_skip: Callable[[str], None] | None = None) -> ExtractSummary:  # fmt: skip
+                  on_skip: Callable[[str], None] | None = None, stop: StopRequest | None = None,
+                  ) -> ExtractSummary:  # fmt: skip
     """Every report of ``source`` (a path or '-') to an interchange line in ``output`` (a path or '-').
 
     A bad line or a note that cannot be processed is counted and passed to ``on_skip`` as one
     line without note text; the others go on. ``on_result`` feeds further sinks (FHIR). With
-    ``workers`` > 1, worker processes build the pipeline of ``pipeline.config`` (output order kept)."""
+    ``workers`` > 1, worker processes build the pipeline of ``pipeline.config`` (output order kept).
+    ``stop`` (omop_nlp.signals.graceful_stop) ends the extraction after the report being written:
+    the output then holds whole lines for a prefix of the input, and the workers are gone."""
     if source != STDIN and not Path(source).is_file():
         raise UsageError(f"input file not found: {source}")
     summary = ExtractSummary()
@@ -44,12 +54,15 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
         if on_skip is not None:
             on_skip(str(error))
 
-    out = sys.stdout if output == STDIN else _open_output(output)
-    try:
-        reports = read_reports(source, bad_line)
-        outcomes = (extract_in_workers(reports, workers, pipeline.config) if workers > 1
-                    else pipeline.extract_many(reports))  # fmt: skip
+    stop = stop or StopRequest()
+    reports = read_reports(source, bad_line)
+    outcomes = (extract_in_workers(reports, workers, pipeline.config) if workers > 1
+                else pipeline.extract_many(reports))  # fmt: skip
+    # closing(): on a stop, the workers' tasks in flight finish, the rest is dropped, the processes end
+    with _output(output) as out, closing(outcomes):
         for outcome in outcomes:
+            if stop.requested:
+                break
             if isinstance(outcome, NoteSkipped):
                 summary.skipped[outcome.reason] += 1
                 if on_skip is not None:
@@ -62,15 +75,27 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
             summary.written += 1
             if on_result is not None:
                 on_result(outcome)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    summary.stopped_by = stop.signal_name
     return summary
 
 
-def _open_output(path: str):
+@contextmanager
+def _output(path: str) -> Iterator[TextIO]:
+    """stdout, or the file ``path`` written a whole line at a time: even a process killed with -9
+    leaves no line cut short in it."""
+    if path == STDIN:
+        try:
+            yield sys.stdout
+        finally:
+            sys.stdout.flush()
+        return
+    with _open_output(path) as out:
+        yield out
+
+
+def _open_output(path: str) -> TextIO:
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "w", encoding="utf-8")
+        return open(path, "w", encoding="utf-8", buffering=1)  # text mode, buffering=1: one write() per line
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None

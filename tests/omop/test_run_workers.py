@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from processes import alive, children
 from sqlalchemy import func, select
 from worker_faults import POISON, dies_on_poison
 
@@ -38,26 +39,6 @@ def done_count(cdm) -> int:
     ledger = cdm.tables.ledger
     with cdm.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(ledger).where(ledger.c.status == "done")).scalar()
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def fhir_lines(folder: Path) -> dict[str, list[dict]]:
