@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_workers.py                    # 20,000 notes, workers 1 and 2
     .venv/bin/python benchmarks/bench_workers.py --notes 5000 --workers 1 2 4
+    .venv/bin/python benchmarks/bench_workers.py --notes 5000 --workers 2 --profile-parent  # the parent's time
 
 Each worker count gets a fresh database on one embedded PostgreSQL server with the same synthetic
 notes (benchmarks/bench_cdm_run.py), and one ``run_cdm`` end to end (read, extract, write NOTE_NLP
@@ -15,8 +16,11 @@ whether N workers do the same work as one, i.e. what an idle machine would gain.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import sys
 import tempfile
 import threading
@@ -76,11 +80,42 @@ class ChildRss:
         return sorted(self.peaks.values(), reverse=True)[:n]
 
 
+class Profile:
+    """cProfile of this process (the parent) while it runs, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._profile = cProfile.Profile() if enabled else None
+        self._cpu_s = 0.0
+
+    def __enter__(self) -> Profile:
+        self._cpu_s = -own_cpu_s()
+        if self._profile is not None:
+            self._profile.enable()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._profile is not None:
+            self._profile.disable()
+        self._cpu_s += own_cpu_s()
+
+    def report(self, title: str, top: int = 20) -> None:
+        """The functions with the most own time, then omop_nlp's by cumulative time (waits included)."""
+        if self._profile is None:
+            return
+        print(f"{title}: {self._cpu_s:.2f} s CPU (profiled) while the run went", file=sys.stderr)
+        for order, where in (("tottime", ""), ("cumulative", "omop_nlp|concurrent")):
+            out = io.StringIO()
+            pstats.Stats(self._profile, stream=out).sort_stats(order).print_stats(where, top)
+            print(f"-- by {order}", "\n".join(out.getvalue().splitlines()[4:]), sep="\n", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--profile-parent", action="store_true",
+                        help="cProfile the parent process of each run: its top functions by own time")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="omop-nlp-bench-workers-"))
@@ -92,9 +127,11 @@ def main() -> None:
             load(url, args.notes, "cdm")
             load_before = os.getloadavg()[0]
             cpu_before = own_cpu_s()
-            with ChildRss() as rss:
-                summary = run_cdm(url, RunOptions(cdm_schema="cdm", batch_size=args.batch_size, workers=workers))
+            options = RunOptions(cdm_schema="cdm", batch_size=args.batch_size, workers=workers)
+            with ChildRss() as rss, Profile(args.profile_parent) as profile:
+                summary = run_cdm(url, options)
             cpu_s = own_cpu_s() - cpu_before + sum(rss.cpu_s.values())
+            profile.report(f"--workers {workers}: the parent")
             assert summary.processed == args.notes, summary.lines()
             rows.append({
                 "workers": workers, "notes": args.notes, "run_s": round(summary.seconds, 1),

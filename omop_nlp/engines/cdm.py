@@ -308,19 +308,13 @@ class CdmRun:
 
     def _worker_died(self, first: int, last: int) -> None:
         """A note killed the worker that ran it, each time: failed (the next run tries it again),
-        recorded in the ledger so that the operator finds it."""
+        recorded in the ledger so that the operator finds it. Not claimed first: the dead worker's
+        server session may not have ended yet; the ledger's row lock orders this write with any other
+        run's, and a failed note is only ever done again."""
         ids = str(first) if first == last else f"{first} to {last}"
         log.error("note_id %s: the worker process died on it, alone; recorded as failed", ids)
-        notes = self.source.notes_between(first, last)
-        claimed = self.claims.claim([n.note_id for n in notes])
-        try:
-            for note in notes:
-                if note.note_id in claimed:
-                    self._record_failure(Outcome(note, Status.FAILED, "worker_died"), "worker_died")
-        finally:
-            self.claims.release()
-        if len(claimed) < len(notes):
-            self.summary.skipped["claimed_by_other_run"] += len(notes) - len(claimed)
+        for note in self.source.notes_between(first, last):
+            self._record_failure(Outcome(note, Status.FAILED, "worker_died"), "worker_died")
 
     def _ranges(self) -> Iterator[tuple[int, int, int]]:
         for note_range in self.source.id_ranges(self.options.batch_size):
@@ -578,9 +572,12 @@ _WORKER_RESULTS = False
 
 
 def _init_worker(url: str, options: RunOptions, want_results: bool, done_status: Status) -> None:
-    """A worker process: its own engine and connections, the pipeline built once from ``options.pipeline``."""
+    """A worker process: its own engine of one connection (its batches and its claims take turns on it),
+    the pipeline built once from ``options.pipeline``."""
     global _WORKER_RUN, _WORKER_RESULTS
-    _WORKER_RUN = CdmRun(make_engine(url), options)
+    engine = make_engine(url, one_connection=True)
+    _WORKER_RUN = CdmRun(engine, options)
+    _WORKER_RUN.claims = Claims(engine, _WORKER_RUN.summary.nlp_system, own_connection=False)
     _WORKER_RUN.done_status = done_status  # the parent feeds the sink and records its deliveries
     _WORKER_RUN.load()
     _WORKER_RESULTS = want_results

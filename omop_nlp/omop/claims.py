@@ -6,6 +6,12 @@ PostgreSQL: a session-level advisory lock per (nlp_system, note_id), taken with
 another session holds is left to that session. When a claimer dies, its connection closes and the
 server releases its claims at once: no lease to expire, nothing to clean up. SQLite has one
 writer at a time anyway; there every note counts as claimed and the ledger settles the rest.
+
+A worker process of ``run --workers N`` has an engine of one connection (``make_engine(...,
+one_connection=True)``): its claims are taken on that connection, between the transactions that
+read and write the batch. Session-level advisory locks outlive transactions, commits and rollbacks
+alike, so the claim holds until ``release``; should the connection be lost and replaced meanwhile,
+the claims went with the old session, as when a claimer dies.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ _TRY = text(
 
 
 class Claims:
-    def __init__(self, engine: Engine, nlp_system: str) -> None:
+    def __init__(self, engine: Engine, nlp_system: str, *, own_connection: bool = True) -> None:
+        """``own_connection``: keep a connection of its own for the claims; False for an engine
+        whose pool is one connection, which the claims then share with the batches."""
         self._engine = engine
         self._system = nlp_system
+        self._own = own_connection
         self._conn: Connection | None = None
 
     @property
@@ -34,11 +43,22 @@ class Claims:
         """The notes of ``note_ids`` now claimed by this claimer (those held elsewhere left out)."""
         if not self.active or not note_ids:
             return set(note_ids)
+        if not self._own:
+            with self._engine.connect() as conn:
+                claimed = conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()
+                return {int(k) for k in claimed}
         conn = self._connection()
         return {int(k) for k in conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()}
 
     def release(self) -> None:
         """Give back every claim (after the batch's write transaction committed or failed)."""
+        if not self._own and self.active:
+            try:
+                with self._engine.connect() as conn:  # the engine's one connection: the session that holds them
+                    conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            except DBAPIError:  # the session is gone, and its claims with it
+                pass
+            return
         if self._conn is None:
             return
         try:

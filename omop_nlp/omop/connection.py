@@ -63,11 +63,12 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(raw_url: str, *, create: bool = False) -> Engine:
+def make_engine(raw_url: str, *, create: bool = False, one_connection: bool = False) -> Engine:
     """An engine that has been connected once, so an unreachable URL fails here, in one line.
 
     ``create`` allows a new SQLite file (``init-db``); otherwise a missing file is an error
-    rather than a silently created empty database.
+    rather than a silently created empty database. ``one_connection``: a pool of one PostgreSQL
+    connection, for a worker process whose reads, writes and claims take turns on it.
     """
     url = parse_url(raw_url)
     path = sqlite_path(url)
@@ -77,7 +78,9 @@ def make_engine(raw_url: str, *, create: bool = False) -> Engine:
         _install_sqlite_transactions(engine)
     else:
         # hide_parameters: errors and logs must never carry note text bound as a parameter.
-        engine = create_engine(url, connect_args=_pg_connect_args(url), pool_pre_ping=True, hide_parameters=True)
+        pool = {"pool_size": 1, "max_overflow": 0} if one_connection else {}
+        engine = create_engine(url, connect_args=_pg_connect_args(url), pool_pre_ping=True, hide_parameters=True,
+                               **pool)  # fmt: skip
     check_connection(engine)
     return engine
 

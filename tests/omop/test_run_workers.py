@@ -8,11 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from processes import alive, children
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from worker_faults import POISON, dies_on_poison
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,3 +127,30 @@ def test_a_note_that_kills_its_worker_costs_that_note_only(pg_cdm) -> None:
     # The same notes, one process, no fault: the same rows for every note but 33, none twice.
     assert pg_cdm.run(reprocess=True, workers=1).processed == 60
     assert pg_cdm.note_nlp(33) and pg_cdm.content(except_note=33) == with_fault
+
+
+def test_each_worker_holds_one_database_connection(pg_cdm) -> None:
+    pg_cdm.add_notes(texts(400))
+    count = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND application_name = 'omop-nlp' AND pid <> pg_backend_pid()")  # fmt: skip
+    with pg_cdm.engine.connect() as conn:
+        before = conn.execute(count).scalar()  # this test's own
+    seen: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        with pg_cdm.engine.connect() as conn:
+            while not done.is_set():
+                seen.append(conn.execute(count).scalar() - before)
+                conn.rollback()  # a fresh snapshot of pg_stat_activity each time
+                time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        assert pg_cdm.run(workers=2, batch_size=5).processed == 400
+    finally:
+        done.set()
+        sampler.join()
+    # the parent's one (note-id ranges) and one per worker (its batches and claims); two each before
+    assert 2 <= max(seen) <= 3
