@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 
@@ -25,3 +26,14 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def all_gone(pids: list[int], timeout_s: float = 20) -> bool:
+    """Whether every one of ``pids`` has ended within ``timeout_s`` (a process that notices its
+    parent is gone, or multiprocessing's resource tracker, leaves shortly after it)."""
+    deadline = time.monotonic() + timeout_s
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,7 @@ def extract(
     output: Annotated[str, typer.Option("--output", "-o", help="interchange JSONL to write; '-' is stdout")] = "-",
     no_mentions: Annotated[bool, typer.Option("--no-mentions", help="write only id, modality, findings")] = False,
     workers: Annotated[int, typer.Option(min=1, max=256, help="extraction processes (output order is kept)")] = 1,
+    progress: Annotated[bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")] = None,
 ) -> None:
     """Extract findings from reports in a JSONL file into the guideline's interchange JSONL.
 
@@ -41,6 +43,7 @@ def extract(
         with graceful_stop() as stop:
             summary = extract_jsonl(input, output, nlp, mentions=not no_mentions, workers=workers,
                                     on_result=sink.write if sink is not None else None, stop=stop,
+                                    progress=sys.stderr.isatty() if progress is None else progress,
                                     on_skip=lambda line: typer.echo(f"skipped: {line}", err=True))  # fmt: skip
     finally:
         if sink is not None:

@@ -49,6 +49,7 @@ from omop_nlp.omop.ledger import Ledger, LedgerEntry, LedgerState, Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.parallel import WorkerDied, WorkerPool
 from omop_nlp.pipeline import NoteOutcome, Pipeline
+from omop_nlp.progress import ProgressBar
 from omop_nlp.signals import StopRequest
 from omop_nlp.sinks.cdm_facts import CdmFactsWriter
 from omop_nlp.sinks.note_nlp import NoteNlpWriter
@@ -264,7 +265,7 @@ class CdmRun:
         started = time.monotonic()
         self.summary.selected = self.source.count()
         try:
-            with _ProgressBar(self.options.progress, self.summary.selected) as advance:
+            with ProgressBar(self.options.progress, self.summary.selected) as advance:
                 batches = -(-self.summary.selected // self.options.batch_size)
                 workers = min(self.options.workers, batches)  # no process to start for a batch or two
                 if workers > 1:
@@ -486,50 +487,6 @@ def _is_transient(exc: OperationalError) -> bool:
     """Deadlocks, serialization failures and a busy SQLite file are worth another try."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in ("40001", "40P01") or "database is locked" in str(exc.orig)
-
-
-class _ProgressBar:
-    """A rich progress bar (notes/s, ETA) on stderr, or nothing."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self._enabled = enabled
-        self._total = total
-        self._bar = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if not self._enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("notes"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-            TextColumn("{task.fields[rate]} notes/s"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
-        )  # fmt: skip
-        self._bar.start()
-        task = self._bar.add_task("run", total=self._total or None, rate="-")
-        started = time.monotonic()
-
-        def advance(n: int) -> None:
-            done = self._bar.tasks[0].completed + n
-            rate = done / max(time.monotonic() - started, 1e-6)
-            self._bar.update(task, advance=n, rate=f"{rate:.0f}")
-
-        return advance
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 def _note_selector(conn: Connection, tables: CdmTables) -> NoteSelector:

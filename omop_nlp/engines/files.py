@@ -16,6 +16,7 @@ from omop_nlp.jsonl import STDIN
 from omop_nlp.model import Result
 from omop_nlp.parallel import extract_in_workers
 from omop_nlp.pipeline import Pipeline
+from omop_nlp.progress import ProgressBar
 from omop_nlp.signals import StopRequest
 from omop_nlp.sources.jsonl import read_reports
 
@@ -37,14 +38,15 @@ class ExtractSummary:
 def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: bool = True, workers: int = 1,
                   on_result: Callable[[Result], None] | None = None,
                   on_skip: Callable[[str], None] | None = None, stop: StopRequest | None = None,
-                  ) -> ExtractSummary:  # fmt: skip
+                  progress: bool = False) -> ExtractSummary:  # fmt: skip
     """Every report of ``source`` (a path or '-') to an interchange line in ``output`` (a path or '-').
 
     A bad line or a note that cannot be processed is counted and passed to ``on_skip`` as one
     line without note text; the others go on. ``on_result`` feeds further sinks (FHIR). With
     ``workers`` > 1, worker processes build the pipeline of ``pipeline.config`` (output order kept).
     ``stop`` (omop_nlp.signals.graceful_stop) ends the extraction after the report being written:
-    the output then holds whole lines for a prefix of the input, and the workers are gone."""
+    the output then holds whole lines for a prefix of the input, and the workers are gone.
+    ``progress``: a progress bar on stderr (notes/s; ETA when ``source`` is a file, its lines counted)."""
     if source != STDIN and not Path(source).is_file():
         raise UsageError(f"input file not found: {source}")
     summary = ExtractSummary()
@@ -59,10 +61,12 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
     outcomes = (extract_in_workers(reports, workers, pipeline.config) if workers > 1
                 else pipeline.extract_many(reports))  # fmt: skip
     # closing(): on a stop, the workers' tasks in flight finish, the rest is dropped, the processes end
-    with _output(output) as out, closing(outcomes):
+    total = _count_lines(source) if progress and source != STDIN else None
+    with _output(output) as out, closing(outcomes), ProgressBar(progress, total) as advance:
         for outcome in outcomes:
             if stop.requested:
                 break
+            advance(1)
             if isinstance(outcome, NoteSkipped):
                 summary.skipped[outcome.reason] += 1
                 if on_skip is not None:
@@ -77,6 +81,15 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
                 on_result(outcome)
     summary.stopped_by = stop.signal_name
     return summary
+
+
+def _count_lines(path: str) -> int:
+    """Lines of the input (blank or invalid ones included: an upper bound of its reports)."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    return lines + (last != b"\n")  # a last line without its newline
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from processes import alive, children
+from processes import all_gone, children
 
 from omop_nlp.sources.jsonl import read_reports
 
@@ -47,7 +47,7 @@ def test_extract_stopped_by_a_signal_writes_whole_lines_for_the_reports_before_i
 
     assert extract.returncode == 128 + signum, err[-2000:]
     assert workers == 1 or len(workers_then) >= workers  # the workers (and multiprocessing's resource tracker)
-    assert not any(alive(p) for p in workers_then)
+    assert all_gone(workers_then)
     text = output.read_text()
     assert text.endswith("\n")
     lines = [json.loads(line) for line in text.splitlines()]

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from processes import alive, children
+from processes import all_gone, children
 from sqlalchemy import func, select, text
 from worker_faults import POISON, dies_on_poison
 
@@ -83,10 +83,7 @@ def test_kill_9_of_run_with_workers_leaves_nothing_that_blocks_the_next_run(pg_c
     run.wait()
     assert run.returncode == -signal.SIGKILL and workers
     # The workers notice their parent is gone and leave: their connections close, their locks go.
-    deadline = time.monotonic() + 20
-    while any(alive(p) for p in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(p) for p in workers)
+    assert all_gone(workers)
     done = done_count(pg_cdm)
     assert 40 <= done < len(notes)
 
