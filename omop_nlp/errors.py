@@ -78,6 +78,13 @@ class BertModelError(ConfigurationError, ValueError):
     code = "E204"
 
 
+class WorkerStartError(ConfigurationError):
+    """Worker processes (``--workers N``) end before any of them is ready: their pipeline cannot be
+    built there, or the interpreter cannot start them. Their own error is on stderr above."""
+
+    code = "E205"
+
+
 class DatabaseError(OmopNlpError):
     """A database the user pointed at cannot be used; the message is one line, password masked."""
 

@@ -28,6 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from omop_nlp.errors import WorkerStartError
+
 T = TypeVar("T")
 R = TypeVar("R")
 _END = object()
@@ -56,7 +58,7 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(70)  # the parent died (kill -9): leave now; the server rolls back our transaction
 
 
-def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def _start_worker(parent_pid: int, ready, initializer: Callable[..., None] | None, initargs: tuple) -> None:
     # Ctrl-C reaches the whole process group and a service manager's SIGTERM the whole cgroup: the
     # parent alone decides, lets the tasks in flight finish and then ends its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -64,6 +66,8 @@ def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, init
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="omop-nlp-watchdog").start()
     if initializer is not None:
         initializer(*initargs)
+    with ready.get_lock():
+        ready.value += 1
 
 
 class WorkerPool:
@@ -76,10 +80,20 @@ class WorkerPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         initializer, initargs = self._setup
+        context = multiprocessing.get_context("spawn")
+        self._ready = context.Value("i", 0)  # workers of this executor that got through their set-up
         return ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
+            self.workers, mp_context=context,
+            initializer=_start_worker, initargs=(os.getpid(), self._ready, initializer, initargs),
         )  # fmt: skip
+
+    def _check_started(self) -> None:
+        """The pool broke: a task killed its worker, unless no worker ever got ready. Then every task
+        would break every new pool too: stop, rather than skip every note one by one."""
+        if self._ready.value == 0:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            raise WorkerStartError("the worker processes ended before they were ready (their error is above); "
+                                   "run with --workers 1 to see it in this process")
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], in_flight: int | None = None,
              split: Callable[[T], list[T]] | None = None) -> Iterator[R | WorkerDied[T]]:  # fmt: skip
@@ -100,6 +114,7 @@ class WorkerPool:
 
         def restart(items: list[T]) -> None:
             """A worker died: a new pool; ``items`` (in order, before any not yet redone) run again."""
+            self._check_started()
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = self._new_executor()
             redo.extendleft(reversed(items))
@@ -147,24 +162,28 @@ class WorkerPool:
 
 _CHUNK = 64  # reports per task: large enough that pickling is noise, small enough to keep workers even
 _PIPELINE = None
+_AS_LINE: Callable | None = None
 
 
-def _init_extractor(config, build: Callable) -> None:
+def _init_extractor(config, build: Callable, as_line: Callable | None) -> None:
     """A worker of ``extract``: the pipeline ``config`` (a ``PipelineConfig``) describes, built once
     by ``build`` (``build_pipeline``; a test passes a module-level wrapper to inject a fault)."""
-    global _PIPELINE
+    global _PIPELINE, _AS_LINE
     _PIPELINE = build(config)
+    _AS_LINE = as_line
 
 
 def _extract_chunk(reports: list) -> list:
-    """Results, or (reason, detail, report id) for a skipped report: an exception with extra
-    attributes does not survive pickling whole."""
+    """Results (or their output lines, made here), or (reason, detail, report id) for a skipped
+    report: an exception with extra attributes does not survive pickling whole."""
     from omop_nlp.errors import NoteSkipped
 
     out = []
     for outcome in _PIPELINE.extract_many(reports):
-        skipped = isinstance(outcome, NoteSkipped)
-        out.append((outcome.reason, outcome.detail, getattr(outcome, "report_id", None)) if skipped else outcome)
+        if isinstance(outcome, NoteSkipped):
+            out.append((outcome.reason, outcome.detail, getattr(outcome, "report_id", None)))
+        else:
+            out.append(outcome if _AS_LINE is None else _AS_LINE(outcome))
     return out
 
 
@@ -172,10 +191,14 @@ def _one_by_one(chunk: list) -> list[list]:
     return [[report] for report in chunk]
 
 
-def extract_in_workers(reports: Iterable, workers: int, config, build: Callable | None = None) -> Iterator:
+def extract_in_workers(reports: Iterable, workers: int, config, build: Callable | None = None,
+                       as_line: Callable | None = None) -> Iterator:  # fmt: skip
     """``Pipeline.extract_many`` over ``workers`` processes, each with the pipeline of ``config`` (a
     ``PipelineConfig``) built by ``build`` (default ``build_pipeline``): Result or NoteSkipped per
-    report, in input order. A report that kills its worker is skipped as ``worker_died``, alone."""
+    report, in input order. A report that kills its worker is skipped as ``worker_died``, alone.
+
+    ``as_line`` (picklable: module level): the workers hand back ``as_line(result)`` instead of the
+    Result, so that turning results into output is not left to this one process."""
     from itertools import islice
 
     from omop_nlp.build import build_pipeline
@@ -183,7 +206,7 @@ def extract_in_workers(reports: Iterable, workers: int, config, build: Callable 
 
     iterator = iter(reports)
     chunks = iter(lambda: list(islice(iterator, _CHUNK)), [])
-    with WorkerPool(workers, _init_extractor, (config, build or build_pipeline)) as pool:
+    with WorkerPool(workers, _init_extractor, (config, build or build_pipeline, as_line)) as pool:
         for chunk in pool.imap(_extract_chunk, chunks, split=_one_by_one):
             if isinstance(chunk, WorkerDied):
                 chunk = [("worker_died", "the worker process died on this report", r.id) for r in chunk.item]

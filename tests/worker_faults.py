@@ -23,3 +23,15 @@ def dies_on_poison(config):
 
     pipeline.extract_rules = extract_rules
     return pipeline
+
+
+def cannot_build_in_a_worker(config):
+    """The pipeline of ``config`` in this process; in a worker process its set-up fails, as when a
+    model folder cannot be read there."""
+    import multiprocessing
+
+    from omop_nlp.build import build_pipeline
+
+    if multiprocessing.parent_process() is not None:
+        raise RuntimeError("cannot build the pipeline here")
+    return build_pipeline(config)

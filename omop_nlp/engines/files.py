@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -58,8 +59,12 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
 
     stop = stop or StopRequest()
     reports = read_reports(source, bad_line)
-    outcomes = (extract_in_workers(reports, workers, pipeline.config) if workers > 1
-                else pipeline.extract_many(reports))  # fmt: skip
+    as_line = partial(interchange_line, mentions=mentions)
+    if workers > 1:  # the workers make the output lines, unless the results go to further sinks here
+        lines_in_workers = as_line if on_result is None else None
+        outcomes = extract_in_workers(reports, workers, pipeline.config, as_line=lines_in_workers)
+    else:
+        outcomes = pipeline.extract_many(reports)
     # closing(): on a stop, the workers' tasks in flight finish, the rest is dropped, the processes end
     total = _count_lines(source) if progress and source != STDIN else None
     with _output(output) as out, closing(outcomes), ProgressBar(progress, total) as advance:
@@ -72,15 +77,20 @@ def extract_jsonl(source: str, output: str, pipeline: Pipeline, *, mentions: boo
                 if on_skip is not None:
                     on_skip(f"report {outcome.report_id}: {outcome}")
                 continue
-            line = outcome.as_interchange()
-            if not mentions:
-                line.pop("mentions")
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.write(outcome if isinstance(outcome, str) else as_line(outcome))
             summary.written += 1
             if on_result is not None:
                 on_result(outcome)
     summary.stopped_by = stop.signal_name
     return summary
+
+
+def interchange_line(result: Result, *, mentions: bool = True) -> str:
+    """One line of interchange JSONL (guideline section 5), newline included."""
+    line = result.as_interchange()
+    if not mentions:
+        line.pop("mentions")
+    return json.dumps(line, ensure_ascii=False) + "\n"
 
 
 def _count_lines(path: str) -> int:

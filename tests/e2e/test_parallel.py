@@ -6,9 +6,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from worker_faults import POISON, dies_on_poison
+import pytest
+from worker_faults import POISON, cannot_build_in_a_worker, dies_on_poison
 
-from omop_nlp.errors import NoteSkipped
+from omop_nlp.errors import NoteSkipped, WorkerStartError
 from omop_nlp.parallel import extract_in_workers
 from omop_nlp.sources.jsonl import read_reports
 
@@ -38,3 +39,9 @@ def test_a_report_that_kills_its_worker_is_the_only_one_lost(pipeline) -> None:
     others = [r for i, r in enumerate(reports) if i != 40]
     expected = [r.as_interchange() for r in pipeline.extract_many(others)]
     assert [o.as_interchange() for o in outcomes if not isinstance(o, NoteSkipped)] == expected  # in order, each once
+
+
+def test_workers_that_cannot_start_stop_the_extraction_with_one_error(pipeline) -> None:
+    reports = list(read_reports(DEVSET / "chest_ct.test.jsonl", print))
+    with pytest.raises(WorkerStartError, match="ended before they were ready"):
+        list(extract_in_workers(reports, 2, pipeline.config, build=cannot_build_in_a_worker))

@@ -12,9 +12,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from processes import all_gone, children
 from sqlalchemy import func, select, text
-from worker_faults import POISON, dies_on_poison
+from worker_faults import POISON, cannot_build_in_a_worker, dies_on_poison
+
+from omop_nlp.errors import WorkerStartError
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = [
@@ -151,3 +154,10 @@ def test_each_worker_holds_one_database_connection(pg_cdm) -> None:
         sampler.join()
     # the parent's one (note-id ranges) and one per worker (its batches and claims); two each before
     assert 2 <= max(seen) <= 3
+
+
+def test_workers_that_cannot_start_stop_the_run_with_one_error_and_write_nothing(pg_cdm) -> None:
+    pg_cdm.add_notes(texts(20))
+    with pytest.raises(WorkerStartError):
+        pg_cdm.run(build=cannot_build_in_a_worker, workers=2, batch_size=5)
+    assert not pg_cdm.ledger() and not pg_cdm.note_nlp()  # not 20 notes "failed: worker_died" one by one
