@@ -16,6 +16,9 @@ the claims went with the old session, as when a claimer dies.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError
@@ -43,26 +46,16 @@ class Claims:
         """The notes of ``note_ids`` now claimed by this claimer (those held elsewhere left out)."""
         if not self.active or not note_ids:
             return set(note_ids)
-        if not self._own:
-            with self._engine.connect() as conn:
-                claimed = conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()
-                return {int(k) for k in claimed}
-        conn = self._connection()
-        return {int(k) for k in conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()}
+        with self._session() as conn:
+            return {int(k) for k in conn.execute(_TRY, {"ids": sorted(note_ids), "system": self._system}).scalars()}
 
     def release(self) -> None:
         """Give back every claim (after the batch's write transaction committed or failed)."""
-        if not self._own and self.active:
-            try:
-                with self._engine.connect() as conn:  # the engine's one connection: the session that holds them
-                    conn.execute(text("SELECT pg_advisory_unlock_all()"))
-            except DBAPIError:  # the session is gone, and its claims with it
-                pass
-            return
-        if self._conn is None:
+        if not self.active or (self._own and self._conn is None):
             return
         try:
-            self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            with self._session() as conn:
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
         except DBAPIError:  # the session is gone, and its claims with it; the next claim reconnects
             self.close()
 
@@ -74,7 +67,14 @@ class Claims:
             except DBAPIError:
                 conn.invalidate()
 
-    def _connection(self) -> Connection:
+    @contextmanager
+    def _session(self) -> Iterator[Connection]:
+        """The connection whose session holds the claims: this claimer's own, kept open, or (a
+        one-connection engine) the engine's only one, checked out for the statement."""
+        if not self._own:
+            with self._engine.connect() as conn:
+                yield conn
+            return
         if self._conn is None:
             self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        return self._conn
+        yield self._conn
