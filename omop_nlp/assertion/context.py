@@ -8,6 +8,7 @@ matcher takes the longest phrase.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from typing import NamedTuple
 
 from omop_nlp.model import Certainty
 from omop_nlp.rules.context import context_languages, load_context_rules
+from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import Token, term_lemmas
+from omop_nlp.text.variants import spelling_variants
 
 _CATEGORY = {
     "negated": Certainty.NEGATED,
@@ -32,6 +35,10 @@ _PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedge
 _BOTH_ADJACENT = 2
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
+_FORWARD_END = f"{TERMINATE}:forward"  # ends forward scopes only: a new list item ("No effusion, small nodule")
+# A negation after an answer mark answers the field or question before it ("Effusion? None."): backward,
+# ahead of any nearer trigger.
+ANSWER = "answer"
 # A negation's own terminator ("from the") ends it only before a concept this many plain words after it.
 _NEGATION_END_REACH = 5
 _LIST_WORDS = frozenset({"or", "and", "nor"})
@@ -67,16 +74,58 @@ class Span(NamedTuple):
     last: int
 
 
+class _Clause(NamedTuple):
+    """The concepts of one clause, for the scope of a trigger over them."""
+
+    starts: frozenset[int]
+    firsts: list[int]
+    lasts: list[int]
+    covered: list[int]  # covered[i]: tokens of the first i concepts
+
+    @classmethod
+    def of(cls, concepts: Sequence[Span]) -> _Clause:
+        """``concepts`` in text order, as the annotator gives them."""
+        firsts: list[int] = []
+        lasts: list[int] = []
+        covered = [0]
+        for span in concepts:
+            if firsts and span.first == firsts[-1]:
+                continue  # "part-solid nodule": two keys on one span
+            firsts.append(span.first)
+            lasts.append(span.last)
+            covered.append(covered[-1] + span.last - span.first)
+        return cls(frozenset(firsts), firsts, lasts, covered)
+
+    def gap(self, start: int, end: int) -> int:
+        """Tokens from ``start`` to ``end`` other than concept words: a list of denied findings ("No
+        consolidation, ground-glass opacity, ... or pleural effusion") is one scope however long its items."""
+        i, j = bisect_left(self.firsts, start), bisect_right(self.lasts, end)
+        return end - start - (self.covered[j] - self.covered[i] if j > i else 0)
+
+
 class ContextAsserter:
-    def __init__(self, matcher: PhraseMatcher[tuple[TriggerRule, ...]], reach: int) -> None:
+    def __init__(self, matcher: PhraseMatcher[tuple[TriggerRule, ...]], reach: int,
+                 answer_marks: frozenset[str] = frozenset(), answer_reach: int = 0) -> None:
         self._matcher = matcher
         self._reach_tokens = reach  # a trigger farther than this from a concept never reaches it
+        self._answer_marks = answer_marks
+        self._answer = TriggerRule("negated", ANSWER, answer_reach)
 
     def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
         """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
         mask = frozenset(i for c in masked for i in range(c.first, c.last))
         matches = [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
-        return [m for m in matches if not m.has(_NEGATION_END) or _heads_a_concept(m, matches, tokens, masked)]
+        matches = [self._as_answer(m, tokens) for m in matches
+                   if not m.has(_NEGATION_END) or _heads_a_concept(m, matches, tokens, masked)]
+        return sorted([*matches, *_measured_items(tokens, text)], key=_first)
+
+    def _as_answer(self, match: TriggerMatch, tokens: list[Token]) -> TriggerMatch:
+        """A negation that starts with or follows an answer mark also answers the field before it."""
+        marks = self._answer_marks
+        if (tokens[match.first].lemma in marks or (match.first and tokens[match.first - 1].lemma in marks)) \
+                and match.has("negated"):
+            return match._replace(rules=(*match.rules, self._answer))
+        return match
 
     def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
                         clause: tuple[int, int]) -> list[Certainty]:
@@ -84,10 +133,10 @@ class ContextAsserter:
         order; each concept looks only at the triggers near it, so a long clause stays linear."""
         lo, hi = bisect_left(triggers, clause[0], key=_first), bisect_left(triggers, clause[1], key=_first)
         local = [t for t in triggers[lo:hi] if t.last <= clause[1]]
-        starts = frozenset(c.first for c in concepts)
-        return [self._certainty(c, local, starts) for c in concepts]
+        in_clause = _Clause.of(concepts)
+        return [self._certainty(c, local, in_clause) for c in concepts]
 
-    def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], concept_starts: frozenset[int]) -> Certainty:
+    def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], clause: _Clause) -> Certainty:
         near = triggers[bisect_left(triggers, concept.first - self._reach_tokens, key=_first):
                         bisect_right(triggers, concept.last + self._reach_tokens, key=_first)]
         reaching: list[tuple[int, int, TriggerMatch, str]] = []
@@ -95,9 +144,10 @@ class ContextAsserter:
             for rule in trigger.rules:
                 if rule.category.startswith(TERMINATE):
                     continue
-                distance = self._reach(trigger, rule, concept, near, concept_starts)
+                distance = self._reach(trigger, rule, concept, near, clause)
                 if distance is not None:
-                    reaching.append((distance, _PRIORITY.index(rule.category), trigger, rule.category))
+                    rank = -1 if rule.direction == ANSWER else distance  # the answer outranks the question
+                    reaching.append((rank, _PRIORITY.index(rule.category), trigger, rule.category))
         if not reaching:
             return Certainty.PRESENT
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
@@ -106,7 +156,7 @@ class ContextAsserter:
         return _CATEGORY.get(category) or Certainty.PRESENT
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
-               triggers: Sequence[TriggerMatch], concept_starts: frozenset[int]) -> int | None:
+               triggers: Sequence[TriggerMatch], clause: _Clause) -> int | None:
         """Token distance from trigger to concept when the concept is in the trigger's scope."""
         if rule.direction == "prefix":  # a word prefix: "non-haemorrhagic" is no scope over "infarct"
             return 0 if concept.first == trigger.last else None
@@ -115,19 +165,22 @@ class ContextAsserter:
         if rule.direction == "both":
             # "less likely lymphoma" vs "lymphoma is less likely given ...": forward only when a
             # concept follows the trigger at once.
-            follows = any(trigger.last + gap in concept_starts for gap in range(_BOTH_ADJACENT + 1))
+            follows = any(trigger.last + gap in clause.starts for gap in range(_BOTH_ADJACENT + 1))
             forward, backward = (forward, False) if follows else (False, backward)
         elif rule.direction == "forward":
             backward = False
-        else:
+        else:  # backward; an answer only where no concept follows it in the clause ("Effusion: no")
             forward = False
+            backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last)
         ends = (TERMINATE, f"{TERMINATE}:{rule.category}")
         if forward:
-            gap = max(0, concept.first - trigger.last)
-            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last, concept.first, ends):
+            gap = clause.gap(trigger.last, concept.first) if concept.first > trigger.last else 0
+            # a terminator right after the trigger is part of the denied phrase: "no evidence of new nodules"
+            if gap <= rule.max_tokens and not _terminated(triggers, trigger.last + 1, concept.first,
+                                                          (*ends, _FORWARD_END)):
                 return gap
         if backward:
-            gap = trigger.first - concept.last
+            gap = clause.gap(concept.last, trigger.first)
             if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends):
                 return gap
         return None
@@ -161,21 +214,51 @@ def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tu
     return any(start <= t.first and t.last <= end and any(t.has(e) for e in ends) for t in triggers)
 
 
+_MEASURED_ITEM = (TriggerRule(_FORWARD_END, "both", 0),)
+
+
+_COMMA_MEASURE = re.compile(r",[ \t]*\d")
+
+
+def _measured_items(tokens: list[Token], text: str) -> list[TriggerMatch]:
+    """A list item that opens with a measure is a finding seen, not one more denied: "No effusion, 4 mm
+    nodule in the RUL" (the words of such items, "small", "mild", are forward terminators in the rules)."""
+    commas = (bisect_left(tokens, m.start(), key=_start) for m in _COMMA_MEASURE.finditer(text))
+    return [TriggerMatch(_MEASURED_ITEM, i, i + 2) for i in commas]
+
+
+def _start(token: Token) -> int:
+    return token.start
+
+
 @cache
 def load_context_asserter() -> ContextAsserter:
     """All languages' rules in one matcher: reports mix Korean and English in one sentence."""
     phrases: dict[str, list[TriggerRule]] = {}
-    reach = 0
+    reach = answer_reach = 0
+    marks: set[str] = set()
+    spelling = load_variant_rules()
     for language in context_languages():
         rules = load_context_rules(language)
+        marks.update(term_lemmas(m)[0] for m in rules.answer_marks)
+        answer_reach = max(answer_reach, rules.max_tokens_for("negated", "backward"))
         for category, by_direction in rules.rules.items():
             for direction, terms in by_direction.items():
-                if direction == TERMINATE:  # ends the scope of this category only: "s/p lobectomy, new nodule"
-                    for term in terms:
-                        phrases.setdefault(term, []).append(TriggerRule(f"{TERMINATE}:{category}", "both", 0))
-                    continue
-                limit = rules.max_tokens_for(category, direction)
-                reach = max(reach, limit + max((len(term_lemmas(t)) for t in terms), default=0))
+                rule = _rule(category, direction, rules.max_tokens_for(category, direction))
+                if direction != TERMINATE:
+                    reach = max(reach, rule.max_tokens + max((len(term_lemmas(t)) for t in terms), default=0))
                 for term in terms:
-                    phrases.setdefault(term, []).append(TriggerRule(category, direction, limit))
-    return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()), reach)
+                    for form in spelling_variants(spelling, term):
+                        phrases.setdefault(form, []).append(rule)
+    return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()), reach, frozenset(marks),
+                           answer_reach)
+
+
+def _rule(category: str, direction: str, limit: int) -> TriggerRule:
+    """The rule of a trigger list. A terminator list ends the scope of its category's triggers ("s/p lobectomy,
+    new nodule"); in the category terminate, of every trigger (both) or of forward ones (forward)."""
+    if direction == TERMINATE:
+        return TriggerRule(f"{TERMINATE}:{category}", "both", 0)
+    if category == TERMINATE and direction == "forward":
+        return TriggerRule(_FORWARD_END, "both", 0)
+    return TriggerRule(category, direction, limit)

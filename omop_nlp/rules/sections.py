@@ -31,6 +31,8 @@ class SectionsRules(RulesModel):
     abbreviations: Terms = Field(default_factory=list, description="words written with a dot that does not end a "
                                  "sentence before a lower-case word (\"postop. volume loss\"); other words of three "
                                  "or more letters end one there (\"no recurrent tumor. old infarct\")")
+    question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
+                                    "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
 
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:

@@ -27,6 +27,7 @@ _BOUNDARY = re.compile(
     r")"
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.$")
+_WORD_AFTER = re.compile(r"([A-Za-z]+)\b")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}[.)]|[-*•#])$")
 _MARKER_CHARS = 8  # a list marker alone ("12)", " - ") is short: longer text needs no check
 
@@ -51,6 +52,8 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
                 continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
         if match.group("lower") and _abbreviation_before(text, match.start()):
             continue  # "postop. volume loss", "sup. seg."
+        if text[match.start() - 1] == "?" and _answer_after(text, match.end()):
+            continue  # "Effusion? None.": the answer belongs to its question
         _append(spans, text, cursor, match.start())
         cursor = counted = match.end()
         depth = 0
@@ -61,6 +64,17 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
 def _abbreviation_before(text: str, offset: int) -> bool:
     word = _WORD_BEFORE.search(text, max(0, offset - 24), offset)
     return word is None or word.group(1).lower() in load_abbreviations()
+
+
+def _answer_after(text: str, offset: int) -> bool:
+    word = _WORD_AFTER.match(text, offset)
+    return word is not None and word.group(1).lower() in load_question_answers()
+
+
+@cache
+def load_question_answers() -> frozenset[str]:
+    """Words that answer a question right before them (``question_answers`` in sections.yaml)."""
+    return frozenset(w.lower() for w in load_sections_rules().question_answers)
 
 
 @cache

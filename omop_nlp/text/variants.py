@@ -20,6 +20,16 @@ def variants(rules: VariantRules, term: str) -> list[str]:
     words = term.split()
     if len(words) == 2 and len(term) - 1 <= rules.join_spaced_max_length and all(w.isalpha() for w in words):
         forms.append("".join(words))
+    return _with_spellings(rules, forms)
+
+
+def spelling_variants(rules: VariantRules, term: str) -> list[str]:
+    """``term`` and its British / American spellings only: a trigger phrase ("not visualised") keeps its
+    hyphens and spaces, which mark words apart ("(-)", "-> not seen")."""
+    return _with_spellings(rules, [term]) if term.isascii() else [term]
+
+
+def _with_spellings(rules: VariantRules, forms: list[str]) -> list[str]:
     for british, american in rules.spellings:
         for form in list(forms):
             lower = form.lower()
