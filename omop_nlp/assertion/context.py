@@ -35,7 +35,7 @@ _PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedge
 _BOTH_ADJACENT = 2
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
-_FORWARD_END = f"{TERMINATE}:forward"  # ends forward scopes only: a new list item ("No effusion, small nodule")
+_FORWARD_END = f"{TERMINATE}:forward"  # ends forward scopes only: a new list item ("No effusion, chronic nodule")
 # A negation after an answer mark answers the field or question before it ("Effusion? None."): backward,
 # ahead of any nearer trigger.
 ANSWER = "answer"

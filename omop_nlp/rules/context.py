@@ -29,7 +29,7 @@ class ContextRules(RulesModel):
         "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only); terminate under a category ends "
         "the scope of that category's triggers only (historical: \",\" in \"History of cancer, s/p lobectomy, new "
         "nodule\"); in the category terminate, forward ends the scope of forward triggers only (a new item of a "
-        "list: \"No effusion, small nodule\") and both the scope of every trigger")
+        "list: \"No effusion, chronic nodule\") and both the scope of every trigger")
     answer_marks: Terms = Field(
         default_factory=list, description="marks that answer the field or question before them (\":\", \"?\", "
         "\"->\"): a negation that starts with or follows one, with no concept after it in its clause, denies the "
