@@ -157,6 +157,12 @@ def test_one_typo_tolerance(pipeline: Pipeline, text: str, expected: dict) -> No
     assert _scored("chest_ct", _extract(pipeline, text).findings_json()) == _scored("chest_ct", expected)
 
 
+@pytest.mark.parametrize("text", ["MRI of the head after gadolinium injection.", "Contrast was injected; normal study."])
+def test_real_words_are_no_typos(pipeline: Pipeline, text: str) -> None:
+    """One edit from "infection", but a word of its own: a contrast injection names no infection."""
+    assert _extract(pipeline, text, "brain_mri").findings_json() == {}
+
+
 def test_typo_mention_keeps_original_spelling(pipeline: Pipeline) -> None:
     text = "Mild atelectsis in the RLL."
     mention = next(m for m in _extract(pipeline, text).mentions if m.key == "atelectasis")
