@@ -287,6 +287,7 @@ DISMISSAL = [
 RESOLUTION = [
     ("previously-seen-resolved", CT, "The previously seen RLL consolidation has resolved.", set()),
     ("has-cleared", CT, "The left effusion has cleared.", set()),
+    ("has-settled", CT, "The small left effusion seen after the operation has settled.", set()),
     ("interval-resolution-of", CT, "Interval resolution of the lingular atelectasis.", set()),
     ("near-complete-resolution", CT, "Near-complete resolution of the RML consolidation.", {"consolidation"}),
     ("resolving", CT, "Resolving consolidation in the LLL.", {"consolidation"}),
