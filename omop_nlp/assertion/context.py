@@ -222,7 +222,8 @@ _COMMA_MEASURE = re.compile(r",[ \t]*\d")
 
 def _measured_items(tokens: list[Token], text: str) -> list[TriggerMatch]:
     """A list item that opens with a measure is a finding seen, not one more denied: "No effusion, 4 mm
-    nodule in the RUL" (the words of such items, "small", "mild", are forward terminators in the rules)."""
+    nodule in the RUL" (describing words that open such items, "chronic", "residual", are forward terminators in
+    the rules; size words are not: "No pneumothorax, large effusion" grades a denied item)."""
     commas = (bisect_left(tokens, m.start(), key=_start) for m in _COMMA_MEASURE.finditer(text))
     return [TriggerMatch(_MEASURED_ITEM, i, i + 2) for i in commas]
 
