@@ -347,6 +347,15 @@ QUESTIONS = [
     ("mr-r-o-no", MR, "Clinical question: r/o stroke.\nFindings: No acute infarct.", set()),
     ("mr-to-exclude-no", MR, "Reason for exam: to exclude abscess.\nFindings: Normal brain.", set()),
     ("mr-question-no", MR, "Question: haemorrhage?\nFindings: No haemorrhage.", set()),
+    (
+        "mr-joined-question-marks-then-dismissed",
+        MR,
+        "Indication: seizures. ?Abscess ?lymphoma.\nFindings: Single ring-enhancing lesion.\n"
+        "Impression: Abscess likely; lymphoma less likely.",
+        {INFECTION},
+    ),
+    ("mr-joined-question-mark-unanswered", MR, "Indication: fever. ?abscess ?glioma.\nFindings: Normal brain.", set()),
+    ("mr-joined-question-mark-in-findings", MR, "Findings: Small enhancing focus, ?metastasis.", {"metastasis"}),
 ]
 
 HISTORY = [
