@@ -160,6 +160,8 @@ class ContextAsserter:
         """Token distance from trigger to concept when the concept is in the trigger's scope."""
         if rule.direction == "prefix":  # a word prefix: "non-haemorrhagic" is no scope over "infarct"
             return 0 if concept.first == trigger.last else None
+        if rule.direction == "suffix":  # a head noun of the concept's compound: "meningioma resection"
+            return 0 if concept.last == trigger.first else None
         forward = concept.first >= trigger.first and concept.last > trigger.first
         backward = concept.last <= trigger.first
         if rule.direction == "both":

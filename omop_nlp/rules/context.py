@@ -12,7 +12,7 @@ from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 
 CONTEXT_DIR = "context_rules"
 Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "pseudo", "terminate"]
-Direction = Literal["forward", "backward", "both", "prefix", "terminate"]
+Direction = Literal["forward", "backward", "both", "prefix", "suffix", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
 
@@ -26,10 +26,11 @@ class ContextRules(RulesModel):
         description="category -> direction -> trigger phrases. pseudo triggers look like one but are none; "
         "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
         "both after it when a concept follows at once, else before it, prefix only to a concept that starts "
-        "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only); terminate under a category ends "
-        "the scope of that category's triggers only (historical: \",\" in \"History of cancer, s/p lobectomy, new "
-        "nodule\"); in the category terminate, forward ends the scope of forward triggers only (a new item of a "
-        "list: \"No effusion, chronic nodule\") and both the scope of every trigger")
+        "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only), suffix only to a concept that "
+        "ends right before it (\"meningioma resection\": the treatment names the lesion as history); terminate "
+        "under a category ends the scope of that category's triggers only (historical: \",\" in \"History of "
+        "cancer, s/p lobectomy, new nodule\"); in the category terminate, forward ends the scope of forward triggers "
+        "only (a new item of a list: \"No effusion, chronic nodule\") and both the scope of every trigger")
     answer_marks: Terms = Field(
         default_factory=list, description="marks that answer the field or question before them (\":\", \"?\", "
         "\"->\"): a negation that starts with or follows one, with no concept after it in its clause, denies the "

@@ -422,6 +422,20 @@ HISTORY = [
         "History of subarachnoid haemorrhage, aneurysm clipped. No acute abnormality.",
         set(),
     ),
+    (
+        "mr-dated-meningioma-resection",
+        MR,
+        "Left parietal craniotomy from a meningioma resection in 2017; no residual or recurrent tumour.",
+        set(),
+    ),
+    ("mr-haematoma-evacuation", MR, "Changes of the subdural haematoma evacuation. No acute abnormality.", set()),
+    ("mr-aneurysm-coiling", MR, "Artefact from the aneurysm coiling. No haemorrhage.", set()),
+    (
+        "mr-resection-cavity-residual",
+        MR,
+        "Meningioma resection cavity with a nodular enhancing residual meningioma.",
+        {NMT},
+    ),
 ]
 
 BRAIN_SPECIAL = [
