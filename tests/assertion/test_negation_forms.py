@@ -282,6 +282,8 @@ DISMISSAL = [
     ("mr-less-likely-than", MR, "Abscess, less likely than necrotic metastasis.", {"metastasis"}),
     ("mr-considered-less-likely-than", MR, "Glioma is considered less likely than lymphoma.", {"lymphoma"}),
     ("mr-more-likely-than", MR, "Glioblastoma is more likely than lymphoma.", {"glioma"}),
+    ("mr-more-to-than-to", MR, "The dural focus points more to a calcified plaque than to a meningioma.", set()),
+    ("mr-more-to-x-than-to-y", MR, "The lesion corresponds more to an abscess than to a metastasis.", {INFECTION}),
 ]
 
 RESOLUTION = [
