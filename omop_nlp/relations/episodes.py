@@ -40,6 +40,7 @@ _NAMING_GAP = 3
 # them ("consistent with acute embolic infarcts": "acute infarct", "embolic infarct").
 _MODIFIER_GAP = 2
 _PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
+_PREOPERATIVE = "pre-operative prior examination"
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -59,12 +60,17 @@ class DiagnosisEpisodeMapper:
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
+        self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
+        self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._history_leads = _matcher(rules.history_leads)
         self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
-        # the report-wide words, read in one pass: a prior examination stated or denied, changes explained away
+        # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
+        # explained away
+        prior = rules.prior_examination
         self._report_words = PhraseMatcher(
-            [(t, _PRIOR) for terms in rules.prior_examination.stated.values() for t in terms] +
-            [(t, _NO_PRIOR) for terms in rules.prior_examination.denied.values() for t in terms] +
+            [(t, _PRIOR) for terms in prior.stated.values() for t in terms] +
+            [(t, _NO_PRIOR) for terms in prior.denied.values() for t in terms] +
+            [(t, _PREOPERATIVE) for terms in prior.preoperative.values() for t in terms] +
             [(t, _NO_CHANGE) for terms in rules.change_explanations.values() for t in terms])
         sites = rules.lesion_sites
         self._sites = PhraseMatcher([(t, ("side", side)) for side, terms in sites.sides.items() for t in terms] +
@@ -77,15 +83,17 @@ class DiagnosisEpisodeMapper:
         if not malignant:
             return
         words = cache(lambda: self._report_words.match(doc.tokens, doc.text))  # read once, when first needed
-        compared = cache(lambda: self._compares(doc, malignant, {m.payload for m in words()}))
+        said = cache(lambda: {m.payload for m in words()})
+        compared = cache(lambda: self._compares(doc, malignant, said()))
         noise = cache(lambda: [m.first for m in words() if m.payload == _NO_CHANGE])
+        # a change word that names the disease in the story before this examination ("Indication: recurrent GBM")
         known = {(words, key) for _, words, key in
-                 _named_changes(doc, (s for s in doc.sentences if s.section_kind == "history"))}
+                 _named_changes(doc, (s for s in doc.sentences if self._tells_history(doc, s)))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
         for sentence in doc.sentences:
-            if sentence.section_kind != "findings" or self._history_lead(doc, sentence):
-                continue  # a history line, or a prose sentence opening with one ("Follow up of ...")
+            if self._tells_history(doc, sentence):
+                continue
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
@@ -93,9 +101,10 @@ class DiagnosisEpisodeMapper:
             episodes = sentence.mentions("episode")
             for previous, episode in zip([None, *episodes], episodes, strict=False):
                 if _restates(doc, previous, episode) or not self._states_a_change(doc, sentence, episode, compared,
-                                                                                    noise):
+                                                                                    said, noise):
                     continue
-                if any(change is episode and (words, key) in known for change, words, key in named):
+                if not self._resection(doc, episode) and any(
+                        change is episode and (words, key) in known for change, words, key in named):
                     continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
                 targets = self._targets(doc, sentence, episode, malignant)
                 if targets is None:
@@ -127,15 +136,30 @@ class DiagnosisEpisodeMapper:
         return not any(w[0].isalpha() for w in opening) and not set(following) & self._alternatives
 
     def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
-                         noise: Callable[[], list[int]]) -> bool:
+                         said: Callable[[], set[str]], noise: Callable[[], list[int]]) -> bool:
         """The change word tells this examination against the prior one: not negated or hypothetical,
-        not a first examination's "new", not explained after it as measurement noise ("slightly
-        larger, within measurement variability"; ``noise``: where ``change_explanations`` start)."""
+        not a first examination's "new", no removal of the tumor unless the prior examination was
+        pre-operative (``said``: the kinds of report words found), not explained after it as measurement
+        noise ("slightly larger, within measurement variability"; ``noise``: where ``change_explanations``
+        start)."""
         if episode.mention.certainty in _NOT_STATED:
             return False
         if set(doc.lemmas(episode.first_token, episode.last_token)) & self._first_exam_changes and not compared():
             return False
+        if self._resection(doc, episode) and _PREOPERATIVE not in said():
+            return False
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
+
+    def _resection(self, doc: Document, episode: Item) -> bool:
+        """The change word tells the tumor's removal ("gross total resection"): the operation since a
+        pre-operative examination, which a history line telling it ("for resection of GBM") does not name."""
+        return bool(set(doc.lemmas(episode.first_token, episode.last_token)) & self._resection_changes)
+
+    def _tells_history(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence tells the story before this examination, not a change seen in it: a line of a
+        section that is no findings (history, indication, comparison), or a prose sentence opening with a
+        history lead ("Follow up of ...")."""
+        return sentence.section_kind != "findings" or self._history_lead(doc, sentence)
 
     def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
         """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
@@ -150,7 +174,7 @@ class DiagnosisEpisodeMapper:
         if _NO_PRIOR in said:
             return False
         return (_PRIOR in said or any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
-                or any(not set(doc.lemmas(e.first_token, e.last_token)) & self._first_exam_changes
+                or any(not set(doc.lemmas(e.first_token, e.last_token)) & self._conditional_changes
                        for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode")))
 
     def _same_lesion(self, doc: Document, sites: Sites, blaming: Sentence, other: Sentence, overall: bool) -> bool:
@@ -224,7 +248,7 @@ class DiagnosisEpisodeMapper:
         explains the nearest change before it only: in "all decreased except one which increased, likely
         radiation" the decrease stands; and a later clause with a tumor of its own explains that tumor
         ("mixed response; the right frontal lesion represents radiation necrosis")."""
-        changes = [e.first_token for e in sentence.mentions("episode")]
+        changes = [e.first_token for e in sentence.mentions("episode") if not self._resection(doc, e)]
         tumor_starts = {i.first_token for i in sentence.cues("tumor_reference") + sentence.mentions("diagnosis")
                         if i.cue or self._is_malignant(i)}
         breaks = [i for i in range(episode.last_token, sentence.last_token)

@@ -128,6 +128,9 @@ class EpisodeGrammar(RulesModel):
     first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "
                                       "examination (\"a new mass\"): an episode only where the report compares "
                                       "with a prior examination")
+    resection_changes: Terms = Field(default_factory=list, description="change words that tell a tumor's removal "
+                                     "(\"gross total resection\", \"removed\"): an episode only where the report "
+                                     "compares with a pre-operative examination (prior_examination.preoperative)")
 
 
 class OrganReach(RulesModel):
@@ -193,6 +196,9 @@ class PriorExamination(RulesModel):
                                     "(\"compared\", \"interval\", \"s/p\")")
     denied: TermsByLanguage = Field(default_factory=dict, description="phrases that deny one (\"no prior\", "
                                     "\"first examination\")")
+    preoperative: TermsByLanguage = Field(default_factory=dict, description="phrases that name the prior "
+                                          "examination as one before an operation (\"preoperative MRI\"): the "
+                                          "tumor's removal since then is a change (episode_grammar.resection_changes)")
 
 
 class LesionSites(RulesModel):

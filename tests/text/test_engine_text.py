@@ -80,6 +80,8 @@ def test_exact_offsets_in_multiline_report(pipeline: Pipeline) -> None:
                      id="recommendation"),
         pytest.param("[소견]\n우상엽 결절", "결절", {"findings"}, id="ko-findings"),
         pytest.param("결론:\n우상엽 결절", "결절", {"impression", "conclusion"}, id="ko-conclusion"),
+        pytest.param("Findings: clear.\nComment: small RLL nodule, likely benign.", "nodule", {"impression"},
+                     id="comment-is-the-conclusion"),
     ],
 )
 def test_sections(pipeline: Pipeline, text: str, surface: str, sections: set[str]) -> None:

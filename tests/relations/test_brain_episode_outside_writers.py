@@ -1,0 +1,73 @@
+"""Brain MRI episodes as writers from outside the house styles put them (issue 13 item 7; guideline
+section 3 rules 2-4): continental-European change words, "fits (with)" as an attribution, a "Comment:"
+line as the conclusion, a disease name in the indication line, and a tumour removed since the
+pre-operative examination. Reports written for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+CASES = [
+    # --- change words of continental-European English
+    pytest.param("Comparison: MRI of March.\nThe left parietal metastasis is stationary at 7 mm.",
+                 {"metastasis": ["stable"]}, id="stationary"),
+    pytest.param("Known oligodendroglioma, compared with the prior study. Residual tumour left frontal, "
+                 "size-constant.", {"glioma": ["stable"]}, id="size-constant"),
+    pytest.param("Known PCNSL.\nComparison: 2 months.\nThe callosal lymphoma is unaltered.",
+                 {"lymphoma": ["stable"]}, id="unaltered"),
+    pytest.param("Known glioblastoma, comparison with May. The right insular tumour is progredient, now 31 mm.",
+                 {"glioma": ["progression"]}, id="progredient"),
+    pytest.param("Known metastases, comparison with the previous MRI. We note an augmentation in size of the "
+                 "cerebellar metastasis.", {"metastasis": ["progression"]}, id="augmentation"),
+    pytest.param("Metastases after radiosurgery, compared with 3 months ago. The two frontal metastases are "
+                 "regressive.", {"metastasis": ["improvement"]}, id="regressive"),
+    pytest.param("Known lymphoma under chemotherapy, compared with the prior. The periventricular lymphoma is "
+                 "regredient.", {"lymphoma": ["improvement"]}, id="regredient"),
+    # an unchanged treated metastasis beside a new one: both courses
+    pytest.param("Follow-up after radiosurgery, comparison with the MRI of April.\nThe treated left occipital "
+                 "metastasis is stationary. We note a new 3 mm metastasis of the right thalamus.",
+                 {"metastasis": ["progression", "stable"]}, id="stationary-beside-new"),
+    # --- "fits" / "fits with" explain a change by what follows
+    pytest.param("Known melanoma metastases, compared with the prior study. The left temporal metastasis is "
+                 "unchanged. Additional dural-based lesion over the convexity, fits meningioma.",
+                 {"metastasis": ["stable"], "non_malignant_tumor": []}, id="fits-another-diagnosis"),
+    pytest.param("Known glioma after radiotherapy, compared with the prior. Increased periventricular FLAIR "
+                 "signal, fits with radiation change.", {"glioma": []}, id="fits-with-treatment"),
+    # --- a "Comment:" line is the conclusion: its treatment attribution reaches the findings' growth
+    pytest.param("Since the prior study after chemoradiation, the enhancement around the left frontal cavity has "
+                 "increased.\nComment: appearances are most in keeping with pseudoprogression rather than true "
+                 "progression of the known glioma.", {"glioma": []}, id="comment-blames-treatment"),
+    # --- "recurrent" in the indication names the disease under treatment, no change since the prior
+    pytest.param("INDICATION: Recurrent left temporal glioblastoma on second-line therapy.\nCOMPARISON: 6 weeks.\n"
+                 "IMPRESSION: Smaller enhancing component of the recurrent left temporal glioblastoma.",
+                 {"glioma": ["improvement"]}, id="recurrent-named-in-indication"),
+    pytest.param("INDICATION: Glioblastoma follow-up.\nCOMPARISON: 6 weeks.\nIMPRESSION: Recurrent left temporal "
+                 "glioblastoma at the cavity margin.", {"glioma": ["progression"]}, id="recurrent-seen-now"),
+    # --- a tumour removed since the pre-operative examination is improvement (the icu annotation choice) ...
+    pytest.param("Clinical: day 2 after craniotomy for a left parietal glioblastoma.\nComparison: preoperative MRI "
+                 "of last week.\nCavity with expected blood products.\nImpression: Gross total resection of the "
+                 "glioblastoma.", {"glioma": ["improvement"]}, id="resected-since-preoperative"),
+    pytest.param("Comparison: pre-operative study 3 days ago.\nThe enhancing left cerebellar metastasis has been "
+                 "removed; the right frontal metastasis is unchanged.", {"metastasis": ["improvement", "stable"]},
+                 id="removed-beside-unchanged"),
+    # ... but not where the prior examination was after the operation
+    pytest.param("History: glioblastoma, resected in 2024.\nComparison: MRI of June.\nThe resection margin shows "
+                 "no nodular enhancement. Appearances unchanged.", {"glioma": ["stable"]},
+                 id="old-resection-is-no-change"),
+    pytest.param("Known GBM after chemoradiation, compared with 2 months ago.\nIncreased enhancement at the resection "
+                 "site, most in keeping with pseudoprogression.", {"glioma": []},
+                 id="resection-site-keeps-the-attribution"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_episodes_of_outside_writers(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
