@@ -1,7 +1,7 @@
 """Brain MRI episodes as writers from outside the house styles put them (issue 13 item 7; guideline
 section 3 rules 2-4): continental-European change words, "fits (with)" as an attribution, a "Comment:"
-line as the conclusion, a disease name in the indication line, and a tumour removed since the
-pre-operative examination. Reports written for this file."""
+line as the conclusion, blood products as a subject of their own, a disease name in the indication
+line, and a tumour removed since the pre-operative examination. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ CASES = [
     pytest.param("Since the prior study after chemoradiation, the enhancement around the left frontal cavity has "
                  "increased.\nComment: appearances are most in keeping with pseudoprogression rather than true "
                  "progression of the known glioma.", {"glioma": []}, id="comment-blames-treatment"),
+    # --- a change of blood products is not the tumour's
+    pytest.param("Known glioblastoma after resection, compared with the prior MRI.\nBlood products in the cavity "
+                 "have decreased. The residual enhancing tumour is unchanged.", {"glioma": ["stable"]},
+                 id="blood-products-decreased"),
     # --- "recurrent" in the indication names the disease under treatment, no change since the prior
     pytest.param("INDICATION: Recurrent left temporal glioblastoma on second-line therapy.\nCOMPARISON: 6 weeks.\n"
                  "IMPRESSION: Smaller enhancing component of the recurrent left temporal glioblastoma.",
