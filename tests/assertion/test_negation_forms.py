@@ -430,6 +430,12 @@ HISTORY = [
         "Left parietal craniotomy from a meningioma resection in 2017; no residual or recurrent tumour.",
         set(),
     ),
+    (
+        "mr-craniotomy-for",
+        MR,
+        "Right pterional craniotomy for meningioma, with no residual or recurrent tumour.",
+        set(),
+    ),
     ("mr-haematoma-evacuation", MR, "Changes of the subdural haematoma evacuation. No acute abnormality.", set()),
     ("mr-aneurysm-coiling", MR, "Artefact from the aneurysm coiling. No haemorrhage.", set()),
     (
