@@ -20,9 +20,10 @@ from omop_nlp.pipeline import Pipeline
         ("Fourth ventricular mass, probably a subependymoma.", {"non_malignant_tumor": []}),
         ("Ring lesion, most likely a pyogenic abcess.", {"infection_inflammation": []}),
         ("Nodular enhancement of the cauda, suspicious for leptomeningeal disease.", {"metastasis": []}),
+        ("first study two enhancing meta stases in the right cerebellum", {"metastasis": []}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
-         "leptomeningeal-disease"],
+         "leptomeningeal-disease", "dictated-split-word"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
