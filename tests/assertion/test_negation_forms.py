@@ -166,6 +166,9 @@ LISTS = [
 ]
 
 SCOPE = [
+    ("dictated-nil-denies-what-follows", CT, "small right effusion nil consolidation", {"pleural_effusion"}),
+    ("mr-dictated-nil-denies-what-follows", MR, "new left occipital metastasis nil haemorrhage", {"metastasis"}),
+    ("mr-field-nil", MR, "Haemorrhage: nil.", set()),
     (
         "no-x-is-seen-and-there-is-y",
         CT,
