@@ -29,9 +29,11 @@ _CATEGORY = {
     "hypothetical": Certainty.HYPOTHETICAL,
     "historical": Certainty.HISTORICAL,
     "hedged": Certainty.HEDGED,
+    "question": Certainty.HEDGED,  # "r/o X" qualifying a finding; the annotator reads an opening one as the question
 }
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
-_PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "historical"]
+_PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "question", "historical"]
+QUESTION = "question"
 _BOTH_ADJACENT = 2
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
@@ -151,7 +153,8 @@ class ContextAsserter:
         if not reaching:
             return Certainty.PRESENT
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
-        if category == "hedged" and any(c == "negated" and _inside(trigger, t, concept) for _, _, t, c in reaching):
+        if category in ("hedged", QUESTION) and any(c == "negated" and _inside(trigger, t, concept)
+                                                    for _, _, t, c in reaching):
             return Certainty.NEGATED  # "no lesions concerning for metastases": the negation spans the hedge
         return _CATEGORY.get(category) or Certainty.PRESENT
 
