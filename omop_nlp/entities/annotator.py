@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from omop_nlp.assertion.context import SECTION_CERTAINTY, ContextAsserter, Span, load_context_asserter
+from omop_nlp.assertion.context import (
+    QUESTION,
+    SECTION_CERTAINTY,
+    ContextAsserter,
+    Span,
+    TriggerMatch,
+    load_context_asserter,
+)
 from omop_nlp.entities.anatomy import OtherOrgans
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
@@ -20,6 +27,7 @@ from omop_nlp.text.tokens import tokenize
 # "the latter" names the last entity named before it, "the former" the one before that (presence.back_references)
 _BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
 _DISMISSALS = (Certainty.UNLIKELY, Certainty.NEGATED)
+_LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhancing lesion", "mass")
 # In history / indication sections a trigger like "r/o" or "evaluate for" means the question
 # asked, not a finding (guideline: "only as an indication to rule out").
 _QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}
@@ -55,7 +63,34 @@ class Annotator:
                 self._assert(sentence, text, triggers, starts)
                 self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
                 sentences.append(sentence)
+        self._opening_question(sentences, triggers)
         return Document(text, tokens, sentences)
+
+    def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
+        """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")
+        is the clinical question, as under an Indication header: where the report names the asked diagnosis
+        again, the findings answer it (guideline section 3 rule 1: "only as an indication to rule out with a
+        negative answer" is absent)."""
+        for index, sentence in enumerate(sentences):
+            if sentence.section is not None:
+                return  # a header: what stands before it was the opening
+            if not sentence.items:
+                continue  # the title ("MRI brain w/o.")
+            if not self._asks(sentence, triggers):
+                return
+            answered = {i.mention.key for s in sentences[index + 1 :] for i in s.mentions(self._entity_type)}
+            for item in sentence.mentions(self._entity_type):
+                if item.mention.key in answered:
+                    item.mention.certainty = Certainty.HYPOTHETICAL
+
+    def _asks(self, sentence: Sentence, triggers: list[TriggerMatch]) -> bool:
+        """The sentence names no finding but the ones a question trigger hedges, and no lesion ("Enhancing
+        lesion, r/o metastasis" describes one)."""
+        entities = sentence.mentions(self._entity_type)
+        return (bool(entities) and all(i.mention.certainty is Certainty.HEDGED for i in entities)
+                and not sentence.cues(_LESION_CUE)
+                and any(t.has(QUESTION) for t in triggers
+                        if sentence.first_token <= t.first and t.last <= sentence.last_token))
 
     def _fill(self, sentence: Sentence, concepts: list[ConceptMatch], cursor: int) -> int:
         while cursor < len(concepts) and concepts[cursor].start < sentence.start:
