@@ -102,6 +102,10 @@ POST_NEGATION = [
     ("not-clearly-identified", CT, "The RUL nodule is not clearly identified.", set()),
     ("not-appreciable", CT, "Pleural effusion not appreciable.", set()),
     ("mr-colon-no", MR, "Intracranial haemorrhage: no.", set()),
+    ("dash-no", CT, "Pleural fluid - no.", set()),
+    ("dash-no-then-yes", CT, "Effusion - no, nodule in the LUL - yes.", {"nodule"}),
+    ("fails-to-demonstrate", CT, "This study fails to demonstrate any pulmonary nodule.", set()),
+    ("failed-to-show", CT, "The examination failed to show consolidation.", set()),
 ]
 
 LISTS = [
@@ -206,6 +210,9 @@ SCOPE = [
 ]
 
 PSEUDO_NEGATION = [
+    ("not-found-on-the-previous", CT, "A 4 mm LLL nodule, not found on the previous scan.", {"nodule"}),
+    ("not-present-before", CT, "Patchy RML consolidation that was not present before.", {"consolidation"}),
+    ("not-detected-previously", CT, "Small left effusion, not detected previously.", {"pleural_effusion"}),
     ("no-significant-change-in", CT, "No significant change in the RUL nodule.", {"nodule"}),
     ("no-interval-growth-of", CT, "No interval growth of the LLL mass.", {"mass"}),
     ("not-significantly-changed", CT, "The RML consolidation is not significantly changed.", {"consolidation"}),
@@ -287,6 +294,7 @@ DISMISSAL = [
     ("mr-more-likely-than", MR, "Glioblastoma is more likely than lymphoma.", {"glioma"}),
     ("mr-more-to-than-to", MR, "The dural focus points more to a calcified plaque than to a meningioma.", set()),
     ("mr-more-to-x-than-to-y", MR, "The lesion corresponds more to an abscess than to a metastasis.", {INFECTION}),
+    ("comma-rather-than", CT, "Dense opacity of the LLL, rather than collapse.", set()),
 ]
 
 RESOLUTION = [
@@ -316,6 +324,15 @@ RESOLUTION = [
     ("small-residual", CT, "Small residual effusion.", {"pleural_effusion"}),
     ("mr-almost-completely-resolved", MR, "The haematoma has almost completely resolved.", {BLEED}),
     ("mr-largely-resolved", MR, "The abscess has largely resolved.", {INFECTION}),
+    ("no-longer-delimitable", CT, "The lingular ground-glass is no longer delimitable.", set()),
+    ("no-longer-detectable", CT, "Septal thickening at both bases is no longer detectable.", set()),
+    ("not-detectable-anymore", CT, "The small LLL nodule is not detectable anymore.", set()),
+    ("not-found-any-more", CT, "The RML collapse is not found any more.", set()),
+    ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
+    ("one-smaller-other-gone", CT, "Left pleural fluid smaller, right pleural fluid no longer seen.",
+     {"pleural_effusion"}),
+    ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
+     {"consolidation"}),
 ]
 
 QUESTIONS = [
