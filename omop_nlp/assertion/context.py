@@ -186,7 +186,8 @@ class ContextAsserter:
                 return gap
         if backward:
             gap = clause.gap(concept.last, trigger.first)
-            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends):
+            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends) \
+                    and not _denial_between(triggers, concept.last, trigger.first):
                 return gap
         return None
 
@@ -213,6 +214,14 @@ def _heads_a_concept(end: TriggerMatch, matches: Sequence[TriggerMatch], tokens:
     between = range(end.last, min(following))
     return not any(m.first in between for m in matches) and all(
         tokens[i].lemma[0].isalnum() and tokens[i].lemma not in _LIST_WORDS for i in between)
+
+
+def _denial_between(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
+    """A denial that opens a phrase of its own stands between a concept and a later trigger: in dictation run
+    together ("nodule in the RUL no new nodules the consolidation has resolved") the later trigger is that
+    phrase's, not the concept's."""
+    return any(start <= t.first and t.last <= end and any(r.category == "negated" and r.direction == "forward"
+                                                          for r in t.rules) for t in triggers)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:
