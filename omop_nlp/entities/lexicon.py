@@ -116,12 +116,13 @@ class EntityLexicon:
 
     @staticmethod
     def _both_sides_after(raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
-        """A zone word with no side of its own that "both lungs" follows in the same phrase, no finding between."""
+        """A zone word with no side of its own that "both lungs" or "on both sides" follows in the same phrase, no
+        finding between ("reticulation dorsobasal on both sides")."""
         for later in raw[i + 1:]:
             if later.first - raw[i].last > ZONE_TO_BOTH_SIDES or later.payload.role == "entity" or any(
                     t.lemma in (".", ";") for t in tokens[raw[i].last : later.first]):
                 return False
-            if later.payload.role == "bilateral":
+            if later.payload.role == "bilateral" or later.payload == Concept("side", "both"):
                 return True
         return False
 

@@ -18,6 +18,7 @@ from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty, EntityType
+from omop_nlp.relations.episodes import IMPRESSION
 from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
 from omop_nlp.text.tokens import single_words, term_lemmas
@@ -36,9 +37,12 @@ class Group:
     # places that modify a finding of no key before the lesions ("bibasilar hypoventilation and atelectasis"):
     # theirs only while the lesions name no place of their own ("... and atelectasis in the RML")
     borrowed: list[Item] = field(default_factory=list)
+    shared: list[Item] = field(default_factory=list)  # lesions placed as another's companions ("with tree-in-bud")
 
 
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
+_ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
+_PHRASE_ENDS = frozenset({",", ";", ":", "."})
 
 
 class _Place(Enum):
@@ -70,6 +74,16 @@ def _lobes(keys: list[str]) -> list[str]:
     """The places a lesion shares with another: its lobes and lungs, not 'subpleural', which describes
     that lesion only (guideline rule 8)."""
     return [k for k in keys if k != PLEURA]
+
+
+def _keep_findings_places(doc: Document, shared: list[Item]) -> None:
+    """The impression restates the findings: a lesion that takes the place of another there ("RML and lingular
+    bronchiectasis with tree-in-bud") adds none where the findings placed that key themselves."""
+    placed = {i.mention.key for s in doc.sentences if s.section != IMPRESSION for i in s.mentions("lesion")
+              if i.mention.related and i.mention.certainty not in _NOT_THERE}
+    for lesion in shared:
+        if lesion.mention.section == IMPRESSION and lesion.mention.key in placed:
+            lesion.mention.related = []
 
 
 def _add_keys(lesions: list[Item], keys: list[str]) -> None:
@@ -118,6 +132,8 @@ class LesionLocationMapper:
         self._placed_by_next = _words(grammar, "placed_by_next")
         self._fronting = _words(grammar, "fronting")
         self._distribution = _words(grammar, "distribution")
+        self._own_place = _words(grammar, "own_place")
+        self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = _Phrases(rules.non_key_heads)
@@ -135,6 +151,7 @@ class LesionLocationMapper:
         """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
         locations first and then what earlier lines lend it, a location-only line continues a lesion."""
         scope = _Scope()
+        shared: list[Item] = []
         for sentence in doc.sentences:
             scope.enter(sentence.section)
             lesions = sentence.mentions("lesion")
@@ -155,8 +172,10 @@ class LesionLocationMapper:
                     if not group.lesions[0].mention.related:
                         self._lend_earlier_location(group, sentence, doc, scope, referent)
                 self._remember(sentence, doc, groups, scope)
+                shared += [lesion for group in groups for lesion in group.shared]
             if locations:
                 scope.named = locations
+        _keep_findings_places(doc, shared)
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
                 item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
@@ -223,11 +242,16 @@ class LesionLocationMapper:
             if isinstance(element, Item):
                 if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], element):
                     groups[-1].lesions.append(element)
+                    before = groups[-1].lesions[-2]
+                    if before in groups[-1].shared or self._accompanies(doc, before, element):
+                        groups[-1].shared.append(element)  # "with tree-in-bud nodules and consolidation"
                 else:
                     groups.append(Group([element], pending, borrowed=borrowed))
                     pending, borrowed = [], []
                 continue
             place = self._place_run(sentence, doc, element, nxt, groups, bool(heading))
+            if place is _Place.AFTER_LESION and self._last_lesion_only(doc, groups[-1], element):
+                groups.append(Group([groups[-1].lesions.pop()]))  # "left hilar mass with collapse of the LLL"
             if place is _Place.AFTER_LESION:
                 group = groups[-1]
                 group.locations = [i for i in group.locations if i not in group.borrowed] + element
@@ -246,6 +270,14 @@ class LesionLocationMapper:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups)
         return groups
+
+    def _last_lesion_only(self, doc: Document, group: Group, run: list[Item]) -> bool:
+        """A place bound to the lesion right before it ('collapse of the LLL') is that lesion's alone where the
+        lesions before it in its group have a place of their own ('left hilar mass with collapse of the LLL')."""
+        own = [i for i in group.locations if i not in group.borrowed]
+        between = self._between(doc, group.lesions[-1].last_token, run[0].first_token)
+        return (len(group.lesions) > 1 and bool(own) and bool(between) and between[0] in self._own_place
+                and all(w in self._own_place or w in self._fronting for w in between))
 
     def _distributes(self, doc: Document, location: Item) -> bool:
         """A distribution word stands right before the place ('mainly in the lower lobes')."""
@@ -267,15 +299,55 @@ class LesionLocationMapper:
 
     def _share_places(self, doc: Document, groups: list[Group]) -> None:
         """A lesion group with no place takes the place of the group it is said with ('consolidation in
-        both lower lobes with bronchial wall thickening', 'RUL nodule suspicious for malignancy') or of the
-        group it lies within ('bronchiolectasis within the groundglass in the lower lobes')."""
-        for before, group, after in zip([None, *groups[:-1]], groups, [*groups[1:], None], strict=True):
+        both lower lobes with bronchial wall thickening', 'RUL nodule suspicious for malignancy', 'reticulation
+        with traction bronchiectasis in the LLL'), of the group it lies within ('bronchiolectasis within the
+        groundglass in the lower lobes'), of the lesion it is an adjective of ('part-solid LUL nodule') or, for a
+        suspected cancer, of the lesion it names ('LUL nodule; adenocarcinoma cannot be excluded')."""
+        for index, (before, group, after) in enumerate(zip([None, *groups[:-1]], groups, [*groups[1:], None],
+                                                           strict=True)):
             if group.lesions[0].mention.related:
                 continue
+            if after and self._modifier_of(doc, group, after):
+                _add_keys(group.lesions, after.lesions[0].mention.related)
+                continue
+            source = None
             if before and self._joined_by(doc, before, group, self._shared_place):
-                _add_keys(group.lesions, _lobes(before.lesions[-1].mention.related))
-            elif after and self._joined_by(doc, group, after, self._placed_by_next):
-                _add_keys(group.lesions, _lobes(after.lesions[0].mention.related))
+                source = self._restated(groups[:index], group)
+            elif after and (self._joined_by(doc, group, after, self._placed_by_next)
+                            or (after.located_after and self._accompanied_by(doc, group, after))):
+                source = after.lesions[0]
+            elif index and all(term_lemmas(i.mention.text) in self._diagnoses for i in group.lesions):
+                source = self._restated(groups[:index], group)
+            if source is not None and _lobes(source.mention.related):
+                _add_keys(group.lesions, _lobes(source.mention.related))
+                group.shared = group.lesions
+
+    def _modifier_of(self, doc: Document, group: Group, after: Group) -> bool:
+        """The lesion word is an adjective of the placed lesion after it, its place between them: 'part-solid
+        left upper lobe nodule'."""
+        places = after.locations
+        return (bool(places) and places[-1].last_token <= after.lesions[0].first_token
+                and not self._between(doc, group.lesions[-1].last_token, places[0].first_token)
+                and not self._between(doc, places[-1].last_token, after.lesions[0].first_token))
+
+    @staticmethod
+    def _restated(earlier: list[Group], group: Group) -> Item:
+        """The lesion whose place a lesion without one shares: the last earlier one of its key ("left hilar mass
+        with LLL collapse, most likely carcinoma"), else the one right before it."""
+        key = group.lesions[0].mention.key
+        lesions = [lesion for g in earlier for lesion in g.lesions]
+        return next((i for i in reversed(lesions) if i.mention.key == key and i.mention.related), lesions[-1])
+
+    def _accompanies(self, doc: Document, lesion: Item, companion: Item) -> bool:
+        """'bronchiectasis with tree-in-bud': the companion is said with the lesion, not listed beside it."""
+        return any(w in self._shared_place for w in self._between(doc, lesion.last_token, companion.first_token))
+
+    def _accompanied_by(self, doc: Document, group: Group, after: Group) -> bool:
+        """'Reticulation with early traction bronchiectasis in both lower lobes': the lesion that the placed one
+        after it accompanies, within one short phrase, shares its place."""
+        between = self._between(doc, group.lesions[-1].last_token, after.lesions[0].first_token)
+        return (0 < len(between) <= _ACCOMPANIED_WORDS and any(w in self._shared_place for w in between)
+                and not any(w in _PHRASE_ENDS for w in between))
 
     def _joined_by(self, doc: Document, left: Group, right: Group, words: frozenset[str]) -> bool:
         end = max(item.last_token for item in left.lesions + left.locations)

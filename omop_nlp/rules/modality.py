@@ -109,6 +109,9 @@ class RelationGrammar(RulesModel):
                                 "thickening\")")
     placed_by_next: Terms = Field(default_factory=list, description="... or of the lesion after it (\"bronchiolectasis "
                                   "within the groundglass in the lower lobes\")")
+    own_place: Terms = Field(default_factory=list, description="a place right after one of these after a lesion "
+                             "is that lesion's alone where the lesions before it have their own (\"left hilar mass "
+                             "with collapse of the left lower lobe\")")
     distribution: Terms = Field(default_factory=list, description="before a place after the sentence's lesions: the "
                                 "place is the distribution of all of them (\"Bilateral ground-glass with reticulation, "
                                 "predominantly in the lower lobes\")")
@@ -242,6 +245,9 @@ class ModalityRules(RulesModel):
                                        "this continues the previous sentence's lesion (\"It is located in the RUL.\")")
     explanation_starts: Terms = Field(default_factory=list, description="a lesion sentence without location "
                                       "starting like this takes the previous finding's locations")
+    diagnosis_terms: Terms = Field(default_factory=list, description="terms that name what a lesion is (\"adeno"
+                                   "carcinoma\"): one with no place takes the place of the lesion its sentence names "
+                                   "before it")
     tumor_references: TermsByLanguage = Field(default_factory=dict, description="words that refer back to a "
                                               "tumor (\"the lesion\", \"enhancement\") for episodes")
     non_episode_subjects: TermsByLanguage = Field(default_factory=dict, description="subjects a change word may "

@@ -1,6 +1,7 @@
 """Lexicon forms of writers the first rules were not written from (issue 13 item 5): generic nouns of
 English-as-a-second-language writers ("nodular image", "fibrotic tracts"), the adjective after its noun
-("pattern reticular"), a zone word whose side is "both lungs" later in the phrase, and finding words inside
+("pattern reticular"), a zone word whose side is "both lungs" or "both sides" later in the phrase ("dorsobasal
+on both sides"), and finding words inside
 names that are no finding ("PE protocol", "tumour board", "spread of tumour").
 
 Reports written for this file.
@@ -27,6 +28,9 @@ CASES = [
     ("zone-then-both-lungs", "Reticulation of apical predominance in both lungs.",
      {"interstitial_thickening": ["bul"]}),
     ("zone-both-lungs-other-sentence", "Honeycombing, basal. Emphysema in both lungs.", {"fibrosis": []}),
+    ("dorsobasal-both-sides", "Honeycombing, dorsobasal on both sides.", {"fibrosis": ["bll"]}),
+    ("zone-both-sides-other-sentence", "Honeycombing, basal. Scarring on both sides.",
+     {"fibrosis": ["left_lung", "right_lung"]}),
     ("exam-name", "CT PULMONARY ANGIOGRAM, PE PROTOCOL\nNo consolidation.", {}),
     ("meeting-name", "Summary for the thoracic tumour board.\nLungs clear.", {}),
     ("tumour-spread", "Septal thickening in the left lung from lymphangitic spread of tumour.",

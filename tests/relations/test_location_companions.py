@@ -1,0 +1,58 @@
+"""Guideline section 2 rules 2-3 for lesions said together (issue 13): a lesion said "with" a placed one shares
+its place both ways ("X with Y in the LLL"); a place bound to the last lesion ("collapse of the LLL") is not
+the one of a lesion that names its own ("left hilar mass"); a suspected cancer takes the place of the lesion it
+names ("LUL nodule; adenocarcinoma cannot be excluded"); an adjective lesion word takes the place of the lesion
+it describes ("part-solid LUL nodule"); the impression's companions ("with tree-in-bud") add no place to a key
+that the findings placed; a run of dictation is not one phrase ("nodule in the LUL no effusion").
+
+Reports written for this file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
+
+
+CASES = [
+    ("companion-placed-after", "Septal thickening with early traction bronchiectasis in the right lower lobe.",
+     {"interstitial_thickening": ["rll"], "bronchiectasis": ["rll"]}),
+    ("companion-after-other-finding", "Dense consolidation with volume loss and bronchiectasis in the lingula.",
+     {"consolidation": ["lingula"], "bronchiectasis": ["lingula"]}),
+    ("superimposed-companion", "Hazy ground-glass with superimposed reticulation in both upper lobes.",
+     {"ggo": ["bul"], "interstitial_thickening": ["bul"]}),
+    ("fine-in-coordination", "Ground-glass attenuation and fine reticulation in the lower lobes, subpleural sparing.",
+     {"ggo": ["bll"], "interstitial_thickening": ["bll"]}),
+    ("companion-after-comma-keeps-its-own", "Ground-glass in the RUL, and a nodule in the LLL.",
+     {"ggo": ["rul"], "nodule": ["lll"]}),
+    ("hilar-mass-with-lobe-collapse", "A right hilar mass with collapse of the right middle lobe.",
+     {"mass": ["right_lung"], "atelectasis": ["rml"]}),
+    ("unplaced-lesions-share-of-place", "Consolidation and collapse of the left lower lobe.",
+     {"consolidation": ["lll"], "atelectasis": ["lll"]}),
+    ("cancer-restates-the-mass", "Impression: Right hilar mass with right upper lobe collapse, probably a "
+     "bronchogenic carcinoma.", {"mass": ["right_lung"], "atelectasis": ["rul"]}),
+    ("cancer-names-the-nodule", "Lobulated nodule in the RML; this could be infective, but a carcinoma is not "
+     "excluded.", {"nodule": ["rml"], "mass": ["rml"]}),
+    ("cancer-without-lesion-placed", "Adenocarcinoma is suspected.", {"mass": []}),
+    ("part-solid-lobe-nodule", "A 9 mm part-solid right lower lobe nodule.", {"ggo": ["rll"], "nodule": ["rll"]}),
+    ("impression-companion-keeps-findings-place",
+     "Findings: Tree-in-bud nodules in the left lower lobe. Bronchiectasis of the LLL and lingula.\n"
+     "Impression: Bronchiectasis of the LLL and lingula with tree-in-bud nodules.",
+     {"nodule": ["lll"], "bronchiectasis": ["lingula", "lll"]}),
+    ("impression-companion-places-when-findings-do-not",
+     "Findings: Scattered tree-in-bud nodules.\nImpression: RML bronchiectasis with tree-in-bud nodules.",
+     {"nodule": ["rml"], "bronchiectasis": ["rml"]}),
+    ("dictation-denial-starts-a-phrase", "findings: a 5 mm nodule in the left upper lobe no effusion",
+     {"nodule": ["lul"]}),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_location_companions(pipeline: Pipeline, name: str, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
