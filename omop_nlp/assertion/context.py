@@ -220,8 +220,12 @@ def _denial_between(triggers: Sequence[TriggerMatch], start: int, end: int) -> b
     """A denial that opens a phrase of its own stands between a concept and a later trigger: in dictation run
     together ("nodule in the RUL no new nodules the consolidation has resolved") the later trigger is that
     phrase's, not the concept's."""
-    return any(start <= t.first and t.last <= end and any(r.category == "negated" and r.direction == "forward"
-                                                          for r in t.rules) for t in triggers)
+    return any(start <= t.first and t.last <= end and _opens_denial(t.rules) for t in triggers)
+
+
+@cache
+def _opens_denial(rules: tuple[TriggerRule, ...]) -> bool:
+    return any(r.category == "negated" and r.direction == "forward" for r in rules)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:

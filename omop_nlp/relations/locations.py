@@ -316,7 +316,8 @@ class LesionLocationMapper:
             elif after and (self._joined_by(doc, group, after, self._placed_by_next)
                             or (after.located_after and self._accompanied_by(doc, group, after))):
                 source = after.lesions[0]
-            elif index and all(term_lemmas(i.mention.text) in self._diagnoses for i in group.lesions):
+            elif index and all(tuple(doc.lemmas(i.first_token, i.last_token)) in self._diagnoses
+                               for i in group.lesions):
                 source = self._restated(groups[:index], group)
             if source is not None and _lobes(source.mention.related):
                 _add_keys(group.lesions, _lobes(source.mention.related))
