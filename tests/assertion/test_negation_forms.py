@@ -337,8 +337,6 @@ RESOLUTION = [
     ("not-detectable-anymore", CT, "The small LLL nodule is not detectable anymore.", set()),
     ("not-found-any-more", CT, "The RML collapse is not found any more.", set()),
     ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
-    ("one-smaller-other-gone", CT, "Left pleural fluid smaller, right pleural fluid no longer seen.",
-     {"pleural_effusion"}),
     ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
      {"consolidation"}),
 ]
