@@ -274,10 +274,11 @@ class LesionLocationMapper:
     def _last_lesion_only(self, doc: Document, group: Group, run: list[Item]) -> bool:
         """A place bound to the lesion right before it ('collapse of the LLL') is that lesion's alone where the
         lesions before it in its group have a place of their own ('left hilar mass with collapse of the LLL')."""
-        own = [i for i in group.locations if i not in group.borrowed]
+        if len(group.lesions) < 2 or not any(i not in group.borrowed for i in group.locations):
+            return False
         between = self._between(doc, group.lesions[-1].last_token, run[0].first_token)
-        return (len(group.lesions) > 1 and bool(own) and bool(between) and between[0] in self._own_place
-                and all(w in self._own_place or w in self._fronting for w in between))
+        return bool(between) and between[0] in self._own_place and all(
+            w in self._own_place or w in self._fronting for w in between)
 
     def _distributes(self, doc: Document, location: Item) -> bool:
         """A distribution word stands right before the place ('mainly in the lower lobes')."""
