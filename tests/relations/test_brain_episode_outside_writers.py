@@ -35,6 +35,33 @@ CASES = [
     pytest.param("Follow-up after radiosurgery, comparison with the MRI of April.\nThe treated left occipital "
                  "metastasis is stationary. We note a new 3 mm metastasis of the right thalamus.",
                  {"metastasis": ["progression", "stable"]}, id="stationary-beside-new"),
+    pytest.param("Known metastases, compared with the prior study. The cerebellar metastasis is unmodified.",
+                 {"metastasis": ["stable"]}, id="unmodified"),
+    pytest.param("Known metastases, compared with the prior study. The cerebellar metastasis is static, 6 mm as "
+                 "before.", {"metastasis": ["stable"]}, id="static-as-before"),
+    pytest.param("Known metastases, compared with the prior study. The cerebellar metastasis has vanished.",
+                 {"metastasis": ["improvement"]}, id="vanished"),
+    pytest.param("Known GBM after chemoradiation, compared with the prior study. Less enhancement along the cavity "
+                 "wall.", {"glioma": ["improvement"]}, id="less-enhancement"),
+    pytest.param("Known GBM, compared with the prior study. The tumour has expanded into the splenium.",
+                 {"glioma": ["progression"]}, id="expanded"),
+    # --- relapse, and a lesion not seen before, are progression
+    pytest.param("PCNSL after chemotherapy, compared with 3 months ago. Relapse in the left thalamus.",
+                 {"lymphoma": ["progression"]}, id="relapse"),
+    pytest.param("Known metastases, compared with the prior study. The treated left frontal metastasis is "
+                 "unchanged; a previously not seen 3 mm metastasis in the pons.",
+                 {"metastasis": ["progression", "stable"]}, id="previously-not-seen"),
+    # --- a change denied in the verb or phrase is no change: stable
+    pytest.param("Known metastases, compared with the prior study. The metastases have not grown.",
+                 {"metastasis": ["stable"]}, id="not-grown"),
+    pytest.param("Known metastases, compared with the prior study. The metastases have not increased in size.",
+                 {"metastasis": ["stable"]}, id="not-increased"),
+    pytest.param("Known melanoma metastases, compared with 2 months ago. No interval enlargement of the occipital "
+                 "metastasis.", {"metastasis": ["stable"]}, id="no-interval-enlargement"),
+    pytest.param("Known metastases, compared with the prior study. The occipital metastasis is without variation.",
+                 {"metastasis": ["stable"]}, id="without-variation"),
+    pytest.param("Known lymphoma, compared with the prior study. The callosal lymphoma is not significantly "
+                 "different.", {"lymphoma": ["stable"]}, id="not-significantly-different"),
     # --- "fits" / "fits with" explain a change by what follows
     pytest.param("Known melanoma metastases, compared with the prior study. The left temporal metastasis is "
                  "unchanged. Additional dural-based lesion over the convexity, fits meningioma.",
