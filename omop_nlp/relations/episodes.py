@@ -12,6 +12,7 @@ the report compares with a prior examination.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
@@ -24,6 +25,7 @@ from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
 PROGRESSION = "progression"
+STABLE = "stable"
 IMPRESSION = "impression"
 TREATMENT_EFFECT = "treatment_effect"
 # cue roles of the lexicon (entities/lexicon.py) whose change is no episode of the tumor
@@ -62,6 +64,8 @@ class DiagnosisEpisodeMapper:
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
+        self._earlier_words = single_words(rules.measured_change.earlier, "measured_change.earlier")
+        self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         self._history_leads = _matcher(rules.history_leads)
         self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
@@ -99,6 +103,7 @@ class DiagnosisEpisodeMapper:
                     _add(item, IMPROVEMENT)
             named = _named_changes(doc, [sentence])
             episodes = sentence.mentions("episode")
+            changes: list[tuple[Item, str]] = []
             for previous, episode in zip([None, *episodes], episodes, strict=False):
                 if _restates(doc, previous, episode) or not self._states_a_change(doc, sentence, episode, compared,
                                                                                     said, noise):
@@ -106,11 +111,13 @@ class DiagnosisEpisodeMapper:
                 if not self._resection(doc, episode) and any(
                         change is episode and (words, key) in known for change, words, key in named):
                     continue  # "Hx: recurrent glioblastoma" ... "recurrent glioblastoma, decreased": its name
-                targets = self._targets(doc, sentence, episode, malignant)
+                changes.append((episode, episode.mention.key))
+            for change, key in changes or self._measured_changes(doc, sentence):
+                targets = self._targets(doc, sentence, change, malignant)
                 if targets is None:
-                    blamed.append((sentence, episode.mention.key))
+                    blamed.append((sentence, key))
                 else:
-                    stated.append((sentence, episode.mention.key, targets))
+                    stated.append((sentence, key, targets))
         blamed += [(s, PROGRESSION) for s in self._impression_blaming_treatment(doc)]
         overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated)
         sites = self._sites_by_sentence(doc) if blamed else {}
@@ -149,6 +156,28 @@ class DiagnosisEpisodeMapper:
         if self._resection(doc, episode) and _PREOPERATIVE not in said():
             return False
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
+
+    def _measured_changes(self, doc: Document, sentence: Sentence) -> list[tuple[Item, str]]:
+        """The changes that sizes state in a sentence with no change word of its own: a size now, one word
+        that makes the next size the earlier one ("8 mm (previously 5 mm)", "now 1.1 cm from 2.5 cm"), and
+        that size; progression, improvement or stable by their ratio (``measured_change``)."""
+        sizes = _sizes(doc, sentence, self._units)
+        out = []
+        for (first, last, now), (next_first, next_last, before) in itertools.pairwise(sizes):
+            between = [w for w in doc.lemmas(last, next_first) if w[0].isalnum()]
+            course = self._course(now / before) if before > 0 else None
+            if len(between) == 1 and between[0] in self._earlier_words and course is not None:
+                out.append((Item(first, next_last), course))
+        return out
+
+    def _course(self, ratio: float) -> str | None:
+        """The episode of a size now over the size before: equal is stable, beyond the thresholds
+        (``measured_change``) progression or improvement; a smaller difference states nothing by itself."""
+        if ratio == 1:
+            return STABLE
+        if ratio >= self.rules.measured_change.growth:
+            return PROGRESSION
+        return IMPROVEMENT if ratio <= self.rules.measured_change.shrinkage else None
 
     def _resection(self, doc: Document, episode: Item) -> bool:
         """The change word tells the tumor's removal ("gross total resection"): the operation since a
@@ -314,6 +343,42 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     if after:
         return min(after, key=lambda c: c.first_token)
     return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
+
+
+def _sizes(doc: Document, sentence: Sentence, units: dict[str, float]) -> list[tuple[int, int, float]]:
+    """The sizes a sentence states, in millimetres, with their token spans: a number or dimensions
+    ("1.2 x 0.8", "4,2" with a decimal comma) right before a unit word; dimensions count by the largest."""
+    out: list[tuple[int, int, float]] = []
+    start, values = None, []  # the numbers read since the last word that was no number, "x" or decimal comma
+    tokens = doc.tokens
+    for i in range(sentence.first_token, sentence.last_token):
+        lemma = tokens[i].lemma
+        number = _number(lemma)
+        if number is not None and values and _decimal_comma(tokens, i):
+            values[-1] = _number(f"{tokens[i - 2].lemma}.{lemma}")
+        elif number is not None:
+            if not values or tokens[i - 1].lemma not in ("x", "×"):
+                start, values = i, []
+            values.append(number)
+        elif lemma in units and values and start is not None:
+            out.append((start, i + 1, max(values) * units[lemma]))
+            start, values = None, []
+        elif not (lemma in ("x", "×", ",") and values):
+            start, values = None, []
+    return out
+
+
+def _number(word: str) -> float | None:
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def _decimal_comma(tokens, i: int) -> bool:
+    """Token ``i`` is the fraction of "4,2": a comma written between two numbers without spaces."""
+    return (i >= 2 and tokens[i - 1].lemma == "," and tokens[i - 1].start == tokens[i - 2].end
+            and tokens[i].start == tokens[i - 1].end and _number(tokens[i - 2].lemma) is not None)
 
 
 def _own_subject(breaks: list[int], tumor_starts: set[int], cue: Item) -> bool:

@@ -204,6 +204,18 @@ class PriorExamination(RulesModel):
                                           "tumor's removal since then is a change (episode_grammar.resection_changes)")
 
 
+class MeasuredChange(RulesModel):
+    """A size now beside the size before ("8 mm (previously 5 mm)") states a change where no change word
+    of the sentence does (guideline section 3: increased or decreased size)."""
+
+    earlier: Terms = Field(default_factory=list, description="single words between two sizes that make the "
+                           "second one the earlier size (\"previously\", \"was\", \"from\")")
+    units: dict[str, float] = Field(default_factory=dict, description="unit word -> millimetres")
+    growth: float = Field(1.2, description="a size now over the size before at or above this is progression")
+    shrinkage: float = Field(0.8, description="... at or below this improvement; equal sizes are stable, other "
+                             "differences state nothing by themselves")
+
+
 class LesionSites(RulesModel):
     """Where a lesion is, to tell whether two sentences speak of the same one (relations/episodes.py): a
     change that one sentence puts down to treatment is none in another sentence about the same lesion."""
@@ -270,6 +282,8 @@ class ModalityRules(RulesModel):
     prior_examination: PriorExamination = Field(default_factory=PriorExamination,
                                                 description="words that state or deny a prior examination")
     lesion_sites: LesionSites = Field(default_factory=LesionSites, description="sides and places of brain lesions")
+    measured_change: MeasuredChange = Field(default_factory=MeasuredChange, description="sizes now and before "
+                                            "that state a change (\"now 5 mm (was 14 mm)\")")
     presence: Presence = Field(default_factory=Presence, description="presence beyond each mention's assertion")
     episode_grammar: EpisodeGrammar = Field(default_factory=EpisodeGrammar,
                                             description="words the episode mapper reads")

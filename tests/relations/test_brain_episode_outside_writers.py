@@ -1,7 +1,7 @@
 """Brain MRI episodes as writers from outside the house styles put them (issue 13 item 7; guideline
 section 3 rules 2-4): continental-European change words, "fits (with)" as an attribution, a "Comment:"
-line as the conclusion, blood products as a subject of their own, a disease name in the indication
-line, and a tumour removed since the pre-operative examination. Reports written for this file."""
+line as the conclusion, blood products as a subject of their own, sizes now and before, a disease name in
+the indication line, and a tumour removed since the pre-operative examination. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -62,6 +62,25 @@ CASES = [
                  {"metastasis": ["stable"]}, id="without-variation"),
     pytest.param("Known lymphoma, compared with the prior study. The callosal lymphoma is not significantly "
                  "different.", {"lymphoma": ["stable"]}, id="not-significantly-different"),
+    # --- sizes now and before state a change where no word does
+    pytest.param("Known metastases, compared with the prior study. The left parietal metastasis now measures 4 mm "
+                 "(was 9 mm).", {"metastasis": ["improvement"]}, id="size-was"),
+    pytest.param("Known metastases, compared with the prior study. The right frontal metastasis measures 12 mm, "
+                 "previously 7 mm.", {"metastasis": ["progression"]}, id="size-previously"),
+    pytest.param("Known metastases.\nComparison: March.\nCerebellar metastasis 6 mm (prior 6 mm).",
+                 {"metastasis": ["stable"]}, id="size-equal"),
+    pytest.param("Known glioblastoma.\nComparison: March.\nEnhancing tumour at the cavity 1,8 cm (prior 1,2 cm).",
+                 {"glioma": ["progression"]}, id="size-decimal-comma"),
+    pytest.param("Known PCNSL.\nComparison: March.\nThe callosal lymphoma is 2.1 x 1.4 cm (previously 1.0 x 0.8 cm).",
+                 {"lymphoma": ["progression"]}, id="size-dimensions"),
+    pytest.param("Known PCNSL.\nComparison: March.\nThe callosal lymphoma is now 9 mm from 2.2 cm.",
+                 {"lymphoma": ["improvement"]}, id="size-from"),
+    pytest.param("Known metastases.\nComparison: March.\nThe metastasis is stable at 7 mm (previously 6 mm).",
+                 {"metastasis": ["stable"]}, id="size-beside-a-word"),
+    pytest.param("Known metastases.\nComparison: March.\nThe metastasis measures 7 mm (previously 6.5 mm).",
+                 {"metastasis": []}, id="size-difference-too-small"),
+    pytest.param("Known metastases.\nComparison: March.\nA 7 mm metastasis lies 12 mm from the 4 mm cyst.",
+                 {"metastasis": []}, id="sizes-of-other-things"),
     # --- "fits" / "fits with" explain a change by what follows
     pytest.param("Known melanoma metastases, compared with the prior study. The left temporal metastasis is "
                  "unchanged. Additional dural-based lesion over the convexity, fits meningioma.",
