@@ -95,6 +95,19 @@ CASES = [
     pytest.param("Known glioblastoma after resection, compared with the prior MRI.\nBlood products in the cavity "
                  "have decreased. The residual enhancing tumour is unchanged.", {"glioma": ["stable"]},
                  id="blood-products-decreased"),
+    # --- more ways to put growth down to treatment
+    pytest.param("History: GBM after chemoradiation.\nComparison: 2 months.\nFINDINGS: Growing rim of enhancement at "
+                 "the right parietal cavity.\nIMPRESSION: The growth is attributed to radiotherapy.", {"glioma": []},
+                 id="attributed-to-radiotherapy"),
+    pytest.param("History: GBM after chemoradiation.\nComparison: 2 months.\nFINDINGS: Growing rim of enhancement at "
+                 "the right parietal cavity.\nIMPRESSION: Perfusion suggests radionecrosis rather than tumour "
+                 "progression.", {"glioma": []}, id="suggests"),
+    pytest.param("History: GBM after chemoradiation.\nComparison: 2 months.\nFINDINGS: Growing rim of enhancement at "
+                 "the right parietal cavity.\nIMPRESSION: Probable pseudoprogression.", {"glioma": []},
+                 id="probable-treatment-effect"),
+    pytest.param("Known GBM after chemoradiation, compared with 2 months ago. Growing rim of enhancement at the "
+                 "right parietal cavity, more likely treatment-related than tumour.", {"glioma": []},
+                 id="treatment-related-in-the-sentence"),
     # --- "recurrent" in the indication names the disease under treatment, no change since the prior
     pytest.param("INDICATION: Recurrent left temporal glioblastoma on second-line therapy.\nCOMPARISON: 6 weeks.\n"
                  "IMPRESSION: Smaller enhancing component of the recurrent left temporal glioblastoma.",
