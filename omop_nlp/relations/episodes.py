@@ -13,6 +13,7 @@ the report compares with a prior examination.
 from __future__ import annotations
 
 import itertools
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
@@ -66,6 +67,8 @@ class DiagnosisEpisodeMapper:
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._earlier_words = single_words(rules.measured_change.earlier, "measured_change.earlier")
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
+        unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
+        self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
         self._history_leads = _matcher(rules.history_leads)
         self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
@@ -161,6 +164,8 @@ class DiagnosisEpisodeMapper:
         """The changes that sizes state in a sentence with no change word of its own: a size now, one word
         that makes the next size the earlier one ("8 mm (previously 5 mm)", "now 1.1 cm from 2.5 cm"), and
         that size; progression, improvement or stable by their ratio (``measured_change``)."""
+        if not self._two_sizes.search(doc.text, sentence.start, sentence.end):
+            return []  # no two sizes: most sentences (a test on the text, cheaper than on tokens)
         sizes = _sizes(doc, sentence, self._units)
         out = []
         for (first, last, now), (next_first, next_last, before) in itertools.pairwise(sizes):
@@ -369,6 +374,8 @@ def _sizes(doc: Document, sentence: Sentence, units: dict[str, float]) -> list[t
 
 
 def _number(word: str) -> float | None:
+    if not word[0].isdigit():
+        return None
     try:
         return float(word)
     except ValueError:
