@@ -30,10 +30,13 @@ _CATEGORY = {
     "historical": Certainty.HISTORICAL,
     "hedged": Certainty.HEDGED,
     "question": Certainty.HEDGED,  # "r/o X" qualifying a finding; the annotator reads an opening one as the question
+    "outranked": Certainty.UNLIKELY,  # "X favoured over Y": the annotator keeps Y where the report suspected it before
 }
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
-_PRIORITY = ["negated", "resolved", "unlikely", "pseudo", "hypothetical", "hedged", "question", "historical"]
+_PRIORITY = ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question",
+             "historical"]
 QUESTION = "question"
+OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
@@ -67,6 +70,13 @@ class TriggerMatch(NamedTuple):  # per trigger and per concept: tuples are cheap
 
     def has(self, category: str) -> bool:
         return any(r.category == category for r in self.rules)
+
+
+class Assertion(NamedTuple):
+    """A concept's certainty and the category of the trigger that decided it (None where none reached it)."""
+
+    certainty: Certainty
+    category: str | None = None
 
 
 class Span(NamedTuple):
@@ -130,7 +140,7 @@ class ContextAsserter:
         return match
 
     def assert_concepts(self, concepts: Sequence[Span], triggers: Sequence[TriggerMatch],
-                        clause: tuple[int, int]) -> list[Certainty]:
+                        clause: tuple[int, int]) -> list[Assertion]:
         """Certainty of each concept of one clause (token range ``clause``). ``triggers`` are in text
         order; each concept looks only at the triggers near it, so a long clause stays linear."""
         lo, hi = bisect_left(triggers, clause[0], key=_first), bisect_left(triggers, clause[1], key=_first)
@@ -138,7 +148,7 @@ class ContextAsserter:
         in_clause = _Clause.of(concepts)
         return [self._certainty(c, local, in_clause) for c in concepts]
 
-    def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], clause: _Clause) -> Certainty:
+    def _certainty(self, concept: Span, triggers: Sequence[TriggerMatch], clause: _Clause) -> Assertion:
         near = triggers[bisect_left(triggers, concept.first - self._reach_tokens, key=_first):
                         bisect_right(triggers, concept.last + self._reach_tokens, key=_first)]
         reaching: list[tuple[int, int, TriggerMatch, str]] = []
@@ -151,12 +161,12 @@ class ContextAsserter:
                     rank = -1 if rule.direction == ANSWER else distance  # the answer outranks the question
                     reaching.append((rank, _PRIORITY.index(rule.category), trigger, rule.category))
         if not reaching:
-            return Certainty.PRESENT
+            return Assertion(Certainty.PRESENT)
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
         if category in ("hedged", QUESTION) and any(c == "negated" and _inside(trigger, t, concept)
                                                     for _, _, t, c in reaching):
-            return Certainty.NEGATED  # "no lesions concerning for metastases": the negation spans the hedge
-        return _CATEGORY.get(category) or Certainty.PRESENT
+            return Assertion(Certainty.NEGATED, "negated")  # "no lesions concerning for metastases"
+        return Assertion(_CATEGORY.get(category) or Certainty.PRESENT, category)
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
                triggers: Sequence[TriggerMatch], clause: _Clause) -> int | None:

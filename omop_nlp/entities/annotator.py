@@ -8,6 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from omop_nlp.assertion.context import (
+    OUTRANKED,
     QUESTION,
     SECTION_CERTAINTY,
     ContextAsserter,
@@ -53,6 +54,7 @@ class Annotator:
                   (c.payload.role == "related" and self._related_type is EntityType.LOCATION)]
         triggers = self._asserter.triggers(tokens, text, masked)
         sentences: list[Sentence] = []
+        outranked: list[Item] = []
         cursor = 0
         for section in self._sections.split(text):
             for span in split_sentences(text, section.start, section.end):
@@ -60,10 +62,11 @@ class Annotator:
                                     bisect_left(starts, span.start), bisect_left(starts, span.end))
                 cursor = self._fill(sentence, concepts, cursor)
                 self._other_organs.drop_findings(sentence, tokens)
-                self._assert(sentence, text, triggers, starts)
+                outranked += self._assert(sentence, text, triggers, starts)
                 self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
                 sentences.append(sentence)
         self._opening_question(sentences, triggers)
+        _keep_suspected(sentences, outranked)
         return Document(text, tokens, sentences)
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
@@ -119,7 +122,9 @@ class Annotator:
             return Item(match.first, match.last, mention=mention)
         return Item(match.first, match.last, cue=None if role == "ignore" else role)
 
-    def _assert(self, sentence: Sentence, text: str, triggers, starts: list[int]) -> None:
+    def _assert(self, sentence: Sentence, text: str, triggers, starts: list[int]) -> list[Item]:
+        """Sets the certainty of the sentence's mentions; gives those on the other side of a preference."""
+        outranked: list[Item] = []
         items = sentence.mentions()
         for item in items:
             item.mention.text = text[item.mention.start : item.mention.end]
@@ -128,9 +133,13 @@ class Annotator:
             in_clause = items[bisect_left(items, token_range[0], key=_first):
                               bisect_left(items, token_range[1], key=_first)]  # items are in text order
             spans = [Span(i.first_token, i.last_token) for i in in_clause]
-            for item, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
-                                       strict=True):
+            for item, (certainty, category) in zip(in_clause,
+                                                   self._asserter.assert_concepts(spans, triggers, token_range),
+                                                   strict=True):
                 item.mention.certainty = _with_section(certainty, sentence.section_kind)
+                if category == OUTRANKED and item.mention.certainty is Certainty.UNLIKELY:
+                    outranked.append(item)
+        return outranked
 
 
     def _dismiss_by_reference(self, sentences: list[Sentence], text: str, triggers, starts: list[int]) -> None:
@@ -143,8 +152,9 @@ class Annotator:
             token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
             in_clause = [r for r in references if token_range[0] <= r.first_token < token_range[1]]
             spans = [Span(r.first_token, r.last_token) for r in in_clause]
-            for reference, certainty in zip(in_clause, self._asserter.assert_concepts(spans, triggers, token_range),
-                                            strict=True):
+            for reference, (certainty, _) in zip(in_clause,
+                                                 self._asserter.assert_concepts(spans, triggers, token_range),
+                                                 strict=True):
                 named = [i for s in sentences for i in s.mentions(self._entity_type)
                          if i.last_token <= reference.first_token]
                 back = _BACK_REFERENCES[reference.cue]
@@ -154,6 +164,17 @@ class Annotator:
 
 def _first(item: Item) -> int:
     return item.first_token
+
+
+def _keep_suspected(sentences: list[Sentence], outranked: list[Item]) -> None:
+    """The other side of a preference ("toxoplasmosis favoured over lymphoma") stays in the differential where
+    the report suspected it before ("Differential: toxoplasmosis versus lymphoma"): a ranking is no dismissal
+    of it (guideline section 3 rule 1: "DDx: GBM vs lymphoma" gives both). Named only there, it is dismissed."""
+    for item in outranked:
+        mention = item.mention
+        if any(m.mention.key == mention.key and m.mention.certainty is Certainty.HEDGED
+               and m.first_token < item.first_token for s in sentences for m in s.mentions(mention.type)):
+            mention.certainty = Certainty.HEDGED
 
 
 def _with_section(certainty: Certainty, section_kind: str) -> Certainty:

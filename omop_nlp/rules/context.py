@@ -11,8 +11,8 @@ from omop_nlp.rules.common import Terms
 from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 
 CONTEXT_DIR = "context_rules"
-Category = Literal["negated", "unlikely", "resolved", "hypothetical", "historical", "hedged", "question", "pseudo",
-                   "terminate"]
+Category = Literal["negated", "unlikely", "outranked", "resolved", "hypothetical", "historical", "hedged", "question",
+                   "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "both", "prefix", "suffix", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
@@ -24,9 +24,10 @@ class ContextRules(RulesModel):
         default_factory=dict, description="scope in tokens: per side (forward, backward) or per category and side "
         f"(resolved_backward); {DEFAULT_MAX_TOKENS} where none is given. A `both` trigger uses the forward limit")
     rules: dict[Category, dict[Direction, Terms]] = Field(
-        description="category -> direction -> trigger phrases. question triggers hedge like hedged ones and also "
-        "mark the report's clinical question (\"Sepsis; r/o stroke.\" before the findings); pseudo triggers look like "
-        "one but are none; "
+        description="category -> direction -> trigger phrases. outranked triggers dismiss like unlikely ones the "
+        "side of a preference that the report did not suspect before (\"X favoured over Y\"); question triggers "
+        "hedge like hedged ones and also mark the report's clinical question (\"Sepsis; r/o stroke.\" before the "
+        "findings); pseudo triggers look like one but are none; "
         "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
         "both after it when a concept follows at once, else before it, prefix only to a concept that starts "
         "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only), suffix only to a concept that "

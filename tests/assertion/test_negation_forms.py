@@ -303,6 +303,25 @@ DISMISSAL = [
     ("mr-more-to-than-to", MR, "The dural focus points more to a calcified plaque than to a meningioma.", set()),
     ("mr-more-to-x-than-to-y", MR, "The lesion corresponds more to an abscess than to a metastasis.", {INFECTION}),
     ("comma-rather-than", CT, "Dense opacity of the LLL, rather than collapse.", set()),
+    # a preference ranks a differential the report stated; it dismisses only a diagnosis named nowhere else
+    (
+        "mr-favoured-over-a-stated-differential",
+        MR,
+        "Differential: abscess versus glioblastoma.\nImpression: Abscess favoured over glioblastoma.",
+        {INFECTION, "glioma"},
+    ),
+    (
+        "mr-more-likely-than-a-possible-one",
+        MR,
+        "Possible lymphoma in the splenium; glioblastoma is more likely than lymphoma.",
+        {"glioma", "lymphoma"},
+    ),
+    (
+        "mr-stated-differential-then-less-likely",
+        MR,
+        "Differential: abscess versus glioblastoma.\nImpression: Glioblastoma is less likely.",
+        {INFECTION},
+    ),
 ]
 
 RESOLUTION = [
