@@ -197,6 +197,12 @@ SCOPE = [
     ),
     ("clear-apart-from-y", CT, "Lungs clear apart from bibasal atelectasis.", {"atelectasis"}),
     ("no-x-with-the-exception-of-y", CT, "No nodules with the exception of a 4 mm LLL granuloma.", {"nodule"}),
+    # a state word describes the word right before it, not an earlier finding
+    ("organ-clear-after-finding", CT, "Small LUL nodule, central airways clear.", {"nodule"}),
+    ("organ-unremarkable-after-finding", CT, "Consolidation in the RML, mediastinum unremarkable.",
+     {"consolidation"}),
+    ("finding-colon-clear", CT, "Effusion: clear.", set()),
+    ("list-colon-clear", CT, "Effusion, consolidation: clear.", set()),
     # dictation run together: each denial or trigger speaks for its own phrase
     ("run-on-nil-denies-what-follows", CT, "mild bronchiectasis in the lingula nil consolidation",
      {"bronchiectasis"}),
@@ -355,6 +361,7 @@ RESOLUTION = [
     ("no-longer-detectable", CT, "Septal thickening at both bases is no longer detectable.", set()),
     ("not-detectable-anymore", CT, "The small LLL nodule is not detectable anymore.", set()),
     ("not-found-any-more", CT, "The RML collapse is not found any more.", set()),
+    ("typo-disappeared", CT, "Previous LUL nodule is disapeared.", set()),
     ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
     ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
      {"consolidation"}),
