@@ -18,6 +18,8 @@ from omop_nlp.text.tokens import Token, single_words, term_lemmas
 
 _LEVEL_REACH = 4  # "at the level of T5 vertebra": words from "level" to the organ word
 _LUNG_PART_WORDS = 2  # "mediastinal surface of", "cardiac border of": words between the organ word and its link
+_SUBJECT_ADJECTIVES = 2  # "Enlarged heterogeneous thyroid with nodules": words that may describe an opening organ
+_ARTICLES = frozenset({"the", "a", "an"})
 
 
 class OtherOrgans:
@@ -93,11 +95,15 @@ class OtherOrgans:
         """Where the lesion of a sentence that an organ opens stands ("The thyroid is enlarged with several
         nodules", "OTHER: Thyroid: 1.1 cm nodule"): the first finding after the organ, when no break stands
         between them. The organ may follow a heading of the line and head the rest itself ("Thyroid:")."""
-        opening = [t.lemma for t in tokens[sentence.first_token : organ.first_token]]
+        opens = sentence.first_token
+        opening = [t.lemma for t in tokens[opens : organ.first_token]]
         if ":" in opening:
-            opening = opening[len(opening) - opening[::-1].index(":"):]
-        if [w for w in opening if w[0].isalpha()] not in ([], ["the"]):
-            return None
+            opens = organ.first_token - opening[::-1].index(":")
+            opening = opening[opens - sentence.first_token:]
+        words = [w for w in opening if w[0].isalpha() and w not in _ARTICLES]
+        if len(words) > _SUBJECT_ADJECTIVES or any(
+                i.mention and opens <= i.first_token < organ.first_token for i in sentence.items):
+            return None  # "Enlarged heterogeneous thyroid with nodules", not "RUL nodule; thyroid ..."
         after = (i.first_token for i in sentence.items if _is_entity(i) and i.first_token >= organ.last_token)
         first = min(after, default=None)
         start = organ.last_token + (organ.last_token < first and tokens[organ.last_token].lemma == ":") if first else 0

@@ -27,6 +27,7 @@ LUNG = [
      {"pleural_thickening": []}),
     ("lung-word-before-organ", "Subpleural nodule in the lung apex next to the mediastinum.",
      {"nodule": ["pleura"]}),
+    ("lung-finding-before-organ", "A 6 mm LLL nodule; small thyroid with a cyst.", {"nodule": ["lll"]}),
 ]
 
 
@@ -42,6 +43,8 @@ OTHER_ORGAN = [
     ("primary-elsewhere", "Primary: Testicular germ cell tumour, post chemotherapy."),
     ("primary-elsewhere-prostate", "Known prostatic carcinoma with bone metastases."),
     ("organ-then-level", "Sclerotic lesion of the T7 vertebral body."),
+    ("described-organ-opens", "Enlarged heterogeneous thyroid with two small nodules."),
+    ("goitre", "Retrosternal goitre with a calcified nodule."),
 ]
 
 
