@@ -184,9 +184,11 @@ class ContextAsserter:
             forward, backward = (forward, False) if follows else (False, backward)
         elif rule.direction == "forward":
             backward = False
-        else:  # backward; an answer only where no concept follows it in the clause ("Effusion: no")
+        else:  # backward; an answer only where no concept follows it in the clause ("Effusion: no"), or to the
+            # field right before its mark ("Pneumothorax: no pneumothorax")
             forward = False
-            backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last)
+            backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last
+                                     or concept.last == trigger.first - 1)
         ends = (TERMINATE, f"{TERMINATE}:{rule.category}")
         if forward:
             gap = clause.gap(trigger.last, concept.first) if concept.first > trigger.last else 0

@@ -103,6 +103,7 @@ POST_NEGATION = [
     ("not-appreciable", CT, "Pleural effusion not appreciable.", set()),
     ("mr-colon-no", MR, "Intracranial haemorrhage: no.", set()),
     ("dash-no", CT, "Pleural fluid - no.", set()),
+    ("field-answered-with-itself", CT, "Consolidation: no consolidation. Effusion: no effusion.", set()),
     ("dash-no-then-yes", CT, "Effusion - no, nodule in the LUL - yes.", {"nodule"}),
     ("fails-to-demonstrate", CT, "This study fails to demonstrate any pulmonary nodule.", set()),
     ("failed-to-show", CT, "The examination failed to show consolidation.", set()),
@@ -224,6 +225,7 @@ SCOPE = [
 ]
 
 PSEUDO_NEGATION = [
+    ("none-larger-than", CT, "Scattered micronodules, none larger than 3 mm.", {"nodule"}),
     ("not-found-on-the-previous", CT, "A 4 mm LLL nodule, not found on the previous scan.", {"nodule"}),
     ("not-present-before", CT, "Patchy RML consolidation that was not present before.", {"consolidation"}),
     ("not-detected-previously", CT, "Small left effusion, not detected previously.", {"pleural_effusion"}),
@@ -361,6 +363,8 @@ RESOLUTION = [
     ("no-longer-detectable", CT, "Septal thickening at both bases is no longer detectable.", set()),
     ("not-detectable-anymore", CT, "The small LLL nodule is not detectable anymore.", set()),
     ("not-found-any-more", CT, "The RML collapse is not found any more.", set()),
+    ("resolution-with-persistent", CT, "Clearance of the effusion with persistent collapse of the RLL.",
+     {"atelectasis"}),
     ("typo-disappeared", CT, "Previous LUL nodule is disapeared.", set()),
     ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
     ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
