@@ -103,6 +103,8 @@ POST_NEGATION = [
     ("not-appreciable", CT, "Pleural effusion not appreciable.", set()),
     ("mr-colon-no", MR, "Intracranial haemorrhage: no.", set()),
     ("dash-no", CT, "Pleural fluid - no.", set()),
+    ("arrow-no-before-finding", CT, "Query aspiration -> no consolidation.", set()),
+    ("arrow-no-after-finding", CT, "r/o RML nodule -> no.", set()),
     ("field-answered-with-itself", CT, "Consolidation: no consolidation. Effusion: no effusion.", set()),
     ("dash-no-then-yes", CT, "Effusion - no, nodule in the LUL - yes.", {"nodule"}),
     ("fails-to-demonstrate", CT, "This study fails to demonstrate any pulmonary nodule.", set()),
