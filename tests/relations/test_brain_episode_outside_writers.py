@@ -45,6 +45,14 @@ CASES = [
                  "wall.", {"glioma": ["improvement"]}, id="less-enhancement"),
     pytest.param("Known GBM, compared with the prior study. The tumour has expanded into the splenium.",
                  {"glioma": ["progression"]}, id="expanded"),
+    pytest.param("Known GBM, compared with the prior study. The enhancing tumour is more conspicuous and has spread "
+                 "across the genu.", {"glioma": ["progression"]}, id="more-conspicuous-spread"),
+    pytest.param("Known GBM, compared with the prior study. The residual tumour is less bulky.",
+                 {"glioma": ["improvement"]}, id="less-bulky"),
+    pytest.param("Known metastases, compared with the prior study. The treated metastasis has involuted and is now "
+                 "barely visible.", {"metastasis": ["improvement"]}, id="involuted"),
+    pytest.param("Known low-grade glioma, compared with last year. The glioma is essentially the same.",
+                 {"glioma": ["stable"]}, id="essentially-the-same"),
     # --- relapse, and a lesion not seen before, are progression
     pytest.param("PCNSL after chemotherapy, compared with 3 months ago. Relapse in the left thalamus.",
                  {"lymphoma": ["progression"]}, id="relapse"),
