@@ -66,6 +66,7 @@ class DiagnosisEpisodeMapper:
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._earlier_words = single_words(rules.measured_change.earlier, "measured_change.earlier")
+        self._later_marks = set(rules.measured_change.later)
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
         self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
@@ -161,17 +162,25 @@ class DiagnosisEpisodeMapper:
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
 
     def _measured_changes(self, doc: Document, sentence: Sentence) -> list[tuple[Item, str]]:
-        """The changes that sizes state in a sentence with no change word of its own: a size now, one word
-        that makes the next size the earlier one ("8 mm (previously 5 mm)", "now 1.1 cm from 2.5 cm"), and
-        that size; progression, improvement or stable by their ratio (``measured_change``)."""
+        """The changes that sizes state in a sentence with no change word of its own: two sizes with one
+        word between them that makes the second the earlier one ("8 mm (previously 5 mm)", "now 1.1 cm
+        from 2.5 cm"), or only an arrow that makes it the later one ("12 mm -> 6 mm"); progression,
+        improvement or stable by their ratio (``measured_change``)."""
         if not self._two_sizes.search(doc.text, sentence.start, sentence.end):
             return []  # no two sizes: most sentences (a test on the text, cheaper than on tokens)
-        sizes = _sizes(doc, sentence, self._units)
         out = []
-        for (first, last, now), (next_first, next_last, before) in itertools.pairwise(sizes):
-            between = [w for w in doc.lemmas(last, next_first) if w[0].isalnum()]
+        for (first, last, size), (next_first, next_last, next_size) in itertools.pairwise(
+                _sizes(doc, sentence, self._units)):
+            between = doc.lemmas(last, next_first)
+            words = [w for w in between if w[0].isalnum()]
+            if len(words) == 1 and words[0] in self._earlier_words:
+                now, before = size, next_size
+            elif not words and set(between) & self._later_marks:
+                now, before = next_size, size
+            else:
+                continue
             course = self._course(now / before) if before > 0 else None
-            if len(between) == 1 and between[0] in self._earlier_words and course is not None:
+            if course is not None:
                 out.append((Item(first, next_last), course))
         return out
 

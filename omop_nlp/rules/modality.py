@@ -210,6 +210,8 @@ class MeasuredChange(RulesModel):
 
     earlier: Terms = Field(default_factory=list, description="single words between two sizes that make the "
                            "second one the earlier size (\"previously\", \"was\", \"from\")")
+    later: Terms = Field(default_factory=list, description="marks that, alone between two sizes, make the second "
+                         "one the later size (\"12 mm -> 6 mm\")")
     units: dict[str, float] = Field(default_factory=dict, description="unit word -> millimetres")
     growth: float = Field(1.2, description="a size now over the size before at or above this is progression")
     shrinkage: float = Field(0.8, description="... at or below this improvement; equal sizes are stable, other "

@@ -53,6 +53,8 @@ CASES = [
                  "barely visible.", {"metastasis": ["improvement"]}, id="involuted"),
     pytest.param("Known low-grade glioma, compared with last year. The glioma is essentially the same.",
                  {"glioma": ["stable"]}, id="essentially-the-same"),
+    pytest.param("Hx) 교모세포종 s/p op\n이전 대비 수술 부위 잔여 종양 큰 변화 없이 유지됨.", {"glioma": ["stable"]},
+                 id="ko-without-big-change"),
     # --- relapse, and a lesion not seen before, are progression
     pytest.param("PCNSL after chemotherapy, compared with 3 months ago. Relapse in the left thalamus.",
                  {"lymphoma": ["progression"]}, id="relapse"),
@@ -83,6 +85,8 @@ CASES = [
                  {"lymphoma": ["progression"]}, id="size-dimensions"),
     pytest.param("Known PCNSL.\nComparison: March.\nThe callosal lymphoma is now 9 mm from 2.2 cm.",
                  {"lymphoma": ["improvement"]}, id="size-from"),
+    pytest.param("Hx) 뇌전이 s/p GKS\n좌측 소뇌 전이 병변 14mm -> 7mm.", {"metastasis": ["improvement"]},
+                 id="size-arrow"),
     pytest.param("Known metastases.\nComparison: March.\nThe metastasis is stable at 7 mm (previously 6 mm).",
                  {"metastasis": ["stable"]}, id="size-beside-a-word"),
     pytest.param("Known metastases.\nComparison: March.\nThe metastasis measures 7 mm (previously 6.5 mm).",
