@@ -55,6 +55,17 @@ CASES = [
                  {"glioma": ["stable"]}, id="essentially-the-same"),
     pytest.param("Hx) 교모세포종 s/p op\n이전 대비 수술 부위 잔여 종양 큰 변화 없이 유지됨.", {"glioma": ["stable"]},
                  id="ko-without-big-change"),
+    # --- a bare BT-RADS category or response abbreviation states its change (the rads annotation choice)
+    pytest.param("Known GBM, compared with 2 months ago.\nImpression: BT-RADS 2.", {"glioma": ["stable"]},
+                 id="bt-rads-2"),
+    pytest.param("Known GBM on bevacizumab, compared with 2 months ago.\nImpression: BT-RADS: 1b.",
+                 {"glioma": ["improvement"]}, id="bt-rads-1b"),
+    pytest.param("Known GBM, compared with 2 months ago.\nImpression: BT-RADS 3c.", {"glioma": ["progression"]},
+                 id="bt-rads-3c"),
+    pytest.param("Known GBM after chemoradiation, compared with 2 months ago.\nEnhancement at the cavity has "
+                 "increased.\nImpression: BT-RADS 3a.", {"glioma": []}, id="bt-rads-3a-is-treatment"),
+    pytest.param("Known metastases, compared with the prior study.\nOverall response: SD.",
+                 {"metastasis": ["stable"]}, id="sd"),
     # --- relapse, and a lesion not seen before, are progression
     pytest.param("PCNSL after chemotherapy, compared with 3 months ago. Relapse in the left thalamus.",
                  {"lymphoma": ["progression"]}, id="relapse"),
