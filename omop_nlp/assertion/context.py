@@ -38,6 +38,7 @@ _PRIORITY = ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothet
 QUESTION = "question"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
+_DISMISSAL_AFTER = 1  # "DD atelectasis, less likely": tokens from a hedged concept to the dismissal that ends it
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
 _FORWARD_END = f"{TERMINATE}:forward"  # ends forward scopes only: a new list item ("No effusion, chronic nodule")
@@ -166,6 +167,9 @@ class ContextAsserter:
         if category in ("hedged", QUESTION) and any(c == "negated" and _inside(trigger, t, concept)
                                                     for _, _, t, c in reaching):
             return Assertion(Certainty.NEGATED, "negated")  # "no lesions concerning for metastases"
+        if category == "hedged" and any(c == "unlikely" and rank <= _DISMISSAL_AFTER and t.first >= concept.last
+                                        for rank, _, t, c in reaching):
+            return Assertion(Certainty.UNLIKELY, "unlikely")  # "DD atelectasis, less likely"
         return Assertion(_CATEGORY.get(category) or Certainty.PRESENT, category)
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,
@@ -199,7 +203,7 @@ class ContextAsserter:
         if backward:
             gap = clause.gap(concept.last, trigger.first)
             if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends) \
-                    and not _denial_between(triggers, concept.last, trigger.first):
+                    and not _phrase_between(triggers, concept.last, trigger.first, rule.category):
                 return gap
         return None
 
@@ -228,16 +232,18 @@ def _heads_a_concept(end: TriggerMatch, matches: Sequence[TriggerMatch], tokens:
         tokens[i].lemma[0].isalnum() and tokens[i].lemma not in _LIST_WORDS for i in between)
 
 
-def _denial_between(triggers: Sequence[TriggerMatch], start: int, end: int) -> bool:
-    """A denial that opens a phrase of its own stands between a concept and a later trigger: in dictation run
-    together ("nodule in the RUL no new nodules the consolidation has resolved") the later trigger is that
-    phrase's, not the concept's."""
-    return any(start <= t.first and t.last <= end and _opens_denial(t.rules) for t in triggers)
+def _phrase_between(triggers: Sequence[TriggerMatch], start: int, end: int, category: str) -> bool:
+    """A trigger that opens a phrase of its own stands between a concept and a later trigger of ``category``,
+    which is that phrase's, not the concept's: a denial in dictation run together ("nodule in the RUL no new
+    nodules the consolidation has resolved"), a differential before a dismissal ("consolidation in the RLL, DD
+    atelectasis, less likely")."""
+    return any(start <= t.first and t.last <= end and _opens_phrase(t.rules, category) for t in triggers)
 
 
 @cache
-def _opens_denial(rules: tuple[TriggerRule, ...]) -> bool:
-    return any(r.category == "negated" and r.direction == "forward" for r in rules)
+def _opens_phrase(rules: tuple[TriggerRule, ...], category: str) -> bool:
+    opening = ("negated", "hedged") if category == "unlikely" else ("negated",)
+    return any(r.category in opening and r.direction == "forward" for r in rules)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:

@@ -312,6 +312,8 @@ DISMISSAL = [
     ("mr-more-likely-than", MR, "Glioblastoma is more likely than lymphoma.", {"glioma"}),
     ("mr-more-to-than-to", MR, "The dural focus points more to a calcified plaque than to a meningioma.", set()),
     ("mr-more-to-x-than-to-y", MR, "The lesion corresponds more to an abscess than to a metastasis.", {INFECTION}),
+    ("dd-then-less-likely", CT, "Consolidation of the RML, DD collapse, less likely.", {"consolidation"}),
+    ("mr-dd-then-less-likely", MR, "Ring-enhancing lesion, likely abscess, DD metastasis, less likely.", {INFECTION}),
     ("comma-rather-than", CT, "Dense opacity of the LLL, rather than collapse.", set()),
     # a preference ranks a differential the report stated; it dismisses only a diagnosis named nowhere else
     (
