@@ -28,6 +28,8 @@ CASES = [
     ("zone-then-both-lungs", "Reticulation of apical predominance in both lungs.",
      {"interstitial_thickening": ["bul"]}),
     ("zone-both-lungs-other-sentence", "Honeycombing, basal. Emphysema in both lungs.", {"fibrosis": []}),
+    ("dystelectasis", "Dystelectatic bands in the lingula and left basal dystelectasis.",
+     {"atelectasis": ["lingula", "lll"]}),
     ("sub-pleural-sparing", "Fine reticulation with sub pleural sparing in the left lower lobe.",
      {"interstitial_thickening": ["lll"]}),
     ("dorsobasal-both-sides", "Honeycombing, dorsobasal on both sides.", {"fibrosis": ["bll"]}),
