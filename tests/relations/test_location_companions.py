@@ -3,7 +3,8 @@ its place both ways ("X with Y in the LLL"); a place bound to the last lesion ("
 the one of a lesion that names its own ("left hilar mass"); a suspected cancer takes the place of the lesion it
 names ("LUL nodule; adenocarcinoma cannot be excluded"); an adjective lesion word takes the place of the lesion
 it describes ("part-solid LUL nodule"); the impression's companions ("with tree-in-bud") add no place to a key
-that the findings placed; a run of dictation is not one phrase ("nodule in the LUL no effusion").
+that the findings placed; a run of dictation is not one phrase ("nodule in the LUL no effusion"); a place that
+the finding spares is not its place ("the upper lobes are spared", "sparing the lingula").
 
 Reports written for this file.
 """
@@ -48,6 +49,9 @@ CASES = [
     ("impression-companion-places-when-findings-do-not",
      "Findings: Scattered tree-in-bud nodules.\nImpression: RML bronchiectasis with tree-in-bud nodules.",
      {"nodule": ["rml"], "bronchiectasis": ["rml"]}),
+    ("spared-place-after", "Centrilobular nodules in the right middle lobe, the lower lobes are spared.",
+     {"nodule": ["rml"]}),
+    ("sparing-place", "Patchy consolidation of the left lung, sparing the lingula.", {"consolidation": ["left_lung"]}),
     ("dictation-denial-starts-a-phrase", "findings: a 5 mm nodule in the left upper lobe no effusion",
      {"nodule": ["lul"]}),
 ]
