@@ -560,6 +560,7 @@ KOREAN = [
     ("ko-mr-sosil-benign", MR, "이전 경막하혈종 소실.", set()),
     ("ko-particle", CT, "흉수는 없음.", set()),
     ("ko-polite", CT, "결절은 보이지 않습니다.", set()),
+    ("ko-not-suspected", CT, "좌하엽 경화는 의심되지 않음.", set()),
     ("ko-past-polite", CT, "흉수는 관찰되지 않았습니다.", set()),
     ("ko-past", CT, "경화는 보이지 않았음.", set()),
     ("ko-written", CT, "결절은 보이지 않는다.", set()),
