@@ -107,6 +107,9 @@ POST_NEGATION = [
     ("arrow-no-after-finding", CT, "r/o RML nodule -> no.", set()),
     ("field-answered-with-itself", CT, "Consolidation: no consolidation. Effusion: no effusion.", set()),
     ("dash-no-then-yes", CT, "Effusion - no, nodule in the LUL - yes.", {"nodule"}),
+    ("verb-first-not-seen-any", CT, "Not seen any consolidation in both lungs.", set()),
+    ("non-visualization-of", CT, "Non visualization of pleural fluid.", set()),
+    ("not-evidenced", CT, "Atelectasis was not evidenced.", set()),
     ("fails-to-demonstrate", CT, "This study fails to demonstrate any pulmonary nodule.", set()),
     ("failed-to-show", CT, "The examination failed to show consolidation.", set()),
 ]
@@ -369,6 +372,7 @@ RESOLUTION = [
     ("not-found-any-more", CT, "The RML collapse is not found any more.", set()),
     ("resolution-with-persistent", CT, "Clearance of the effusion with persistent collapse of the RLL.",
      {"atelectasis"}),
+    ("is-disappear", CT, "Previous LLL ground glass is disappear.", set()),
     ("typo-disappeared", CT, "Previous LUL nodule is disapeared.", set()),
     ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
     ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
