@@ -245,6 +245,8 @@ PSEUDO_NEGATION = [
         {"consolidation", "pleural_effusion"},
     ),
     ("cannot-be-excluded", CT, "Early fibrosis cannot be excluded.", {"fibrosis"}),
+    ("cant-be-ruled-out", CT, "Subtle ground-glass in the RUL can't be ruled out.", {"ggo"}),
+    ("cannot-be-confidently-excluded", CT, "A small LLL nodule cannot be confidently excluded.", {"nodule"}),
     ("cannot-be-entirely-excluded", CT, "Atelectasis at the left base cannot be entirely excluded.", {"atelectasis"}),
     (
         "hedge-beside-finding",
