@@ -94,19 +94,20 @@ class DiagnosisEpisodeMapper:
         said = cache(lambda: {m.payload for m in words()})
         compared = cache(lambda: self._compares(doc, malignant, said()))
         noise = cache(lambda: [m.first for m in words() if m.payload == _NO_CHANGE])
+        history = [self._tells_history(doc, s) for s in doc.sentences]
         # a change word that names the disease in the story before this examination ("Indication: recurrent GBM")
         known = {(words, key) for _, words, key in
-                 _named_changes(doc, (s for s in doc.sentences if self._tells_history(doc, s)))}
+                 _named_changes(doc, (s for s, told in zip(doc.sentences, history, strict=True) if told))}
         stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
-        for sentence in doc.sentences:
-            if self._tells_history(doc, sentence):
+        for sentence, told in zip(doc.sentences, history, strict=True):
+            if told:
                 continue
             for item in sentence.mentions("diagnosis"):
                 if self._is_malignant(item) and item.mention.certainty is Certainty.RESOLVED:
                     _add(item, IMPROVEMENT)
-            named = _named_changes(doc, [sentence])
             episodes = sentence.mentions("episode")
+            named = _named_changes(doc, [sentence]) if episodes and known else []
             changes: list[tuple[Item, str]] = []
             for previous, episode in zip([None, *episodes], episodes, strict=False):
                 if _restates(doc, previous, episode) or not self._states_a_change(doc, sentence, episode, compared,
@@ -155,9 +156,10 @@ class DiagnosisEpisodeMapper:
         start)."""
         if episode.mention.certainty in _NOT_STATED:
             return False
-        if set(doc.lemmas(episode.first_token, episode.last_token)) & self._first_exam_changes and not compared():
+        words = set(doc.lemmas(episode.first_token, episode.last_token))
+        if words & self._first_exam_changes and not compared():
             return False
-        if self._resection(doc, episode) and _PREOPERATIVE not in said():
+        if words & self._resection_changes and _PREOPERATIVE not in said():
             return False
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
 
