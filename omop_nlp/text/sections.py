@@ -6,10 +6,11 @@ of this examination, or history / indication / recommendation / comparison) is i
 
 from __future__ import annotations
 
-import heapq
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
+from operator import methodcaller
 
 from omop_nlp.rules import Code
 from omop_nlp.rules.sections import load_sections_rules
@@ -102,6 +103,9 @@ def load_section_rules() -> SectionRules:
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name)
 
 
+_START = methodcaller("start")
+
+
 class _UpperOrBracketed:
     """Filters header matches: 'Lungs are clear' is no header, 'LUNGS:' and 'Lungs:' are."""
 
@@ -114,7 +118,8 @@ class _UpperOrBracketed:
     def finditer(self, text: str):
         inline = (m for m in self._inline.finditer(text) if _norm_header(m.group("h")) in self._known)
         other = (m for m in self._other.finditer(text) if _norm_header(m.group("h")) not in self._known)
-        return heapq.merge(self._line_headers(text), inline, other, key=lambda m: m.start())
+        # sorted is stable: at one start, a line header before an inline one before another (as the merge was)
+        return sorted(chain(self._line_headers(text), inline, other), key=_START)
 
     def _line_headers(self, text: str):
         for m in self._pattern.finditer(text):

@@ -61,17 +61,18 @@ _LEMMAS_MAX = 50_000
 
 
 def tokenize(text: str) -> list[Token]:
-    tokens = []
+    tokens: list[Token] = []
+    append, new, known = tokens.append, tuple.__new__, _LEMMAS.get  # the hottest loop of a run: no lookups
     for m in TOKEN_RE.finditer(fold(text)):
         word = m.group()
-        lemma_ = _LEMMAS.get(word)
+        lemma_ = known(word)
         if lemma_ is None:
             undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
             lemma_ = lemma(undotted) or word
             if len(_LEMMAS) < _LEMMAS_MAX:
                 _LEMMAS[word] = lemma_
         start, end = m.span()
-        tokens.append(Token(lemma_, start, end, text[start:end]))
+        append(new(Token, (lemma_, start, end, text[start:end])))  # Token(...) without its Python-level __new__
     return tokens
 
 
