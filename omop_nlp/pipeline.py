@@ -25,10 +25,10 @@ from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import ModalityRouter
 from omop_nlp.rules import ModalityRules, load_rules
 from omop_nlp.text.note import checked_text
+from omop_nlp.text.sections import IMPRESSION
 from omop_nlp.text.tokens import term_lemmas
 
 NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
-IMPRESSION = "impression"  # the section name of a report's conclusion (mappings/sections.yaml)
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 

@@ -22,12 +22,12 @@ from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.rules import ModalityRules
 from omop_nlp.text.phrases import PhraseMatcher
+from omop_nlp.text.sections import IMPRESSION
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
 PROGRESSION = "progression"
 STABLE = "stable"
-IMPRESSION = "impression"
 TREATMENT_EFFECT = "treatment_effect"
 # cue roles of the lexicon (entities/lexicon.py) whose change is no episode of the tumor
 _NON_TUMOR_SUBJECTS = ("non_episode_subject", TREATMENT_EFFECT)

@@ -18,9 +18,9 @@ from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty, EntityType
-from omop_nlp.relations.episodes import IMPRESSION
 from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
+from omop_nlp.text.sections import IMPRESSION
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 PLEURA = "pleura"

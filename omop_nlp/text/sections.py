@@ -66,6 +66,7 @@ class SectionRules:
         return Section(name, kind, start, end)
 
 
+IMPRESSION = "impression"  # the section name of a report's conclusion (mappings/sections.yaml)
 OTHER_ORGAN = "other_organ"  # the kind of an organ heading other than the lungs (UPPER ABDOMEN:, BONES:)
 
 # A line break that no wrapped continuation follows (a lower-case word continues a line that has no
