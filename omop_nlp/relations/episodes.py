@@ -156,10 +156,9 @@ class DiagnosisEpisodeMapper:
         start)."""
         if episode.mention.certainty in _NOT_STATED:
             return False
-        words = set(doc.lemmas(episode.first_token, episode.last_token))
-        if words & self._first_exam_changes and not compared():
+        if set(doc.lemmas(episode.first_token, episode.last_token)) & self._first_exam_changes and not compared():
             return False
-        if words & self._resection_changes and _PREOPERATIVE not in said():
+        if self._resection(doc, episode) and _PREOPERATIVE not in said():
             return False
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
 
