@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import MappingError, RulesModel, load_model
+from omop_nlp.text.tokens import term_lemmas
 
 MODALITIES = ("chest_ct", "brain_mri")
 
@@ -309,6 +310,19 @@ class ModalityRules(RulesModel):
                 unknown = [k for k in ([keys] if isinstance(keys, str) else keys) if k not in self.related]
                 if unknown:
                     raise ValueError(f"location_grammar.compose.{side}.{zone}: not related keys: {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_conditional_changes(self) -> ModalityRules:
+        """The episode grammar's conditional change words only restrict change words the episode terms
+        already have: one missing there (a typo) would silently switch its rule off."""
+        change_words = {tuple(term_lemmas(t)) for definition in self.related.values() for t in definition.all_terms()}
+        grammar = self.episode_grammar
+        for where, words in (("first_exam_changes", grammar.first_exam_changes),
+                             ("resection_changes", grammar.resection_changes)):
+            unknown = [w for w in words if tuple(term_lemmas(w)) not in change_words]
+            if unknown:
+                raise ValueError(f"episode_grammar.{where}: not episode terms: {', '.join(unknown)}")
         return self
 
     @property

@@ -141,3 +141,15 @@ def test_generated_terms_name_entity_keys(tmp_path, old, new, message):
     base, _ = _edited(tmp_path, "chest_ct.yaml", old, new)
     with pytest.raises(MappingError, match=message):
         load_rules("chest_ct", base)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  resection_changes: [resection,", "  resection_changes: [resecton,",
+     r"episode_grammar\.resection_changes: not episode terms: resecton"),
+    ("  first_exam_changes: [new,", "  first_exam_changes: [neww,",
+     r"episode_grammar\.first_exam_changes: not episode terms: neww"),
+])
+def test_conditional_change_words_must_be_episode_terms(tmp_path, old, new, message):
+    base, _ = _edited(tmp_path, "brain_mri.yaml", old, new)
+    with pytest.raises(MappingError, match=message):
+        load_rules("brain_mri", base)
