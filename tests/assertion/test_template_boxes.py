@@ -8,14 +8,9 @@ Reports written for this file.
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-
-
-def findings(pipeline: Pipeline, text: str, modality: str = "chest_ct") -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, modality)).findings_json()
-
 
 CASES = [
     ("box-after-heading", "LUNGS: Clear.\nPLEURA: [ ] effusion [ ] plaque\nHEART: Normal.", {}),

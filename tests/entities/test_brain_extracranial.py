@@ -7,14 +7,9 @@ Reports written for this file.
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-
-
-def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, "brain_mri")).findings_json()
-
 
 EXTRACRANIAL = [
     ("scalp-after-link", "Incidental 2 cm lipoma in the right parietal scalp."),
@@ -27,7 +22,7 @@ EXTRACRANIAL = [
 
 @pytest.mark.parametrize(("name", "text"), EXTRACRANIAL, ids=[c[0] for c in EXTRACRANIAL])
 def test_findings_outside_the_skull_give_no_key(pipeline: Pipeline, name: str, text: str) -> None:
-    assert findings(pipeline, text) == {}
+    assert findings(pipeline, text, "brain_mri") == {}
 
 
 INTRACRANIAL = [
@@ -40,4 +35,4 @@ INTRACRANIAL = [
 
 @pytest.mark.parametrize(("name", "text", "expected"), INTRACRANIAL, ids=[c[0] for c in INTRACRANIAL])
 def test_intracranial_findings_stay(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
-    assert findings(pipeline, text) == expected
+    assert findings(pipeline, text, "brain_mri") == expected

@@ -7,14 +7,9 @@ Reports written for this file (issue 13, writers of the `onc` and `esl` styles).
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-
-
-def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
-
 
 LUNG = [
     ("mediastinal-surface", "A 5 mm nodule in the mediastinal aspect of the left upper lobe.", {"nodule": ["lul"]}),

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-
-
-def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, "brain_mri")).findings_json()
-
 
 CASES = [
     # growth that the impression puts down to treatment is no progression
@@ -47,4 +42,4 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_episodes_and_diagnoses_across_sentences(pipeline: Pipeline, name: str, text: str, expected: dict) -> None:
-    assert findings(pipeline, text) == expected
+    assert findings(pipeline, text, "brain_mri") == expected

@@ -9,14 +9,9 @@ Reports written for this file.
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
-
-
-def findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, "chest_ct")).findings_json()
-
 
 CASES = [
     ("procedure-before-place", "Status after left upper lobectomy, with a band of scarring near the left hilum.",
