@@ -33,8 +33,8 @@ _CATEGORY = {
     "outranked": Certainty.UNLIKELY,  # "X favoured over Y": the annotator keeps Y where the report suspected it before
 }
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
-_PRIORITY = ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question",
-             "historical"]
+_PRIORITY = {category: rank for rank, category in enumerate(
+    ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question", "historical"])}
 QUESTION = "question"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
@@ -155,12 +155,13 @@ class ContextAsserter:
         reaching: list[tuple[int, int, TriggerMatch, str]] = []
         for trigger in near:
             for rule in trigger.rules:
-                if rule.category.startswith(TERMINATE):
-                    continue
+                priority = _PRIORITY.get(rule.category)
+                if priority is None:
+                    continue  # a terminator: it ends scopes, it asserts nothing
                 distance = self._reach(trigger, rule, concept, near, clause)
                 if distance is not None:
                     rank = -1 if rule.direction == ANSWER else distance  # the answer outranks the question
-                    reaching.append((rank, _PRIORITY.index(rule.category), trigger, rule.category))
+                    reaching.append((rank, priority, trigger, rule.category))
         if not reaching:
             return Assertion(Certainty.PRESENT)
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])

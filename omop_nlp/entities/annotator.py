@@ -126,6 +126,8 @@ class Annotator:
         """Sets the certainty of the sentence's mentions; gives those on the other side of a preference."""
         outranked: list[Item] = []
         items = sentence.mentions()
+        if not items:
+            return outranked
         for item in items:
             item.mention.text = text[item.mention.start : item.mention.end]
         for clause in split_clauses(text, sentence):

@@ -58,7 +58,9 @@ class PhraseMatcher(Generic[P]):
 
     def match(self, tokens: list[Token], text: str, masked: frozenset[int] = frozenset()) -> list[PhraseMatch[P]]:
         """All non-overlapping matches, longest first at each position; ``masked`` tokens match nothing."""
-        lemmas = [self._typo.correct(t.lemma) for t in tokens] if self._typo else [t.lemma for t in tokens]
+        lemmas = [t.lemma for t in tokens]
+        if self._typo:
+            lemmas = self._typo.correct_all(lemmas)
         for i in masked:
             if i < len(lemmas):
                 lemmas[i] = "\0"
@@ -142,17 +144,23 @@ class _TypoIndex:
                     self._deletes[d] = word if previous == word else None  # ambiguous -> no correction
         self._cache: dict[str, str] = {}
 
-    def correct(self, word: str) -> str:
-        if not self._min <= len(word) <= self._max or word in self._vocab or word in self._exclude:
-            return word
-        if not word.isalpha():
-            return word
-        cached = self._cache.get(word)
-        if cached is None:
-            if len(self._cache) >= _CACHE_SIZE:  # bounded across a long run's notes
-                self._cache.clear()
-            cached = self._cache[word] = self._lookup(word)
-        return cached
+    def correct_all(self, words: list[str]) -> list[str]:
+        """Each word, or the vocabulary word it is one typo away from. Every word's answer is remembered,
+        the correct ones too: a note's words are nearly all seen before, and a dictionary hit is the
+        cheapest answer."""
+        cache = self._cache
+        if len(cache) >= _CACHE_SIZE:  # bounded across a long run's notes
+            cache.clear()
+        return [cache.get(w) or self._remember(w) for w in words]
+
+    def _remember(self, word: str) -> str:
+        if not self._min <= len(word) <= self._max or word in self._vocab or word in self._exclude \
+                or not word.isalpha():
+            corrected = word
+        else:
+            corrected = self._lookup(word)
+        self._cache[word] = corrected
+        return corrected
 
     def _lookup(self, word: str) -> str:
         candidates = {self._deletes.get(word)} | {self._deletes.get(d) for d in _deletes(word)}
