@@ -44,6 +44,7 @@ _NAMING_GAP = 3
 _MODIFIER_GAP = 2
 _PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
 _PREOPERATIVE = "pre-operative prior examination"
+_REMISSION = "remission"  # a stable word of a state without disease (episode_grammar.remission_states)
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -65,6 +66,7 @@ class DiagnosisEpisodeMapper:
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
+        self._remission_states = single_words(grammar.remission_states, "episode_grammar.remission_states")
         self._earlier_words = single_words(rules.measured_change.earlier, "measured_change.earlier")
         self._later_marks = set(rules.measured_change.later)
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
@@ -122,15 +124,28 @@ class DiagnosisEpisodeMapper:
                 if targets is None:
                     blamed.append((sentence, key))
                 else:
-                    stated.append((sentence, key, targets))
+                    stated.append((sentence, _REMISSION if key == STABLE and self._remission(doc, change) else key,
+                                   targets))
         blamed += [(s, PROGRESSION) for s in self._impression_blaming_treatment(doc)]
         overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated)
         sites = self._sites_by_sentence(doc) if blamed else {}
-        for sentence, key, targets in stated:
-            if not any(k == key and other is not sentence and self._same_lesion(doc, sites, other, sentence, overall)
-                       for other, k in blamed):
-                for target in targets:
+        kept = [(key, targets) for sentence, key, targets in stated if not any(
+            k == key and other is not sentence and self._same_lesion(doc, sites, other, sentence, overall)
+            for other, k in blamed)]
+        for key, targets in kept:
+            for target in targets:
+                if key != _REMISSION:
                     _add(target, key)
+        relapsed = {i.mention.key for i in malignant if PROGRESSION in i.mention.related}
+        for key, targets in kept:
+            for target in targets:
+                if key == _REMISSION and target.mention.key not in relapsed:
+                    _add(target, STABLE)
+
+    def _remission(self, doc: Document, episode: Item) -> bool:
+        """The stable word tells a state without disease ("in remission", "sustained complete response"), not a
+        comparison: a relapse stated in the same report ends that state, which then is the one before it."""
+        return bool(set(doc.lemmas(episode.first_token, episode.last_token)) & self._remission_states)
 
     def _impression_blaming_treatment(self, doc: Document) -> list[Sentence]:
         """Impression sentences that explain the change by treatment ("most consistent with

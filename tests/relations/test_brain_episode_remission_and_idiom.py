@@ -1,0 +1,52 @@
+"""Brain MRI episodes as teaching-hospital, teleradiology and South-Asian writers put them (issue 13 item 7;
+guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
+stable; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports written
+for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+CASES = [
+    # --- a remission ended by a relapse is the state before it
+    pytest.param("Known case of PCNSL in complete remission.\nComparison: MRI of June.\nFindings: A new enhancing "
+                 "focus in the right caudate with restricted diffusion.\nImpression: Recurrence of lymphoma.",
+                 {"lymphoma": ["progression"]}, id="remission-then-relapse"),
+    pytest.param("Comparison: MRI 5 months earlier.\nFindings: Treated CNS lymphoma of the splenium, in remission "
+                 "after methotrexate. A new 9 mm enhancing nodule in the left thalamus.\nImpression: Relapsed "
+                 "lymphoma.", {"lymphoma": ["progression"]}, id="remission-in-findings-then-relapse"),
+    pytest.param("Melanoma with brain metastases, sustained complete response after immunotherapy.\nComparison: "
+                 "the prior MRI.\nA new 4 mm enhancing metastasis in the right cerebellum.",
+                 {"metastasis": ["progression"]}, id="sustained-response-then-new-lesion"),
+    # a remission with no relapse is still stable, and an unchanged treated site beside a relapse keeps its stable
+    pytest.param("Known metastases, sustained complete response after radiosurgery. Comparison: prior MRI.\n"
+                 "Impression: No new lesion. Sustained complete response.", {"metastasis": ["stable"]},
+                 id="sustained-response-alone"),
+    pytest.param("Known PCNSL in remission after chemotherapy. Comparison: the prior MRI.\nThe treated right frontal "
+                 "site is unchanged. A new left periventricular lesion with restricted diffusion.\nImpression: "
+                 "Relapse of lymphoma.", {"lymphoma": ["progression", "stable"]}, id="unchanged-site-beside-relapse"),
+    # --- South-Asian idiom
+    pytest.param("Comparison: previous MRI dated 01/02/2026.\nFindings: Left frontal glioma - status quo.",
+                 {"glioma": ["stable"]}, id="status-quo"),
+    pytest.param("Comparison: previous MRI.\nImpression: Known GBM. Status quo.", {"glioma": ["stable"]},
+                 id="status-quo-alone"),
+    pytest.param("Comparison: previous MRI.\nFindings: Interval increase in size of the right parietal lesion with "
+                 "low rCBV, features s/o radiation necrosis.\nImpression: Known metastasis, post SRS.",
+                 {"metastasis": []}, id="s/o-radiation-necrosis"),
+    # --- response wording
+    pytest.param("Comparison: prior MRI.\nFindings: Right frontal metastasis - minor response.",
+                 {"metastasis": ["improvement"]}, id="minor-response"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_episodes_of_new_writers(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text) == expected
