@@ -203,6 +203,9 @@ class ContextAsserter:
                 return gap
         if backward:
             gap = clause.gap(concept.last, trigger.first)
+            # a negation's own terminators ("of the", "from the") end the denial before them only: "Atelectasis of
+            # the left lower lobe - not seen" denies the atelectasis
+            ends = (TERMINATE,) if rule.category == "negated" else ends
             if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends) \
                     and not _phrase_between(triggers, concept.last, trigger.first, rule.category):
                 return gap

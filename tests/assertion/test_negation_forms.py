@@ -112,6 +112,11 @@ POST_NEGATION = [
     ("not-evidenced", CT, "Atelectasis was not evidenced.", set()),
     ("fails-to-demonstrate", CT, "This study fails to demonstrate any pulmonary nodule.", set()),
     ("failed-to-show", CT, "The examination failed to show consolidation.", set()),
+    # a place joined by "of the" stays inside the denied phrase of a negation after it
+    ("dash-not-seen-of-the-lobe", CT, "Lungs: Collapse of the right middle lobe - not seen.", set()),
+    ("not-identified-of-the-lobe", CT, "A mass of the left upper lobe is not identified.", set()),
+    ("not-seen-of-the-lobe-beside-a-finding", CT, "Small right effusion. Consolidation of the lingula is not seen.",
+     {"pleural_effusion"}),
 ]
 
 LISTS = [
