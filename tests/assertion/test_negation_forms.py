@@ -429,6 +429,10 @@ QUESTIONS = [
     ),
     ("mr-joined-question-mark-unanswered", MR, "Indication: fever. ?abscess ?glioma.\nFindings: Normal brain.", set()),
     ("mr-joined-question-mark-in-findings", MR, "Findings: Small enhancing focus, ?metastasis.", {"metastasis"}),
+    # "Query X" among the findings suspects it; as the opening line it asks what the findings answer
+    ("query-among-findings", CT, "Collapse of the right lower lobe.\nQuery an obstructing tumour in the RLL bronchus.",
+     {"atelectasis", "mass"}),
+    ("query-opening-line-answered-no", CT, "Query lung metastases.\nNo pulmonary nodules.", set()),
 ]
 
 HISTORY = [
