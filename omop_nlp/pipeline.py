@@ -10,7 +10,7 @@ Per-note failures have one policy: ``extract`` raises ``NoteSkipped`` (nothing e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -24,12 +24,14 @@ from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import ModalityRouter
 from omop_nlp.rules import ModalityRules, load_rules
+from omop_nlp.rules.modality import Presence
 from omop_nlp.text.note import checked_text
 from omop_nlp.text.sections import IMPRESSION
 from omop_nlp.text.tokens import term_lemmas
 
 NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
+Named = tuple[str, tuple[str, ...], int]  # a finding as a dismissal names it: key, words or none, sentence or -1
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
 
@@ -55,11 +57,12 @@ class ModalityEngine:
         findings: dict[str, Finding] = {}
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
-        dismissed = _dismissed(mentions) if self.rules.presence.later_dismissal_wins else {}
+        named = _naming(self.rules.presence)
+        dismissed = _dismissed(mentions, named) if self.rules.presence.later_dismissal_wins else {}
         for mention in mentions:
             if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
-            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(_named(mention), -1):
+            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(named(mention), -1):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
             finding.mentions.append(mention)
@@ -93,14 +96,21 @@ class ModalityEngine:
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
 
 
-def _dismissed(mentions: list[Mention]) -> dict[tuple[str, tuple[str, ...]], int]:
-    """Per diagnosis named, the offset of its last mention named as unlikely: a differential dismissed
-    there. By its words, not its key: "likely meningioma; schwannoma less likely" keeps the meningioma."""
-    return {_named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+def _dismissed(mentions: list[Mention], named: Callable[[Mention], Named]) -> dict[Named, int]:
+    """Per finding ``named``, the offset of its last mention named as unlikely: a differential dismissed
+    there. By its words in the brain: "likely meningioma; schwannoma less likely" keeps the meningioma."""
+    return {named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
 
 
-def _named(mention: Mention) -> tuple[str, tuple[str, ...]]:
-    return mention.key, term_lemmas(mention.text)
+def _naming(presence: Presence) -> Callable[[Mention], Named]:
+    """How a dismissal names the finding it dismisses (``presence.dismissal_names`` and ``dismissal_within``)."""
+    by_words = presence.dismissal_names == "words"
+    in_sentence = presence.dismissal_within == "sentence"
+
+    def named(mention: Mention) -> Named:
+        return (mention.key, term_lemmas(mention.text) if by_words else (),
+                mention.sentence if in_sentence else -1)
+    return named
 
 
 def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]:

@@ -190,6 +190,14 @@ class Presence(RulesModel):
     later_dismissal_wins: bool = Field(False, description="a hedged diagnosis later named as unlikely (\"abscess "
                                        "or lymphoma ... lymphoma is considered less likely\") is absent, unless a "
                                        "mention after the dismissal asserts it again")
+    dismissal_names: Literal["words", "key"] = Field(
+        "words", description="what a dismissal must name to dismiss an earlier hedged mention: the same words (brain: "
+        "\"likely meningioma; schwannoma less likely\" keeps the meningioma) or the same key (chest: \"early fibrotic "
+        "lung disease ... established fibrosis is not favoured\" dismisses the fibrosis)")
+    dismissal_within: Literal["report", "sentence"] = Field(
+        "report", description="where a dismissal reaches back: the whole report (brain), or its own sentence (chest: "
+        "a differential ranked where it is listed; \"nodules, likely granulomas. Metastatic nodules are unlikely\" "
+        "keeps the nodules)")
     back_references: dict[Literal["latter", "former"], Terms] = Field(
         default_factory=dict, description="words that name the last (latter) or the one before the last (former) "
         "diagnosis named before them: denying or dismissing them does so to that diagnosis (\"metastasis or "

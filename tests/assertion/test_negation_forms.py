@@ -344,6 +344,27 @@ DISMISSAL = [
         "Differential: abscess versus glioblastoma.\nImpression: Glioblastoma is less likely.",
         {INFECTION},
     ),
+    # a chest differential ranked in its own sentence: the items it names as unlikely are absent, by any word of
+    # their key; a dismissal in a later sentence leaves a lesion described before
+    (
+        "differential-ranked-in-its-sentence",
+        CT,
+        "The differential includes collapse, consolidation and tumour; consolidation is favoured, atelectasis is "
+        "less likely and a mass is considered unlikely.",
+        {"consolidation"},
+    ),
+    (
+        "differential-dismissed-by-another-word-of-its-key",
+        CT,
+        "Differential diagnosis: organising pneumonia or early fibrotic disease; fibrosis is not favoured.",
+        set(),
+    ),
+    (
+        "lesion-kept-beside-a-later-dismissal",
+        CT,
+        "Two small nodules in the left lower lobe, likely benign. Metastatic nodules are considered unlikely.",
+        {"nodule"},
+    ),
 ]
 
 RESOLUTION = [
