@@ -72,8 +72,8 @@ class DiagnosisEpisodeMapper:
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
         self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
-        self._history_leads = _matcher(rules.history_leads)
-        self._lead_openings = {words[0] for words in _lemma_set(rules.history_leads) if words}
+        self._history_leads = _Openings(rules.history_leads)
+        self._back_references = _Openings(rules.episode_back_references)
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
         # explained away
         prior = rules.prior_examination
@@ -126,7 +126,7 @@ class DiagnosisEpisodeMapper:
                 else:
                     stated.append((sentence, _REMISSION if key == STABLE and self._remission(doc, change) else key,
                                    targets))
-        blamed += [(s, PROGRESSION) for s in self._impression_blaming_treatment(doc)]
+        blamed += [(s, PROGRESSION) for s in self._blaming_treatment(doc)]
         overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated)
         sites = self._sites_by_sentence(doc) if blamed else {}
         kept = [(key, targets) for sentence, key, targets in stated if not any(
@@ -147,14 +147,25 @@ class DiagnosisEpisodeMapper:
         comparison: a relapse stated in the same report ends that state, which then is the one before it."""
         return bool(set(doc.lemmas(episode.first_token, episode.last_token)) & self._remission_states)
 
-    def _impression_blaming_treatment(self, doc: Document) -> list[Sentence]:
-        """Impression sentences that explain the change by treatment ("most consistent with
-        pseudoprogression", "favor radiation necrosis") or open with it as their conclusion ("Radiation
-        necrosis at the left cerebellar site."; not a differential, "... or recurrence"), with or without
-        a change word of their own."""
-        return [sentence for sentence in doc.sentences if sentence.section == IMPRESSION and any(
-            self._attributed(doc, sentence, cue) or self._concluded(doc, sentence, cue)
-            for cue in sentence.cues(TREATMENT_EFFECT))]
+    def _blaming_treatment(self, doc: Document) -> list[Sentence]:
+        """Sentences that put a change stated elsewhere down to treatment: impression sentences that explain
+        it by treatment ("most consistent with pseudoprogression", "favor radiation necrosis") or open with it
+        as their conclusion ("Radiation necrosis at the left cerebellar site."; not a differential, "... or
+        recurrence"), with or without a change word of their own; and findings sentences that refer back to
+        the sentence before them ("It is thought to be radiation necrosis", ``episode_back_references``)."""
+        return [sentence for sentence in doc.sentences if self._blames_treatment(doc, sentence)]
+
+    def _blames_treatment(self, doc: Document, sentence: Sentence) -> bool:
+        cues = sentence.cues(TREATMENT_EFFECT)
+        if sentence.section == IMPRESSION:
+            return any(self._attributed(doc, sentence, cue) or self._concluded(doc, sentence, cue) for cue in cues)
+        return bool(cues) and self._refers_back(doc, sentence) and any(
+            self._attributed(doc, sentence, cue) for cue in cues)
+
+    def _refers_back(self, doc: Document, sentence: Sentence) -> bool:
+        """A findings sentence that opens with a back reference ("It", "These findings"): it speaks of the
+        sentence just before it."""
+        return sentence.section_kind == "findings" and self._back_references.open(doc, sentence)
 
     def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
         """``cue`` opens its sentence (after list marks only) and is no side of a differential."""
@@ -218,13 +229,7 @@ class DiagnosisEpisodeMapper:
         """The sentence tells the story before this examination, not a change seen in it: a line of a
         section that is no findings (history, indication, comparison), or a prose sentence opening with a
         history lead ("Follow up of ...")."""
-        return sentence.section_kind != "findings" or self._history_lead(doc, sentence)
-
-    def _history_lead(self, doc: Document, sentence: Sentence) -> bool:
-        """The sentence opens with a clinical-history lead ("Follow up of ...", ``history_leads``)."""
-        opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + 6)]
-        return bool(opening) and opening[0].lemma in self._lead_openings and any(
-            m.first == 0 for m in self._history_leads.match(opening, doc.text))
+        return sentence.section_kind != "findings" or self._history_leads.open(doc, sentence)
 
     def _compares(self, doc: Document, malignant: list[Item], said: set[str]) -> bool:
         """The report compares with a prior examination: it says so (``said``: the kinds of report
@@ -240,7 +245,11 @@ class DiagnosisEpisodeMapper:
         """``other`` speaks of the lesion whose change ``blaming`` puts down to treatment: both name a
         common place on no opposite sides ("left frontal", the treated site), or, where one names no
         place, the blaming sentence is the impression's overall statement (guideline section 3 rule 3;
-        not where the impression also states progression) or repeats the other's description."""
+        not where the impression also states progression) or repeats the other's description; or the
+        blaming sentence refers back to ``other`` right before it ("... has enlarged. It is thought to be
+        radiation necrosis.")."""
+        if other.index == blaming.index - 1 and self._refers_back(doc, blaming):
+            return True
         (places, sides), (other_places, other_sides) = sites[blaming.index], sites[other.index]
         if places and other_places:
             return bool(places & other_places) and (not sides or not other_sides or bool(sides & other_sides))
@@ -444,8 +453,20 @@ def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
     return {term_lemmas(t) for terms in terms_by_language.values() for t in terms}
 
 
-def _matcher(terms_by_language: dict[str, list[str]]) -> PhraseMatcher[bool]:
-    return PhraseMatcher((t, True) for terms in terms_by_language.values() for t in terms)
+class _Openings:
+    """Phrases that a sentence may open with ("Follow up of ...", "It is ..."), matched on its first words."""
+
+    _REACH = 6  # the longest opening phrase, in tokens
+
+    def __init__(self, terms_by_language: dict[str, list[str]]) -> None:
+        self._phrases = PhraseMatcher((t, True) for terms in terms_by_language.values() for t in terms)
+        self._first_words = {words[0] for words in _lemma_set(terms_by_language) if words}
+
+    def open(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence opens with one of the phrases (its first word tested before any matching)."""
+        opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + self._REACH)]
+        return bool(opening) and opening[0].lemma in self._first_words and any(
+            m.first == 0 for m in self._phrases.match(opening, doc.text))
 
 
 def _add(item: Item, key: str) -> None:

@@ -291,6 +291,10 @@ class ModalityRules(RulesModel):
     history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
                                            "these tells the clinical story (\"Follow up of ...\"): its change words "
                                            "are no episodes of this examination (Latin script only)")
+    episode_back_references: TermsByLanguage = Field(default_factory=dict, description="a findings sentence "
+                                                     "opening with one of these (\"It is thought to be ...\") speaks "
+                                                     "of the sentence just before it: where it puts that change down "
+                                                     "to treatment, the change is no progression (Latin script only)")
     change_explanations: TermsByLanguage = Field(default_factory=dict, description="said right after a change, "
                                                  "they explain it as no real change (\"within measurement "
                                                  "variability\"): no episode")

@@ -1,7 +1,8 @@
 """Brain MRI episodes as teaching-hospital, teleradiology and South-Asian writers put them (issue 13 item 7;
 guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
-stable; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports written
-for this file."""
+stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
+progression; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports
+written for this file."""
 
 from __future__ import annotations
 
@@ -33,6 +34,20 @@ CASES = [
     pytest.param("Known PCNSL in remission after chemotherapy. Comparison: the prior MRI.\nThe treated right frontal "
                  "site is unchanged. A new left periventricular lesion with restricted diffusion.\nImpression: "
                  "Relapse of lymphoma.", {"lymphoma": ["progression", "stable"]}, id="unchanged-site-beside-relapse"),
+    # --- a sentence that refers back to the change before it and puts it down to treatment
+    pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal metastasis has "
+                 "enlarged. It is thought to be radiation necrosis given low perfusion. No new metastases.",
+                 {"metastasis": []}, id="it-is-radiation-necrosis"),
+    pytest.param("Known glioblastoma after chemoradiation. Comparison: previous MRI.\nThe enhancement around the "
+                 "cavity has increased. These findings are most in keeping with pseudoprogression.",
+                 {"glioma": []}, id="these-findings-pseudoprogression"),
+    # it speaks of the sentence right before it only, and only where it names treatment
+    pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThere is a new left occipital metastasis. "
+                 "The treated right frontal lesion has enlarged. It is thought to be radiation necrosis.",
+                 {"metastasis": ["progression"]}, id="back-reference-leaves-the-new-lesion"),
+    pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal lesion has "
+                 "enlarged. It shows raised perfusion, concerning for recurrence.", {"metastasis": ["progression"]},
+                 id="back-reference-without-treatment"),
     # --- South-Asian idiom
     pytest.param("Comparison: previous MRI dated 01/02/2026.\nFindings: Left frontal glioma - status quo.",
                  {"glioma": ["stable"]}, id="status-quo"),
