@@ -112,8 +112,8 @@ class DiagnosisEpisodeMapper:
             named = _named_changes(doc, [sentence]) if episodes and known else []
             changes: list[tuple[Item, str]] = []
             for previous, episode in zip([None, *episodes], episodes, strict=False):
-                if _restates(doc, previous, episode) or not self._states_a_change(doc, sentence, episode, compared,
-                                                                                    said, noise):
+                if (_restates(doc, previous, episode) or self._shares_denial(doc, previous, episode)
+                        or not self._states_a_change(doc, sentence, episode, compared, said, noise)):
                     continue
                 if not self._resection(doc, episode) and any(
                         change is episode and (words, key) in known for change, words, key in named):
@@ -141,6 +141,19 @@ class DiagnosisEpisodeMapper:
             for target in targets:
                 if key == _REMISSION and target.mention.key not in relapsed:
                     _add(target, STABLE)
+
+    def _denied_change(self, doc: Document, episode: Item | None) -> bool:
+        """A stable phrase that is a change denied ("no progression", "no evidence of disease progression"):
+        the denial a negation finds in it is its own, and stated it is stable."""
+        return (episode is not None and episode.mention.key == STABLE
+                and doc.tokens[episode.first_token].lemma in self._denials)
+
+    def _shares_denial(self, doc: Document, previous: Item | None, episode: Item) -> bool:
+        """A change word joined by "or" to a denied change before it is denied with it ("no interval
+        progression or recurrence"): no change of its own."""
+        between = doc.lemmas(previous.last_token, episode.first_token) if previous is not None else []
+        return (self._denied_change(doc, previous) and any(w in self._alternatives for w in between)
+                and all(w in self._alternatives or not w[0].isalnum() for w in between))
 
     def _remission(self, doc: Document, episode: Item) -> bool:
         """The stable word tells a state without disease ("in remission", "sustained complete response"), not a
@@ -175,12 +188,13 @@ class DiagnosisEpisodeMapper:
 
     def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
                          said: Callable[[], set[str]], noise: Callable[[], list[int]]) -> bool:
-        """The change word tells this examination against the prior one: not negated or hypothetical,
-        not a first examination's "new", no removal of the tumor unless the prior examination was
-        pre-operative (``said``: the kinds of report words found), not explained after it as measurement
-        noise ("slightly larger, within measurement variability"; ``noise``: where ``change_explanations``
-        start)."""
-        if episode.mention.certainty in _NOT_STATED:
+        """The change word tells this examination against the prior one: not negated (other than by its
+        own denial, "no progression") or hypothetical, not a first examination's "new", no removal of the
+        tumor unless the prior examination was pre-operative (``said``: the kinds of report words found), not
+        explained after it as measurement noise ("slightly larger, within measurement variability";
+        ``noise``: where ``change_explanations`` start)."""
+        if episode.mention.certainty in _NOT_STATED and not (
+                episode.mention.certainty is Certainty.NEGATED and self._denied_change(doc, episode)):
             return False
         if set(doc.lemmas(episode.first_token, episode.last_token)) & self._first_exam_changes and not compared():
             return False

@@ -1,8 +1,9 @@
 """Brain MRI episodes as teaching-hospital, teleradiology and South-Asian writers put them (issue 13 item 7;
 guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
 stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
-progression; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports
-written for this file."""
+progression; a progression denied ("no evidence of disease progression", "no progression or recurrence") is
+stable; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports written
+for this file."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ CASES = [
     pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal lesion has "
                  "enlarged. It shows raised perfusion, concerning for recurrence.", {"metastasis": ["progression"]},
                  id="back-reference-without-treatment"),
+    # --- a progression denied is stable, and a change joined to the denial by "or" is denied with it
+    pytest.param("Breast cancer metastases after radiosurgery. Comparison: the MRI of August.\nImpression: No "
+                 "evidence of disease progression.", {"metastasis": ["stable"]}, id="no-evidence-of-progression"),
+    pytest.param("Known glioblastoma. Comparison: prior study.\nConclusion: No progression.", {"glioma": ["stable"]},
+                 id="no-progression"),
+    pytest.param("Known glioblastoma. Comparison: prior study.\nConclusion: No interval progression or recurrence.",
+                 {"glioma": ["stable"]}, id="no-progression-or-recurrence"),
+    pytest.param("Comparison: prior study.\nNo signs of progression of the treated cerebellar metastasis.",
+                 {"metastasis": ["stable"]}, id="denied-progression-keeps-the-diagnosis"),
+    pytest.param("Known metastases. Comparison: prior study.\nThe treated right occipital metastasis is not stable.",
+                 {"metastasis": []}, id="not-stable-stays-denied"),
     # --- South-Asian idiom
     pytest.param("Comparison: previous MRI dated 01/02/2026.\nFindings: Left frontal glioma - status quo.",
                  {"glioma": ["stable"]}, id="status-quo"),
