@@ -62,7 +62,7 @@ class ModalityEngine:
         for mention in mentions:
             if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
-            if mention.certainty is Certainty.HEDGED and mention.start < dismissed.get(named(mention), -1):
+            if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
             finding.mentions.append(mention)
@@ -100,6 +100,16 @@ def _dismissed(mentions: list[Mention], named: Callable[[Mention], Named]) -> di
     """Per finding ``named``, the offset of its last mention named as unlikely: a differential dismissed
     there. By its words in the brain: "likely meningioma; schwannoma less likely" keeps the meningioma."""
     return {named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+
+
+def _dismissed_later(mention: Mention, named: Callable[[Mention], Named], dismissed: dict[Named, int]) -> bool:
+    """A later dismissal names this finding: by its words or their tail, the head word enough ("a high-grade
+    glioma ... glioma is considered unlikely"; "herpes encephalitis ... autoimmune encephalitis less likely" keeps
+    the herpes encephalitis)."""
+    if not dismissed:
+        return False
+    key, words, sentence = named(mention)
+    return any(mention.start < dismissed.get((key, words[i:], sentence), -1) for i in range(max(len(words), 1)))
 
 
 def _naming(presence: Presence) -> Callable[[Mention], Named]:

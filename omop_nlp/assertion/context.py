@@ -42,6 +42,10 @@ _DISMISSAL_AFTER = 1  # "DD atelectasis, less likely": tokens from a hedged conc
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
 _FORWARD_END = f"{TERMINATE}:forward"  # ends forward scopes only: a new list item ("No effusion, chronic nodule")
+# A terminator that joins list items ("and a", "nor"): it ends every scope but a list trigger's, since a
+# differential heading hedges each item of its list ("Differential includes abscess, lymphoma and a glioma").
+_JOIN_END = f"{TERMINATE}:join"
+LIST = "list"
 # A negation after an answer mark answers the field or question before it ("Effusion? None."): backward,
 # ahead of any nearer trigger.
 ANSWER = "answer"
@@ -187,14 +191,14 @@ class ContextAsserter:
             # concept follows the trigger at once.
             follows = any(trigger.last + gap in clause.starts for gap in range(_BOTH_ADJACENT + 1))
             forward, backward = (forward, False) if follows else (False, backward)
-        elif rule.direction == "forward":
+        elif rule.direction in ("forward", LIST):
             backward = False
         else:  # backward; an answer only where no concept follows it in the clause ("Effusion: no"), or to the
             # field right before its mark ("Pneumothorax: no pneumothorax")
             forward = False
             backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last
                                      or concept.last == trigger.first - 1)
-        ends = (TERMINATE, f"{TERMINATE}:{rule.category}")
+        ends = (TERMINATE, f"{TERMINATE}:{rule.category}") + (() if rule.direction == LIST else (_JOIN_END,))
         if forward:
             gap = clause.gap(trigger.last, concept.first) if concept.first > trigger.last else 0
             # a terminator right after the trigger is part of the denied phrase: "no evidence of new nodules"
@@ -247,7 +251,7 @@ def _phrase_between(triggers: Sequence[TriggerMatch], start: int, end: int, cate
 @cache
 def _opens_phrase(rules: tuple[TriggerRule, ...], category: str) -> bool:
     opening = ("negated", "hedged") if category == "unlikely" else ("negated",)
-    return any(r.category in opening and r.direction == "forward" for r in rules)
+    return any(r.category in opening and r.direction in ("forward", LIST) for r in rules)
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:
@@ -289,10 +293,18 @@ def load_context_asserter() -> ContextAsserter:
                 if direction != TERMINATE:
                     reach = max(reach, rule.max_tokens + max((len(term_lemmas(t)) for t in terms), default=0))
                 for term in terms:
+                    term_rule = _joining(rule, term)
                     for form in spelling_variants(spelling, term):
-                        phrases.setdefault(form, []).append(rule)
+                        phrases.setdefault(form, []).append(term_rule)
     return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()), reach, frozenset(marks),
                            answer_reach)
+
+
+def _joining(rule: TriggerRule, term: str) -> TriggerRule:
+    """A general terminator that opens with a list word joins list items: it does not end a list trigger."""
+    if rule.category == TERMINATE and term_lemmas(term)[0] in _LIST_WORDS:
+        return TriggerRule(_JOIN_END, rule.direction, 0)
+    return rule
 
 
 def _rule(category: str, direction: str, limit: int) -> TriggerRule:

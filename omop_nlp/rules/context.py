@@ -13,7 +13,7 @@ from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 CONTEXT_DIR = "context_rules"
 Category = Literal["negated", "unlikely", "outranked", "resolved", "hypothetical", "historical", "hedged", "question",
                    "pseudo", "terminate"]
-Direction = Literal["forward", "backward", "both", "prefix", "suffix", "terminate"]
+Direction = Literal["forward", "backward", "both", "prefix", "suffix", "list", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
 
@@ -31,7 +31,9 @@ class ContextRules(RulesModel):
         "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
         "both after it when a concept follows at once, else before it, prefix only to a concept that starts "
         "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only), suffix only to a concept that "
-        "ends right before it (\"meningioma resection\": the treatment names the lesion as history); terminate "
+        "ends right before it (\"meningioma resection\": the treatment names the lesion as history), list like forward "
+        "over every item of the list after it, not ended by the terminators that join items (\"Differential includes "
+        "abscess, lymphoma and a glioma\"); terminate "
         "under a category ends the scope of that category's triggers only (historical: \",\" in \"History of "
         "cancer, s/p lobectomy, new nodule\"); in the category terminate, forward ends the scope of forward triggers "
         "only (a new item of a list: \"No effusion, chronic nodule\") and both the scope of every trigger")

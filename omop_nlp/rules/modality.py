@@ -191,8 +191,9 @@ class Presence(RulesModel):
                                        "or lymphoma ... lymphoma is considered less likely\") is absent, unless a "
                                        "mention after the dismissal asserts it again")
     dismissal_names: Literal["words", "key"] = Field(
-        "words", description="what a dismissal must name to dismiss an earlier hedged mention: the same words (brain: "
-        "\"likely meningioma; schwannoma less likely\" keeps the meningioma) or the same key (chest: \"early fibrotic "
+        "words", description="what a dismissal must name to dismiss an earlier hedged mention: the same words or their "
+        "tail (brain: \"likely meningioma; schwannoma less likely\" keeps the meningioma, \"a high-grade glioma ... "
+        "glioma is considered unlikely\" dismisses it) or the same key (chest: \"early fibrotic "
         "lung disease ... established fibrosis is not favoured\" dismisses the fibrosis)")
     dismissal_within: Literal["report", "sentence"] = Field(
         "report", description="where a dismissal reaches back: the whole report (brain), or its own sentence (chest: "

@@ -365,6 +365,29 @@ DISMISSAL = [
         "Two small nodules in the left lower lobe, likely benign. Metastatic nodules are considered unlikely.",
         {"nodule"},
     ),
+    ("mr-also-unlikely", MR, "Necrotic lesion, likely abscess; a lymphoma is also unlikely.", {INFECTION}),
+    ("mr-also-considered-less-likely", MR, "Cerebritis is also considered less likely.", set()),
+    # a differential heading hedges each item of its list, "and a" included, so a later dismissal takes it back
+    (
+        "mr-list-and-a-then-dismissed",
+        MR,
+        "Differential considerations include an abscess, cerebritis and a lymphoma; abscess is favoured. "
+        "Lymphoma is considered less likely.",
+        {INFECTION},
+    ),
+    (
+        "mr-list-and-a-kept",
+        MR,
+        "The differential includes a metastasis and a glioblastoma; neither is favoured.",
+        {"metastasis", "glioma"},
+    ),
+    # the dismissal may name the diagnosis by its head word only
+    (
+        "mr-dismissed-by-head-word",
+        MR,
+        "DDx: low-grade glioma or demyelination. Glioma is less likely given the absent mass effect.",
+        {"demyelinating"},
+    ),
 ]
 
 RESOLUTION = [
