@@ -21,9 +21,17 @@ from omop_nlp.pipeline import Pipeline
         ("Ring lesion, most likely a pyogenic abcess.", {"infection_inflammation": []}),
         ("Nodular enhancement of the cauda, suspicious for leptomeningeal disease.", {"metastasis": []}),
         ("first study two enhancing meta stases in the right cerebellum", {"metastasis": []}),
+        ("Solitary cerebellar metastasis containing intralesional blood products.",
+         {"metastasis": [], "hemorrhage_vascular": []}),
+        ("Two small calcified granulomas in the right frontal lobe, sequelae of old NCC.",
+         {"infection_inflammation": []}),
+        ("Head MRI, stroke protocol. Diffusion is normal. No acute infarct.", {}),
+        ("Code stroke called from the ward. Normal brain.", {}),
+        ("Acute infarct in the left insula. Result phoned to the stroke team.", {"stroke_infarction": []}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
-         "leptomeningeal-disease", "dictated-split-word"],
+         "leptomeningeal-disease", "dictated-split-word", "intralesional-blood-products", "calcified-granulomas",
+         "stroke-protocol", "code-stroke", "stroke-team"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
