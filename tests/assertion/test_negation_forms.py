@@ -365,6 +365,7 @@ DISMISSAL = [
         "Two small nodules in the left lower lobe, likely benign. Metastatic nodules are considered unlikely.",
         {"nodule"},
     ),
+    ("mr-unlikely-to-be", MR, "The small DWI focus is unlikely to be an acute infarct.", set()),
     ("mr-also-unlikely", MR, "Necrotic lesion, likely abscess; a lymphoma is also unlikely.", {INFECTION}),
     ("mr-also-considered-less-likely", MR, "Cerebritis is also considered less likely.", set()),
     # a differential heading hedges each item of its list, "and a" included, so a later dismissal takes it back
@@ -477,9 +478,13 @@ QUESTIONS = [
     ("query-among-findings", CT, "Collapse of the right lower lobe.\nQuery an obstructing tumour in the RLL bronchus.",
      {"atelectasis", "mass"}),
     ("query-opening-line-answered-no", CT, "Query lung metastases.\nNo pulmonary nodules.", set()),
+    ("mr-clinical-query-header", MR, "Clinical query: ?encephalitis\nNormal MRI of the brain.", set()),
 ]
 
 HISTORY = [
+    ("mr-st-p", MR, "St. p. pneumococcal meningitis in 2015. Normal brain.", set()),
+    ("mr-operated-case-of", MR, "Operated case of right parietal meningioma. No residual or recurrent lesion.", set()),
+    ("mr-treated-case-of", MR, "Treated case of tubercular meningitis. No abnormal enhancement.", set()),
     ("previous-no-current", CT, "History: previous left lower lobe collapse.\nFindings: The lungs are clear.", set()),
     (
         "previous-with-current",
