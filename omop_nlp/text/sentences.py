@@ -52,8 +52,9 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
                 continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
         if match.group("lower") and _abbreviation_before(text, match.start()):
             continue  # "postop. volume loss", "sup. seg."
-        if text[match.start() - 1] == "?" and _answer_after(text, match.end()):
-            continue  # "Effusion? None.": the answer belongs to its question
+        if text[match.start() - 1] == "?" and (_answer_after(text, match.end())
+                                               or _opens_question(text, match.start() - 1)):
+            continue  # "Effusion? None.": the answer belongs to its question; "? Abscess": it asks the next words
         _append(spans, text, cursor, match.start())
         cursor = counted = match.end()
         depth = 0
@@ -64,6 +65,15 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
 def _abbreviation_before(text: str, offset: int) -> bool:
     word = _WORD_BEFORE.search(text, max(0, offset - 24), offset)
     return word is None or word.group(1).lower() in load_abbreviations()
+
+
+def _opens_question(text: str, mark: int) -> bool:
+    """A question mark at the start of a line or after a blank, a colon or a comma asks about the words after it
+    ("Indication: ? Metastasis", "? Tuberculoma"): it ends no sentence."""
+    return mark == 0 or text[mark - 1] in _BEFORE_OPENING_QUESTION
+
+
+_BEFORE_OPENING_QUESTION = frozenset(" \t\n:,;(")
 
 
 def _answer_after(text: str, offset: int) -> bool:

@@ -22,9 +22,13 @@ def _sentences(text: str) -> list[str]:
         ("LLL subseg. atelectasis.", ["LLL subseg. atelectasis."]),
         ("Lt. frontal lesion, bil. basal ganglia spared.", ["Lt. frontal lesion, bil. basal ganglia spared."]),
         ("mild volume loss of the\nright hippocampus", ["mild volume loss of the\nright hippocampus"]),
+        ("Fever, ? Abscess. No mass.", ["Fever, ? Abscess.", "No mass."]),
+        ("? Koch's meningitis", ["? Koch's meningitis"]),
+        ("Abscess? No.", ["Abscess? No."]),
     ],
     ids=["full-stop-at-line-end", "full-stop-after-a-word", "six-letter-word", "six-letter-abbreviation",
-         "dotted-abbreviations", "wrapped-line"],
+         "dotted-abbreviations", "wrapped-line", "question-mark-after-a-comma", "question-mark-opening-a-line",
+         "question-answered"],
 )
 def test_lower_case_sentence_starts(text: str, expected: list[str]) -> None:
     assert _sentences(text) == expected
