@@ -198,22 +198,32 @@ class ContextAsserter:
             forward = False
             backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last
                                      or concept.last == trigger.first - 1)
-        ends = (TERMINATE, f"{TERMINATE}:{rule.category}") + (() if rule.direction == LIST else (_JOIN_END,))
         if forward:
             gap = clause.gap(trigger.last, concept.first) if concept.first > trigger.last else 0
             # a terminator right after the trigger is part of the denied phrase: "no evidence of new nodules"
             if gap <= rule.max_tokens and not _terminated(triggers, trigger.last + 1, concept.first,
-                                                          (*ends, _FORWARD_END)):
+                                                          _ends(rule, "forward")):
                 return gap
         if backward:
             gap = clause.gap(concept.last, trigger.first)
-            # a negation's own terminators ("of the", "from the") end the denial before them only: "Atelectasis of
-            # the left lower lobe - not seen" denies the atelectasis
-            ends = (TERMINATE,) if rule.category == "negated" else ends
-            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first, ends) \
+            if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first,
+                                                          _ends(rule, "backward")) \
                     and not _phrase_between(triggers, concept.last, trigger.first, rule.category):
                 return gap
         return None
+
+
+@cache
+def _ends(rule: TriggerRule, side: str) -> tuple[str, ...]:
+    """The terminators that end a rule's scope on one side: the general ones (a list trigger goes on over those
+    that join items, "and a"), after a trigger those of forward scopes too, and the category's own, except a
+    negation's before it: "Atelectasis of the left lower lobe - not seen" denies the atelectasis."""
+    ends = [TERMINATE] if rule.direction == LIST else [TERMINATE, _JOIN_END]
+    if side == "forward":
+        ends.append(_FORWARD_END)
+    if side == "forward" or rule.category != "negated":
+        ends.append(f"{TERMINATE}:{rule.category}")
+    return tuple(ends)
 
 
 def _first(trigger: TriggerMatch) -> int:
