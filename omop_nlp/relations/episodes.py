@@ -67,7 +67,7 @@ class DiagnosisEpisodeMapper:
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._remission_states = single_words(grammar.remission_states, "episode_grammar.remission_states")
-        self._earlier_words = single_words(rules.measured_change.earlier, "measured_change.earlier")
+        self._earlier_words = {term_lemmas(t) for t in rules.measured_change.earlier}
         self._later_marks = set(rules.measured_change.later)
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
@@ -214,7 +214,7 @@ class DiagnosisEpisodeMapper:
                 _sizes(doc, sentence, self._units)):
             between = doc.lemmas(last, next_first)
             words = [w for w in between if w[0].isalnum()]
-            if len(words) == 1 and words[0] in self._earlier_words:
+            if tuple(words) in self._earlier_words:
                 now, before = size, next_size
             elif not words and set(between) & self._later_marks:
                 now, before = next_size, size

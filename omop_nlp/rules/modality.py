@@ -222,8 +222,8 @@ class MeasuredChange(RulesModel):
     """A size now beside the size before ("8 mm (previously 5 mm)") states a change where no change word
     of the sentence does (guideline section 3: increased or decreased size)."""
 
-    earlier: Terms = Field(default_factory=list, description="single words between two sizes that make the "
-                           "second one the earlier size (\"previously\", \"was\", \"from\")")
+    earlier: Terms = Field(default_factory=list, description="the words alone between two sizes that make the "
+                           "second one the earlier size (\"previously\", \"was\", \"from\", \"as against\")")
     later: Terms = Field(default_factory=list, description="marks that, alone between two sizes, make the second "
                          "one the later size (\"12 mm -> 6 mm\")")
     units: dict[str, float] = Field(default_factory=dict, description="unit word -> millimetres")

@@ -2,8 +2,9 @@
 guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
 stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
 progression; a progression denied ("no evidence of disease progression", "no progression or recurrence") is
-stable; "status quo", "minor response" and "s/o" (suggestive of) as those writers use them. Reports written
-for this file."""
+stable; "status quo", "not much change", "comparable to the previous", "bulkier", "minor response", "s/o"
+(suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports
+written for this file."""
 
 from __future__ import annotations
 
@@ -68,6 +69,16 @@ CASES = [
     pytest.param("Comparison: previous MRI.\nFindings: Interval increase in size of the right parietal lesion with "
                  "low rCBV, features s/o radiation necrosis.\nImpression: Known metastasis, post SRS.",
                  {"metastasis": []}, id="s/o-radiation-necrosis"),
+    pytest.param("Known astrocytoma. Comparison: previous MRI.\nNot much change in the right insular astrocytoma.",
+                 {"glioma": ["stable"]}, id="not-much-change"),
+    pytest.param("Known metastasis. Comparison: previous MRI.\nThe left cerebellar metastasis is comparable to the "
+                 "previous study.", {"metastasis": ["stable"]}, id="comparable-to-the-previous"),
+    pytest.param("Known glioma. Comparison: previous MRI.\nThe right temporal glioma has become bulkier.",
+                 {"glioma": ["progression"]}, id="bulkier"),
+    pytest.param("Known glioma. Comparison: previous MRI.\nRight temporal glioma now measuring 5.1 cm as against "
+                 "3.9 cm previously.", {"glioma": ["progression"]}, id="size-as-against"),
+    pytest.param("Known metastases. Comparison: previous MRI.\nThe left frontal metastasis measures 4 mm compared "
+                 "with 11 mm on the prior.", {"metastasis": ["improvement"]}, id="size-compared-with"),
     # --- response wording
     pytest.param("Comparison: prior MRI.\nFindings: Right frontal metastasis - minor response.",
                  {"metastasis": ["improvement"]}, id="minor-response"),
