@@ -16,6 +16,7 @@ from itertools import islice
 
 from omop_nlp.budget import note_budget
 from omop_nlp.config import PipelineConfig
+from omop_nlp.corrections import Corrections, correcting_sentences, corrections
 from omop_nlp.entities.annotator import Annotator
 from omop_nlp.entities.document import Document, RelationMapper
 from omop_nlp.errors import NoteFailed, NoteSkipped
@@ -26,7 +27,7 @@ from omop_nlp.routing import ModalityRouter
 from omop_nlp.rules import ModalityRules, load_rules
 from omop_nlp.rules.modality import Presence
 from omop_nlp.text.note import checked_text
-from omop_nlp.text.sections import IMPRESSION
+from omop_nlp.text.sections import IMPRESSION, SectionRules, load_section_rules
 from omop_nlp.text.tokens import term_lemmas
 
 NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
@@ -40,28 +41,39 @@ class ModalityEngine:
     rules: ModalityRules
     annotator: Annotator
     relations: RelationMapper
+    sections: SectionRules
 
     @classmethod
     def for_modality(cls, modality: str) -> ModalityEngine:
         rules = load_rules(modality)
         mapper_cls = LesionLocationMapper if rules.related_type == "location" else DiagnosisEpisodeMapper
-        return cls(rules, Annotator(rules), mapper_cls(rules))
+        return cls(rules, Annotator(rules), mapper_cls(rules), load_section_rules())
 
     def document(self, text: str) -> Document:
         doc = self.annotator.annotate(text)
         self.relations.map(doc)
         return doc
 
-    def findings(self, mentions: list[Mention]) -> dict[str, Finding]:
-        """Present entity keys with the union of the related keys of their present mentions."""
+    def corrections(self, doc: Document, mentions: list[Mention]) -> Corrections | None:
+        """What the report's correcting parts (addendum, attending's word, final read) decide over its body;
+        None for a report that corrects nothing."""
+        parts = correcting_sentences(doc, self.sections)
+        return corrections(mentions, parts, self.rules.entity_type) if parts else None
+
+    def findings(self, mentions: list[Mention], corrected: Corrections | None = None) -> dict[str, Finding]:
+        """Present entity keys with the union of the related keys of their present mentions; where the
+        report corrects itself (``corrected``), the correction's word on a key wins."""
         findings: dict[str, Finding] = {}
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         named = _naming(self.rules.presence)
         dismissed = _dismissed(mentions, named) if self.rules.presence.later_dismissal_wins else {}
+        withdrawn = corrected.withdrawn if corrected else set()
         for mention in mentions:
             if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
+            if id(mention) in withdrawn:
+                continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
@@ -76,7 +88,30 @@ class ModalityEngine:
                 finding.related = self._most_specific(set(finding.related) | set(mention.related))
         for key, related in summary.items():
             findings[key].related = self._most_specific(set(findings[key].related), related)
+        if corrected:
+            self._correct_places(findings, corrected)
         return findings
+
+    def _correct_places(self, findings: dict[str, Finding], corrected: Corrections) -> None:
+        """Guideline §2 rule 7 for a correction: the places it gives a lesion replace the body's ("in the
+        left lower lobe, not the lingula"); the places it denies are taken away."""
+        if self.rules.related_type != "location":
+            return
+        for key, finding in findings.items():
+            if not self.rules.entities[key].relates:
+                continue
+            if key in corrected.places:
+                finding.related = self._most_specific(corrected.places[key])
+            elif key in corrected.removed:
+                finding.related = self._most_specific(self._without(finding.related, corrected.removed[key]))
+
+    def _without(self, related: list[str], denied: set[str]) -> set[str]:
+        """The places left once ``denied`` is taken away: both lower lobes less the right lower lobe is the left."""
+        out: set[str] = set()
+        for place in related:
+            parts = self.rules.expand([place])
+            out |= parts - denied if parts & denied else {place}
+        return out
 
     def _most_specific(self, related: set[str], summary: set[str] = frozenset()) -> list[str]:
         """Guideline §2 rule 3 over all mentions of a key: 'bilateral bronchiectasis' in the impression
@@ -200,7 +235,7 @@ class Pipeline:
             engine = self.engines[modality]
             doc = engine.document(text)
             mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-            findings = engine.findings(mentions)
+            findings = engine.findings(mentions, engine.corrections(doc, mentions))
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)

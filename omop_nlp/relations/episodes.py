@@ -22,7 +22,7 @@ from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.rules import ModalityRules
 from omop_nlp.text.phrases import PhraseMatcher
-from omop_nlp.text.sections import IMPRESSION
+from omop_nlp.text.sections import IMPRESSION, states_findings
 from omop_nlp.text.tokens import single_words, term_lemmas
 
 IMPROVEMENT = "improvement"
@@ -178,7 +178,7 @@ class DiagnosisEpisodeMapper:
     def _refers_back(self, doc: Document, sentence: Sentence) -> bool:
         """A findings sentence that opens with a back reference ("It", "These findings"): it speaks of the
         sentence just before it."""
-        return sentence.section_kind == "findings" and self._back_references.open(doc, sentence)
+        return states_findings(sentence.section_kind) and self._back_references.open(doc, sentence)
 
     def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
         """``cue`` opens its sentence (after list marks only) and is no side of a differential."""
@@ -243,7 +243,7 @@ class DiagnosisEpisodeMapper:
         """The sentence tells the story before this examination, not a change seen in it: a line of a
         section that is no findings (history, indication, comparison), or a prose sentence opening with a
         history lead ("Follow up of ...")."""
-        return sentence.section_kind != "findings" or self._history_leads.open(doc, sentence)
+        return not states_findings(sentence.section_kind) or self._history_leads.open(doc, sentence)
 
     def _compares(self, doc: Document, malignant: list[Item], said: set[str]) -> bool:
         """The report compares with a prior examination: it says so (``said``: the kinds of report
@@ -253,7 +253,7 @@ class DiagnosisEpisodeMapper:
             return False
         return (_PRIOR in said or any(i.mention.certainty is Certainty.HISTORICAL for i in malignant)
                 or any(not set(doc.lemmas(e.first_token, e.last_token)) & self._conditional_changes
-                       for s in doc.sentences if s.section_kind == "findings" for e in s.mentions("episode")))
+                       for s in doc.sentences if states_findings(s.section_kind) for e in s.mentions("episode")))
 
     def _same_lesion(self, doc: Document, sites: Sites, blaming: Sentence, other: Sentence, overall: bool) -> bool:
         """``other`` speaks of the lesion whose change ``blaming`` puts down to treatment: both name a

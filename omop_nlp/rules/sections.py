@@ -10,7 +10,8 @@ from pydantic import Field
 from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import RulesModel, load_model
 
-SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ"]
+SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ",
+                      "correction"]
 
 
 class SectionRule(RulesModel):
@@ -18,7 +19,9 @@ class SectionRule(RulesModel):
 
     kind: SectionKind = Field(description="findings of this examination, or a section whose mentions are history / "
                               "comparison (historical) or indication / recommendation / technique (hypothetical), "
-                              "or other_organ: findings of an organ that is not the lungs (no chest lesion key)")
+                              "or other_organ: findings of an organ that is not the lungs (no chest lesion key), "
+                              "or correction: findings stated later that may correct the body (an addendum, an "
+                              "attending's word, a final read's discrepancy; see correction_cues)")
     code: Code | None = Field(None, description="the section's LOINC code (NOTE_NLP.section_concept_id)")
     headers: TermsByLanguage = Field(description="header words per language; the first section listing a header "
                                      "takes it")
@@ -33,6 +36,11 @@ class SectionsRules(RulesModel):
                                  "or more letters end one there (\"no recurrent tumor. old infarct\")")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
+    correction_cues: TermsByLanguage = Field(default_factory=dict, description="words that make a correction "
+                                             "section correct the body (\"stated in error\", \"I disagree\", "
+                                             "\"rather than\", \"as first dictated\"): there the later statement "
+                                             "wins for the keys it names; a correction section without one (\"I "
+                                             "agree\", an added finding) is read like findings")
 
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:

@@ -36,6 +36,11 @@ class SectionRules:
     definitions: dict[str, SectionDef]
     pattern: re.Pattern
     header_to_name: dict[str, str]
+    correction_cue: re.Pattern  # a word that makes a correction section correct the body ("stated in error")
+
+    def corrects(self, text: str) -> bool:
+        """The text of a correction section says that it corrects the body, not only agrees or adds."""
+        return self.correction_cue.search(text) is not None
 
     def split(self, text: str) -> list[Section]:
         """Sections in order; the text before the first header is an unnamed findings section."""
@@ -54,7 +59,7 @@ class SectionRules:
         """A section; a history-like header with its text on the same line ("Hx: lung cancer, s/p
         lobectomy.") scopes that line only (and its wrapped continuation): the lines below are findings."""
         section = self._section(name, start, end)
-        if section.kind == "findings" or start == 0 or text[start - 1] == "\n":
+        if section.kind == FINDINGS or start == 0 or text[start - 1] == "\n":
             return [section]
         line_end = _LINE_END.search(text, start, end)
         if line_end is None or not text[start : line_end.start()].strip():
@@ -62,12 +67,19 @@ class SectionRules:
         return [self._section(name, start, line_end.start()), self._section(None, line_end.end(), end)]
 
     def _section(self, name: str | None, start: int, end: int) -> Section:
-        kind = self.definitions[name].kind if name else "findings"
+        kind = self.definitions[name].kind if name else FINDINGS
         return Section(name, kind, start, end)
 
 
 IMPRESSION = "impression"  # the section name of a report's conclusion (mappings/sections.yaml)
 OTHER_ORGAN = "other_organ"  # the kind of an organ heading other than the lungs (UPPER ABDOMEN:, BONES:)
+FINDINGS = "findings"  # the kind of a section that states this examination's findings
+CORRECTION = "correction"  # the kind of a later part that may correct the body (addendum, attestation, discrepancy)
+
+
+def states_findings(kind: str) -> bool:
+    """A section of this kind states findings of this examination: findings, or a correction of them."""
+    return kind in (FINDINGS, CORRECTION)
 
 # A line break that no wrapped continuation follows (a lower-case word continues a line that has no
 # full stop at its end).
@@ -82,7 +94,8 @@ def _norm_header(header: str) -> str:
 def load_section_rules() -> SectionRules:
     definitions: dict[str, SectionDef] = {}
     header_to_name: dict[str, str] = {}
-    for name, rule in load_sections_rules().sections.items():
+    rules = load_sections_rules()
+    for name, rule in rules.sections.items():
         definitions[name] = SectionDef(name, rule.kind, rule.code)
         for headers in rule.headers.values():
             for header in headers:
@@ -91,9 +104,11 @@ def load_section_rules() -> SectionRules:
         re.escape(h).replace(r"\ ", r"\s+") for h in sorted(header_to_name, key=len, reverse=True)
     )
     # A header starts a line, optionally numbered or bracketed, and ends with ':' / ']' / '>' or
-    # the end of the line; a bare header word alone on its line must be upper case or Korean.
+    # the end of the line; a bare header word alone on its line must be upper case or Korean. A short
+    # aside may stand before its colon ("Correction (same day):").
     pattern = re.compile(
-        rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})[ \t]*"
+        rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})"
+        rf"(?:[ \t]*\([^()\n]{{1,30}}\)(?=[ \t]*:))?[ \t]*"
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
     # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
@@ -101,7 +116,10 @@ def load_section_rules() -> SectionRules:
     # Any other upper-case heading ("LUNGS AND PLEURA:") after an organ heading (BONES:) ends that
     # section: what follows is findings again.
     other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
-    return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name)
+    cues = sorted({_norm_header(c) for terms in rules.correction_cues.values() for c in terms}, key=len, reverse=True)
+    cue = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues) + r")(?!\w)"
+                     if cues else r"(?!)")
+    return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue)
 
 
 _START = methodcaller("start")

@@ -1,0 +1,113 @@
+"""Report-level corrections: the later, correcting statement wins over the body.
+
+Writers correct their own reports: an ``ADDENDUM:`` or ``Correction:`` of the same writer, an attending's
+addendum to a resident's draft, a final read's discrepancy with the preliminary one (correction sections,
+``mappings/sections.yaml``). A correction section that holds a correction cue ("stated in error", "I
+disagree", "rather than", "as first dictated") corrects the body for the keys it names:
+
+- a key it asserts is present, and the places it gives replace the body's for that key (less the places
+  it denies: "in the left lower lobe, not the lingula");
+- a key it only denies is withdrawn: where the denial names places ("no left upper lobe nodule") those
+  places, and the body's mentions found only there; else the body's mentions in the words it repeats ("no
+  active demyelination" withdraws "active demyelination", not "multiple sclerosis"), or all of the key's
+  mentions where it repeats none of them.
+
+A correction section without a cue ("I agree", "a second nodule is present, not mentioned above") changes
+nothing: its mentions count like findings. Mentions stay as they are (NOTE_NLP and FHIR keep the body's
+mentions with their own certainty); only the report-level findings change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from omop_nlp.entities.document import Document, Sentence
+from omop_nlp.model import Certainty, EntityType, Mention
+from omop_nlp.text.sections import CORRECTION, SectionRules
+from omop_nlp.text.tokens import term_lemmas
+
+_DENIED = (Certainty.NEGATED, Certainty.UNLIKELY)
+
+
+@dataclass
+class Corrections:
+    """What a report's correcting parts decide, per entity key."""
+
+    withdrawn: set[int] = field(default_factory=set)  # id() of the mentions no longer counted
+    places: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction gives it
+    removed: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction denies it
+
+    def __bool__(self) -> bool:
+        return bool(self.withdrawn or self.places or self.removed)
+
+
+def correcting_sentences(doc: Document, sections: SectionRules) -> list[list[Sentence]]:
+    """The report's correcting parts in order: runs of sentences of a correction section whose text holds a
+    correction cue. Only a report with a correction section pays for reading its text."""
+    if all(s.section_kind != CORRECTION for s in doc.sentences):
+        return []
+    parts: list[list[Sentence]] = []
+    run: list[Sentence] = []
+    for sentence in [*doc.sentences, None]:
+        if sentence is not None and sentence.section_kind == CORRECTION and (
+                not run or run[-1].index == sentence.index - 1):
+            run.append(sentence)
+            continue
+        if run and sections.corrects(doc.text[run[0].start : run[-1].end]):
+            parts.append(run)
+        run = [sentence] if sentence is not None and sentence.section_kind == CORRECTION else []
+    return parts
+
+
+def corrections(mentions: list[Mention], parts: list[list[Sentence]], entity_type: str) -> Corrections:
+    """The decisions of the correcting parts, the later part over the earlier."""
+    out = Corrections()
+    for part in parts:
+        indices = {s.index for s in part}
+        end = part[-1].end
+        said = [m for m in mentions if m.sentence in indices]
+        for key in dict.fromkeys(m.key for m in said if m.type.value == entity_type):
+            _decide(out, key, [m for m in said if m.key == key], said,
+                    [m for m in mentions if m.key == key and m.start < end])
+    return out
+
+
+def _decide(out: Corrections, key: str, stated: list[Mention], said: list[Mention], earlier: list[Mention]) -> None:
+    """One key named by a correcting part: ``stated`` its mentions there, ``said`` all mentions of the part,
+    ``earlier`` every mention of the key up to the part's end."""
+    asserted = [m for m in stated if m.certainty.counts_as_present]
+    denials = [m for m in stated if m.certainty in _DENIED]
+    denied = set().union(*(_denied_places(d, said) for d in denials))
+    if asserted:
+        out.removed.pop(key, None)
+        places = set().union(*(m.related for m in asserted)) - denied
+        if places:
+            out.places[key] = places
+        return
+    out.places.pop(key, None)
+    for denial in denials:
+        places = _denied_places(denial, said)
+        if places:
+            out.removed.setdefault(key, set()).update(places)
+            out.withdrawn |= {id(m) for m in earlier if m.related and set(m.related) <= places}
+        else:
+            out.withdrawn |= {id(m) for m in _repeated(denial, earlier)}
+
+
+def _denied_places(denial: Mention, said: list[Mention]) -> set[str]:
+    """The places a denial takes, or that its sentence names and no finding asserted there takes ("on
+    review there is no consolidation in the right lower lobe"; "this is a mass in the left upper lobe
+    rather than consolidation" denies consolidation nowhere)."""
+    sentence = [m for m in said if m.sentence == denial.sentence]
+    taken = set().union(*(m.related for m in sentence if m.certainty.counts_as_present))
+    return set(denial.related) | ({m.key for m in sentence if m.type is EntityType.LOCATION} - taken)
+
+
+def _repeated(denial: Mention, earlier: Iterable[Mention]) -> list[Mention]:
+    """The mentions a denial takes back: those that name its head word ("no active demyelination":
+    "demyelination"), or all of the key's where none does."""
+    stated = [m for m in earlier if m.certainty not in _DENIED]
+    head = term_lemmas(denial.text)[-1:]
+    named = [m for m in stated if head and head[0] in term_lemmas(m.text)]
+    return named or stated

@@ -1,0 +1,86 @@
+"""Report-level corrections (omop_nlp/corrections.py): an addendum, an attending's word or a final read's
+discrepancy that corrects the body wins over it; one that only agrees or adds changes nothing.
+
+Each case is a short report written for this file, in both modalities.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Certainty, Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str, modality: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality=modality)).findings_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Findings: Moderate left pleural effusion. Mild bibasal atelectasis.\n"
+                     "Correction: the left pleural effusion given above was dictated in error; there is no "
+                     "pleural effusion.", {"atelectasis": ["bll"]}, id="withdrawn-in-error"),
+        pytest.param("Findings: An 8 mm solid nodule in the lingula.\n"
+                     "ADDENDUM: The nodule lies in the left lower lobe and not in the lingula as first dictated.",
+                     {"nodule": ["lll"]}, id="moved-to-another-lobe"),
+        pytest.param("Findings: Solid nodules in the right middle lobe and the left upper lobe.\n"
+                     "Correction: on review there is no left upper lobe nodule. The right middle lobe nodule "
+                     "is real.", {"nodule": ["rml"]}, id="one-place-withdrawn"),
+        pytest.param("Findings: Consolidation in both lower lobes.\n"
+                     "Correction: the right lower lobe shows atelectasis and not consolidation as first dictated.",
+                     {"atelectasis": ["rll"], "consolidation": ["lll"]}, id="taken-out-of-one-lobe-only"),
+        pytest.param("Findings: Consolidation in the right lower lobe and the left lower lobe.\n"
+                     "ADDENDUM: On review there is no consolidation in the right lower lobe.",
+                     {"consolidation": ["lll"]}, id="denied-in-one-lobe"),
+        pytest.param("Findings: Patchy opacity of the right lower lobe, favoured to be consolidation from "
+                     "infection.\nAttending addendum: I disagree; the right lower lobe opacity is atelectasis "
+                     "rather than pneumonia. There is no consolidation.", {"atelectasis": ["rll"]}, id="relabelled"),
+        pytest.param("FINDINGS: Consolidation in the right upper lobe.\n"
+                     "Discrepancy with preliminary report: the preliminary read described right upper lobe "
+                     "consolidation; on review this is a 4 cm right upper lobe mass rather than "
+                     "consolidation.", {"mass": ["rul"]}, id="final-read-re-reads-the-preliminary"),
+        pytest.param("Findings: A 6 mm nodule in the right upper lobe.\n"
+                     "Attending attestation: I have reviewed the images and agree. No new nodules.",
+                     {"nodule": ["rul"]}, id="agreeing-attestation-changes-nothing"),
+        pytest.param("Findings: Mild emphysema. No consolidation.\n"
+                     "ADDENDUM: On review a 5 mm nodule is present in the right lower lobe, not mentioned "
+                     "above. There is no other nodule.", {"nodule": ["rll"]}, id="added-finding-kept"),
+    ],
+)
+def test_chest_corrections(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text, "chest_ct") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Findings: Large enhancing left parietal lesion, favoured to be a glioblastoma.\n"
+                     "Attending addendum: I disagree; the open ring favours tumefactive demyelination rather "
+                     "than glioma.", {"demyelinating": []}, id="relabelled"),
+        pytest.param("Findings: Periventricular ovoid lesions; one enhancing focus shows active demyelination.\n"
+                     "Impression: Multiple sclerosis.\n"
+                     "Correction: The enhancing focus is a small vein on review; there is no active "
+                     "demyelination. The impression stands.", {"demyelinating": []},
+                     id="one-statement-withdrawn-the-diagnosis-stays"),
+        pytest.param("Findings: Acute infarct in the right insula.\n"
+                     "Correction (next morning): the acute infarct reported above was stated in error; this is "
+                     "T2 shine-through and there is no acute infarct.", {}, id="withdrawn-in-error"),
+        pytest.param("Findings: Homogeneous periventricular mass, most likely lymphoma.\n"
+                     "Attending addendum: I agree; abscess is less likely.", {"lymphoma": []},
+                     id="agreeing-addendum-changes-nothing"),
+    ],
+)
+def test_brain_corrections(pipeline: Pipeline, text: str, expected: dict) -> None:
+    assert _findings(pipeline, text, "brain_mri") == expected
+
+
+def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
+    """Only the report-level findings change: NOTE_NLP and FHIR keep the body's mention with its own certainty."""
+    result = pipeline.extract(Report(id="t", modality="chest_ct", text=(
+        "Findings: Small right pleural effusion.\n"
+        "Correction: there is no pleural effusion; the effusion above was stated in error.")))
+    assert "pleural_effusion" not in result.findings
+    body = [m for m in result.mentions if m.key == "pleural_effusion" and m.section == "findings"]
+    assert [m.certainty for m in body] == [Certainty.PRESENT]
