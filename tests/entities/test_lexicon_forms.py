@@ -2,7 +2,7 @@
 English-as-a-second-language writers ("nodular image", "fibrotic tracts"), the adjective after its noun
 ("pattern reticular"), a zone word whose side is "both lungs" or "both sides" later in the phrase ("dorsobasal
 on both sides"), and finding words inside
-names that are no finding ("PE protocol", "tumour board", "spread of tumour").
+names that are no finding ("PE protocol", "tumour board", "spread of tumour"); "PE" is the pulmonary embolism.
 
 Reports written for this file.
 """
@@ -31,6 +31,10 @@ CASES = [
     ("zone-both-sides-other-sentence", "Honeycombing, basal. Scarring on both sides.",
      {"fibrosis": ["left_lung", "right_lung"]}),
     ("exam-name", "CT PULMONARY ANGIOGRAM, PE PROTOCOL\nNo consolidation.", {}),
+    # "PE" in a chest CT is the pulmonary embolism, never a pleural effusion
+    ("pe-in-a-title", "CT ANGIOGRAM - PE - NIGHT READ\nLungs clear.", {}),
+    ("pe-with-infarct", "Segmental PE in the left lower lobe with a small wedge of consolidation.",
+     {"consolidation": ["lll"]}),
     ("meeting-name", "Summary for the thoracic tumour board.\nLungs clear.", {}),
     ("tumour-spread", "Septal thickening in the left lung from lymphangitic spread of tumour.",
      {"interstitial_thickening": ["left_lung"]}),
