@@ -280,6 +280,12 @@ class LesionLocationMapper:
         return bool(between) and between[0] in self._own_place and all(
             w in self._own_place or w in self._fronting for w in between)
 
+    def _placed_in(self, doc: Document, group: Group, run: list[Item]) -> bool:
+        """The place follows the lesion with only a preposition of place between, so the noun it heads holds the
+        lesion: "tumour in the LLL bronchus" (not "mass narrowing the LLL bronchus")."""
+        between = self._between(doc, group.lesions[-1].last_token, run[0].first_token)
+        return bool(between) and all(w in self._fronting for w in between)
+
     def _distributes(self, doc: Document, location: Item) -> bool:
         """A distribution word stands right before the place ('mainly in the lower lobes')."""
         words = [w for w in doc.lemmas(max(0, location.first_token - 4), location.first_token)
@@ -393,7 +399,8 @@ class LesionLocationMapper:
             return _Place.BEFORE_LESION
         if self._heads(doc, last, sentence.last_token, self._procedure_heads):
             return _Place.OTHER_FINDING  # "status post right upper lobe wedge resection, with new consolidation"
-        if groups and not self._heads(doc, last, sentence.last_token, self._other_heads):
+        if groups and (not self._heads(doc, last, sentence.last_token, self._other_heads)
+                       or self._placed_in(doc, groups[-1], run)):
             placed = headed or groups[-1].locations
             if placed and self._names_other_finding(doc, groups[-1].lesions[-1], run[0]):
                 # "In the RLL, consolidation with blunting of both costophrenic angles": a placed lesion

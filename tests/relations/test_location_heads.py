@@ -1,7 +1,8 @@
 """Guideline section 2 rules 2-5 on oncology follow-up wording (issue 13): a lobe that heads a procedure,
 an airway or a finding that is no key is not the lesion's ("after right lower lobectomy", "the right lower
-lobe bronchus", "with lingular post-obstructive pneumonia", "with mucous plugs in the left upper lobe"); "the left upper lobe and lingula" lists two
-places; "in these areas" refers back; "bilateral" in the impression adds no side to the findings' lobes.
+lobe bronchus", "with lingular post-obstructive pneumonia", "with mucous plugs in the left upper lobe"), but a
+lesion in that airway is in that lobe; "the left upper lobe and lingula" lists two places; "in these areas"
+refers back; "bilateral" in the impression adds no side to the findings' lobes.
 
 Reports written for this file.
 """
@@ -20,6 +21,7 @@ CASES = [
      "left lower lobe.", {"mass": ["left_lung"], "atelectasis": ["lll"]}),
     ("non-key-head-with-modifier", "Enlarging RUL mass with new right middle lobe postobstructive pneumonia and "
      "a small left effusion.", {"mass": ["rul"], "pleural_effusion": []}),
+    ("lesion-in-an-airway", "Small polypoid tumour within the right upper lobe bronchus.", {"mass": ["rul"]}),
     ("mucus-plugging-after-a-placed-lesion", "Bronchial wall thickening in both lungs, with mucous plugs in the "
      "left upper lobe.", {"bronchial_wall_thickening": ["left_lung", "right_lung"]}),
     ("lobe-and-lingula", "Radiation fibrosis in the left upper lobe and lingula.", {"fibrosis": ["lingula", "lul"]}),
