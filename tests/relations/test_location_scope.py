@@ -36,6 +36,11 @@ CASES = [
      {"bronchiectasis": {"lll"}, "nodule": {"lll"}}),
     ("resection-site", "Changes of a right lower lobectomy. Soft tissue nodule at the resection site, 9 mm.",
      {"nodule": {"rll"}}),
+    # a differential sentence names what the finding before it may be, at that finding's place
+    ("differential-of-the-finding-before", "Patchy opacity in the right middle lobe. Differential considerations "
+     "include collapse or consolidation.", {"atelectasis": {"rml"}, "consolidation": {"rml"}}),
+    ("ddx-of-the-finding-before", "Hazy density at the left base. DDx: ground-glass opacity vs atelectasis.",
+     {"ggo": {"lll"}, "atelectasis": {"lll"}}),
     ("own-place-wins", "Mass in the LUL. A separate nodule in the RUL, not the same lobe.",
      {"mass": {"lul"}, "nodule": {"rul"}}),
     # asides between a place and its lesion, or inside a list of places
