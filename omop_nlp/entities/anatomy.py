@@ -20,6 +20,7 @@ _LEVEL_REACH = 4  # "at the level of T5 vertebra": words from "level" to the org
 _LUNG_PART_WORDS = 2  # "mediastinal surface of", "cardiac border of": words between the organ word and its link
 _SUBJECT_ADJECTIVES = 2  # "Enlarged heterogeneous thyroid with nodules": words that may describe an opening organ
 _ARTICLES = frozenset({"the", "a", "an"})
+_PART_NOUN_WORDS = 1  # "both lobes of the thyroid": words between a place word and the link to its organ
 
 
 class OtherOrgans:
@@ -43,6 +44,7 @@ class OtherOrgans:
         organs = [i for i in sentence.items if i.cue == "organ"]
         if not organs:
             return
+        self._take_organ_parts(sentence, tokens, organs)
         mention_starts = sorted(i.first_token for i in sentence.items if i.mention)
         place_starts = frozenset(i.first_token for i in sentence.items if i.mention and not _is_entity(i))
         organs = [o for o in organs
@@ -53,6 +55,38 @@ class OtherOrgans:
         subject_lesion = self._subject_lesion(organs[0], sentence, tokens)
         sentence.items = [i for i in sentence.items if not (_is_entity(i) and (
             i.first_token == subject_lesion or self._names_organ(i, organs, organ_starts, mention_starts, tokens)))]
+
+    def _take_organ_parts(self, sentence: Sentence, tokens: list[Token], organs: list[Item]) -> None:
+        """A place word linked to an organ after it names a part of that organ, not of the lungs ("nodules in both
+        lobes of the thyroid", "Both lobes of liver show lesions"): it places no lesion, and the organ's phrase
+        starts at it."""
+        organ_at = {o.first_token: o for o in organs}
+        taken = frozenset(i.first_token for i in sentence.items if i.mention or i.cue)
+        kept: list[Item] = []
+        for item in sentence.items:
+            organ = None
+            if item.mention and not _is_entity(item):
+                organ = next((organ_at[at] for at in self._after_link(tokens, item.last_token, taken)
+                              if at in organ_at), None)
+            if organ is None:
+                kept.append(item)
+            else:
+                organ.first_token = min(organ.first_token, item.first_token)
+        sentence.items = kept
+
+    def _after_link(self, tokens: list[Token], at: int, taken: frozenset[int]) -> list[int]:
+        """Where the word after a link word ("of", "of the") starts, the link at ``at`` or after a part noun there
+        ("both lobes of"); none where a mention or cue stands between."""
+        starts = []
+        for skip in range(_PART_NOUN_WORDS + 1):
+            first = at + skip
+            if skip and (first - 1 in taken or not tokens[first - 1].lemma.isalpha()):
+                break
+            link = self._link_after(tokens, first, min(len(tokens), first + 3))
+            if link and tokens[first].lemma.isalpha():
+                after = first + link
+                starts.append(after + (after < len(tokens) and tokens[after].lemma in _ARTICLES))
+        return starts
 
     def _names_level(self, organ: Item, tokens: list[Token]) -> bool:
         """'at the level of T5', 'at D10 level': an axial level."""

@@ -1,5 +1,6 @@
 """Guideline section 2 rule 10, the other way round: an organ word that only names a part of the lung, an
-axial level or the pleura leaves a lung finding the lung's; an organ that heads its own line part drops it.
+axial level or the pleura leaves a lung finding the lung's; an organ that heads its own line part drops it, and a
+place word linked to an organ ("both lobes of the thyroid") is that organ's.
 
 Reports written for this file (issue 13, writers of the `onc` and `esl` styles).
 """
@@ -23,6 +24,8 @@ LUNG = [
     ("lung-word-before-organ", "Subpleural nodule in the lung apex next to the mediastinum.",
      {"nodule": ["pleura"]}),
     ("lung-finding-before-organ", "A 6 mm LLL nodule; small thyroid with a cyst.", {"nodule": ["lll"]}),
+    ("organ-part-places-no-lung-lesion", "Nodule in the left lower lobe. Both lobes of the thyroid are small.",
+     {"nodule": ["lll"]}),
 ]
 
 
@@ -40,6 +43,9 @@ OTHER_ORGAN = [
     ("organ-then-level", "Sclerotic lesion of the T7 vertebral body."),
     ("described-organ-opens", "Enlarged heterogeneous thyroid with two small nodules."),
     ("goitre", "Retrosternal goitre with a calcified nodule."),
+    # a place word linked to the organ after it is that organ's part, not both lungs
+    ("both-lobes-of-an-organ", "Two colloid nodules in both lobes of the thyroid gland."),
+    ("organ-part-opens", "Both lobes of liver contain small hypodense nodules."),
 ]
 
 
