@@ -63,6 +63,7 @@ class DiagnosisEpisodeMapper:
         self._clause_breaks = single_words(grammar.clause_breaks, "episode_grammar.clause_breaks")
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
+        self._articles = single_words(grammar.articles, "episode_grammar.articles")
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
@@ -296,19 +297,21 @@ class DiagnosisEpisodeMapper:
     def _attributed(self, doc: Document, sentence: Sentence, subject: Item) -> bool:
         """An attribution phrase ("likely", "consistent with", "->") stands right before ``subject``, or
         before words the lexicon names a diagnosis subject with ("consistent with acute embolic infarcts"),
-        not denied ("not related to"); or one of ``episode_attributions_after`` right after it
-        ("radiation necrosis favoured", "방사선 괴사 가능성"), not denied after it ("가능성 낮음")."""
+        or an article ("likely a radiation injury"), not denied ("not related to"); or one of
+        ``episode_attributions_after`` right after it ("radiation necrosis favoured", "방사선 괴사 가능성"),
+        not denied after it ("가능성 낮음")."""
         after = tuple(doc.lemmas(subject.last_token, min(sentence.last_token, subject.last_token + self._after_reach)))
         if any(after[: len(phrase)] == phrase and not set(after[len(phrase) : len(phrase) + 1]) & self._denials
                for phrase in self._attributions_after):
             return True
-        name_words = self._name_words[subject.mention.key] if subject.mention else set()
+        # the words that may stand between: the lexicon's words for the subject, and articles ("likely a ...")
+        between = (self._name_words[subject.mention.key] if subject.mention else set()) | self._articles
         end = subject.first_token
         for _ in range(_MODIFIER_GAP + 1):
             if self._attribution_ends_at(doc, sentence, end):
                 return True
             end -= 1
-            if end < sentence.first_token or doc.tokens[end].lemma not in name_words:
+            if end < sentence.first_token or doc.tokens[end].lemma not in between:
                 return False
         return False
 

@@ -129,6 +129,8 @@ class EpisodeGrammar(RulesModel):
                            "(\"가능성 낮음\")")
     alternatives: Terms = Field(default_factory=list, description="right after an attribution's subject they make "
                                 "it one side of a differential (\"infection or metastases\")")
+    articles: Terms = Field(default_factory=list, description="may stand between an attribution and its subject "
+                            "(\"likely a radiation injury\")")
     first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "
                                       "examination (\"a new mass\"): an episode only where the report compares "
                                       "with a prior examination")

@@ -1,7 +1,8 @@
 """Brain MRI episodes as writers from outside the house styles put them (issue 13 item 7; guideline
 section 3 rules 2-4): continental-European change words, "fits (with)" as an attribution, a "Comment:"
 line as the conclusion, blood products as a subject of their own, sizes now and before, a disease name in
-the indication line, and a tumour removed since the pre-operative examination. Reports written for this file."""
+the indication line, a tumour removed since the pre-operative examination, "not found anymore", and "aspect
+of" / "in the sense of" as attributions. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ CASES = [
                  {"glioma": ["stable"]}, id="essentially-the-same"),
     pytest.param("Hx) 교모세포종 s/p op\n이전 대비 수술 부위 잔여 종양 큰 변화 없이 유지됨.", {"glioma": ["stable"]},
                  id="ko-without-big-change"),
+    # gone since the prior examination, as these writers deny it
+    pytest.param("Known metastases, compared with the MRI of January.\nWe note the right occipital metastasis, which "
+                 "is not found anymore.", {"metastasis": ["improvement"]}, id="not-found-anymore"),
+    # "aspect of", "image of", "in the sense of" put a change down to what follows, like "consistent with"
+    pytest.param("Known glioblastoma, compared with the MRI of January.\nIncreased contrast uptake at the cavity "
+                 "margin, aspect of radionecrosis.", {"glioma": []}, id="aspect-of-radionecrosis"),
+    pytest.param("Known glioblastoma, compared with the MRI of January.\nIncreased contrast uptake at the cavity "
+                 "margin, most likely in the sense of a radiation injury.", {"glioma": []}, id="in-the-sense-of"),
+    # an article may stand between the attribution and the treatment it names
+    pytest.param("Known metastases, compared with the MRI of January.\nThe treated left parietal lesion has "
+                 "grown, consistent with a treatment effect.", {"metastasis": []}, id="attribution-article"),
     # --- a bare BT-RADS category or response abbreviation states its change (the rads annotation choice)
     pytest.param("Known GBM, compared with 2 months ago.\nImpression: BT-RADS 2.", {"glioma": ["stable"]},
                  id="bt-rads-2"),
