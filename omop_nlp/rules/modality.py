@@ -15,7 +15,6 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import MappingError, RulesModel, load_model
-from omop_nlp.text.tokens import term_lemmas
 
 MODALITIES = ("chest_ct", "brain_mri")
 
@@ -334,12 +333,12 @@ class ModalityRules(RulesModel):
     @model_validator(mode="after")
     def _check_conditional_changes(self) -> ModalityRules:
         """The episode grammar's conditional change words only restrict change words the episode terms
-        already have: one missing there (a typo) would silently switch its rule off."""
-        change_words = {tuple(term_lemmas(t)) for definition in self.related.values() for t in definition.all_terms()}
+        already list (as written there): one missing there (a typo) would silently switch its rule off."""
+        change_words = {t.lower() for definition in self.related.values() for t in definition.all_terms()}
         grammar = self.episode_grammar
         for where, words in (("first_exam_changes", grammar.first_exam_changes),
                              ("resection_changes", grammar.resection_changes)):
-            unknown = [w for w in words if tuple(term_lemmas(w)) not in change_words]
+            unknown = [w for w in words if w.lower() not in change_words]
             if unknown:
                 raise ValueError(f"episode_grammar.{where}: not episode terms: {', '.join(unknown)}")
         return self
