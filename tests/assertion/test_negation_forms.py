@@ -365,6 +365,8 @@ DISMISSAL = [
         "Two small nodules in the left lower lobe, likely benign. Metastatic nodules are considered unlikely.",
         {"nodule"},
     ),
+    ("mr-parenthesised-less-likely", MR, "Likely lymphoma. D/D: glioblastoma (less likely), demyelination.",
+     {"lymphoma", "demyelinating"}),
     ("mr-unlikely-to-be", MR, "The small DWI focus is unlikely to be an acute infarct.", set()),
     ("mr-also-unlikely", MR, "Necrotic lesion, likely abscess; a lymphoma is also unlikely.", {INFECTION}),
     ("mr-also-considered-less-likely", MR, "Cerebritis is also considered less likely.", set()),
@@ -482,6 +484,7 @@ QUESTIONS = [
 ]
 
 HISTORY = [
+    ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
     ("mr-st-p", MR, "St. p. pneumococcal meningitis in 2015. Normal brain.", set()),
     ("mr-operated-case-of", MR, "Operated case of right parietal meningioma. No residual or recurrent lesion.", set()),
     ("mr-treated-case-of", MR, "Treated case of tubercular meningitis. No abnormal enhancement.", set()),
