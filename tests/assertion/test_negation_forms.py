@@ -367,6 +367,10 @@ DISMISSAL = [
     ),
     ("mr-parenthesised-less-likely", MR, "Likely lymphoma. D/D: glioblastoma (less likely), demyelination.",
      {"lymphoma", "demyelinating"}),
+    ("mr-remote-possibility", MR, "Small ring lesion, likely a tuberculoma; an abscess is a remote possibility.",
+     {INFECTION}),
+    ("mr-would-be-unusual", MR, "A metastasis would be unusual without surrounding oedema.", set()),
+    ("mr-considered-less-probable", MR, "Lymphoma is considered less probable.", set()),
     ("mr-unlikely-to-be", MR, "The small DWI focus is unlikely to be an acute infarct.", set()),
     ("mr-also-unlikely", MR, "Necrotic lesion, likely abscess; a lymphoma is also unlikely.", {INFECTION}),
     ("mr-also-considered-less-likely", MR, "Cerebritis is also considered less likely.", set()),
@@ -484,6 +488,8 @@ QUESTIONS = [
 ]
 
 HISTORY = [
+    ("mr-in-childhood", MR, "Pneumococcal meningitis in childhood. Normal brain today.", set()),
+    ("mr-drained-in", MR, "Frontal abscess drained in 2021; no collection now.", set()),
     ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
     ("mr-st-p", MR, "St. p. pneumococcal meningitis in 2015. Normal brain.", set()),
     ("mr-operated-case-of", MR, "Operated case of right parietal meningioma. No residual or recurrent lesion.", set()),
