@@ -71,10 +71,9 @@ class Annotator:
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
         """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")
-        is the clinical question, as under an Indication header: where the report names the asked diagnosis
-        again, or has a headed section after it ("? Tuberculoma." then "Findings: Normal brain."), the findings
-        answer it (guideline section 3 rule 1: "only as an indication to rule out with a negative answer" is
-        absent). A report of that line alone keeps it hedged."""
+        is the clinical question, as under an Indication header: where findings follow it ("? Tuberculoma." then
+        "Normal brain."), they answer it (guideline section 3 rule 1: "only as an indication to rule out with a
+        negative answer" is absent). A report of that line alone keeps it hedged."""
         for index, sentence in enumerate(sentences):
             if sentence.section is not None:
                 return  # a header: what stands before it was the opening
@@ -82,11 +81,8 @@ class Annotator:
                 continue  # the title ("MRI brain w/o.")
             if not self._asks(sentence, triggers):
                 return
-            later = sentences[index + 1 :]
-            answered = {i.mention.key for s in later for i in s.mentions(self._entity_type)}
-            headed = any(s.section is not None for s in later)
-            for item in sentence.mentions(self._entity_type):
-                if headed or item.mention.key in answered:
+            if index + 1 < len(sentences):
+                for item in sentence.mentions(self._entity_type):
                     item.mention.certainty = Certainty.HYPOTHETICAL
 
     def _asks(self, sentence: Sentence, triggers: list[TriggerMatch]) -> bool:

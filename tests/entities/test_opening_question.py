@@ -26,8 +26,9 @@ CASES = [
     ("after-a-finding", MR, "MR head.\nChronic infarct in the right thalamus.\nr/o abscess in the left frontal "
      "lobe.\nNo other abscess.", {"stroke_infarction": [], "infection_inflammation": []}),
     ("unanswered", MR, "r/o low grade glioma in the left insula.", {"glioma": []}),
-    # a question mark with a blank after it asks about the words that follow; a headed section after it answers
+    # a question mark with a blank after it asks about the words that follow; findings after it answer it
     ("spaced-question-mark-headed-answer", MR, "MRI brain.\nFits, ? Tuberculoma.\nFindings:\nNormal study.", {}),
+    ("query-then-findings-naming-no-key", MR, "MRI brain.\nQuery metastases.\nNo enhancing lesion.", {}),
     ("spaced-question-mark-alone", MR, "? Glioma of the left insula.", {"glioma": []}),
     ("probable-is-no-question", MR, "MR head.\nProbable acute infarct in the right caudate. No haemorrhage.",
      {"stroke_infarction": []}),
