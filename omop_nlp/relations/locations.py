@@ -64,10 +64,12 @@ class _Scope:
     previous_group: list[Item] = field(default_factory=list)
     unclaimed: list[Item] = field(default_factory=list)  # the previous line's locations of no lesion
     named: list[Item] = field(default_factory=list)  # the locations named last: "in the same lobe"
+    side: tuple[int, str] | None = None  # the line and lung side of a "Right lung:" heading (line -1: lines below)
 
     def enter(self, section: str | None) -> None:
         if section != self.section:
             self.section, self.heading, self.lead_in, self.previous_group, self.unclaimed = section, [], [], [], []
+            self.side = None
 
 
 def _lobes(keys: list[str]) -> list[str]:
@@ -146,6 +148,14 @@ class LesionLocationMapper:
         self._lobes = frozenset(lobes)
         self._right_lobes = {k for k in lobes if rules.related[k].side in ("right", "both")}
         self._left_lobes = {k for k in lobes if rules.related[k].side in ("left", "both")}
+        compose = rules.location_grammar.compose
+        # a lung that heads a line gives its side to a zone named there without one ("Right lung: nodules in the
+        # upper lobe"): the lung's key -> its side, the zone words, and the key a zone makes on each side
+        self._lung_sides = {v: side for side, zones in compose.items() if isinstance(v := zones.get("lung"), str)}
+        self._zone_words = {term_lemmas(t): zone for zone, terms in rules.location_grammar.zones.items()
+                            for t in terms}
+        self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
+                           for side, zones in compose.items()}
 
     def map(self, doc: Document) -> None:
         """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
@@ -158,6 +168,7 @@ class LesionLocationMapper:
             locations = [i for i in sentence.mentions("location") if i.mention.certainty not in _NOT_THERE]
             if self._is_heading(sentence, doc, locations, lesions):
                 scope.heading, scope.unclaimed = locations, []
+                scope.side = self._heading_side(locations, -1)
             elif not lesions:
                 self._location_only_line(sentence, doc, locations, scope)
             else:
@@ -171,6 +182,7 @@ class LesionLocationMapper:
                 for group in groups:
                     if not group.lesions[0].mention.related:
                         self._lend_earlier_location(group, sentence, doc, scope, referent)
+                self._side_zones(sentence, doc, lesions, locations, scope)
                 self._remember(sentence, doc, groups, scope)
                 shared += [lesion for group in groups for lesion in group.shared]
             if locations:
@@ -179,6 +191,33 @@ class LesionLocationMapper:
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
                 item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
+
+    def _heading_side(self, run: list[Item], line: int) -> tuple[int, str] | None:
+        """The lung side of a heading that names one lung ("Right lung:"), with the line it heads."""
+        sides = {self._lung_sides.get(i.mention.key) for i in run}
+        side = sides.pop() if len(sides) == 1 else None
+        return (line, side) if side in ("right", "left") else None
+
+    def _side_zones(self, sentence: Sentence, doc: Document, lesions: list[Item], locations: list[Item],
+                    scope: _Scope) -> None:
+        """Under a heading that names one lung, a zone named without a side is that lung's ("• Right lung: few
+        nodules in the upper lobe" is the RUL, not both upper lobes): the heading of the line, its inline heading
+        ("Left lung: ...") or one earlier on the same line."""
+        line = doc.text.rfind("\n", 0, sentence.start)
+        # the heading's own certainty does not matter: "Right lung: No effusion." answers the field with "No"
+        opening = [i for i in sentence.mentions("location") if i.first_token < lesions[0].first_token]
+        marks = doc.lemmas(opening[-1].last_token, opening[-1].last_token + 1) if opening else []
+        if marks and marks[0] in self._heading_marks:
+            scope.side = self._heading_side(opening, line) or scope.side
+        if scope.side is None or scope.side[0] not in (-1, line):
+            return
+        side = scope.side[1]
+        sided = {i.mention.key: key for i in locations
+                 if (zone := self._zone_words.get(term_lemmas(i.mention.text))) and
+                 (key := self._zone_keys[side].get(zone)) and self._lung_sides.get(i.mention.key) is None
+                 and self.rules.related[i.mention.key].side == "both"}
+        for lesion in lesions:
+            lesion.mention.related = list(dict.fromkeys(sided.get(k, k) for k in lesion.mention.related))
 
     def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
         """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item

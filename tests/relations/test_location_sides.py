@@ -2,7 +2,8 @@
 
 Side comparisons name both sides, a differential shares its places, a segment word may stand between a
 side and its lobe, and a place that modifies a finding of no key is not the next lesion's when that lesion
-names its own. Every report here is written for this file.
+names its own; a lung that heads the line ("Right lung:") gives its side to a zone named there without one. Every
+report here is written for this file.
 """
 
 from __future__ import annotations
@@ -70,6 +71,18 @@ CASES = [
     ("no-continuation-over-other-finding", "Granuloma in the RML. Some hilar prominence on the left.",
      {"nodule": {"rml"}}),
     ("continuation", "A 7 mm nodule is seen. It lies in the lingula.", {"nodule": {"lingula"}}),
+    # a lung that heads the line gives its side to a zone named there without one
+    ("side-heading-inline", "- Left lung: Few small nodules in the lower lobe.\n- Right lung: Clear.",
+     {"nodule": {"lll"}}),
+    ("side-heading-earlier-on-the-line", "- Right lung: No effusion. Band of scarring in the upper lobe.",
+     {"fibrosis": {"rul"}}),
+    ("side-heading-line-above", "Left lung:\nPatchy consolidation in the lower lobe.\nNo nodule.",
+     {"consolidation": {"lll"}}),
+    ("side-heading-keeps-a-sided-zone", "- Right lung: Ground-glass opacity in both lower lobes.",
+     {"ggo": {"rll", "lll"}}),
+    ("no-side-heading-both-zones", "Lungs: Reticulation in the lower lobes.",
+     {"interstitial_thickening": {"rll", "lll"}}),
+    ("side-comparison-abbreviated", "Lungs: R > L basal atelectasis.", {"atelectasis": {"rll", "lll"}}),
 ]
 
 
