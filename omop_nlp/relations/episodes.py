@@ -57,6 +57,8 @@ class DiagnosisEpisodeMapper:
         self._attributions_after = _lemma_set(rules.episode_attributions_after)
         # the longest phrase after a subject, and the word after it that may deny it ("가능성 낮음")
         self._after_reach = max(map(len, self._attributions_after), default=0) + 1
+        self._dismissals_after = _lemma_set(rules.episode_dismissals_after)
+        self._dismissal_reach = max(map(len, self._dismissals_after), default=0)
         self._name_words = {key: {w for term in definition.all_terms() for w in term_lemmas(term) if w.isalpha()}
                             for key, definition in rules.entities.items()}
         grammar = rules.episode_grammar
@@ -182,10 +184,18 @@ class DiagnosisEpisodeMapper:
         return states_findings(sentence.section_kind) and self._back_references.open(doc, sentence)
 
     def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
-        """``cue`` opens its sentence (after list marks only) and is no side of a differential."""
+        """``cue`` opens its sentence (after list marks only), is no side of a differential and is not
+        dismissed ("Pseudoprogression is less likely; ...")."""
         opening = doc.lemmas(sentence.first_token, cue.first_token)
         following = doc.lemmas(cue.last_token, min(cue.last_token + 1, sentence.last_token))
-        return not any(w[0].isalpha() for w in opening) and not set(following) & self._alternatives
+        return (not any(w[0].isalpha() for w in opening) and not set(following) & self._alternatives
+                and not self._dismissed(doc, sentence, cue))
+
+    def _dismissed(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
+        """A dismissal follows the non-tumor subject ("pseudoprogression is less likely", "radiation necrosis
+        - not favoured", ``episode_dismissals_after``): the change is not said of it, nor put down to it."""
+        after = tuple(doc.lemmas(cue.last_token, min(sentence.last_token, cue.last_token + self._dismissal_reach)))
+        return any(after[: len(phrase)] == phrase for phrase in self._dismissals_after)
 
     def _states_a_change(self, doc: Document, sentence: Sentence, episode: Item, compared: Callable[[], bool],
                          said: Callable[[], set[str]], noise: Callable[[], list[int]]) -> bool:
@@ -361,7 +371,8 @@ class DiagnosisEpisodeMapper:
         None when the sentence puts the change down to treatment or another non-tumor subject."""
         here = [i for i in sentence.mentions("diagnosis") if self._is_malignant(i)]
         others = [i for i in sentence.mentions("diagnosis") if not self._is_malignant(i)]
-        cues = sentence.cues(*_NON_TUMOR_SUBJECTS, "tumor_reference")
+        cues = [c for c in sentence.cues(*_NON_TUMOR_SUBJECTS) if not self._dismissed(doc, sentence, c)]
+        cues += sentence.cues("tumor_reference")
         subject = _subject(doc, episode, sentence, cues + here + others, self._clause_breaks)
         if subject is not None and subject.mention and not self._is_malignant(subject):
             # "lymphoma versus toxoplasmosis, increased": the change is each side's (guideline section 3 rule 2)

@@ -286,6 +286,9 @@ class ModalityRules(RulesModel):
     episode_attributions_after: TermsByLanguage = Field(default_factory=dict, description="attribute a change "
                                                         "to the subject named right before them, as Korean and terse "
                                                         "reports put it (\"radiation necrosis favoured\")")
+    episode_dismissals_after: TermsByLanguage = Field(default_factory=dict, description="right after a "
+                                                      "non-tumor subject they dismiss it (\"pseudoprogression is less "
+                                                      "likely\"): no change is said of it or put down to it")
     treatment_effects: TermsByLanguage = Field(default_factory=dict, description="effects of treatment, non-episode "
                                                "subjects too: when the impression explains the change by one of "
                                                "these and states no progression, growth described elsewhere is no "

@@ -1,10 +1,11 @@
 """Brain MRI episodes as teaching-hospital, teleradiology and South-Asian writers put them (issue 13 item 7;
 guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
 stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
-progression; a progression denied ("no evidence of disease progression", "no progression or recurrence") is
-stable; "status quo", "not much change", "comparable to the previous", "bulkier", "minor response", "s/o"
-(suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports
-written for this file."""
+progression; a treatment effect the report dismisses ("pseudoprogression is less likely") explains nothing;
+a progression denied ("no evidence of disease progression", "no progression or recurrence") is stable;
+"status quo", "not much change", "comparable to the previous", "bulkier", "minor response", "s/o" (suggestive
+of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports written for
+this file."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ CASES = [
     pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal lesion has "
                  "enlarged. It shows raised perfusion, concerning for recurrence.", {"metastasis": ["progression"]},
                  id="back-reference-without-treatment"),
+    # a treatment effect the report dismisses explains nothing, and the change is not said of it
+    pytest.param("COMPARISON: MRI 7 weeks prior.\nFINDINGS: Thicker nodular enhancement along the right parietal "
+                 "glioblastoma cavity has increased. Perfusion is raised.\nIMPRESSION: Pseudoprogression is less "
+                 "likely given the raised rCBV; the appearances favour true progression.", {"glioma": ["progression"]},
+                 id="dismissed-pseudoprogression"),
+    pytest.param("COMPARISON: MRI 7 weeks prior.\nFINDINGS: Enhancement along the right parietal glioblastoma cavity "
+                 "has increased.\nIMPRESSION: Radiation necrosis - not favoured. The appearances represent tumour "
+                 "progression.", {"glioma": ["progression"]}, id="dismissed-radiation-necrosis"),
     # --- a progression denied is stable, and a change joined to the denial by "or" is denied with it
     pytest.param("Breast cancer metastases after radiosurgery. Comparison: the MRI of August.\nImpression: No "
                  "evidence of disease progression.", {"metastasis": ["stable"]}, id="no-evidence-of-progression"),
