@@ -398,6 +398,11 @@ DISMISSAL = [
 ]
 
 RESOLUTION = [
+    ("mr-which-not-found-anymore", MR, "The cerebellar abscess, which is not found anymore, was drained.", set()),
+    ("mr-no-residual-abnormality", MR, "Earlier left temporal haemorrhage with no residual abnormality.", set()),
+    ("mr-no-residual-abnormality-beside-a-bleed", MR,
+     "Earlier left temporal haemorrhage with no residual abnormality. Acute right frontal haematoma.",
+     {BLEED}),
     ("previously-seen-resolved", CT, "The previously seen RLL consolidation has resolved.", set()),
     ("has-cleared", CT, "The left effusion has cleared.", set()),
     ("has-settled", CT, "The small left effusion seen after the operation has settled.", set()),
