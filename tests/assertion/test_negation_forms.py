@@ -371,6 +371,8 @@ DISMISSAL = [
      {INFECTION}),
     ("mr-would-be-unusual", MR, "A metastasis would be unusual without surrounding oedema.", set()),
     ("mr-considered-less-probable", MR, "Lymphoma is considered less probable.", set()),
+    ("mr-not-probable", MR, "A metastasis is not probable given the single lesion.", set()),
+    ("mr-atypical-for", MR, "Two white matter foci, atypical for MS in size and place.", set()),
     ("mr-unlikely-to-be", MR, "The small DWI focus is unlikely to be an acute infarct.", set()),
     ("mr-also-unlikely", MR, "Necrotic lesion, likely abscess; a lymphoma is also unlikely.", {INFECTION}),
     ("mr-also-considered-less-likely", MR, "Cerebritis is also considered less likely.", set()),
@@ -489,6 +491,8 @@ QUESTIONS = [
     ("query-among-findings", CT, "Collapse of the right lower lobe.\nQuery an obstructing tumour in the RLL bronchus.",
      {"atelectasis", "mass"}),
     ("query-opening-line-answered-no", CT, "Query lung metastases.\nNo pulmonary nodules.", set()),
+    ("mr-for-evaluation-of-suspected", MR, "Examination performed for evaluation of suspected brain metastases. "
+     "Normal enhancement pattern; no lesion.", set()),
     ("mr-clinical-query-header", MR, "Clinical query: ?encephalitis\nNormal MRI of the brain.", set()),
 ]
 
