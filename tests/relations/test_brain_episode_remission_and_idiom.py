@@ -1,11 +1,11 @@
-"""Brain MRI episodes as teaching-hospital, teleradiology and South-Asian writers put them (issue 13 item 7;
-guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination, not
-stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
+"""Brain MRI episodes as teaching-hospital, teleradiology, South-Asian and Australian writers put them (issue 13
+item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination,
+not stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
 progression; a treatment effect the report dismisses ("pseudoprogression is less likely") explains nothing;
 a progression denied ("no evidence of disease progression", "no progression or recurrence") is stable;
-"status quo", "not much change", "comparable to the previous", "bulkier", "minor response", "s/o" (suggestive
-of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports written for
-this file."""
+"status quo", "not much change", "not appreciably changed", "comparable to the previous", "bulkier", "minor
+response", "s/o" (suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use
+them. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -88,6 +88,11 @@ CASES = [
                  "3.9 cm previously.", {"glioma": ["progression"]}, id="size-as-against"),
     pytest.param("Known metastases. Comparison: previous MRI.\nThe left frontal metastasis measures 4 mm compared "
                  "with 11 mm on the prior.", {"metastasis": ["improvement"]}, id="size-compared-with"),
+    # Australian understatement
+    pytest.param("Comparison: MRI of 4/9.\nFindings: The left occipital metastasis is not appreciably changed cf "
+                 "prior.", {"metastasis": ["stable"]}, id="not-appreciably-changed"),
+    pytest.param("Comparison: MRI of 4/9.\nNo material change in the right insular oligodendroglioma.",
+                 {"glioma": ["stable"]}, id="no-material-change"),
     # --- response wording
     pytest.param("Comparison: prior MRI.\nFindings: Right frontal metastasis - minor response.",
                  {"metastasis": ["improvement"]}, id="minor-response"),
