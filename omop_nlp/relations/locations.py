@@ -245,6 +245,10 @@ class LesionLocationMapper:
         elif scope.unclaimed and self._starts_with(sentence, doc, self._explanations):
             # "Hazy LUL opacity. This likely represents atelectasis."
             self._attach(group.lesions, scope.unclaimed)
+        elif scope.previous_group and self._names_diagnosis(doc, group) and self._starts_with(
+                sentence, doc, self._explanations):
+            # "Spiculated RUL nodule. This is suspicious for malignancy.": what the lesion before may be
+            _add_keys(group.lesions, _lobes([k for i in scope.previous_group for k in i.mention.related]))
 
     def _remember(self, sentence: Sentence, doc: Document, groups: list[Group], scope: _Scope) -> None:
         scope.previous_group = groups[-1].lesions
@@ -362,12 +366,15 @@ class LesionLocationMapper:
             elif after and (self._joined_by(doc, group, after, self._placed_by_next)
                             or (after.located_after and self._accompanied_by(doc, group, after))):
                 source = after.lesions[0]
-            elif index and all(tuple(doc.lemmas(i.first_token, i.last_token)) in self._diagnoses
-                               for i in group.lesions):
+            elif index and self._names_diagnosis(doc, group):
                 source = self._restated(groups[:index], group)
             if source is not None and _lobes(source.mention.related):
                 _add_keys(group.lesions, _lobes(source.mention.related))
                 group.shared = group.lesions
+
+    def _names_diagnosis(self, doc: Document, group: Group) -> bool:
+        """Every lesion word of the group names what a lesion is (a suspected lung cancer), not a lesion."""
+        return all(tuple(doc.lemmas(i.first_token, i.last_token)) in self._diagnoses for i in group.lesions)
 
     def _modifier_of(self, doc: Document, group: Group, after: Group) -> bool:
         """The lesion word is an adjective of the placed lesion after it, its place between them: 'part-solid

@@ -41,6 +41,11 @@ CASES = [
      "include collapse or consolidation.", {"atelectasis": {"rml"}, "consolidation": {"rml"}}),
     ("ddx-of-the-finding-before", "Hazy density at the left base. DDx: ground-glass opacity vs atelectasis.",
      {"ggo": {"lll"}, "atelectasis": {"lll"}}),
+    # a suspected lung cancer named in the sentence after the lesion, as what that lesion may be, is at its place
+    ("suspected-cancer-next-sentence", "Lobulated nodule in the left lower lobe. This is concerning for malignancy.",
+     {"nodule": {"lll"}, "mass": {"lll"}}),
+    ("suspected-cancer-in-a-differential", "Irregular RML nodule. Differential includes lung cancer or an "
+     "inflammatory nodule.", {"nodule": {"rml"}, "mass": {"rml"}}),
     ("own-place-wins", "Mass in the LUL. A separate nodule in the RUL, not the same lobe.",
      {"mass": {"lul"}, "nodule": {"rul"}}),
     # asides between a place and its lesion, or inside a list of places
