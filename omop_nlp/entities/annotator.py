@@ -32,6 +32,8 @@ _LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhanci
 # In history / indication sections a trigger like "r/o" or "evaluate for" means the question
 # asked, not a finding (guideline: "only as an indication to rule out").
 _QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}
+# ... and in a recommendation or plan ("Plan: repeat CT to r/o an underlying mass"): what is to be done, not seen
+_ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
 
 
 class Annotator:
@@ -182,7 +184,7 @@ def _with_section(certainty: Certainty, section_kind: str) -> Certainty:
     section_certainty = SECTION_CERTAINTY.get(section_kind)
     if section_certainty is None:
         return certainty
-    if section_kind in ("history", "indication") and certainty in _QUESTION_IN_HISTORY:
+    if section_kind in _ASKING_SECTIONS and certainty in _QUESTION_IN_HISTORY:
         return Certainty.HYPOTHETICAL
     if section_kind in ("history", "indication", "comparison") and certainty is Certainty.PRESENT:
         return Certainty.HISTORICAL
