@@ -43,6 +43,7 @@ class Group:
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
+_ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
 
 
 class _Place(Enum):
@@ -487,9 +488,12 @@ class LesionLocationMapper:
         return ":" in between and len(between) <= 6
 
     def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
-        """'RUL 7 mm nodule': the location stands before its lesion with no preposition between."""
+        """'RUL 7 mm nodule': the location stands before its lesion with no preposition between; a lesion in
+        parentheses after the place restates the one before it ('in both lungs (crazy-paving)')."""
         between = self._between(doc, location.last_token, lesion.first_token)
-        return len(between) <= 4 and not any(w in self._prepositions for w in between)
+        words = doc.lemmas(location.last_token, lesion.first_token)
+        in_aside = sum(w in _ASIDE_OPENS for w in words) > sum(w in _ASIDE_CLOSES for w in words)
+        return len(between) <= 4 and not any(w in self._prepositions for w in between) and not in_aside
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma

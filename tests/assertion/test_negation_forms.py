@@ -57,6 +57,9 @@ PRE_NEGATION = [
     ("pertinent-negatives", CT, "Pertinent negatives: pleural effusion, consolidation.", set()),
     ("mr-no-evidence-of-new", MR, "No evidence of new metastases.", set()),
     ("mr-no-intra-or-extra-axial", MR, "No intra- or extra-axial haemorrhage.", set()),
+    # a denied list goes on over "or new"
+    ("or-new-in-a-denied-list", CT, "No superimposed consolidation or new nodule to suggest infection.", set()),
+    ("mr-or-new-in-a-denied-list", MR, "No acute infarct or new haemorrhage.", set()),
 ]
 
 POST_NEGATION = [
@@ -493,6 +496,9 @@ QUESTIONS = [
     ("query-opening-line-answered-no", CT, "Query lung metastases.\nNo pulmonary nodules.", set()),
     ("mr-for-evaluation-of-suspected", MR, "Examination performed for evaluation of suspected brain metastases. "
      "Normal enhancement pattern; no lesion.", set()),
+    # a rule-out in the clinician's assessment and plan is a plan, not a finding
+    ("plan-rule-out", CT, "Imaging: CT chest: Patchy RML consolidation.\nA/P:\n- Cough: repeat CT to r/o an "
+     "underlying tumour.", {"consolidation"}),
     ("mr-clinical-query-header", MR, "Clinical query: ?encephalitis\nNormal MRI of the brain.", set()),
 ]
 
@@ -501,6 +507,9 @@ HISTORY = [
     ("mr-drained-in", MR, "Frontal abscess drained in 2021; no collection now.", set()),
     ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
     ("mr-st-p", MR, "St. p. pneumococcal meningitis in 2015. Normal brain.", set()),
+    # the referrer's "Clinical notes:" line is history
+    ("clinical-notes-line", CT, "Clinical notes: Follow-up of LLL nodule.\nFindings: The left lower lobe nodule is "
+     "no longer visible.", set()),
     ("mr-operated-case-of", MR, "Operated case of right parietal meningioma. No residual or recurrent lesion.", set()),
     ("mr-treated-case-of", MR, "Treated case of tubercular meningitis. No abnormal enhancement.", set()),
     ("previous-no-current", CT, "History: previous left lower lobe collapse.\nFindings: The lungs are clear.", set()),

@@ -49,6 +49,9 @@ CASES = [
     ("sparing-place", "Patchy consolidation of the left lung, sparing the lingula.", {"consolidation": ["left_lung"]}),
     ("dictation-denial-starts-a-phrase", "findings: a 5 mm nodule in the left upper lobe no effusion",
      {"nodule": ["lul"]}),
+    # a lesion word in parentheses after the place restates the lesions before it and takes none of their place
+    ("lesion-aside-after-the-place", "Patchy ground-glass opacity with septal thickening in the lingula (crazy "
+     "paving).", {"ggo": ["lingula"], "interstitial_thickening": ["lingula"]}),
 ]
 
 
