@@ -503,6 +503,10 @@ QUESTIONS = [
 ]
 
 HISTORY = [
+    ("mr-underwent-resection-of", MR, "She underwent resection of a falcine meningioma in 2020. No recurrence.",
+     set()),
+    ("mr-underwent-resection-of-glioma", MR, "He underwent resection of a left frontal glioblastoma in May.",
+     {"glioma"}),
     ("mr-in-childhood", MR, "Pneumococcal meningitis in childhood. Normal brain today.", set()),
     ("mr-drained-in", MR, "Frontal abscess drained in 2021; no collection now.", set()),
     ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
