@@ -507,6 +507,8 @@ HISTORY = [
      set()),
     ("mr-underwent-resection-of-glioma", MR, "He underwent resection of a left frontal glioblastoma in May.",
      {"glioma"}),
+    ("mr-clinical-notes-header", MR, "Clinical notes: earlier stroke, now new vertigo.\nFindings: No acute infarct.",
+     set()),
     ("mr-in-childhood", MR, "Pneumococcal meningitis in childhood. Normal brain today.", set()),
     ("mr-drained-in", MR, "Frontal abscess drained in 2021; no collection now.", set()),
     ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
