@@ -513,6 +513,13 @@ HISTORY = [
     ("mr-drained-in", MR, "Frontal abscess drained in 2021; no collection now.", set()),
     ("mr-resected-in", MR, "Convexity meningioma resected in 2016; no recurrent tumour.", set()),
     ("mr-st-p", MR, "St. p. pneumococcal meningitis in 2015. Normal brain.", set()),
+    # an EHR note's own text around a pasted result is context: its course and diagnoses name no finding
+    ("ehr-hospital-course", CT, "Hospital course: admitted with known lung fibrosis and cough.\nPertinent imaging:\n"
+     "CT chest: No consolidation.", set()),
+    ("ehr-discharge-diagnoses", CT, "Imaging: CT chest: Lungs clear.\nDischarge diagnoses:\n1. Parapneumonic "
+     "effusion, drained.", set()),
+    ("ehr-imaging-after-the-plan", CT, "A/P:\n- ?TB - sputum x3.\nImaging: CT chest: cavitating nodule in the RUL.",
+     {"nodule"}),
     # the referrer's "Clinical notes:" line is history
     ("clinical-notes-line", CT, "Clinical notes: Follow-up of LLL nodule.\nFindings: The left lower lobe nodule is "
      "no longer visible.", set()),
