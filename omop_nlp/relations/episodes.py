@@ -44,7 +44,6 @@ _NAMING_GAP = 3
 _MODIFIER_GAP = 2
 _PRIOR, _NO_PRIOR, _NO_CHANGE = "prior examination", "no prior examination", "change explained away"
 _PREOPERATIVE = "pre-operative prior examination"
-_REMISSION = "remission"  # a stable word of a state without disease (episode_grammar.remission_states)
 Sites = dict[int, tuple[set[str], set[str]]]  # sentence index -> (place words, sides)
 
 
@@ -70,6 +69,7 @@ class DiagnosisEpisodeMapper:
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._remission_states = single_words(grammar.remission_states, "episode_grammar.remission_states")
+        self._remission_improvements = {term_lemmas(t) for t in grammar.remission_improvements}
         self._earlier_words = {term_lemmas(t) for t in rules.measured_change.earlier}
         self._later_marks = set(rules.measured_change.later)
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
@@ -103,7 +103,8 @@ class DiagnosisEpisodeMapper:
         # a change word that names the disease in the story before this examination ("Indication: recurrent GBM")
         known = {(words, key) for _, words, key in
                  _named_changes(doc, (s for s, told in zip(doc.sentences, history, strict=True) if told))}
-        stated: list[tuple[Sentence, str, list[Item]]] = []  # each change word with the diagnoses it speaks of
+        # each change word with the diagnoses it speaks of, and whether it tells a remission
+        stated: list[tuple[Sentence, str, list[Item], bool]] = []
         blamed: list[tuple[Sentence, str]] = []  # a change that the sentence puts down to treatment
         for sentence, told in zip(doc.sentences, history, strict=True):
             if told:
@@ -127,23 +128,22 @@ class DiagnosisEpisodeMapper:
                 if targets is None:
                     blamed.append((sentence, key))
                 else:
-                    stated.append((sentence, _REMISSION if key == STABLE and self._remission(doc, change) else key,
-                                   targets))
+                    stated.append((sentence, key, targets, self._remission(doc, change, key)))
         blamed += [(s, PROGRESSION) for s in self._blaming_treatment(doc)]
-        overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets in stated)
+        overall = not any(s.section == IMPRESSION and key == PROGRESSION and targets for s, key, targets, _ in stated)
         sites = self._sites_by_sentence(doc) if blamed else {}
-        kept = [(key, targets) for sentence, key, targets in stated if not any(
+        kept = [(key, targets, remission) for sentence, key, targets, remission in stated if not any(
             k == key and other is not sentence and self._same_lesion(doc, sites, other, sentence, overall)
             for other, k in blamed)]
-        for key, targets in kept:
+        for key, targets, remission in kept:
             for target in targets:
-                if key != _REMISSION:
+                if not remission:
                     _add(target, key)
         relapsed = {i.mention.key for i in malignant if PROGRESSION in i.mention.related}
-        for key, targets in kept:
+        for key, targets, remission in kept:
             for target in targets:
-                if key == _REMISSION and target.mention.key not in relapsed:
-                    _add(target, STABLE)
+                if remission and target.mention.key not in relapsed:
+                    _add(target, key)
 
     def _denied_change(self, doc: Document, episode: Item | None) -> bool:
         """A stable phrase that is a change denied ("no progression", "no evidence of disease progression"):
@@ -158,10 +158,14 @@ class DiagnosisEpisodeMapper:
         return (self._denied_change(doc, previous) and any(w in self._alternatives for w in between)
                 and all(w in self._alternatives or not w[0].isalnum() for w in between))
 
-    def _remission(self, doc: Document, episode: Item) -> bool:
-        """The stable word tells a state without disease ("in remission", "sustained complete response"), not a
-        comparison: a relapse stated in the same report ends that state, which then is the one before it."""
-        return bool(set(doc.lemmas(episode.first_token, episode.last_token)) & self._remission_states)
+    def _remission(self, doc: Document, episode: Item, key: str) -> bool:
+        """The change word tells a state without disease, not a comparison: a stable one ("in remission",
+        "sustained complete response") or a remission reached ("complete remission after ASCT"). A relapse
+        stated in the same report ends that state, which then is the one before it."""
+        lemmas = doc.lemmas(episode.first_token, episode.last_token)
+        if key == STABLE:
+            return bool(set(lemmas) & self._remission_states)
+        return key == IMPROVEMENT and tuple(lemmas) in self._remission_improvements
 
     def _blaming_treatment(self, doc: Document) -> list[Sentence]:
         """Sentences that put a change stated elsewhere down to treatment: impression sentences that explain

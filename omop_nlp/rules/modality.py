@@ -136,6 +136,9 @@ class EpisodeGrammar(RulesModel):
     resection_changes: Terms = Field(default_factory=list, description="change words that tell a tumor's removal "
                                      "(\"gross total resection\", \"removed\"): an episode only where the report "
                                      "compares with a pre-operative examination (prior_examination.preoperative)")
+    remission_improvements: Terms = Field(default_factory=list, description="improvement phrases of a remission of "
+                                          "the disease (\"complete remission\"), not of one lesion: beside a "
+                                          "progression of the same diagnosis they tell the state before it")
     remission_states: Terms = Field(default_factory=list, description="stable words that tell a state without "
                                     "disease (\"in remission\", \"sustained complete response\"): where the report "
                                     "states progression of the same diagnosis (a relapse) they tell the state "

@@ -1,11 +1,12 @@
-"""Brain MRI episodes as teaching-hospital, teleradiology, South-Asian and Australian writers put them (issue 13
-item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state before this examination,
-not stable; a findings sentence that refers back to a change and puts it down to treatment makes it no
-progression; a treatment effect the report dismisses ("pseudoprogression is less likely") explains nothing;
-a progression denied ("no evidence of disease progression", "no progression or recurrence") is stable;
-"status quo", "not much change", "not appreciably changed", "comparable to the previous", "bulkier", "minor
-response", "s/o" (suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use
-them. Reports written for this file."""
+"""Brain MRI episodes as teaching-hospital, teleradiology, South-Asian, Australian and EHR-note writers put
+them (issue 13 item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state before this
+examination, not stable or improvement; the patient's course in a clinician's note ("clinical improvement",
+"improved on dexamethasone") is no change of the tumour; a findings sentence that refers back to a change and
+puts it down to treatment makes it no progression; a treatment effect the report dismisses ("pseudoprogression
+is less likely") explains nothing; a progression denied ("no evidence of disease progression", "no progression
+or recurrence") is stable; "status quo", "not much change", "not appreciably changed", "comparable to the
+previous", "bulkier", "minor response", "s/o" (suggestive of) and sizes "as against" / "compared to" the
+earlier one as those writers use them. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ CASES = [
     pytest.param("Melanoma with brain metastases, sustained complete response after immunotherapy.\nComparison: "
                  "the prior MRI.\nA new 4 mm enhancing metastasis in the right cerebellum.",
                  {"metastasis": ["progression"]}, id="sustained-response-then-new-lesion"),
+    pytest.param("Clinic letter\nRe: Mrs P, CNS lymphoma diagnosed 2023, complete remission after high-dose "
+                 "methotrexate.\nMRI brain (3/9): A new 9 mm enhancing nodule in the left thalamus, in keeping with "
+                 "relapsed lymphoma.", {"lymphoma": ["progression"]}, id="complete-remission-then-relapse"),
+    # a partial remission beside a new lesion is a mixed course
+    pytest.param("Comparison: MRI of June.\nKnown lymphoma on chemotherapy. Partial remission of the periventricular "
+                 "lesions. A new small lesion in the right cerebellum.", {"lymphoma": ["improvement", "progression"]},
+                 id="partial-remission-beside-new-lesion"),
     # a remission with no relapse is still stable, and an unchanged treated site beside a relapse keeps its stable
     pytest.param("Known metastases, sustained complete response after radiosurgery. Comparison: prior MRI.\n"
                  "Impression: No new lesion. Sustained complete response.", {"metastasis": ["stable"]},
@@ -37,6 +45,15 @@ CASES = [
     pytest.param("Known PCNSL in remission after chemotherapy. Comparison: the prior MRI.\nThe treated right frontal "
                  "site is unchanged. A new left periventricular lesion with restricted diffusion.\nImpression: "
                  "Relapse of lymphoma.", {"lymphoma": ["progression", "stable"]}, id="unchanged-site-beside-relapse"),
+    # --- the patient's course in a clinician's note is no change of the tumour
+    pytest.param("Discharge summary\nHospital course: 50M with HIV admitted with fever. Started antitoxoplasma "
+                 "treatment with clinical improvement.\nMRI brain 3/1: Several ring-enhancing lesions; toxoplasmosis "
+                 "favoured, lymphoma not excluded.", {"infection_inflammation": [], "lymphoma": []},
+                 id="clinical-improvement"),
+    pytest.param("Discharge summary\nHospital course: 58F with lung cancer brain metastases after radiosurgery, "
+                 "admitted with worsening leg weakness. Improved on dexamethasone.\nMRI brain 5/5: The treated right "
+                 "parietal metastasis is unchanged. No new metastases.", {"metastasis": ["stable"]},
+                 id="improved-on-dexamethasone"),
     # --- a sentence that refers back to the change before it and puts it down to treatment
     pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal metastasis has "
                  "enlarged. It is thought to be radiation necrosis given low perfusion. No new metastases.",
