@@ -23,7 +23,7 @@ def test_clinician_parts_are_context(header: str) -> None:
 @pytest.mark.parametrize("header", ["Imaging:", "Pertinent imaging:", "Imaging results:", "Radiology:"])
 def test_pasted_imaging_blocks_state_findings(header: str) -> None:
     assert _kinds(f"Hospital course:\nadmitted with dyspnoea.\n{header}\nCT chest: RLL consolidation.") == [
-        ("hospital_course", "history"), ("imaging_results", "findings")]
+        ("hospital_course", "history"), ("findings", "findings")]
 
 
 def test_a_context_line_with_its_text_scopes_that_line_only() -> None:
