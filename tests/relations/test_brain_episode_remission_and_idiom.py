@@ -1,12 +1,12 @@
 """Brain MRI episodes as teaching-hospital, teleradiology, South-Asian, Australian and EHR-note writers put
 them (issue 13 item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state before this
 examination, not stable or improvement; the patient's course in a clinician's note ("clinical improvement",
-"improved on dexamethasone") is no change of the tumour; a findings sentence that refers back to a change and
-puts it down to treatment makes it no progression; a treatment effect the report dismisses ("pseudoprogression
-is less likely") explains nothing; a progression denied ("no evidence of disease progression", "no progression
-or recurrence") is stable; "status quo", "not much change", "not appreciably changed", "comparable to the
-previous", "bulkier", "minor response", "s/o" (suggestive of) and sizes "as against" / "compared to" the
-earlier one as those writers use them. Reports written for this file."""
+"improved on dexamethasone", a "Progress note" title) is no change of the tumour; a findings sentence that
+refers back to a change and puts it down to treatment makes it no progression; a treatment effect the report
+dismisses ("pseudoprogression is less likely") explains nothing; a progression denied ("no evidence of disease
+progression", "no progression or recurrence") is stable; "status quo", "not much change", "not appreciably
+changed", "comparable to the previous", "bulkier", "minor response", "s/o" (suggestive of) and sizes "as
+against" / "compared to" the earlier one as those writers use them. Reports written for this file."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ CASES = [
                  "admitted with worsening leg weakness. Improved on dexamethasone.\nMRI brain 5/5: The treated right "
                  "parietal metastasis is unchanged. No new metastases.", {"metastasis": ["stable"]},
                  id="improved-on-dexamethasone"),
+    pytest.param("Progress note\nImaging: MRI brain 6/6: CNS lymphoma, the periventricular lesions have decreased. "
+                 "No new lesion.", {"lymphoma": ["improvement"]}, id="progress-note-title"),
+    pytest.param("Progress note\nImaging: MRI brain 4/5: known right temporal glioblastoma.\nNew weakness due to the "
+                 "enlarging tumour.", {"glioma": ["progression"]}, id="symptom-beside-growing-tumour"),
     # --- a sentence that refers back to the change before it and puts it down to treatment
     pytest.param("Melanoma metastases after SRS. Comparison: MRI of May.\nThe treated right frontal metastasis has "
                  "enlarged. It is thought to be radiation necrosis given low perfusion. No new metastases.",
