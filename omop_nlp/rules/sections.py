@@ -36,6 +36,10 @@ class SectionsRules(RulesModel):
                                  "or more letters end one there (\"no recurrent tumor. old infarct\")")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
+    result_studies: TermsByLanguage = Field(default_factory=dict, description="study names that open a dated "
+                                            "result line in a clinician's note (\"CT chest 3/2: ...\", \"MRI brain "
+                                            "(4/4): ...\"): where a note quotes results of several dates, the "
+                                            "latest is this examination's findings and the earlier the comparison")
     correction_cues: TermsByLanguage = Field(default_factory=dict, description="words that make a correction "
                                              "section correct the body (\"stated in error\", \"I disagree\", "
                                              "\"rather than\", \"as first dictated\"): there the later statement "

@@ -37,6 +37,8 @@ class SectionRules:
     pattern: re.Pattern
     header_to_name: dict[str, str]
     correction_cue: re.Pattern  # a word that makes a correction section correct the body ("stated in error")
+    result_line: re.Pattern  # a dated result line of a clinician's note ("CT chest 1/9 (baseline): ...")
+    by_kind: dict[str, str]  # kind -> the first section of that kind (what a dated result line opens)
 
     def corrects(self, text: str) -> bool:
         """The text of a correction section says that it corrects the body, not only agrees or adds."""
@@ -45,6 +47,9 @@ class SectionRules:
     def split(self, text: str) -> list[Section]:
         """Sections in order; the text before the first header is an unnamed findings section."""
         headers = [(m, self.header_to_name.get(_norm_header(m.group("h")))) for m in self.pattern.finditer(text)]
+        dated = self._dated_results(text)
+        if dated:
+            headers = sorted(headers + dated, key=lambda h: h[0].start())
         sections: list[Section] = []
         body_start, name = 0, None
         for match, header_name in headers:
@@ -54,6 +59,16 @@ class SectionRules:
             body_start, name = match.end(), header_name
         sections += self._sections(text, name, body_start, len(text))
         return [s for s in sections if s.end > s.start]
+
+    def _dated_results(self, text: str) -> list[tuple[re.Match, str]]:
+        """Result lines of several dates in one note: the latest-dated study is this report's examination, the
+        earlier ones the comparison (a finding only there, "seen on 1/9", is no finding now). One date alone, or
+        an ordinary report, changes nothing."""
+        lines = [(m, _date_key(m)) for m in self.result_line.finditer(text)]
+        latest = max((key for _, key in lines), default=None)
+        if all(key == latest for _, key in lines):
+            return []
+        return [(m, self.by_kind[FINDINGS if key == latest else COMPARISON]) for m, key in lines]
 
     def _sections(self, text: str, name: str | None, start: int, end: int) -> list[Section]:
         """A section; a history-like header with its text on the same line ("Hx: lung cancer, s/p
@@ -75,6 +90,7 @@ IMPRESSION = "impression"  # the section name of a report's conclusion (mappings
 OTHER_ORGAN = "other_organ"  # the kind of an organ heading other than the lungs (UPPER ABDOMEN:, BONES:)
 FINDINGS = "findings"  # the kind of a section that states this examination's findings
 CORRECTION = "correction"  # the kind of a later part that may correct the body (addendum, attestation, discrepancy)
+COMPARISON = "comparison"  # the kind of a section about an earlier examination
 
 
 def states_findings(kind: str) -> bool:
@@ -84,6 +100,13 @@ def states_findings(kind: str) -> bool:
 # A line break that no wrapped continuation follows (a lower-case word continues a line that has no
 # full stop at its end).
 _LINE_END = re.compile(r"(?<=[.!?])[ \t]*\n|\n[ \t]*(?![a-z])")
+
+
+def _date_key(match: re.Match) -> tuple[int, int, int]:
+    """A result line's date as (year, first, second): "1/9" before "4/12"; a two-digit year is this century's."""
+    first, second, year = match.group("a", "b", "y")
+    year_number = int(year) if year else 0
+    return (year_number + 2000 if 0 < year_number < 100 else year_number, int(first), int(second))
 
 
 def _norm_header(header: str) -> str:
@@ -119,7 +142,18 @@ def load_section_rules() -> SectionRules:
     cues = sorted({_norm_header(c) for terms in rules.correction_cues.values() for c in terms}, key=len, reverse=True)
     cue = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues) + r")(?!\w)"
                      if cues else r"(?!)")
-    return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue)
+    studies = sorted({_norm_header(t) for terms in rules.result_studies.values() for t in terms}, key=len, reverse=True)
+    # a study name opens the line, its date follows before the colon: "CT chest with contrast 2/3:", "MRI brain
+    # (10/3) compared with 7/3:" (the first date is the study's)
+    result_line = re.compile(
+        r"(?im)^[ \t]*(?:" + "|".join(re.escape(t) for t in studies) + r")(?![\w/-])[^:\n\d]{0,40}?\(?"
+        r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?!\d)[^:\n]{0,40}:[ \t]*"
+        if studies else r"(?!)")
+    by_kind: dict[str, str] = {}
+    for name, definition in definitions.items():
+        by_kind.setdefault(definition.kind, name)
+    return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,
+                        result_line, by_kind)
 
 
 _START = methodcaller("start")

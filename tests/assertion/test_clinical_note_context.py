@@ -37,3 +37,11 @@ NOTES = [
 def test_clinical_note_context(pipeline: Pipeline, name: str, modality: str, text: str,
                                expected: dict[str, list[str]]) -> None:
     assert pipeline.extract(Report("t", text, modality)).findings_json() == expected
+
+
+def test_a_finding_of_the_earlier_date_only_is_gone(pipeline: Pipeline) -> None:
+    """A note with two dated results: the earlier is the comparison, so its effusion, gone on the later, is no
+    finding; the mass of both dates is (corpus `emr` choice: the latest-dated study is the examination)."""
+    text = ("Tumour board\nCT chest 2/3: LUL mass 4 cm and a small left pleural effusion.\nCT chest 6/9: the LUL "
+            "mass now measures 3 cm. The left effusion is no longer seen.\nPlan: continue treatment.")
+    assert pipeline.extract(Report("t", text, CT)).findings_json() == {"mass": ["lul"]}

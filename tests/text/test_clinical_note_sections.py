@@ -30,3 +30,29 @@ def test_a_context_line_with_its_text_scopes_that_line_only() -> None:
     """A letter's subject line names the known disease; the dated result below it is findings again."""
     text = "Re: Ms T, treated melanoma.\nMRI brain (3/3): two new enhancing lesions."
     assert [kind for _, kind in _kinds(text)] == ["history", "findings"]
+
+
+
+def test_earlier_dated_results_are_the_comparison() -> None:
+    text = ("Letter to GP\nCT chest 3/14: 9 mm nodule in the LLL.\nCT chest 9/20 (current): the LLL nodule now "
+            "measures 12 mm.\nPlan: PET-CT.")
+    assert [(kind, body[:12]) for kind, body in _bodies(text)] == [
+        ("findings", "Letter to GP"), ("comparison", "9 mm nodule "), ("findings", "the LLL nodu"),
+        ("recommendation", "PET-CT.")]
+
+
+def test_the_latest_date_wins_not_the_order() -> None:
+    text = "MRI brain (6/2/2024): two new lesions.\nMRI brain (11/5/2023): one lesion."
+    assert [kind for kind, _ in _bodies(text)] == ["findings", "comparison"]
+
+
+def _bodies(text: str) -> list[tuple[str, str]]:
+    return [(s.kind, text[s.start : s.end].strip()) for s in load_section_rules().split(text)]
+
+@pytest.mark.parametrize("text", [
+    "CT chest 4/4: small right effusion.\nPlan: tap.",
+    "CT CHEST WITHOUT CONTRAST\nFindings: Compared with CT chest 1/2/2020, the effusion is smaller.",
+    "MRI brain (10/3) compared with 7/3: stable lesion.",
+])  # fmt: skip
+def test_one_dated_result_changes_nothing(text: str) -> None:
+    assert all(s.kind != "comparison" for s in load_section_rules().split(text))
