@@ -1,12 +1,13 @@
-"""Brain MRI episodes as teaching-hospital, teleradiology, South-Asian, Australian and EHR-note writers put
-them (issue 13 item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state before this
-examination, not stable or improvement; the patient's course in a clinician's note ("clinical improvement",
-"improved on dexamethasone", a "Progress note" title) is no change of the tumour; a findings sentence that
-refers back to a change and puts it down to treatment makes it no progression; a treatment effect the report
-dismisses ("pseudoprogression is less likely") explains nothing; a progression denied ("no evidence of disease
-progression", "no progression or recurrence") is stable; "status quo", "not much change", "not appreciably
-changed", "comparable to the previous", "bulkier", "minor response", "s/o" (suggestive of) and sizes "as
-against" / "compared to" the earlier one as those writers use them. Reports written for this file."""
+"""Brain MRI episodes as teaching-hospital, teleradiology, South-Asian, Australian, EHR-note and Chinese-template
+writers put them (issue 13 item 7; guideline section 3 rules 2-3): a remission that a relapse ends is the state
+before this examination, not stable or improvement; the patient's course in a clinician's note ("clinical
+improvement", "improved on dexamethasone", a "Progress note" title) is no change of the tumour; a findings
+sentence that refers back to a change and puts it down to treatment makes it no progression; a treatment effect
+the report dismisses ("pseudoprogression is less likely") explains nothing, and "considered" attributes; a
+progression denied ("no evidence of disease progression", "no progression or recurrence") is stable; "status
+quo", "not much change", "not appreciably changed", "comparable to the previous", "bulkier", "minor response",
+"s/o" (suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports
+written for this file."""
 
 from __future__ import annotations
 
@@ -80,6 +81,13 @@ CASES = [
     pytest.param("COMPARISON: MRI 7 weeks prior.\nFINDINGS: Enhancement along the right parietal glioblastoma cavity "
                  "has increased.\nIMPRESSION: Radiation necrosis - not favoured. The appearances represent tumour "
                  "progression.", {"glioma": ["progression"]}, id="dismissed-radiation-necrosis"),
+    # "considered" puts a change down to what follows or precedes it (Chinese-template English)
+    pytest.param("Imaging findings: Compared with the previous film, the enhancement around the right temporal "
+                 "glioblastoma cavity is increased, pseudoprogression considered.\nImaging diagnosis: Considered "
+                 "pseudoprogression, please combine with clinic.", {"glioma": []}, id="considered-pseudoprogression"),
+    pytest.param("Comparison: prior film.\nKnown glioblastoma. The cavity enhancement has increased. Pseudoprogression "
+                 "is considered less likely; tumour progression is favoured.", {"glioma": ["progression"]},
+                 id="considered-less-likely"),
     # --- a progression denied is stable, and a change joined to the denial by "or" is denied with it
     pytest.param("Breast cancer metastases after radiosurgery. Comparison: the MRI of August.\nImpression: No "
                  "evidence of disease progression.", {"metastasis": ["stable"]}, id="no-evidence-of-progression"),
