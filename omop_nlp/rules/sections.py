@@ -34,6 +34,9 @@ class SectionsRules(RulesModel):
     abbreviations: Terms = Field(default_factory=list, description="words written with a dot that does not end a "
                                  "sentence before a lower-case word (\"postop. volume loss\"); other words of three "
                                  "or more letters end one there (\"no recurrent tumor. old infarct\")")
+    continuing_words: Terms = Field(default_factory=list, description="words no sentence ends with (\"no\", "
+                                    "\"the\", \"in\", \"and\"): an upper-case line wrapped at a fixed width "
+                                    "that stops on one goes on on the next line (\"NO\" / \"BRONCHIECTASIS.\")")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
     result_studies: TermsByLanguage = Field(default_factory=dict, description="study names that open a dated "
