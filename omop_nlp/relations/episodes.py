@@ -65,6 +65,7 @@ class DiagnosisEpisodeMapper:
         self._denials = single_words(grammar.denials, "episode_grammar.denials")
         self._alternatives = single_words(grammar.alternatives, "episode_grammar.alternatives")
         self._articles = single_words(grammar.articles, "episode_grammar.articles")
+        self._attachments = single_words(grammar.attachments, "episode_grammar.attachments")
         self._first_exam_changes = single_words(grammar.first_exam_changes, "episode_grammar.first_exam_changes")
         self._resection_changes = single_words(grammar.resection_changes, "episode_grammar.resection_changes")
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
@@ -359,6 +360,11 @@ class DiagnosisEpisodeMapper:
                      and not _own_subject(breaks, tumor_starts, cue)
                      and self._attributed(doc, sentence, cue)), None)
 
+    def _attached(self, doc: Document, subject: Item, episode: Item) -> bool:
+        """The change is said of a feature the subject has ("glioblastoma with increased enhancement"), not of
+        the subject itself: an attachment word (``episode_grammar.attachments``) stands between them."""
+        return bool(set(doc.lemmas(subject.last_token, episode.first_token)) & self._attachments)
+
     def _one_differential(self, doc: Document, a: Item, b: Item) -> bool:
         """Two diagnoses side by side, joined by "vs" / "or" and punctuation only ("lymphoma versus toxoplasmosis")."""
         first, second = sorted((a, b), key=lambda i: i.first_token)
@@ -383,8 +389,9 @@ class DiagnosisEpisodeMapper:
             return [i for i in here if self._one_differential(doc, i, subject)]
         if subject is not None and subject.cue in _NON_TUMOR_SUBJECTS:
             return []
+        # not "the metastasis increased, likely ...", but "glioblastoma with increased enhancement, likely ..."
         explanation = self._explanation(doc, sentence, episode, others) if (
-            subject is None or subject.mention is None) else None  # not "the metastasis increased, likely ..."
+            subject is None or subject.mention is None or self._attached(doc, subject, episode)) else None
         if explanation is not None:
             # "increased enhancement, likely radiation necrosis" blames treatment; "new foci of restricted
             # diffusion, consistent with embolic infarcts" is the other diagnosis's change

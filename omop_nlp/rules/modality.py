@@ -128,6 +128,9 @@ class EpisodeGrammar(RulesModel):
                            "(\"가능성 낮음\")")
     alternatives: Terms = Field(default_factory=list, description="right after an attribution's subject they make "
                                 "it one side of a differential (\"infection or metastases\")")
+    attachments: Terms = Field(default_factory=list, description="between a diagnosis and a change word they make "
+                               "the change a feature's (\"glioblastoma with increased enhancement\"), which an "
+                               "attribution after it may explain")
     articles: Terms = Field(default_factory=list, description="may stand between an attribution and its subject "
                             "(\"likely a radiation injury\")")
     first_exam_changes: Terms = Field(default_factory=list, description="change words that also describe a first "

@@ -3,7 +3,8 @@ writers put them (issue 13 item 7; guideline section 3 rules 2-3): a remission t
 before this examination, not stable or improvement; the patient's course in a clinician's note ("clinical
 improvement", "improved on dexamethasone", a "Progress note" title) is no change of the tumour; a findings
 sentence that refers back to a change and puts it down to treatment makes it no progression; a treatment effect
-the report dismisses ("pseudoprogression is less likely") explains nothing, and "considered" attributes; a
+the report dismisses ("pseudoprogression is less likely") explains nothing, and "considered" attributes, also
+a change of a feature the diagnosis has ("glioblastoma with increased enhancement, likely ..."); a
 progression denied ("no evidence of disease progression", "no progression or recurrence") is stable; "status
 quo", "not much change", "not appreciably changed", "comparable to the previous", "bulkier", "minor response",
 "s/o" (suggestive of) and sizes "as against" / "compared to" the earlier one as those writers use them. Reports
@@ -81,6 +82,13 @@ CASES = [
     pytest.param("COMPARISON: MRI 7 weeks prior.\nFINDINGS: Enhancement along the right parietal glioblastoma cavity "
                  "has increased.\nIMPRESSION: Radiation necrosis - not favoured. The appearances represent tumour "
                  "progression.", {"glioma": ["progression"]}, id="dismissed-radiation-necrosis"),
+    # a change of a feature the diagnosis has ("with", "shows") may be put down to treatment after it
+    pytest.param("COMPARISON: 01/12.\nFINDINGS: KNOWN RIGHT PARIETAL GLIOBLASTOMA WITH INCREASED ENHANCEMENT ALONG "
+                 "THE CAVITY, LIKELY RADIATION NECROSIS.", {"glioma": []}, id="diagnosis-with-change-attributed"),
+    pytest.param("Comparison: prior study.\nThe treated left occipital metastasis shows increased enhancement, most "
+                 "in keeping with post-radiation change.", {"metastasis": []}, id="diagnosis-shows-change-attributed"),
+    pytest.param("Comparison: prior study.\nKnown right parietal glioblastoma with increased enhancement along the "
+                 "cavity.", {"glioma": ["progression"]}, id="diagnosis-with-change"),
     # "considered" puts a change down to what follows or precedes it (Chinese-template English)
     pytest.param("Imaging findings: Compared with the previous film, the enhancement around the right temporal "
                  "glioblastoma cavity is increased, pseudoprogression considered.\nImaging diagnosis: Considered "
