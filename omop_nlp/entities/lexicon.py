@@ -80,6 +80,11 @@ class EntityLexicon:
         while i < len(raw):
             m = raw[i]
             role = m.payload.role
+            composed = self._zone_of_side(raw, i, tokens)
+            if composed:
+                out += composed
+                i += 2
+                continue
             side = self._side_of(m.payload)
             if side:
                 consumed, composed = self._compose_from(raw, i, tokens, side)
@@ -158,6 +163,20 @@ class EntityLexicon:
         first, last = raw[i], zones[-1]
         return j - i, [PhraseMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
 
+    def _zone_of_side(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> list[ConceptMatch]:
+        """A zone named before its lung: "the lower lobe of the right lung", "upper lobe of left lung" (the side
+        last, as Chinese-hospital and some British writers put it) is that side's zone, not both sides'."""
+        if i + 1 >= len(raw):
+            return []
+        zone, lung = raw[i], raw[i + 1]
+        side = self._side_of(lung.payload)
+        if side is None or lung.payload.role == "side" or \
+                tuple(t.lemma for t in tokens[zone.last : lung.first]) not in _ZONE_OF_SIDE_GLUE:
+            return []
+        name = self._as_zone(zone, tokens)
+        keys = _as_list(self._compose.get(side, {}).get(name)) if name not in (None, "lung") else []
+        return [PhraseMatch(Concept("related", k), zone.first, lung.last, zone.start, lung.end) for k in keys]
+
     def _glue_only(self, tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
         """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
         zone word in the next sentence never joins."""
@@ -172,6 +191,7 @@ class EntityLexicon:
         return None
 
 
+_ZONE_OF_SIDE_GLUE = frozenset({("of",), ("of", "the")})  # "lower lobe of (the) right lung"
 _ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
 _SIDE_LIST = frozenset({"and", "or", "&", "/"})
 
