@@ -48,6 +48,7 @@ class EntityLexicon:
         grammar = rules.location_grammar
         self._compose = grammar.compose
         self._glue = single_words(grammar.glue, "location_grammar.glue")
+        self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
         for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
@@ -80,12 +81,13 @@ class EntityLexicon:
         while i < len(raw):
             m = raw[i]
             role = m.payload.role
-            composed = self._zone_of_side(raw, i, tokens)
-            if composed:
-                out += composed
-                i += 2
-                continue
             side = self._side_of(m.payload)
+            if side is None and self._as_zone(m, tokens):
+                consumed, composed = self._zones_of_lung(raw, i, tokens)
+                if composed:
+                    out += composed
+                    i += consumed
+                    continue
             if side:
                 consumed, composed = self._compose_from(raw, i, tokens, side)
                 if composed:
@@ -163,19 +165,25 @@ class EntityLexicon:
         first, last = raw[i], zones[-1]
         return j - i, [PhraseMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
 
-    def _zone_of_side(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> list[ConceptMatch]:
-        """A zone named before its lung: "the lower lobe of the right lung", "upper lobe of left lung" (the side
-        last, as Chinese-hospital and some British writers put it) is that side's zone, not both sides'."""
-        if i + 1 >= len(raw):
-            return []
-        zone, lung = raw[i], raw[i + 1]
-        side = self._side_of(lung.payload)
-        if side is None or lung.payload.role == "side" or \
-                tuple(t.lemma for t in tokens[zone.last : lung.first]) not in _ZONE_OF_SIDE_GLUE:
-            return []
-        name = self._as_zone(zone, tokens)
-        keys = _as_list(self._compose.get(side, {}).get(name)) if name not in (None, "lung") else []
-        return [PhraseMatch(Concept("related", k), zone.first, lung.last, zone.start, lung.end) for k in keys]
+    def _zones_of_lung(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]):
+        """Zone words before the lung of a side they belong to, linked only by link words: "the lower lobe of
+        left lung", "dorsal segment of the lower lobe of right lung" (the lobe of that side, not both)."""
+        j = i
+        while j + 1 < len(raw) and raw[j + 1].first - raw[j].last <= _ZONE_LINK_GAP and all(
+                t.lemma in self._zone_links for t in tokens[raw[j].last : raw[j + 1].first]):
+            nxt = raw[j + 1]
+            side = self._side_of(nxt.payload) if nxt.payload.role != "side" else None
+            if side:
+                names = [n for z in raw[i : j + 1] if (n := self._as_zone(z, tokens))]
+                if len(set(names)) > 1:
+                    names = [n for n in names if n != "lung"]
+                keys = list(dict.fromkeys(k for n in names for k in _as_list(self._compose.get(side, {}).get(n))))
+                return j + 2 - i, [PhraseMatch(Concept("related", k), raw[i].first, nxt.last, raw[i].start, nxt.end)
+                                   for k in keys]
+            if self._as_zone(nxt, tokens) is None:
+                break
+            j += 1
+        return 1, []
 
     def _glue_only(self, tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
         """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
@@ -191,7 +199,7 @@ class EntityLexicon:
         return None
 
 
-_ZONE_OF_SIDE_GLUE = frozenset({("of",), ("of", "the")})  # "lower lobe of (the) right lung"
+_ZONE_LINK_GAP = 2  # "lobe of the left lung": the link words between a zone and the next zone or its lung
 _ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
 _SIDE_LIST = frozenset({"and", "or", "&", "/"})
 

@@ -82,6 +82,8 @@ class LocationGrammar(RulesModel):
         default_factory=dict, description="side -> zone -> the location key (or keys) they make together")
     glue: Terms = Field(default_factory=list, description="single words that may stand between a side and its "
                         "zone words (\"right upper and lower lobes\")")
+    zone_links: Terms = Field(default_factory=list, description="single words that may link zone words to the lung "
+                              "of a side after them (\"the lower lobe of left lung\")")
     bilateral_words: Terms = Field(default_factory=list, description="\"both lungs\", \"bilateral\" with no zone "
                                    "word: both lungs")
     anaphora: Terms = Field(default_factory=list, description="\"in the same lobe\": the previous lesion's location")
