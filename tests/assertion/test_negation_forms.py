@@ -445,6 +445,11 @@ RESOLUTION = [
     ("now-absent", CT, "Shrinking of the left effusion, now absent.", set()),
     ("one-gone-other-decreased", CT, "The RUL consolidation has resolved; the LLL consolidation decreased.",
      {"consolidation"}),
+    # translated templates: absorbed is resolved, partly absorbed is still there
+    ("has-been-absorbed", CT, "Compared with last month, the lingular ground-glass shadow has been absorbed.", set()),
+    ("is-absorbed-beside-a-mass", CT, "Spiculated LUL mass. The ground-glass shadow around the mass is absorbed.",
+     {"mass"}),
+    ("partially-absorbed", CT, "The right pleural effusion is partially absorbed.", {"pleural_effusion"}),
 ]
 
 QUESTIONS = [
