@@ -135,6 +135,8 @@ class OtherOrgans:
             opens = organ.first_token - opening[::-1].index(":")
             opening = opening[opens - sentence.first_token:]
         words = [w for w in opening if w[0].isalpha() and w not in _ARTICLES]
+        if len(words) >= 2 and (words[-1],) in self._links:
+            words = words[:-2]  # "Left lobe of thyroid enlarged with a nodule": the organ's part opens the sentence
         if len(words) > _SUBJECT_ADJECTIVES or any(
                 i.mention and opens <= i.first_token < organ.first_token for i in sentence.items):
             return None  # "Enlarged heterogeneous thyroid with nodules", not "RUL nodule; thyroid ..."

@@ -46,6 +46,9 @@ OTHER_ORGAN = [
     # a place word linked to the organ after it is that organ's part, not both lungs
     ("both-lobes-of-an-organ", "Two colloid nodules in both lobes of the thyroid gland."),
     ("organ-part-opens", "Both lobes of liver contain small hypodense nodules."),
+    # one side's part opens the sentence: "Right lobe of thyroid ..." (translated templates)
+    ("one-lobe-of-an-organ-opens", "Right lobe of thyroid enlarged with a cystic nodule."),
+    ("one-lobe-of-the-organ-opens", "Left lobe of the liver shows a small hypodense nodule."),
 ]
 
 
