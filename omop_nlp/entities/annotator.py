@@ -21,6 +21,7 @@ from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
+from omop_nlp.text.layout import layout_view
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import tokenize
@@ -46,7 +47,11 @@ class Annotator:
         self._entity_type = EntityType(rules.entity_type)
         self._other_organs = OtherOrgans(rules.other_organs)
 
-    def annotate(self, text: str) -> Document:
+    def annotate(self, note: str) -> Document:
+        """The note's sentences of asserted mentions, read through its layout view (hard wraps and page furniture
+        of legacy and faxed reports are layout; the document holds that view): offsets index both, mention texts
+        come from the note."""
+        text = layout_view(note)
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
         concepts = self._lexicon.find(tokens, text)
@@ -69,6 +74,8 @@ class Annotator:
                 sentences.append(sentence)
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
+        if text is not note:
+            _note_texts(sentences, note)
         return Document(text, tokens, sentences)
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
@@ -189,3 +196,10 @@ def _with_section(certainty: Certainty, section_kind: str) -> Certainty:
     if section_kind in ("history", "indication", "comparison") and certainty is Certainty.PRESENT:
         return Certainty.HISTORICAL
     return section_certainty if certainty is Certainty.PRESENT else certainty
+
+
+def _note_texts(sentences: list[Sentence], note: str) -> None:
+    """Mention texts as the note writes them (a mention across a wrap or a page break keeps its line breaks)."""
+    for sentence in sentences:
+        for item in sentence.mentions():
+            item.mention.text = note[item.mention.start : item.mention.end]

@@ -37,6 +37,10 @@ class SectionsRules(RulesModel):
     continuing_words: Terms = Field(default_factory=list, description="words no sentence ends with (\"no\", "
                                     "\"the\", \"in\", \"and\"): an upper-case line wrapped at a fixed width "
                                     "that stops on one goes on on the next line (\"NO\" / \"BRONCHIECTASIS.\")")
+    page_furniture: list[str] = Field(default_factory=list, description="regular expressions (case-insensitive) "
+                                      "of a fax or OCR page header or footer (\"Page 1 of 2\", \"FAX FROM ... "
+                                      "14:02\"); a line made only of them is layout, not text: a sentence it "
+                                      "interrupts goes on after it")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
     result_studies: TermsByLanguage = Field(default_factory=dict, description="study names that open a dated "

@@ -1,0 +1,51 @@
+"""Page layout of legacy RIS exports and faxed reports, read as a view over the note text.
+
+A legacy system hard-wraps an upper-case report at a fixed width mid-phrase ("IN THE RIGHT" / "UPPER LOBE",
+"CONSOLI-" / "DATION"), and a fax or scan puts page headers and footers inside a sentence. The view has the
+note's length, so every offset into it is an offset into the note: page furniture becomes blanks, a wrap
+newline a blank, and a hyphen split at a wrap a run of ``JOINER`` that the tokenizer reads inside a word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from omop_nlp.rules.sections import load_sections_rules
+
+JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
+_MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or more are a wrapped report
+# A wrap: a line that stops on a word or comma, then a line that goes on with a word, a number or a bracket
+# (not a heading: "IMPRESSION:" still starts its section).
+_WRAP = re.compile(r"(?<=[A-Za-z0-9,])[ \t]*\n[ \t]*(?=[A-Za-z0-9(])(?![A-Z][A-Za-z/&# ]{0,30}:)")
+_HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[A-Za-z])")
+
+
+def layout_view(text: str) -> str:
+    """``text`` as read for sentences and words: the same text where it has no page furniture and no hard wrap."""
+    furniture: list[tuple[int, int]] = []
+    wrapped_lines = 0
+    for match in _layout_lines().finditer(text):  # one pass: most notes match nothing
+        if match.group("furniture") is not None:  # with the line break before it: the next line goes on
+            start = match.start()
+            furniture.append((start - 1 if start and text[start - 1] == "\n" else start, match.end()))
+        else:
+            wrapped_lines += 1
+    wrapped = wrapped_lines >= _MIN_WRAPPED_LINES
+    if not furniture and not wrapped:
+        return text
+    view = text
+    for start, end in furniture:
+        view = view[:start] + " " * (end - start) + view[end:]
+    if wrapped:
+        view = _HYPHEN_WRAP.sub(lambda m: JOINER * len(m.group()), view)
+        view = _WRAP.sub(lambda m: " " * len(m.group()), view)
+    return view
+
+
+@cache
+def _layout_lines() -> re.Pattern:
+    """A line of page furniture only, or an upper-case line of at least 40 characters that stops without a full stop
+    or colon: the mark of a report hard-wrapped at a fixed width."""
+    items = "|".join(f"(?:{p})" for p in load_sections_rules().page_furniture) or "(?!)"
+    return re.compile(rf"(?m)^(?:(?P<furniture>[ \t]*(?i:(?:{items})[ \t]*)+$)|[^\na-z]{{39,}}[A-Z,-]$)")

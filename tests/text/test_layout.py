@@ -1,0 +1,57 @@
+"""The layout view of legacy RIS exports and faxed reports (omop_nlp/text/layout.py): a report hard-wrapped at a
+fixed width reads as its joined sentences, a word split by a hyphen at a wrap as one word, and fax page headers
+and footers as layout; the view keeps the note's length, so mentions index the note. Own sentences."""
+
+from __future__ import annotations
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+from omop_nlp.text.layout import layout_view
+from omop_nlp.text.tokens import tokenize
+
+WRAPPED = ("FINDINGS: A 2 CM SPICULATED MASS SITS IN THE APICAL PART OF THE LEFT\n"
+           "UPPER LOBE. LINEAR BANDS OF SCARRING ARE NOTED IN THE POSTERIOR RIGHT\n"
+           "LOWER LOBE. THE AIRWAYS ARE CLEAR.\n"
+           "IMPRESSION: LEFT UPPER LOBE MASS, SUSPICIOUS FOR A PRIMARY TUMOR.\n")
+
+
+def _findings(pipeline: Pipeline, text: str, modality: str = "chest_ct") -> dict[str, list[str]]:
+    return pipeline.extract(Report("t", text, modality)).findings_json()
+
+
+def test_a_hard_wrapped_report_reads_its_phrases_across_the_wrap(pipeline: Pipeline) -> None:
+    assert _findings(pipeline, WRAPPED) == {"mass": ["lul"], "fibrosis": ["rll"]}
+
+
+def test_the_view_keeps_length_and_headers() -> None:
+    view = layout_view(WRAPPED)
+    assert len(view) == len(WRAPPED)
+    assert "LEFT UPPER LOBE. LINEAR" in view.replace("  ", " ")
+    assert "\nIMPRESSION:" in view  # a heading after a wrapped line still starts its line
+
+
+def test_a_hyphen_split_at_a_wrap_is_one_word(pipeline: Pipeline) -> None:
+    text = ("FINDINGS: PATCHY AIRSPACE CONSOLI-\nDATION IS SEEN IN THE LEFT LOWER LOBE WITHOUT ANY CAVITY OR\n"
+            "ABSCESS FORMATION. THE PLEURAL SPACES ARE CLEAR ON BOTH SIDES AND THE\nHEART IS NORMAL IN SIZE.\n")
+    word = [t for t in tokenize(layout_view(text)) if t.lemma == "consolidation"]
+    assert [(t.start, t.end) for t in word] == [(text.index("CONSOLI-"), text.index("DATION") + len("DATION"))]
+    result = pipeline.extract(Report("t", text, "chest_ct"))
+    assert result.findings_json() == {"consolidation": ["lll"]}
+    assert [m.text for m in result.mentions if m.key == "consolidation"] == ["AIRSPACE CONSOLI-\nDATION"]
+
+
+def test_a_page_break_inside_a_denial_keeps_it(pipeline: Pipeline) -> None:
+    text = ("Findings: A 5 mm nodule in the right middle lobe is stable. Elsewhere the lungs show no\n"
+            "Page 1 of 2\nFAX FROM A COUNTY CLINIC  03/04  10:15\n"
+            "pleural effusion or pneumothorax.\nPage 2 of 2\n")
+    assert _findings(pipeline, text) == {"nodule": ["rml"]}
+
+
+def test_an_upper_case_line_per_finding_report_keeps_its_lines() -> None:
+    text = "LUNGS:\nSMALL NODULE RIGHT UPPER LOBE\nNO PLEURAL EFFUSION\nMILD EMPHYSEMA\n"
+    assert layout_view(text) is text  # short lines: no wrap, nothing to reflow
+
+
+def test_a_note_without_layout_is_returned_as_is() -> None:
+    text = "Findings: No focal consolidation.\nMild dependent atelectasis at both bases.\n"
+    assert layout_view(text) is text
