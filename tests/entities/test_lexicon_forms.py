@@ -38,6 +38,10 @@ CASES = [
     ("meeting-name", "Summary for the thoracic tumour board.\nLungs clear.", {}),
     ("tumour-spread", "Septal thickening in the left lung from lymphangitic spread of tumour.",
      {"interstitial_thickening": ["left_lung"]}),
+    # the parietal pleura thickened around an empyema: pleural thickening, named by the sign or by the layer
+    ("split-pleura-sign", "Loculated right pleural fluid with the split pleura sign.",
+     {"pleural_effusion": [], "pleural_thickening": []}),
+    ("thickened-parietal-layer", "Thickening of the parietal pleura on the left.", {"pleural_thickening": []}),
 ]
 
 
