@@ -217,7 +217,7 @@ class ContextAsserter:
 def _ends(rule: TriggerRule, side: str) -> tuple[str, ...]:
     """The terminators that end a rule's scope on one side: the general ones (a list trigger goes on over those
     that join items, "and a"), after a trigger those of forward scopes too, and the category's own, except a
-    negation's before it: "Atelectasis of the left lower lobe - not seen" denies the atelectasis."""
+    negation's before it: "Nodule of the right upper lobe - not seen" denies the nodule."""
     ends = [TERMINATE] if rule.direction == LIST else [TERMINATE, _JOIN_END]
     if side == "forward":
         ends.append(_FORWARD_END)

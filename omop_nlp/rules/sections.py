@@ -36,7 +36,7 @@ class SectionsRules(RulesModel):
                                  "or more letters end one there (\"no recurrent tumor. old infarct\")")
     continuing_words: Terms = Field(default_factory=list, description="words no sentence ends with (\"no\", "
                                     "\"the\", \"in\", \"and\"): an upper-case line wrapped at a fixed width "
-                                    "that stops on one goes on on the next line (\"NO\" / \"BRONCHIECTASIS.\")")
+                                    "that stops on one goes on on the next line (\"... NO\" / \"PNEUMOTHORAX.\")")
     page_furniture: list[str] = Field(default_factory=list, description="regular expressions (case-insensitive) "
                                       "of a fax or OCR page header or footer (\"Page 1 of 2\", \"FAX FROM ... "
                                       "14:02\"); a line made only of them is layout, not text: a sentence it "

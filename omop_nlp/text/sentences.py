@@ -51,7 +51,7 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
             if depth > 0:
                 continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
         if match.group("line") and _hard_wrapped(text, start, match.start()):
-            continue  # "NO PLEURAL EFFUSION. LINEAR ATELECTASIS AT" / "THE RIGHT BASE.": one sentence
+            continue  # "SMALL NODULE IN THE" / "LEFT UPPER LOBE.": one sentence
         if match.group("lower") and _abbreviation_before(text, match.start()):
             continue  # "postop. volume loss", "sup. seg."
         if text[match.start() - 1] == "?" and (_answer_after(text, match.end())
