@@ -7,6 +7,7 @@ of this examination, or history / indication / recommendation / comparison) is i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -109,6 +110,12 @@ def _date_key(match: re.Match) -> tuple[int, int, int]:
     return (year_number + 2000 if 0 < year_number < 100 else year_number, int(first), int(second))
 
 
+def _alternation(terms: Iterable[str]) -> str:
+    """Terms as one regex alternation: longest first, so a term never stops inside a longer one ("ct" in
+    "ctpa"), and a space of a term matches any run of blanks ("clinical  notes")."""
+    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms, key=len, reverse=True))
+
+
 def _norm_header(header: str) -> str:
     return re.sub(r"\s+", " ", header.strip().lower())
 
@@ -123,9 +130,7 @@ def load_section_rules() -> SectionRules:
         for headers in rule.headers.values():
             for header in headers:
                 header_to_name.setdefault(_norm_header(header), name)
-    alternatives = "|".join(
-        re.escape(h).replace(r"\ ", r"\s+") for h in sorted(header_to_name, key=len, reverse=True)
-    )
+    alternatives = _alternation(header_to_name)
     # A header starts a line, optionally numbered or bracketed, and ends with ':' / ']' / '>' or
     # the end of the line; a bare header word alone on its line must be upper case or Korean. A short
     # aside may stand before its colon ("Correction (same day):").
@@ -139,14 +144,13 @@ def load_section_rules() -> SectionRules:
     # Any other upper-case heading ("LUNGS AND PLEURA:") after an organ heading (BONES:) ends that
     # section: what follows is findings again.
     other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
-    cues = sorted({_norm_header(c) for terms in rules.correction_cues.values() for c in terms}, key=len, reverse=True)
-    cue = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues) + r")(?!\w)"
-                     if cues else r"(?!)")
-    studies = sorted({_norm_header(t) for terms in rules.result_studies.values() for t in terms}, key=len, reverse=True)
+    cues = {_norm_header(c) for terms in rules.correction_cues.values() for c in terms}
+    cue = re.compile(r"(?i)(?<!\w)(?:" + _alternation(cues) + r")(?!\w)" if cues else r"(?!)")
+    studies = {_norm_header(t) for terms in rules.result_studies.values() for t in terms}
     # a study name opens the line, its date follows before the colon: "CT chest with contrast 2/3:", "MRI brain
     # (10/3) compared with 7/3:" (the first date is the study's)
     result_line = re.compile(
-        r"(?im)^[ \t]*(?:" + "|".join(re.escape(t) for t in studies) + r")(?![\w/-])[^:\n\d]{0,40}?\(?"
+        r"(?im)^[ \t]*(?:" + _alternation(studies) + r")(?![\w/-])[^:\n\d]{0,40}?\(?"
         r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?(?!\d)[^:\n]{0,40}:[ \t]*"
         if studies else r"(?!)")
     by_kind: dict[str, str] = {}
