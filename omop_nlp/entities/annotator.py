@@ -30,11 +30,11 @@ from omop_nlp.text.tokens import tokenize
 _BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
 _DISMISSALS = (Certainty.UNLIKELY, Certainty.NEGATED)
 _LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhancing lesion", "mass")
-# In history / indication sections a trigger like "r/o" or "evaluate for" means the question
-# asked, not a finding (guideline: "only as an indication to rule out").
-_QUESTION_IN_HISTORY = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}
-# ... and in a recommendation or plan ("Plan: repeat CT to r/o an underlying mass"): what is to be done, not seen
+# In history / indication sections a trigger like "r/o" or "evaluate for" means the question asked, not a
+# finding (guideline: "only as an indication to rule out"); in a recommendation or plan ("Plan: repeat CT to r/o
+# an underlying mass") what is to be done, not seen.
 _ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
+_ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}  # read as the question
 
 
 class Annotator:
@@ -188,10 +188,11 @@ def _keep_suspected(sentences: list[Sentence], outranked: list[Item]) -> None:
 
 
 def _with_section(certainty: Certainty, section_kind: str) -> Certainty:
+    """A mention's certainty as its section reads it: a question asked, the patient's story, or as stated."""
     section_certainty = SECTION_CERTAINTY.get(section_kind)
     if section_certainty is None:
         return certainty
-    if section_kind in _ASKING_SECTIONS and certainty in _QUESTION_IN_HISTORY:
+    if section_kind in _ASKING_SECTIONS and certainty in _ASKED:
         return Certainty.HYPOTHETICAL
     if section_kind in ("history", "indication", "comparison") and certainty is Certainty.PRESENT:
         return Certainty.HISTORICAL
