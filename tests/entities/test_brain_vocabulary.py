@@ -28,10 +28,16 @@ from omop_nlp.pipeline import Pipeline
         ("Head MRI, stroke protocol. Diffusion is normal. No acute infarct.", {}),
         ("Code stroke called from the ward. Normal brain.", {}),
         ("Acute infarct in the left insula. Result phoned to the stroke team.", {"stroke_infarction": []}),
+        # translated Chinese templates
+        ("Right cerebellopontine angle occupying lesion, neurilemmoma considered.", {"non_malignant_tumor": []}),
+        ("Enlarged sella with a pituitary tumor, optic chiasm lifted.", {"non_malignant_tumor": []}),
+        ("Patchy white matter demyelination changes beside both lateral ventricles.", {}),
+        ("Periventricular demyelinating plaques, multiple sclerosis considered.", {"demyelinating": []}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
          "leptomeningeal-disease", "dictated-split-word", "intralesional-blood-products", "calcified-granulomas",
-         "stroke-protocol", "code-stroke", "stroke-team"],
+         "stroke-protocol", "code-stroke", "stroke-team", "neurilemmoma", "pituitary-tumor",
+         "white-matter-demyelination-changes", "demyelinating-plaques-stay"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
