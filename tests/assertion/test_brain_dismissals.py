@@ -33,6 +33,10 @@ def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
                      {"infection_inflammation": []}, id="dismissing-a-named-differential"),
         pytest.param("좌측 두정엽 종괴. GBM 가능성 높음. metastasis 감별 요함.", {"glioma": [], "metastasis": []},
                      id="ko-differential-needed-is-hedged"),
+        pytest.param("Ring-enhancing lesion of the left thalamus, lymphoma likely. Toxoplasmosis not considered.",
+                     {"lymphoma": []}, id="not-considered-without-a-verb"),
+        pytest.param("Tiny dural-based meningioma, not considered significant.", {"non_malignant_tumor": []},
+                     id="not-considered-significant-judges-no-denial"),
     ],
 )
 def test_dismissed_differentials(pipeline: Pipeline, text: str, expected: dict) -> None:
