@@ -32,7 +32,8 @@ from omop_nlp.text.tokens import term_lemmas
 
 NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each note
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
-Named = tuple[str, tuple[str, ...], int]  # a finding as a dismissal names it: key, words or none, sentence or -1
+# a finding as a dismissal names it: key, words or none, sentence or -1
+_DismissalName = tuple[str, tuple[str, ...], int]
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
 
@@ -131,13 +132,14 @@ class ModalityEngine:
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
 
 
-def _dismissed(mentions: list[Mention], named: Callable[[Mention], Named]) -> dict[Named, int]:
+def _dismissed(mentions: list[Mention], named: Callable[[Mention], _DismissalName]) -> dict[_DismissalName, int]:
     """Per finding ``named``, the offset of its last mention named as unlikely: a differential dismissed
     there. By its words in the brain: "likely meningioma; schwannoma less likely" keeps the meningioma."""
     return {named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
 
 
-def _dismissed_later(mention: Mention, named: Callable[[Mention], Named], dismissed: dict[Named, int]) -> bool:
+def _dismissed_later(mention: Mention, named: Callable[[Mention], _DismissalName],
+                     dismissed: dict[_DismissalName, int]) -> bool:
     """A later dismissal names this finding: by its words or their tail, the head word enough ("a high-grade
     glioma ... glioma is considered unlikely"; "herpes encephalitis ... autoimmune encephalitis less likely" keeps
     the herpes encephalitis)."""
@@ -147,12 +149,12 @@ def _dismissed_later(mention: Mention, named: Callable[[Mention], Named], dismis
     return any(mention.start < dismissed.get((key, words[i:], sentence), -1) for i in range(max(len(words), 1)))
 
 
-def _naming(presence: Presence) -> Callable[[Mention], Named]:
+def _naming(presence: Presence) -> Callable[[Mention], _DismissalName]:
     """How a dismissal names the finding it dismisses (``presence.dismissal_names`` and ``dismissal_within``)."""
     by_words = presence.dismissal_names == "words"
     in_sentence = presence.dismissal_within == "sentence"
 
-    def named(mention: Mention) -> Named:
+    def named(mention: Mention) -> _DismissalName:
         return (mention.key, term_lemmas(mention.text) if by_words else (),
                 mention.sentence if in_sentence else -1)
     return named
