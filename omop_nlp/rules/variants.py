@@ -19,6 +19,9 @@ class VariantRules(RulesModel):
                                         "matches joined (\"ground glass\" -> \"groundglass\"); 0: never")
     spellings: list[tuple[str, str]] = Field(default_factory=list, description="[British, American] pairs: a term "
                                              "with either spelling also matches with the other (haem / hem)")
+    ocr_confusions: dict[str, str] = Field(default_factory=dict, description="a digit that OCR of a scanned report "
+                                           "reads for a letter -> that letter: inside a word of letters it is read "
+                                           "as the letter (\"n0dule\" is \"nodule\")")
 
 
 @cache

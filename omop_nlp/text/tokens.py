@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from typing import NamedTuple
+
+from omop_nlp.rules.variants import load_variant_rules
 
 TOKEN_RE = re.compile(
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
@@ -56,6 +59,26 @@ def lemma(word: str) -> str:
     return word
 
 
+_OCR_MIN_LENGTH = 5  # "t1w", "c5": short words with a digit are names, not OCR slips
+
+
+def _ocr_read(word: str) -> str:
+    """A word as meant where OCR read a letter as a digit between letters ("n0dule" -> "nodule"; a scanned, faxed
+    report); ``ocr_confusions`` in variants.yaml. Called once per new word (tokenize caches lemmas)."""
+    if len(word) < _OCR_MIN_LENGTH:
+        return word
+    confusions = _ocr_confusions()
+    return confusions[0].sub(lambda m: confusions[1][m.group()], word) if confusions else word
+
+
+@cache
+def _ocr_confusions() -> tuple[re.Pattern, dict[str, str]] | None:
+    table = load_variant_rules().ocr_confusions
+    if not table:
+        return None
+    return re.compile(rf"(?<=[a-z])[{re.escape(''.join(table))}](?=[a-z])"), table
+
+
 _LEMMAS: dict[str, str] = {}  # word -> lemma, bounded: report vocabularies repeat
 _LEMMAS_MAX = 50_000
 
@@ -69,7 +92,7 @@ def tokenize(text: str) -> list[Token]:
         if lemma_ is None:
             undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
             undotted = undotted.replace("\x00", "")  # "consoli-" / "dation" at a wrap reads "consolidation"
-            lemma_ = lemma(undotted) or word
+            lemma_ = lemma(undotted if undotted.isalpha() else _ocr_read(undotted)) or word
             if len(_LEMMAS) < _LEMMAS_MAX:
                 _LEMMAS[word] = lemma_
         start, end = m.span()
