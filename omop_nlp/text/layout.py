@@ -15,9 +15,9 @@ from omop_nlp.rules.sections import load_sections_rules
 
 JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
 _MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or more are a wrapped report
-# A wrap: a line that stops on a word or comma, then a line that goes on with a word, a number or a bracket
-# (not a heading: "IMPRESSION:" still starts its section).
-_WRAP = re.compile(r"(?<=[A-Za-z0-9,])[ \t]*\n[ \t]*(?=[A-Za-z0-9(])(?![A-Z][A-Za-z/&# ]{0,30}:)")
+# A wrap: a line that stops on a word, a comma or a closing bracket, then a line that goes on with a word, a number
+# or a bracket (not a heading: "IMPRESSION:" still starts its section).
+_WRAP = re.compile(r"(?<=[A-Za-z0-9,)%])[ \t]*\n[ \t]*(?=[A-Za-z0-9(])(?![A-Z][A-Za-z/&# ]{0,30}:)")
 _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[A-Za-z])")
 
 
@@ -46,6 +46,6 @@ def layout_view(text: str) -> str:
 @cache
 def _layout_lines() -> re.Pattern:
     """A line of page furniture only, or an upper-case line of at least 40 characters that stops without a full stop
-    or colon: the mark of a report hard-wrapped at a fixed width."""
+    or colon (on a word, a comma, a bracket or a hyphen): the mark of a report hard-wrapped at a fixed width."""
     items = "|".join(f"(?:{p})" for p in load_sections_rules().page_furniture) or "(?!)"
-    return re.compile(rf"(?m)^(?:(?P<furniture>[ \t]*(?i:(?:{items})[ \t]*)+$)|[^\na-z]{{39,}}[A-Z,-]$)")
+    return re.compile(rf"(?m)^(?:(?P<furniture>[ \t]*(?i:(?:{items})[ \t]*)+$)|[^\na-z]{{39,}}[A-Z,)-]$)")

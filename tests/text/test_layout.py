@@ -47,6 +47,14 @@ def test_a_page_break_inside_a_denial_keeps_it(pipeline: Pipeline) -> None:
     assert _findings(pipeline, text) == {"nodule": ["rml"]}
 
 
+def test_page_furniture_and_a_bracket_at_a_wrap(pipeline: Pipeline) -> None:
+    text = ("FINDINGS: A SOLID 5 MM NODULE SEEN ON THE AXIAL IMAGES (SERIES 2, IMAGE 31)\n"
+            "IN THE RIGHT LOWER LOBE IS UNCHANGED IN SIZE. THERE IS NO\n- PAGE 2 -\n"
+            "PNEUMOTHORAX AND NO MASS. MILD LINEAR ATELECTASIS AT THE LEFT\n(CONTINUED)\n"
+            "BASE, UNCHANGED.\n")
+    assert _findings(pipeline, text) == {"nodule": ["rll"], "atelectasis": ["lll"]}
+
+
 def test_an_upper_case_line_per_finding_report_keeps_its_lines() -> None:
     text = "LUNGS:\nSMALL NODULE RIGHT UPPER LOBE\nNO PLEURAL EFFUSION\nMILD EMPHYSEMA\n"
     assert layout_view(text) is text  # short lines: no wrap, nothing to reflow
