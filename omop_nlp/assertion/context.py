@@ -265,7 +265,13 @@ def _opens_phrase(rules: tuple[TriggerRule, ...], category: str) -> bool:
 
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:
-    return any(start <= t.first and t.last <= end and any(t.has(e) for e in ends) for t in triggers)
+    return any(start <= t.first and t.last <= end and _ends_with(t.rules, ends) for t in triggers)
+
+
+@cache
+def _ends_with(rules: tuple[TriggerRule, ...], ends: tuple[str, ...]) -> bool:
+    """A trigger with these rules is one of the terminators ``ends`` (a few rule sets, asked per concept)."""
+    return any(r.category in ends for r in rules)
 
 
 _MEASURED_ITEM = (TriggerRule(_FORWARD_END, "both", 0),)

@@ -66,10 +66,12 @@ class PhraseMatcher(Generic[P]):
                 lemmas[i] = "\0"
         matches: list[PhraseMatch[P]] = []
         by_first = self._by_first
-        i = 0
-        while i < len(tokens):
-            openings = by_first.get(lemmas[i])  # most words open no phrase: no call for them
-            found = self._match_at(tokens, lemmas, i, openings) if openings else None
+        i, n = 0, len(tokens)
+        while i < n:
+            openings = by_first.get(lemmas[i])
+            # no call where the word opens no phrase, or only longer ones its next word does not go on with ("in")
+            found = self._match_at(tokens, lemmas, i, openings) if openings and (
+                None in openings or (i + 1 < n and lemmas[i + 1] in openings)) else None
             if found:
                 matches.append(found)
                 i = found.last
