@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from omop_nlp.model import Certainty
@@ -77,11 +78,17 @@ class TriggerMatch(NamedTuple):  # per trigger and per concept: tuples are cheap
         return any(r.category == category for r in self.rules)
 
 
+_first = attrgetter("first")  # the sort and bisect key of triggers: a C-level getter, asked per concept
+
+
 class Assertion(NamedTuple):
     """A concept's certainty and the category of the trigger that decided it (None where none reached it)."""
 
     certainty: Certainty
     category: str | None = None
+
+
+_PRESENT = Assertion(Certainty.PRESENT)  # no trigger reaches the concept
 
 
 class Span(NamedTuple):
@@ -150,6 +157,8 @@ class ContextAsserter:
         order; each concept looks only at the triggers near it, so a long clause stays linear."""
         lo, hi = bisect_left(triggers, clause[0], key=_first), bisect_left(triggers, clause[1], key=_first)
         local = [t for t in triggers[lo:hi] if t.last <= clause[1]]
+        if not local:
+            return [_PRESENT] * len(concepts)
         in_clause = _Clause.of(concepts)
         return [self._certainty(c, local, in_clause) for c in concepts]
 
@@ -167,7 +176,7 @@ class ContextAsserter:
                     rank = -1 if rule.direction == ANSWER else distance  # the answer outranks the question
                     reaching.append((rank, priority, trigger, rule.category))
         if not reaching:
-            return Assertion(Certainty.PRESENT)
+            return _PRESENT
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
         if category in ("hedged", QUESTION) and any(c == "negated" and _inside(trigger, t, concept)
                                                     for _, _, t, c in reaching):
@@ -224,10 +233,6 @@ def _ends(rule: TriggerRule, side: str) -> tuple[str, ...]:
     if side == "forward" or rule.category != "negated":
         ends.append(f"{TERMINATE}:{rule.category}")
     return tuple(ends)
-
-
-def _first(trigger: TriggerMatch) -> int:
-    return trigger.first
 
 
 def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:

@@ -6,6 +6,7 @@ source text -> tokens -> sections -> sentences/clauses -> lexicon matches -> Con
 from __future__ import annotations
 
 from bisect import bisect_left
+from operator import attrgetter
 
 from omop_nlp.assertion.context import (
     OUTRANKED,
@@ -35,6 +36,7 @@ _LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhanci
 # an underlying mass") what is to be done, not seen.
 _ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
 _ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}  # read as the question
+_first = attrgetter("first_token")  # the bisect key of items in text order: a C-level getter
 
 
 class Annotator:
@@ -170,10 +172,6 @@ class Annotator:
                 back = _BACK_REFERENCES[reference.cue]
                 if certainty in _DISMISSALS and len(named) >= back:
                     named[-back].mention.certainty = certainty
-
-
-def _first(item: Item) -> int:
-    return item.first_token
 
 
 def _keep_suspected(sentences: list[Sentence], outranked: list[Item]) -> None:
