@@ -65,7 +65,8 @@ class SectionRules:
         """Result lines of several dates in one note: the latest-dated study is this report's examination, the
         earlier ones the comparison (a finding only there, "seen on 1/9", is no finding now). One date alone, or
         an ordinary report, changes nothing."""
-        lines = [(m, _date_key(m)) for m in self.result_line.finditer(text)]
+        matches = list(self.result_line.finditer(text))
+        lines = list(zip(matches, _with_years([_date_key(m) for m in matches]), strict=True))
         latest = max((key for _, key in lines), default=None)
         if all(key == latest for _, key in lines):
             return []
@@ -108,6 +109,20 @@ def _date_key(match: re.Match) -> tuple[int, int, int]:
     first, second, year = match.group("a", "b", "y")
     year_number = int(year) if year else 0
     return (year_number + 2000 if 0 < year_number < 100 else year_number, int(first), int(second))
+
+
+def _with_years(keys: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """An undated result line ("CT chest 4/12:") is of the year of the dated line before it, else of the first
+    dated one: a note quotes results of one stretch of time, and year 0 would make the newest study the oldest."""
+    dated = [year for year, _, _ in keys if year]
+    if not dated:
+        return keys
+    out: list[tuple[int, int, int]] = []
+    year_before = dated[0]
+    for year, first, second in keys:
+        year_before = year or year_before
+        out.append((year_before, first, second))
+    return out
 
 
 def _alternation(terms: Iterable[str]) -> str:

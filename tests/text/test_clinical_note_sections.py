@@ -46,6 +46,11 @@ def test_the_latest_date_wins_not_the_order() -> None:
     assert [kind for kind, _ in _bodies(text)] == ["findings", "comparison"]
 
 
+def test_an_undated_result_is_of_the_year_of_the_dated_one_before_it() -> None:
+    text = "CT chest 1/9/2024: 9 mm nodule in the LLL.\nCT chest 4/12: the nodule now measures 12 mm."
+    assert [kind for kind, _ in _bodies(text)] == ["comparison", "findings"]
+
+
 def _bodies(text: str) -> list[tuple[str, str]]:
     return [(s.kind, text[s.start : s.end].strip()) for s in load_section_rules().split(text)]
 
