@@ -71,13 +71,11 @@ class Annotator:
                                     bisect_left(starts, span.start), bisect_left(starts, span.end))
                 cursor = self._fill(sentence, concepts, cursor)
                 self._other_organs.drop_findings(sentence, tokens)
-                outranked += self._assert(sentence, text, triggers, starts)
+                outranked += self._assert(sentence, text, note, triggers, starts)
                 self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
                 sentences.append(sentence)
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
-        if text is not note:
-            _note_texts(sentences, note)
         return Document(text, tokens, sentences)
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
@@ -132,14 +130,16 @@ class Annotator:
             return Item(match.first, match.last, mention=mention)
         return Item(match.first, match.last, cue=None if role == "ignore" else role)
 
-    def _assert(self, sentence: Sentence, text: str, triggers, starts: list[int]) -> list[Item]:
-        """Sets the certainty of the sentence's mentions; gives those on the other side of a preference."""
+    def _assert(self, sentence: Sentence, text: str, note: str, triggers, starts: list[int]) -> list[Item]:
+        """Sets the certainty of the sentence's mentions, read in ``text`` (the layout view), and their texts as
+        the ``note`` writes them (a mention across a wrap keeps its line break); gives those on the other side of a
+        preference."""
         outranked: list[Item] = []
         items = sentence.mentions()
         if not items:
             return outranked
         for item in items:
-            item.mention.text = text[item.mention.start : item.mention.end]
+            item.mention.text = note[item.mention.start : item.mention.end]
         for clause in split_clauses(text, sentence):
             token_range = (bisect_left(starts, clause.start), bisect_left(starts, clause.end))
             in_clause = items[bisect_left(items, token_range[0], key=_first):
@@ -195,10 +195,3 @@ def _with_section(certainty: Certainty, section_kind: str) -> Certainty:
     if section_kind in ("history", "indication", "comparison") and certainty is Certainty.PRESENT:
         return Certainty.HISTORICAL
     return section_certainty if certainty is Certainty.PRESENT else certainty
-
-
-def _note_texts(sentences: list[Sentence], note: str) -> None:
-    """Mention texts as the note writes them (a mention across a wrap or a page break keeps its line breaks)."""
-    for sentence in sentences:
-        for item in sentence.mentions():
-            item.mention.text = note[item.mention.start : item.mention.end]
