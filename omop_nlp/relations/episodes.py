@@ -21,7 +21,7 @@ from functools import cache
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.rules import ModalityRules
-from omop_nlp.text.phrases import PhraseMatcher
+from omop_nlp.text.phrases import OpeningPhrases, PhraseMatcher
 from omop_nlp.text.sections import IMPRESSION, states_findings
 from omop_nlp.text.tokens import single_words, term_lemmas
 
@@ -76,8 +76,8 @@ class DiagnosisEpisodeMapper:
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
         self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
-        self._history_leads = _Openings(rules.history_leads)
-        self._back_references = _Openings(rules.episode_back_references)
+        self._history_leads = _opening_phrases(rules.history_leads)
+        self._back_references = _opening_phrases(rules.episode_back_references)
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
         # explained away
         prior = rules.prior_examination
@@ -186,7 +186,7 @@ class DiagnosisEpisodeMapper:
     def _refers_back(self, doc: Document, sentence: Sentence) -> bool:
         """A findings sentence that opens with a back reference ("It", "These findings"): it speaks of the
         sentence just before it."""
-        return states_findings(sentence.section_kind) and self._back_references.open(doc, sentence)
+        return states_findings(sentence.section_kind) and _opens(doc, sentence, self._back_references)
 
     def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
         """``cue`` opens its sentence (after list marks only), is no side of a differential and is not
@@ -259,7 +259,7 @@ class DiagnosisEpisodeMapper:
         """The sentence tells the story before this examination, not a change seen in it: a line of a
         section that is no findings (history, indication, comparison), or a prose sentence opening with a
         history lead ("Follow up of ...")."""
-        return not states_findings(sentence.section_kind) or self._history_leads.open(doc, sentence)
+        return not states_findings(sentence.section_kind) or _opens(doc, sentence, self._history_leads)
 
     def _compares(self, doc: Document, malignant: list[Item], said: set[str]) -> bool:
         """The report compares with a prior examination: it says so (``said``: the kinds of report
@@ -492,20 +492,14 @@ def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
     return {term_lemmas(t) for terms in terms_by_language.values() for t in terms}
 
 
-class _Openings:
-    """Phrases that a sentence may open with ("Follow up of ...", "It is ..."), matched on its first words."""
+def _opening_phrases(terms_by_language: dict[str, list[str]]) -> OpeningPhrases:
+    return OpeningPhrases(t for terms in terms_by_language.values() for t in terms)
 
-    _REACH = 6  # the longest opening phrase, in tokens
 
-    def __init__(self, terms_by_language: dict[str, list[str]]) -> None:
-        self._phrases = PhraseMatcher((t, True) for terms in terms_by_language.values() for t in terms)
-        self._first_words = {words[0] for words in _lemma_set(terms_by_language) if words}
-
-    def open(self, doc: Document, sentence: Sentence) -> bool:
-        """The sentence opens with one of the phrases (its first word tested before any matching)."""
-        opening = doc.tokens[sentence.first_token : min(sentence.last_token, sentence.first_token + self._REACH)]
-        return bool(opening) and opening[0].lemma in self._first_words and any(
-            m.first == 0 for m in self._phrases.match(opening, doc.text))
+def _opens(doc: Document, sentence: Sentence, phrases: OpeningPhrases) -> bool:
+    """The sentence opens with one of ``phrases`` ("Follow up of ...", "It is ..."), read on its first words only."""
+    return phrases.open(doc.lemmas(sentence.first_token,
+                                   min(sentence.last_token, sentence.first_token + phrases.longest)))
 
 
 def _add(item: Item, key: str) -> None:

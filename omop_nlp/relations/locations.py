@@ -12,7 +12,7 @@ locations and lesions are data (``relation_grammar`` and the lists beside it in 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -20,6 +20,7 @@ from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty, EntityType
 from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
+from omop_nlp.text.phrases import OpeningPhrases
 from omop_nlp.text.sections import IMPRESSION
 from omop_nlp.text.tokens import single_words, term_lemmas
 
@@ -102,28 +103,13 @@ def _words(grammar: RelationGrammar, name: str) -> frozenset[str]:
     return single_words(getattr(grammar, name), f"relation_grammar.{name}")
 
 
-class _Phrases:
-    """Lemmatized phrases indexed by their first word, for 'does this text open with one of them'."""
-
-    def __init__(self, terms: list) -> None:
-        self._by_first: dict[str, list[tuple[str, ...]]] = {}
-        for term in terms:
-            lemmas = term_lemmas(str(term))
-            if lemmas:
-                self._by_first.setdefault(lemmas[0], []).append(lemmas)
-
-    def open(self, lemmas: Sequence[str]) -> bool:
-        """``lemmas`` begin with one of the phrases."""
-        return bool(lemmas) and any(tuple(lemmas[: len(p)]) == p for p in self._by_first.get(lemmas[0], ()))
-
-
 class LesionLocationMapper:
     name = "rules"
 
     def __init__(self, rules: ModalityRules) -> None:
         self.rules = rules
-        self._continuations = _Phrases(rules.continuation_starts)
-        self._explanations = _Phrases(rules.explanation_starts)
+        self._continuations = OpeningPhrases(rules.continuation_starts)
+        self._explanations = OpeningPhrases(rules.explanation_starts)
         grammar = rules.relation_grammar
         self._prepositions = _words(grammar, "prepositions")
         self._coordination = _words(grammar, "coordination")
@@ -139,11 +125,11 @@ class LesionLocationMapper:
         self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
-        self._other_heads = _Phrases(rules.non_key_heads)
+        self._other_heads = OpeningPhrases(rules.non_key_heads)
         # one-word findings of no key ("infiltrate"), which may stand in a list of lesions
         self._other_head_words = frozenset(
             lemmas[0] for lemmas in map(term_lemmas, rules.non_key_heads) if len(lemmas) == 1)
-        self._procedure_heads = _Phrases(rules.procedure_heads)
+        self._procedure_heads = OpeningPhrases(rules.procedure_heads)
         lobes = {k for k, d in rules.related.items() if d.side in ("right", "left", "both") and k not in
                  ("right_lung", "left_lung")}
         self._lobes = frozenset(lobes)
@@ -272,7 +258,7 @@ class LesionLocationMapper:
         return self._list_item.match(doc.text, sentence.start) is not None
 
     @staticmethod
-    def _starts_with(sentence: Sentence, doc: Document, starts: _Phrases) -> bool:
+    def _starts_with(sentence: Sentence, doc: Document, starts: OpeningPhrases) -> bool:
         words = [w for w in doc.lemmas(sentence.first_token, sentence.last_token) if w[0].isalpha() or w[0] >= "\uac00"]
         return starts.open(words)
 
@@ -508,7 +494,7 @@ class LesionLocationMapper:
         joined = any(w in self._coordination and w not in (",", "with") for w in between)
         return joined and all(w in self._coordination or w in self._modifiers for w in between)
 
-    def _heads(self, doc: Document, location: Item, end: int, nouns: _Phrases) -> bool:
+    def _heads(self, doc: Document, location: Item, end: int, nouns: OpeningPhrases) -> bool:
         """'nodule and some left lower lobe infiltrate': the lobe modifies one of ``nouns`` (no key)."""
         words = doc.lemmas(location.last_token, min(end, location.last_token + 6))
         after = [w for w in words if w not in self._modifiers]

@@ -8,7 +8,7 @@ tolerance applies to long words (a Damerau-Levenshtein distance of 1).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
@@ -104,6 +104,23 @@ class PhraseMatcher(Generic[P]):
                 continue
             out.append(PhraseMatch(self._hangul[re.sub(r"\s+", "", m.group())], first, last, m.start(), m.end()))
         return out
+
+
+class OpeningPhrases:
+    """Lemmatized phrases indexed by their first word, for 'does this text open with one of them' (a sentence's
+    opening words: "It is located in ...", "Follow up of ..."; a place's head noun: "infiltrate")."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for term in terms:
+            lemmas = term_lemmas(str(term))
+            if lemmas:
+                self._by_first.setdefault(lemmas[0], []).append(lemmas)
+        self.longest = max((len(p) for phrases in self._by_first.values() for p in phrases), default=0)
+
+    def open(self, lemmas: Sequence[str]) -> bool:
+        """``lemmas`` begin with one of the phrases."""
+        return bool(lemmas) and any(tuple(lemmas[: len(p)]) == p for p in self._by_first.get(lemmas[0], ()))
 
 
 def _is_hangul(phrase: str) -> bool:
