@@ -14,11 +14,12 @@ from functools import cache
 from typing import NamedTuple
 
 from omop_nlp.rules.variants import load_variant_rules
+from omop_nlp.text.layout import JOINER
 
 TOKEN_RE = re.compile(
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
     r"|(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # dotted abbreviations: "R.U.L." reads as "RUL"
-    r"|[A-Za-z][A-Za-z0-9'\x00]*"  # NUL: a word split at a hard wrap, joined in the layout view (text/layout.py)
+    rf"|[A-Za-z][A-Za-z0-9'{JOINER}]*"  # a word split at a hard wrap, joined in the layout view (text/layout.py)
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
     r"|->|→|=>|[^\sA-Za-z0-9\-\u2010-\u2015]"
@@ -91,7 +92,7 @@ def tokenize(text: str) -> list[Token]:
         lemma_ = known(word)
         if lemma_ is None:
             undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
-            undotted = undotted.replace("\x00", "")  # "consoli-" / "dation" at a wrap reads "consolidation"
+            undotted = undotted.replace(JOINER, "")  # "consoli-" / "dation" at a wrap reads "consolidation"
             lemma_ = lemma(undotted if undotted.isalpha() else _ocr_read(undotted)) or word
             if len(_LEMMAS) < _LEMMAS_MAX:
                 _LEMMAS[word] = lemma_
