@@ -15,6 +15,7 @@ from pathlib import Path
 
 from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.rules import MODALITIES, load_rules
+from omop_nlp.text.layout import layout_view
 from omop_nlp.text.sentences import split_sentences
 
 KINDS = ("missed key", "extra key", "wrong location", "wrong episode")
@@ -50,7 +51,7 @@ class ScoringError:
 
 
 def _evidence(text: str, mentions: list, key: str) -> tuple[Evidence, ...]:
-    spans = split_sentences(text, 0, len(text))
+    spans = split_sentences(layout_view(text), 0, len(text))  # the sentences as the annotator reads them
     out: list[Evidence] = []
     for m in mentions:
         if not isinstance(m, dict) or m.get("key") != key or not isinstance(m.get("start"), int):

@@ -4,6 +4,7 @@ A legacy system hard-wraps an upper-case report at a fixed width mid-phrase ("IN
 "CONSOLI-" / "DATION"), and a fax or scan puts page headers and footers inside a sentence. The view has the
 note's length, so every offset into it is an offset into the note: page furniture becomes blanks, a wrap
 newline a blank, and a hyphen split at a wrap a run of ``JOINER`` that the tokenizer reads inside a word.
+This module alone decides which line breaks are wraps; sentences end at the line breaks the view keeps.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from functools import cache
 
 from omop_nlp.rules.sections import load_sections_rules
+from omop_nlp.text.sections import Section, load_section_rules
 
 JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
 _MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or more are a wrapped report
@@ -32,15 +34,58 @@ def layout_view(text: str) -> str:
         else:
             wrapped_lines += 1
     wrapped = wrapped_lines >= _MIN_WRAPPED_LINES
-    if not furniture and not wrapped:
-        return text
     view = text
     for start, end in furniture:
         view = view[:start] + " " * (end - start) + view[end:]
     if wrapped:
         view = _HYPHEN_WRAP.sub(lambda m: JOINER * len(m.group()), view)
         view = _WRAP.sub(lambda m: " " * len(m.group()), view)
+    return _join_continued_lines(view)
+
+
+def _join_continued_lines(view: str) -> str:
+    """``view`` with the line breaks after an upper-case line that stops on a word no sentence ends with ("NO",
+    "IN THE", "AND": ``continuing_words``) blanked: in a report written in capitals, case cannot tell a continued
+    sentence, so a line wrapped at any width ("... NO" / "PNEUMOTHORAX.") goes on below. A line break before a
+    header or at the end of a history line still ends its section."""
+    candidates = [m.end() - 1 for m in _continued_line_ends().finditer(view)]  # the "\n"; most notes have none
+    if not candidates:
+        return view
+    sections = load_section_rules().split(view)
+    breaks = [o for o in candidates if _continues(view, _section_at(sections, o), o)]
+    for offset in breaks:
+        view = view[:offset] + " " + view[offset + 1 :]
     return view
+
+
+def _section_at(sections: list[Section], offset: int) -> Section | None:
+    """The section whose text goes on past the line break at ``offset`` (None: a section ends there)."""
+    return next((s for s in sections if s.start <= offset and offset + 1 < s.end), None)
+
+
+def _continues(view: str, section: Section | None, offset: int) -> bool:
+    """The line before ``offset`` (from its section's start: a header on the line is not its case) is upper case
+    and stops on a continuing word; a lower-case next line goes on anyway, a line-per-finding list stops on nouns."""
+    if section is None:
+        return False
+    end = offset
+    while end > section.start and view[end - 1] in " \t":
+        end -= 1
+    line = view[max(section.start, view.rfind("\n", section.start, end) + 1) : end]
+    return line.isupper() and line.rsplit(None, 1)[-1].lower() in _continuing_words()
+
+
+@cache
+def _continuing_words() -> frozenset[str]:
+    """Words no sentence ends with (``continuing_words`` in sections.yaml), lower case."""
+    return frozenset(w.lower() for w in load_sections_rules().continuing_words)
+
+
+@cache
+def _continued_line_ends() -> re.Pattern:
+    """A continuing word in capitals at the end of a line: where a wrap may be (``_continues`` decides)."""
+    words = "|".join(sorted((re.escape(w.upper()) for w in _continuing_words()), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"\b(?:{words})[ \t]*\n")
 
 
 @cache

@@ -1,6 +1,8 @@
 """Sentence segmentation that copes with prose, numbered lists, dashes and line-per-finding reports.
 
-A sentence is the unit for relation mapping; its clauses (split at ';') bound assertion scope.
+A sentence is the unit for relation mapping; its clauses (split at ';') bound assertion scope. The text split is
+the layout view (text/layout.py): the line breaks that are wraps are blanks there, so every line break left may end
+a sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _BOUNDARY = re.compile(
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
     r"|(?<=[\uac00-\ud7a3]\.)[ \t]+(?=[A-Za-z])"  # a Korean sentence, then English: "의심. hemorrhage 없음"
     r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
-    r"|(?P<line>\n)[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
+    r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
     r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
@@ -50,8 +52,6 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
             counted = match.start()
             if depth > 0:
                 continue  # "(series 3, image 45) nodule": the number closes an aside, it starts no item
-        if match.group("line") and _hard_wrapped(text, start, match.start()):
-            continue  # "SMALL NODULE IN THE" / "LEFT UPPER LOBE.": one sentence
         if match.group("lower") and _abbreviation_before(text, match.start()):
             continue  # "postop. volume loss", "sup. seg."
         if text[match.start() - 1] == "?" and (_answer_after(text, match.end())
@@ -62,19 +62,6 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
         depth = 0
     _append(spans, text, cursor, end)
     return spans
-
-
-def _hard_wrapped(text: str, start: int, offset: int) -> bool:
-    """An upper-case line (a legacy RIS export, a faxed report) wrapped at a fixed width: case cannot tell a
-    continued sentence there, so a line that stops on a word no sentence ends with ("NO", "IN THE", "AND") goes
-    on below. A lower-case next line continues anyway; a line-per-finding list ends its lines on nouns."""
-    end = offset
-    while end > start and text[end - 1] in " \t":
-        end -= 1
-    if end == start or not text[end - 1].isalpha():
-        return False  # most lines end on a full stop: no slice, no lookup
-    line = text[max(start, text.rfind("\n", start, end) + 1) : end]
-    return line.isupper() and line.rsplit(None, 1)[-1].lower() in load_continuing_words()
 
 
 def _abbreviation_before(text: str, offset: int) -> bool:
@@ -100,12 +87,6 @@ def _answer_after(text: str, offset: int) -> bool:
 def load_question_answers() -> frozenset[str]:
     """Words that answer a question right before them (``question_answers`` in sections.yaml)."""
     return frozenset(w.lower() for w in load_sections_rules().question_answers)
-
-
-@cache
-def load_continuing_words() -> frozenset[str]:
-    """Words no sentence ends with (``continuing_words`` in sections.yaml): a wrapped line stops on one."""
-    return frozenset(w.lower() for w in load_sections_rules().continuing_words)
 
 
 @cache

@@ -131,3 +131,7 @@ def test_a_qualified_cannot_exclude_is_a_hedge(pipeline: Pipeline, text: str, ex
 )
 def test_korean_dismissals(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert _findings(pipeline, text) == expected
+
+
+def test_not_supported_dismisses(pipeline: Pipeline) -> None:
+    assert _findings(pipeline, "Impression: Small vessel change. Demyelination is not supported.") == {}

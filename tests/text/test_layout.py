@@ -1,12 +1,16 @@
 """The layout view of legacy RIS exports and faxed reports (omop_nlp/text/layout.py): a report hard-wrapped at a
-fixed width reads as its joined sentences, a word split by a hyphen at a wrap as one word, and fax page headers
-and footers as layout; the view keeps the note's length, so mentions index the note. Own sentences."""
+fixed width reads as its joined sentences, a word split by a hyphen at a wrap as one word, an upper-case line that
+stops on a word no sentence ends with goes on below, and fax page headers and footers are layout; the view keeps
+the note's length, so mentions index the note. Own sentences."""
 
 from __future__ import annotations
+
+import pytest
 
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.text.layout import layout_view
+from omop_nlp.text.sentences import split_sentences
 from omop_nlp.text.tokens import tokenize
 
 WRAPPED = ("FINDINGS: A 2 CM SPICULATED MASS SITS IN THE APICAL PART OF THE LEFT\n"
@@ -63,3 +67,36 @@ def test_an_upper_case_line_per_finding_report_keeps_its_lines() -> None:
 def test_a_note_without_layout_is_returned_as_is() -> None:
     text = "Findings: No focal consolidation.\nMild dependent atelectasis at both bases.\n"
     assert layout_view(text) is text
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(layout_view(text), 0, len(text))]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("MILD EMPHYSEMA. NO\nPNEUMOTHORAX.", ["MILD EMPHYSEMA.", "NO\nPNEUMOTHORAX."]),
+    ("BAND OF SCARRING IN THE\nLINGULA.", ["BAND OF SCARRING IN THE\nLINGULA."]),
+    ("SMALL NODULE AND\nA SECOND ONE BESIDE IT.", ["SMALL NODULE AND\nA SECOND ONE BESIDE IT."]),
+    ("NO PNEUMOTHORAX\nNODULE IN THE LEFT UPPER LOBE", ["NO PNEUMOTHORAX", "NODULE IN THE LEFT UPPER LOBE"]),
+    ("No effusion. No\nNodule seen today.", ["No effusion.", "No", "Nodule seen today."]),
+    ("TRACE FLUID AND\n\nA CALCIFIED GRANULOMA.", ["TRACE FLUID AND", "A CALCIFIED GRANULOMA."]),
+])  # fmt: skip
+def test_an_upper_case_line_stopping_on_a_continuing_word_goes_on(text: str, expected: list[str]) -> None:
+    assert _sentences(text) == expected
+
+
+def test_a_continued_line_keeps_the_header_below_and_reads_past_its_own() -> None:
+    text = "Findings: NO\nEFFUSION. SCARRING AT THE\nIMPRESSION: STABLE.\n"
+    view = layout_view(text)
+    assert view.startswith("Findings: NO EFFUSION.")  # the header is not the line's case
+    assert "THE\nIMPRESSION:" in view  # a line break before a header ends its section
+
+
+def test_a_history_line_stopping_on_a_continuing_word_still_ends_there() -> None:
+    text = "HISTORY: COUGH AND\nNODULE IN THE LEFT LOWER LOBE.\n"
+    assert layout_view(text) is text
+
+
+def test_a_wrapped_denial_denies_below(pipeline: Pipeline) -> None:
+    text = "FINDINGS: RIGHT LOWER LOBE CONSOLIDATION. NO\nPLEURAL EFFUSION. SUBSEGMENTAL ATELECTASIS AT\nTHE LEFT BASE."
+    assert _findings(pipeline, text) == {"consolidation": ["rll"], "atelectasis": ["lll"]}
