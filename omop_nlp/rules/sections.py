@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ from omop_nlp.rules.load import RulesModel, load_model
 
 SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ",
                       "correction"]
+WordList = Literal["abbreviations", "continuing_words", "question_answers"]  # the plain word lists of sections.yaml
 
 
 class SectionRule(RulesModel):
@@ -56,3 +58,9 @@ class SectionsRules(RulesModel):
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:
     return load_model(SectionsRules, "sections.yaml", base)
+
+
+@cache
+def load_section_words(name: WordList) -> frozenset[str]:
+    """One word list of sections.yaml in lower case, read once: the text readers look words up lower-cased."""
+    return frozenset(w.lower() for w in getattr(load_sections_rules(), name))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from omop_nlp.rules.sections import load_sections_rules
+from omop_nlp.rules.sections import load_section_words, load_sections_rules
 from omop_nlp.text.sections import Section, load_section_rules
 
 JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
@@ -72,20 +72,14 @@ def _continues(view: str, section: Section | None, offset: int) -> bool:
     while end > section.start and view[end - 1] in " \t":
         end -= 1
     line = view[max(section.start, view.rfind("\n", section.start, end) + 1) : end]
-    return line.isupper() and line.rsplit(None, 1)[-1].lower() in _continuing_words()
-
-
-@cache
-def _continuing_words() -> frozenset[str]:
-    """Words no sentence ends with (``continuing_words`` in sections.yaml), lower case."""
-    return frozenset(w.lower() for w in load_sections_rules().continuing_words)
+    return line.isupper() and line.rsplit(None, 1)[-1].lower() in load_section_words("continuing_words")
 
 
 @cache
 def _continued_line_ends() -> re.Pattern:
     """A continuing word in capitals at the end of a line: where a wrap may be (``_continues`` decides)."""
-    words = "|".join(sorted((re.escape(w.upper()) for w in _continuing_words()), key=len, reverse=True)) or "(?!)"
-    return re.compile(rf"\b(?:{words})[ \t]*\n")
+    words = sorted((re.escape(w.upper()) for w in load_section_words("continuing_words")), key=len, reverse=True)
+    return re.compile(rf"\b(?:{'|'.join(words) or '(?!)'})[ \t]*\n")
 
 
 @cache

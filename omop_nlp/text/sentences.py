@@ -8,10 +8,9 @@ a sentence.
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import NamedTuple
 
-from omop_nlp.rules.sections import load_sections_rules
+from omop_nlp.rules.sections import load_section_words
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
 # a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none.
@@ -66,7 +65,7 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
 
 def _abbreviation_before(text: str, offset: int) -> bool:
     word = _WORD_BEFORE.search(text, max(0, offset - 24), offset)
-    return word is None or word.group(1).lower() in load_abbreviations()
+    return word is None or word.group(1).lower() in load_section_words("abbreviations")
 
 
 def _opens_question(text: str, mark: int) -> bool:
@@ -80,19 +79,7 @@ _BEFORE_OPENING_QUESTION = frozenset(" \t\n:,;(")
 
 def _answer_after(text: str, offset: int) -> bool:
     word = _WORD_AFTER.match(text, offset)
-    return word is not None and word.group(1).lower() in load_question_answers()
-
-
-@cache
-def load_question_answers() -> frozenset[str]:
-    """Words that answer a question right before them (``question_answers`` in sections.yaml)."""
-    return frozenset(w.lower() for w in load_sections_rules().question_answers)
-
-
-@cache
-def load_abbreviations() -> frozenset[str]:
-    """Words written with a dot that does not end a sentence (``abbreviations`` in sections.yaml)."""
-    return frozenset(w.lower() for w in load_sections_rules().abbreviations)
+    return word is not None and word.group(1).lower() in load_section_words("question_answers")
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:
