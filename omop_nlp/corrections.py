@@ -30,16 +30,29 @@ from omop_nlp.text.tokens import term_lemmas
 _DENIED = (Certainty.NEGATED, Certainty.UNLIKELY)
 
 
+MentionSpan = tuple[str, int, int]  # a mention's key and offsets: the same in the pipeline and in NOTE_NLP rows
+Said = tuple[Mention, int]  # a mention of a correcting part with the index of its sentence
+
+
 @dataclass
 class Corrections:
     """What a report's correcting parts decide, per entity key."""
 
-    withdrawn: set[int] = field(default_factory=set)  # id() of the mentions no longer counted
+    withdrawn: set[MentionSpan] = field(default_factory=set)  # the mentions no longer counted
     places: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction gives it
     removed: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction denies it
 
     def __bool__(self) -> bool:
         return bool(self.withdrawn or self.places or self.removed)
+
+    def withdraws(self, mention: Mention) -> bool:
+        """The correction takes this mention back ("... stated in error"): by its span, so a mention rebuilt from
+        a stored row is the same mention."""
+        return _span(mention) in self.withdrawn
+
+
+def _span(mention: Mention) -> MentionSpan:
+    return mention.key, mention.start, mention.end
 
 
 def correcting_sentences(doc: Document, sections: SectionRules) -> list[list[Sentence]]:
@@ -64,20 +77,25 @@ def corrections(mentions: list[Mention], parts: list[list[Sentence]], entity_typ
     """The decisions of the correcting parts, the later part over the earlier."""
     out = Corrections()
     for part in parts:
-        indices = {s.index for s in part}
         end = part[-1].end
-        said = [m for m in mentions if m.sentence in indices]
-        for key in dict.fromkeys(m.key for m in said if m.type.value == entity_type):
-            _decide(out, key, [m for m in said if m.key == key], said,
+        said = [(m, index) for m in mentions if (index := _sentence_of(m, part)) is not None]
+        for key in dict.fromkeys(m.key for m, _ in said if m.type.value == entity_type):
+            _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
                     [m for m in mentions if m.key == key and m.start < end])
     return out
 
 
-def _decide(out: Corrections, key: str, stated: list[Mention], said: list[Mention], earlier: list[Mention]) -> None:
-    """One key named by a correcting part: ``stated`` its mentions there, ``said`` all mentions of the part,
-    ``earlier`` every mention of the key up to the part's end."""
-    asserted = [m for m in stated if m.certainty.counts_as_present]
-    denials = [m for m in stated if m.certainty in _DENIED]
+def _sentence_of(mention: Mention, part: list[Sentence]) -> int | None:
+    """The index of the part's sentence that holds the mention, by offsets (a mention rebuilt from a stored row
+    knows its offsets, not its sentence)."""
+    return next((s.index for s in part if s.start <= mention.start < s.end), None)
+
+
+def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said], earlier: list[Mention]) -> None:
+    """One key named by a correcting part: ``stated`` its mentions there, ``said`` all mentions of the part (each
+    with its sentence), ``earlier`` every mention of the key up to the part's end."""
+    asserted = [m for m, _ in stated if m.certainty.counts_as_present]
+    denials = [(m, i) for m, i in stated if m.certainty in _DENIED]
     denied = set().union(*(_denied_places(d, said) for d in denials))
     if asserted:
         out.removed.pop(key, None)
@@ -90,18 +108,19 @@ def _decide(out: Corrections, key: str, stated: list[Mention], said: list[Mentio
         places = _denied_places(denial, said)
         if places:
             out.removed.setdefault(key, set()).update(places)
-            out.withdrawn |= {id(m) for m in earlier if m.related and set(m.related) <= places}
+            out.withdrawn |= {_span(m) for m in earlier if m.related and set(m.related) <= places}
         else:
-            out.withdrawn |= {id(m) for m in _repeated(denial, earlier)}
+            out.withdrawn |= {_span(m) for m in _repeated(denial[0], earlier)}
 
 
-def _denied_places(denial: Mention, said: list[Mention]) -> set[str]:
+def _denied_places(denial: Said, said: list[Said]) -> set[str]:
     """The places a denial takes, or that its sentence names and no finding asserted there takes ("on
     review there is no consolidation in the right lower lobe"; "this is a mass in the left upper lobe
     rather than consolidation" denies consolidation nowhere)."""
-    sentence = [m for m in said if m.sentence == denial.sentence]
+    mention, here = denial
+    sentence = [m for m, index in said if index == here]
     taken = set().union(*(m.related for m in sentence if m.certainty.counts_as_present))
-    return set(denial.related) | ({m.key for m in sentence if m.type is EntityType.LOCATION} - taken)
+    return set(mention.related) | ({m.key for m in sentence if m.type is EntityType.LOCATION} - taken)
 
 
 def _repeated(denial: Mention, earlier: Iterable[Mention]) -> list[Mention]:

@@ -69,11 +69,10 @@ class ModalityEngine:
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         named = _naming(self.rules.presence)
         dismissed = _dismissed(mentions, named) if self.rules.presence.later_dismissal_wins else {}
-        withdrawn = corrected.withdrawn if corrected else set()
         for mention in mentions:
             if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
-            if id(mention) in withdrawn:
+            if corrected and corrected.withdraws(mention):
                 continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
