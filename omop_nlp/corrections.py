@@ -55,7 +55,20 @@ def _span(mention: Mention) -> MentionSpan:
     return mention.key, mention.start, mention.end
 
 
-def correcting_sentences(doc: Document, sections: SectionRules) -> list[list[Sentence]]:
+def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRules, entity_type: str) -> Corrections:
+    """What the report's correcting parts decide over its body, the later part over the earlier; empty (false)
+    for a report that corrects nothing."""
+    out = Corrections()
+    for part in _correcting_parts(doc, sections):
+        end = part[-1].end
+        said = [(m, index) for m in mentions if (index := _sentence_of(m, part)) is not None]
+        for key in dict.fromkeys(m.key for m, _ in said if m.type.value == entity_type):
+            _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
+                    [m for m in mentions if m.key == key and m.start < end])
+    return out
+
+
+def _correcting_parts(doc: Document, sections: SectionRules) -> list[list[Sentence]]:
     """The report's correcting parts in order: runs of sentences of a correction section whose text holds a
     correction cue. Only a report with a correction section pays for reading its text."""
     if all(s.section_kind != CORRECTION for s in doc.sentences):
@@ -71,18 +84,6 @@ def correcting_sentences(doc: Document, sections: SectionRules) -> list[list[Sen
             parts.append(run)
         run = [sentence] if sentence is not None and sentence.section_kind == CORRECTION else []
     return parts
-
-
-def corrections(mentions: list[Mention], parts: list[list[Sentence]], entity_type: str) -> Corrections:
-    """The decisions of the correcting parts, the later part over the earlier."""
-    out = Corrections()
-    for part in parts:
-        end = part[-1].end
-        said = [(m, index) for m in mentions if (index := _sentence_of(m, part)) is not None]
-        for key in dict.fromkeys(m.key for m, _ in said if m.type.value == entity_type):
-            _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
-                    [m for m in mentions if m.key == key and m.start < end])
-    return out
 
 
 def _sentence_of(mention: Mention, part: list[Sentence]) -> int | None:

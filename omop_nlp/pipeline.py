@@ -16,7 +16,7 @@ from itertools import islice
 
 from omop_nlp.budget import note_budget
 from omop_nlp.config import PipelineConfig
-from omop_nlp.corrections import Corrections, correcting_sentences, corrections
+from omop_nlp.corrections import Corrections, read_corrections
 from omop_nlp.entities.annotator import Annotator
 from omop_nlp.entities.document import Document, RelationMapper
 from omop_nlp.errors import NoteFailed, NoteSkipped
@@ -54,12 +54,6 @@ class ModalityEngine:
         doc = self.annotator.annotate(text)
         self.relations.map(doc)
         return doc
-
-    def corrections(self, doc: Document, mentions: list[Mention]) -> Corrections | None:
-        """What the report's correcting parts (addendum, attending's word, final read) decide over its body;
-        None for a report that corrects nothing."""
-        parts = correcting_sentences(doc, self.sections)
-        return corrections(mentions, parts, self.rules.entity_type) if parts else None
 
     def findings(self, mentions: list[Mention], corrected: Corrections | None = None) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions; where the
@@ -236,7 +230,8 @@ class Pipeline:
             engine = self.engines[modality]
             doc = engine.document(text)
             mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-            findings = engine.findings(mentions, engine.corrections(doc, mentions))
+            corrected = read_corrections(doc, mentions, engine.sections, engine.rules.entity_type)
+            findings = engine.findings(mentions, corrected)
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)
