@@ -41,10 +41,12 @@ class Group:
     shared: list[Item] = field(default_factory=list)  # lesions placed as another's companions ("with tree-in-bud")
 
 
+_SPREAD_WORDS = 4  # "subpleural and basal predominance": from "subpleural" to its distribution word
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
+_FINDING_MARKS = frozenset({"(+)", "(-)"})  # "septal thickening (+) and GGO in both lungs": one token, an aside
 
 
 class _Place(Enum):
@@ -122,6 +124,9 @@ class LesionLocationMapper:
         self._fronting = _words(grammar, "fronting")
         self._distribution = _words(grammar, "distribution")
         self._own_place = _words(grammar, "own_place")
+        # words that may stand between "subpleural" and its distribution word ("subpleural and basal predominance")
+        self._spread_glue = self._location_list | single_words(rules.location_grammar.glue, "location_grammar.glue") | {
+            lemmas[0] for lemmas in self._zone_words_of(rules) if len(lemmas) == 1}
         self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
@@ -298,8 +303,25 @@ class LesionLocationMapper:
                 heading = element
         for group in groups:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
-        self._share_places(doc, groups)
+        self._share_places(doc, groups, self._pleura_spread(doc, locations))
         return groups
+
+    @staticmethod
+    def _zone_words_of(rules: ModalityRules) -> list[tuple[str, ...]]:
+        return [term_lemmas(t) for terms in rules.location_grammar.zones.values() for t in terms]
+
+    def _pleura_spread(self, doc: Document, locations: list[Item]) -> bool:
+        """'Subpleural' is the distribution of the sentence's findings, not one lesion's ("of subpleural and basal
+        predominance", "peripheral and subpleural distribution"): the lesions that share a place share it too."""
+        for item in locations:
+            if item.mention.key != PLEURA:
+                continue
+            for word in doc.lemmas(item.last_token, item.last_token + _SPREAD_WORDS):
+                if word in self._distribution:
+                    return True
+                if word not in self._spread_glue:
+                    break
+        return False
 
     def _last_lesion_only(self, doc: Document, group: Group, run: list[Item]) -> bool:
         """A place bound to the lesion right before it ('collapse of the LLL') is that lesion's alone where the
@@ -334,12 +356,13 @@ class LesionLocationMapper:
             return locations
         return [i for i in locations if i is not lul]
 
-    def _share_places(self, doc: Document, groups: list[Group]) -> None:
+    def _share_places(self, doc: Document, groups: list[Group], spread: bool) -> None:
         """A lesion group with no place takes the place of the group it is said with ('consolidation in
         both lower lobes with bronchial wall thickening', 'RUL nodule suspicious for malignancy', 'reticulation
         with traction bronchiectasis in the LLL'), of the group it lies within ('bronchiolectasis within the
         groundglass in the lower lobes'), of the lesion it is an adjective of ('part-solid LUL nodule') or, for a
-        suspected cancer, of the lesion it names ('LUL nodule; adenocarcinoma cannot be excluded')."""
+        suspected cancer, of the lesion it names ('LUL nodule; adenocarcinoma cannot be excluded'). The pleura is
+        shared only where it is the sentence's distribution (``spread``)."""
         for index, (before, group, after) in enumerate(zip([None, *groups[:-1]], groups, [*groups[1:], None],
                                                            strict=True)):
             if group.lesions[0].mention.related:
@@ -356,7 +379,7 @@ class LesionLocationMapper:
             elif index and self._names_diagnosis(doc, group):
                 source = self._restated(groups[:index], group)
             if source is not None and _lobes(source.mention.related):
-                _add_keys(group.lesions, _lobes(source.mention.related))
+                _add_keys(group.lesions, source.mention.related if spread else _lobes(source.mention.related))
                 group.shared = group.lesions
 
     def _names_diagnosis(self, doc: Document, group: Group) -> bool:
@@ -458,7 +481,7 @@ class LesionLocationMapper:
                 depth += 1
             elif word in (")", "]") and depth:
                 depth -= 1
-            elif depth:
+            elif depth or word in _FINDING_MARKS:
                 continue
             elif word in self._image_refs:
                 in_reference = True

@@ -1,0 +1,29 @@
+"""Guideline section 2 rules 2 and 8 where "subpleural" is the distribution of a pattern, not one lesion's place
+(issue 13): the lesions said with the pattern share the pleura with its lobes ("reticulation of subpleural and basal
+predominance, with traction bronchiectasis"); a subpleural lesion keeps the pleura to itself. A present / absent
+mark after a finding ("(+)") interrupts no phrase. Sentences written for this file."""
+
+from __future__ import annotations
+
+import pytest
+from mention_asserts import findings
+
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fine reticulation of subpleural and basal predominance in both lungs, with traction bronchiolectasis.",
+     {"interstitial_thickening": ["bll", "pleura"], "bronchiectasis": ["bll", "pleura"]}),
+    ("Patchy ground glass with peripheral and subpleural distribution in both lower lobes, with septal thickening.",
+     {"ggo": ["bll", "pleura"], "interstitial_thickening": ["bll", "pleura"]}),
+    ("Honeycombing in a subpleural predominant pattern in the lower lobes, with traction bronchiectasis.",
+     {"fibrosis": ["bll", "pleura"], "bronchiectasis": ["bll", "pleura"]}),
+    # one subpleural lesion: its companion takes the lobe only
+    ("A subpleural nodule in the right upper lobe with adjacent ground-glass.",
+     {"nodule": ["pleura", "rul"], "ggo": ["rul"]}),
+    ("Septal thickening (+) and ground-glass opacity in both lower lobes.",
+     {"interstitial_thickening": ["bll"], "ggo": ["bll"]}),
+    ("Consolidation (+) in the right middle lobe.", {"consolidation": ["rml"]}),
+])  # fmt: skip
+def test_subpleural_distribution(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
