@@ -39,6 +39,7 @@ _PRIORITY = {category: rank for rank, category in enumerate(
 QUESTION = "question"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
+_VERB_FIRST_REACH = 3  # "It is discarded the presence of effusion": words from a verb-first denial to its finding
 _DISMISSAL_AFTER = 1  # "DD atelectasis, less likely": tokens from a hedged concept to the dismissal that ends it
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
@@ -204,7 +205,7 @@ class ContextAsserter:
             backward = False
         else:  # backward; an answer only where no concept follows it in the clause ("Effusion: no"), or to the
             # field right before its mark ("Pneumothorax: no pneumothorax")
-            forward = False
+            forward = forward and _opens_denial(rule, trigger, clause)
             backward = backward and (rule.direction != ANSWER or clause.firsts[-1] < trigger.last
                                      or concept.last == trigger.first - 1)
         if forward:
@@ -233,6 +234,15 @@ def _ends(rule: TriggerRule, side: str) -> tuple[str, ...]:
     if side == "forward" or rule.category != "negated":
         ends.append(f"{TERMINATE}:{rule.category}")
     return tuple(ends)
+
+
+def _opens_denial(rule: TriggerRule, trigger: TriggerMatch, clause: _Clause) -> bool:
+    """A denial written verb first, before any finding of its clause, denies the finding right after it: writers
+    translating their own word order put "Not evidenced pleural effusion", "It is discarded the presence of a
+    nodule" (a backward negation with nothing before it in the clause would deny nothing). A finding farther on
+    is no object of it: "Not confirmed on our review: scarring at the staple line"."""
+    return rule.category == "negated" and rule.direction == "backward" and clause.firsts[0] >= trigger.last \
+        and any(trigger.last + gap in clause.starts for gap in range(_VERB_FIRST_REACH + 1))
 
 
 def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:

@@ -46,6 +46,13 @@ PRE_NEGATION = [
     ("no-evidence-of-new", CT, "No evidence of new pulmonary nodules.", set()),
     ("without-new", CT, "Lungs without new consolidation.", set()),
     ("no-remaining", CT, "No remaining pleural effusion.", set()),
+    # the verb first, as a writer translating from Spanish puts it; it denies only the finding right after it
+    ("verb-first-not-evidenced", CT, "Not evidenced consolidation in the left lung.", set()),
+    ("verb-first-not-observed", CT, "Not observed signs of pleural effusion.", set()),
+    ("verb-first-discarded", CT, "It is discarded a mass in the hilum.", set()),
+    ("verb-first-far-finding", CT, "Not confirmed on the second reading: a calcified nodule in the RUL.", {"nodule"}),
+    ("we-discard", CT, "We discard consolidation of the lower lobes.", set()),
+    ("mr-verb-first-not-evidenced", MR, "Not evidenced acute infarct.", set()),
     (
         "no-long-list",
         CT,
@@ -64,6 +71,8 @@ PRE_NEGATION = [
 
 POST_NEGATION = [
     ("colon-none", CT, "Pleural effusion: none.", set()),
+    ("is-discarded", CT, "Pneumothorax and pleural effusion are discarded.", set()),
+    ("mr-is-discarded", MR, "Intracranial haemorrhage is discarded.", set()),
     ("colon-absent", CT, "Pleural effusion: absent.", set()),
     ("dash-not-seen", CT, "Consolidation - not seen.", set()),
     ("not-identified", CT, "A pulmonary nodule is not identified.", set()),
@@ -294,6 +303,10 @@ PSEUDO_NEGATION = [
         "Metastatic disease is not excluded on this non-contrast study.",
         {"metastasis"},
     ),
+    # "no se descarta" calqued: hedged, present
+    ("not-discarded", CT, "A small lung mass is not discarded.", {"mass"}),
+    ("cannot-be-discarded-verb-first", CT, "It cannot be discarded an early consolidation.", {"consolidation"}),
+    ("mr-cannot-discard", MR, "We cannot discard a small metastasis.", {"metastasis"}),
 ]
 
 DISMISSAL = [

@@ -42,6 +42,15 @@ CASES = [
     ("split-pleura-sign", "Loculated right pleural fluid with the split pleura sign.",
      {"pleural_effusion": [], "pleural_thickening": []}),
     ("thickened-parietal-layer", "Thickening of the parietal pleura on the left.", {"pleural_thickening": []}),
+    # the Romance noun for a tumour, and a thickening named before the septa it thickens
+    ("neoplasia", "Spiculated lesion in the left lower lobe, suggestive of a primary neoplasia.",
+     {"mass": ["lll"]}),
+    ("thickening-of-the-septa", "Diffuse thickening of the interlobular septa in the right lung.",
+     {"interstitial_thickening": ["right_lung"]}),
+    # a Spanish indication heading asks, it reports no finding
+    ("diagnostic-orientation-heading", "Diagnostic orientation: pulmonary neoplasia in control.\nFindings:\n"
+     "Lungs without alterations.", {}),
+    ("reason-of-study-heading", "Reason of study: bronchiectasis in follow-up.\nReport:\nNo nodules.", {}),
 ]
 
 
