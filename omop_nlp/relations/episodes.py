@@ -29,8 +29,9 @@ IMPROVEMENT = "improvement"
 PROGRESSION = "progression"
 STABLE = "stable"
 TREATMENT_EFFECT = "treatment_effect"
-# cue roles of the lexicon (entities/lexicon.py) whose change is no episode of the tumor
-_NON_TUMOR_SUBJECTS = ("non_episode_subject", TREATMENT_EFFECT)
+# cue roles of the lexicon (entities/lexicon.py) whose change is no episode of the tumor: a finding of another
+# organ than the brain ("scalp lipoma, unchanged") is one too
+_NON_TUMOR_SUBJECTS = ("non_episode_subject", TREATMENT_EFFECT, "organ")
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
 # "s/p GKS: NSC" (historical) it still is.
 _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
@@ -409,7 +410,9 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
              clause_breaks: frozenset[str]) -> Item | None:
     """What a change word is said of: the first candidate of its clause before it ('the enhancing
     lesion along the resection cavity has increased'), else the nearest one after it in its clause
-    ('increased enhancement'), else the nearest one before its clause."""
+    ('increased enhancement'), else the first one of the nearest clause before that names one: a change
+    standing alone after a comma is said of that clause's head ('haemorrhage in the treated lesion,
+    unchanged' speaks of the haemorrhage, not the lesion)."""
     lemmas = doc.lemmas(sentence.first_token, sentence.last_token)
     breaks = [sentence.first_token + i for i, w in enumerate(lemmas) if w in clause_breaks]
     clause_start = max((b + 1 for b in breaks if b < episode.first_token), default=sentence.first_token)
@@ -420,7 +423,13 @@ def _subject(doc: Document, episode: Item, sentence: Sentence, candidates: list[
     after = [c for c in candidates if episode.last_token <= c.first_token < clause_end]
     if after:
         return min(after, key=lambda c: c.first_token)
-    return max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token, default=None)
+    nearest = max((c for c in candidates if c.last_token <= episode.first_token), key=lambda c: c.last_token,
+                  default=None)
+    if nearest is None:
+        return None
+    start = max((b + 1 for b in breaks if b < nearest.first_token), default=sentence.first_token)
+    return min((c for c in candidates if start <= c.first_token and c.last_token <= nearest.last_token),
+               key=lambda c: c.first_token)
 
 
 def _sizes(doc: Document, sentence: Sentence, units: dict[str, float]) -> list[tuple[int, int, float]]:
