@@ -1,0 +1,73 @@
+"""Brain MRI episodes as the session-6 writers put them (issue 13 item 7; guideline section 3 rules 2-4):
+shorthand arrows and clipped words, calques of Spanish size comparisons, verbs a tendency names, plain words
+for the patient ("a growth" is the tumour, "looks the same" is stable), a change standing alone after a comma
+said of that clause's head, a finding of another organ, and "RN" as the treatment effect. Reports written for
+this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
+    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+
+
+CASES = [
+    # --- shorthand: arrows, clipped words, "prev" as the earlier size
+    pytest.param("Hx: lung ca w/ brain mets s/p SRS. Comp: MRI 2 mo ago.\n- Both mets ↓ in size.",
+                 {"metastasis": ["improvement"]}, id="arrow-down"),
+    pytest.param("Hx: GBM s/p GTR + chemoRT. Comp: MRI 6 wk ago.\n- Nodular enh at cavity margin ↑.",
+                 {"glioma": ["progression"]}, id="arrow-up"),
+    pytest.param("Hx: GBM on TMZ. Comp: MRI 2 mo ago.\n- Enh ↓, FLAIR ↓.", {"glioma": ["improvement"]},
+                 id="arrows-down-list"),
+    pytest.param("Hx: melanoma mets. Comp: MRI 3 mo ago.\n- R occipital met: unch.", {"metastasis": ["stable"]},
+                 id="unch"),
+    pytest.param("Hx: melanoma mets. Comp: MRI 3 mo ago.\n- R occipital met: decr in size.",
+                 {"metastasis": ["improvement"]}, id="decr"),
+    pytest.param("Hx: melanoma mets. Comp: MRI 3 mo ago.\n- R occipital met: incr in size.",
+                 {"metastasis": ["progression"]}, id="incr"),
+    pytest.param("Hx: breast ca mets. Comp: MRI 3 mo ago.\n- Vermian met 14mm (prev 6mm).",
+                 {"metastasis": ["progression"]}, id="prev-size"),
+    # "RN" names radiation necrosis: the growth it explains is no progression
+    pytest.param("Hx: mets s/p SRS to the R frontal met. Comp: MRI 3 mo ago.\n- R frontal SRS site: ↑ enh, rCBV "
+                 "low.\nIMP: RN at the R frontal SRS site.", {"metastasis": []}, id="rn-shorthand"),
+    # --- calques of Spanish comparisons of size, and a denied variation
+    pytest.param("Known metastases. Regarding the previous study.\nLesser size of the right temporal metastasis.",
+                 {"metastasis": ["improvement"]}, id="lesser-size"),
+    pytest.param("Known metastases. Regarding the previous study.\nGreater size of the right temporal metastasis.",
+                 {"metastasis": ["progression"]}, id="greater-size"),
+    pytest.param("Known lymphoma. Regarding the previous study.\nThe callosal lymphoma persists without significant "
+                 "variations.", {"lymphoma": ["stable"]}, id="without-significant-variation"),
+    # --- a tendency named by its verb
+    pytest.param("Compared with the previous MRI.\nMetastases of lung cancer after gamma knife.\nLeft parietal "
+                 "lesion: tendency to shrink.", {"metastasis": ["improvement"]}, id="tendency-to-shrink"),
+    pytest.param("Compared with the previous MRI.\nMetastases of lung cancer.\nThe pontine lesion continues to "
+                 "grow.", {"metastasis": ["progression"]}, id="continues-to-grow"),
+    # --- plain words for the patient
+    pytest.param("No prior imaging.\nPatient summary: There is a growth on the right side of your brain. It is "
+                 "most likely a glioma.", {"glioma": []}, id="a-growth-is-the-tumour"),
+    pytest.param("Known glioma on chemotherapy. Comparison: 3 months ago.\nPatient summary: The growth in your brain "
+                 "has become smaller.", {"glioma": ["improvement"]}, id="growth-in-your-brain"),
+    pytest.param("Known glioma. Comparison: 4 months ago.\nPatient summary: Your tumor looks the same as last time.",
+                 {"glioma": ["stable"]}, id="looks-the-same"),
+    pytest.param("Lymphoma of the brain in remission. Comparison: 3 months ago.\nPatient summary: The lymphoma has "
+                 "come back on the left side.", {"lymphoma": ["progression"]}, id="come-back"),
+    # --- a change alone after a comma speaks of its clause's head, not of a tumour word inside that clause
+    pytest.param("Known metastases. Comparison: 2 months ago.\nThe metastases have decreased. Blood products in the "
+                 "left frontal lesion, unchanged.", {"metastasis": ["improvement"]},
+                 id="head-of-clause"),
+    pytest.param("Known metastases. Comparison: 2 months ago.\nThe frontal metastasis with its oedema, smaller.",
+                 {"metastasis": ["improvement"]}, id="head-of-clause-is-the-tumour"),
+    # a finding of another organ stated unchanged is no change of the tumour
+    pytest.param("Known glioma. Comparison: 6 months ago.\nThe glioma has decreased. Small occipital scalp lipoma, "
+                 "unchanged.", {"glioma": ["improvement"]}, id="other-organ-unchanged"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_episode(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert _findings(pipeline, text) == expected
