@@ -55,9 +55,11 @@ class ModalityEngine:
         self.relations.map(doc)
         return doc
 
-    def findings(self, mentions: list[Mention], corrected: Corrections | None = None) -> dict[str, Finding]:
+    def findings(self, doc: Document, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions; where the
-        report corrects itself (``corrected``), the correction's word on a key wins."""
+        report corrects itself (an addendum in ``doc``), the correction's word on a key wins. The one place
+        report-level findings are built: ``extract`` and the CDM review report (stored mentions) agree."""
+        corrected = read_corrections(doc, mentions, self.sections, self.rules.entity_type)
         findings: dict[str, Finding] = {}
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
@@ -66,7 +68,7 @@ class ModalityEngine:
         for mention in mentions:
             if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
                 continue
-            if corrected and corrected.withdraws(mention):
+            if corrected.withdraws(mention):
                 continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
@@ -230,8 +232,7 @@ class Pipeline:
             engine = self.engines[modality]
             doc = engine.document(text)
             mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-            corrected = read_corrections(doc, mentions, engine.sections, engine.rules.entity_type)
-            findings = engine.findings(mentions, corrected)
+            findings = engine.findings(doc, mentions)
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)

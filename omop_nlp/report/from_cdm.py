@@ -3,7 +3,7 @@
 Summaries are ``GROUP BY`` queries over all of the system's rows, so they scale with the
 database, not with Python; only the sampled notes and the brain MRI diagnoses (for the
 over-time pages) come back row by row. Mentions are rebuilt from NOTE_NLP's columns as the
-writer stored them (docs/note_nlp.md), and findings by the engine's own rule.
+writer stored them (docs/note_nlp.md), and findings by the engine's own function, corrections included.
 """
 
 from __future__ import annotations
@@ -45,13 +45,15 @@ def _mention(modifiers: dict[str, str], start: int, words: str, concept_id: int 
             "mapper": modifiers.get("mapper"), "concept": concept_id}  # fmt: skip
 
 
-def _findings(modality: str, mentions: list[dict]) -> dict[str, list[str]]:
-    """The engine's rule for what is present (``ModalityEngine.findings``) on rebuilt mentions."""
+def _findings(modality: str, text: str, mentions: list[dict]) -> dict[str, list[str]]:
+    """The engine's report-level findings (``ModalityEngine.findings``, a correcting addendum included) of rebuilt
+    mentions, read in the note's text as extract read it, so the review shows what extract wrote."""
     engine = _engine(modality)
     objects = [Mention(m["key"], EntityType(m["type"]), m["start"], m["end"], m["text"], m["section"],
                        certainty=Certainty(m["certainty"]), related=m["related"], decided_by=m["mapper"] or "")
                for m in mentions if m["type"] in _TYPES[modality]]  # fmt: skip
-    return {key: sorted(f.related) for key, f in sorted(engine.findings(objects).items())}
+    findings = engine.findings(engine.annotator.annotate(text), objects)
+    return {key: sorted(f.related) for key, f in sorted(findings.items())}
 
 
 def _malignant_keys() -> list[str]:
@@ -210,8 +212,8 @@ class CdmReport:
             found = mentions[note_id]
             modality = next((modality_of_key(m["key"]) for m in found if modality_of_key(m["key"])), None)
             modality = modality or load_router().route(Report(str(note_id), text, title=title)) or MODALITIES[0]
-            view = NoteView(str(note_id), modality, text, found, _findings(modality, found), person_id, day, title,
-                            facts[note_id])  # fmt: skip
+            view = NoteView(str(note_id), modality, text, found, _findings(modality, text, found), person_id, day,
+                            title, facts[note_id])  # fmt: skip
             view.check_offsets()
             views.append(view)
         return views

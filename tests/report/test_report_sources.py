@@ -135,3 +135,14 @@ def test_a_cdm_report_follows_note_ids(demo_cdm: str) -> None:
     assert [n.id for n in chosen.notes] == ["3", "7"]
     with pytest.raises(ReportInputError, match="integer"):
         load_cdm(demo_cdm, None, None, None, Selection(note_ids=frozenset({"demo-003"})))
+
+
+def test_a_cdm_report_reads_a_correcting_addendum_as_extract_does(any_cdm, tmp_path: Path) -> None:
+    text = ("Findings: A small nodule in the left lower lobe. Trace pleural effusion on the right.\n"
+            "Addendum: the effusion described above was dictated in error; there is no pleural effusion.\n")
+    notes = _write(tmp_path / "notes.jsonl", [{"id": "1", "text": text}])
+    any_cdm.add_notes([text])
+    any_cdm.run()
+    extracted = load_jsonl(extract(notes, tmp_path / "p.jsonl"), notes, Selection()).notes[0].findings
+    from_cdm = load_cdm(any_cdm.url, any_cdm.cdm_schema, any_cdm.results_schema, None, Selection()).notes[0]
+    assert "pleural_effusion" not in extracted and from_cdm.findings == extracted
