@@ -45,9 +45,14 @@ class Document:
     text: str
     tokens: list[Token]
     sentences: list[Sentence]
+    # the tokens' lemmas, listed once: the relation mappers read the words between items tens of times a sentence
+    _lemmas: list[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._lemmas = [t.lemma for t in self.tokens]
 
     def lemmas(self, first: int, last: int) -> list[str]:
-        return [t.lemma for t in self.tokens[first:last]]
+        return self._lemmas[first:last]
 
 
 class RelationMapper(Protocol):
