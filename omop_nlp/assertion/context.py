@@ -158,7 +158,7 @@ class ContextAsserter:
         order; each concept looks only at the triggers near it, so a long clause stays linear."""
         lo, hi = bisect_left(triggers, clause[0], key=_first), bisect_left(triggers, clause[1], key=_first)
         local = [t for t in triggers[lo:hi] if t.last <= clause[1]]
-        if not local:
+        if not any(_asserts(t.rules) for t in local):  # none, or terminators only ("and", "with", ","): present
             return [_PRESENT] * len(concepts)
         in_clause = _Clause.of(concepts)
         return [self._certainty(c, local, in_clause) for c in concepts]
@@ -281,6 +281,13 @@ def _opens_phrase(rules: tuple[TriggerRule, ...], category: str) -> bool:
 
 def _terminated(triggers: Sequence[TriggerMatch], start: int, end: int, ends: tuple[str, ...]) -> bool:
     return any(start <= t.first and t.last <= end and _ends_with(t.rules, ends) for t in triggers)
+
+
+@cache
+def _asserts(rules: tuple[TriggerRule, ...]) -> bool:
+    """A trigger with these rules can decide a certainty; a terminator only ends scopes (a few rule sets, asked
+    per clause: a clause whose triggers are all terminators needs no scope walk)."""
+    return any(r.category in _PRIORITY for r in rules)
 
 
 @cache
