@@ -7,7 +7,7 @@ of this examination, or history / indication / recommendation / comparison) is i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -65,7 +65,7 @@ class SectionRules:
         """Result lines of several dates in one note: the latest-dated study is this report's examination, the
         earlier ones the comparison (a finding only there, "seen on 1/9", is no finding now). One date alone, or
         an ordinary report, changes nothing."""
-        matches = list(self.result_line.finditer(text))
+        matches = list(_at_line_starts(self.result_line, text))
         lines = list(zip(matches, _with_years([_date_key(m) for m in matches]), strict=True))
         latest = max((key for _, key in lines), default=None)
         if all(key == latest for _, key in lines):
@@ -131,6 +131,19 @@ def _alternation(terms: Iterable[str]) -> str:
     return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms, key=len, reverse=True))
 
 
+def _at_line_starts(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern that can match only at a line start (``(?m)^``), tried at the line
+    starts alone: a search would try every offset of the note, as the regex engine has no shortcut for ``^``."""
+    line, end = 0, 0  # the line start tried, the end of the last match (matches do not overlap)
+    while True:
+        if line >= end and (match := pattern.match(text, line)):
+            end = match.end()
+            yield match
+        line = text.find("\n", line) + 1
+        if not line:
+            return
+
+
 def _norm_header(header: str) -> str:
     return re.sub(r"\s+", " ", header.strip().lower())
 
@@ -189,12 +202,12 @@ class _UpperOrBracketed:
 
     def finditer(self, text: str):
         inline = (m for m in self._inline.finditer(text) if _norm_header(m.group("h")) in self._known)
-        other = (m for m in self._other.finditer(text) if _norm_header(m.group("h")) not in self._known)
+        other = (m for m in _at_line_starts(self._other, text) if _norm_header(m.group("h")) not in self._known)
         # sorted is stable: at one start, a line header before an inline one before another (as the merge was)
         return sorted(chain(self._line_headers(text), inline, other), key=_START)
 
     def _line_headers(self, text: str):
-        for m in self._pattern.finditer(text):
+        for m in _at_line_starts(self._pattern, text):
             token = m.group(0).strip()
             header = m.group("h")
             delimited = token.endswith((":", "]", ">", ")", "-", "*")) or token.startswith(("[", "<", "#", "*"))
