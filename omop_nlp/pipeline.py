@@ -66,13 +66,15 @@ class ModalityEngine:
         named = _naming(self.rules.presence)
         dismissed = _dismissed(mentions, named) if self.rules.presence.later_dismissal_wins else {}
         for mention in mentions:
-            if mention.type.value != self.rules.entity_type or not self._present(mention, denied):
+            if mention.type != self.rules.entity_type or not self._present(mention, denied):  # StrEnum: no .value
                 continue
             if corrected.withdraws(mention):
                 continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
-            finding = findings.setdefault(mention.key, Finding(mention.key, mention.type, [], mention.certainty))
+            finding = findings.get(mention.key)
+            if finding is None:  # not setdefault: that would build a Finding per mention and drop all but the first
+                finding = findings[mention.key] = Finding(mention.key, mention.type, [], mention.certainty)
             finding.mentions.append(mention)
             if _STRONGER.index(mention.certainty) < _STRONGER.index(finding.certainty):
                 finding.certainty = mention.certainty
@@ -159,7 +161,7 @@ def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]
     """Entity keys that the impression negates outright: in a sentence that states no change, since
     "no new metastases" denies only new ones."""
     changed = {m.sentence for m in mentions if m.type is EntityType.EPISODE}
-    return {m.key for m in mentions if m.type.value == entity_type and m.certainty is Certainty.NEGATED
+    return {m.key for m in mentions if m.type == entity_type and m.certainty is Certainty.NEGATED
             and m.section == IMPRESSION and m.sentence not in changed}
 
 
