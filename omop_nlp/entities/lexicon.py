@@ -47,6 +47,11 @@ class EntityLexicon:
             phrases += [(t, Concept(f"{which}_reference")) for t in terms]
         grammar = rules.location_grammar
         self._compose = grammar.compose
+        # a whole lung's location key -> its side (the first side that composes it), asked per related match
+        self._lung_sides: dict[str, str] = {}
+        for side, zones in grammar.compose.items():
+            if isinstance(lung := zones.get("lung"), str):
+                self._lung_sides.setdefault(lung, side)
         self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
@@ -140,7 +145,7 @@ class EntityLexicon:
         if concept.role == "bilateral":
             return "both"  # "both lung bases"
         if concept.role == "related":
-            return next((s for s, zones in self._compose.items() if zones.get("lung") == concept.key), None)
+            return self._lung_sides.get(concept.key)
         return None
 
     def _compose_from(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token], side: str):
