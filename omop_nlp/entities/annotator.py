@@ -108,11 +108,11 @@ class Annotator:
             cursor += 1
         while cursor < len(concepts) and concepts[cursor].end <= sentence.end:
             match = concepts[cursor]
-            sentence.items.append(self._item(match, sentence))
-            for key in match.payload.also:  # "part-solid nodule": ggo and nodule at the same span
-                sentence.items.append(self._item(match, sentence, key))
+            if match.payload.role != "ignore":  # an ignored phrase is no item: it only keeps its words unmatched
+                sentence.items.append(self._item(match, sentence))
+                for key in match.payload.also:  # "part-solid nodule": ggo and nodule at the same span
+                    sentence.items.append(self._item(match, sentence, key))
             cursor += 1
-        sentence.items = [i for i in sentence.items if i.mention or i.cue]
         return cursor
 
     def _item(self, match: ConceptMatch, sentence: Sentence, key: str | None = None) -> Item:
@@ -128,7 +128,7 @@ class Annotator:
                 sentence=sentence.index,
             )
             return Item(match.first, match.last, mention=mention)
-        return Item(match.first, match.last, cue=None if role == "ignore" else role)
+        return Item(match.first, match.last, cue=role)
 
     def _assert(self, sentence: Sentence, text: str, note: str, triggers, starts: list[int]) -> list[Item]:
         """Sets the certainty of the sentence's mentions, read in ``text`` (the layout view), and their texts as
