@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
@@ -63,8 +62,7 @@ SECTION_CERTAINTY = {
 }
 
 
-@dataclass(frozen=True)
-class TriggerRule:
+class TriggerRule(NamedTuple):  # rule sets are cache keys asked per trigger and concept: a tuple hashes in C
     category: str
     direction: str  # forward | backward | both
     max_tokens: int
