@@ -16,13 +16,18 @@ from typing import NamedTuple
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.layout import JOINER
 
+# Group 1 is the token. The blanks before it are matched with it, so that the scan skips them in one step instead
+# of trying every token pattern at each blank. A match never starts inside a run of blanks (``(?<!\s)``) nor gives
+# them back (``*+``): a long run before a character that opens no token ("-") is scanned once, not once per blank.
 TOKEN_RE = re.compile(
+    r"(?<!\s)\s*+("
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
     r"|(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # dotted abbreviations: "R.U.L." reads as "RUL"
     rf"|[A-Za-z][A-Za-z0-9'{JOINER}]*"  # a word split at a hard wrap, joined in the layout view (text/layout.py)
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
     r"|->|→|=>|[^\sA-Za-z0-9\-\u2010-\u2015]"
+    r")"
 )
 
 _PLURAL_KEEP = ("ss", "is", "us", "as", "ys")
@@ -88,7 +93,7 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append, new, known = tokens.append, tuple.__new__, _LEMMAS.get  # the hottest loop of a run: no lookups
     for m in TOKEN_RE.finditer(fold(text)):
-        word = m.group()
+        word = m.group(1)
         lemma_ = known(word)
         if lemma_ is None:
             undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
@@ -96,7 +101,7 @@ def tokenize(text: str) -> list[Token]:
             lemma_ = lemma(undotted if undotted.isalpha() else _ocr_read(undotted)) or word
             if len(_LEMMAS) < _LEMMAS_MAX:
                 _LEMMAS[word] = lemma_
-        start, end = m.span()
+        start, end = m.span(1)
         append(new(Token, (lemma_, start, end, text[start:end])))  # Token(...) without its Python-level __new__
     return tokens
 
