@@ -555,6 +555,8 @@ class LesionLocationMapper:
         """Guideline rule 3: a lung side is dropped where a lobe of that side is given. Both lungs stay
         beside lobes ("nodules in both lungs, the largest in the RLL"), unless one phrase gives lobes
         of both sides (``one_phrase``: "bilateral ground-glass in both lower lobes")."""
+        if len(related) < 2:
+            return list(related)  # no place or one: nothing to drop (most mentions; no sets built, nothing sorted)
         keys = set(related)
         both_sides_have_lobes = bool(keys & self._right_lobes and keys & self._left_lobes)
         if {"right_lung", "left_lung"} <= keys and not (one_phrase and both_sides_have_lobes):
