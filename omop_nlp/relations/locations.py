@@ -85,6 +85,8 @@ def _lobes(keys: list[str]) -> list[str]:
 def _keep_findings_places(doc: Document, shared: list[Item]) -> None:
     """The impression restates the findings: a lesion that takes the place of another there ("RML and lingular
     bronchiectasis with tree-in-bud") adds none where the findings placed that key themselves."""
+    if not shared:
+        return  # most reports: no lesion took another's place, and the findings' places need not be listed
     placed = {i.mention.key for s in doc.sentences if s.section != IMPRESSION for i in s.mentions("lesion")
               if i.mention.related and i.mention.certainty not in _NOT_THERE}
     for lesion in shared:
