@@ -48,6 +48,7 @@ class Annotator:
         self._related_type = EntityType(rules.related_type)
         self._entity_type = EntityType(rules.entity_type)
         self._other_organs = OtherOrgans(rules.other_organs)
+        self._refers_back = bool(rules.presence.back_references)  # no back reference words: no cue to look for
 
     def annotate(self, note: str) -> Document:
         """The note's sentences of asserted mentions, read through its layout view (hard wraps and page furniture
@@ -72,7 +73,8 @@ class Annotator:
                 cursor = self._fill(sentence, concepts, cursor)
                 self._other_organs.drop_findings(sentence, tokens)
                 outranked += self._assert(sentence, text, note, triggers, starts)
-                self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
+                if self._refers_back:
+                    self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
                 sentences.append(sentence)
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
