@@ -349,6 +349,8 @@ class LesionLocationMapper:
     def _specific_run(self, doc: Document, locations: list[Item]) -> list[Item]:
         """'LUL lingular segment' is the lingula, not the lingula and the LUL (guideline rule 5); 'the left
         upper lobe and lingula' lists both."""
+        if len(locations) < 2:
+            return locations  # the LUL and the lingula are two places: most runs have one
         lul = next((i for i in locations if i.mention.key == "lul"), None)
         lingula = next((i for i in locations if i.mention.key == "lingula"), None)
         if lul is None or lingula is None:
