@@ -100,7 +100,8 @@ class EntityLexicon:
                     i += consumed
                     continue
             lone_side = "both" if role == "bilateral" else side if role == "side" else None
-            if lone_side == "both" or (lone_side and self._modifies_finding(raw, i, tokens)):
+            if (lone_side == "both" and not _next_to_organ(raw, i)) or (
+                    lone_side and self._modifies_finding(raw, i, tokens)):
                 # "bilateral nodules": both lungs; "small right pleural effusion", "right pleural-based
                 # nodule", "small right and moderate left effusions": the right lung
                 out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
@@ -213,6 +214,13 @@ def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:
     """A side word that directly modifies the entity after it ("right effusion", "left-sided mass")."""
     nxt = raw[i + 1] if i + 1 < len(raw) else None
     return nxt is not None and nxt.payload.role == "entity" and nxt.first - raw[i].last <= 1
+
+
+def _next_to_organ(raw: list[PhraseMatch[Concept]], i: int) -> bool:
+    """A side word right before another organ's word is that organ's side: "both adrenal glands", "bilateral
+    axillary nodes" name no lung (guideline section 2 rule 10)."""
+    nxt = raw[i + 1] if i + 1 < len(raw) else None
+    return nxt is not None and nxt.payload.role == "organ" and nxt.first == raw[i].last
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
