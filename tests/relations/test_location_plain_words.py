@@ -1,0 +1,23 @@
+"""Guideline section 2 rules 2 and 9 in the words of other writers (issue 13): a patient summary's "the top / bottom
+(part) of your left lung" is its upper / lower lobe, "the middle part of your right lung" its middle lobe; a lesion
+"around" a placed one lies in its place ("ground glass around the mass in the LUL"). Sentences written for this
+file."""
+
+from __future__ import annotations
+
+import pytest
+from mention_asserts import findings
+
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("There is a little scarring at the top of your right lung.", {"fibrosis": ["rul"]}),
+    ("Part of the bottom of your left lung has collapsed; this is atelectasis.", {"atelectasis": ["lll"]}),
+    ("A small spot (nodule) in the lower part of the right lung.", {"nodule": ["rll"]}),
+    ("Some scarring (fibrosis) at the very top of both lungs.", {"fibrosis": ["bul"]}),
+    ("An area of consolidation in the middle part of your right lung.", {"consolidation": ["rml"]}),
+    ("Faint ground-glass opacity around the mass in the left upper lobe.", {"ggo": ["lul"], "mass": ["lul"]}),
+])  # fmt: skip
+def test_location_plain_words(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
