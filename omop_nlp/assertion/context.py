@@ -34,8 +34,10 @@ _CATEGORY = {
 }
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
 _PRIORITY = {category: rank for rank, category in enumerate(
-    ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question", "historical"])}
+    ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question", "historical",
+     "partial"])}
 QUESTION = "question"
+PARTIAL = "partial"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
 _VERB_FIRST_REACH = 3  # "It is discarded the presence of effusion": words from a verb-first denial to its finding
@@ -183,6 +185,8 @@ class ContextAsserter:
         if category == "hedged" and any(c == "unlikely" and rank <= _DISMISSAL_AFTER and t.first >= concept.last
                                         for rank, _, t, c in reaching):
             return Assertion(Certainty.UNLIKELY, "unlikely")  # "DD atelectasis, less likely"
+        if category == "resolved" and any(c == PARTIAL for _, _, _, c in reaching):
+            return Assertion(Certainty.PRESENT, PARTIAL)  # "two of the five nodules have resolved": three remain
         return Assertion(_CATEGORY.get(category) or Certainty.PRESENT, category)
 
     def _reach(self, trigger: TriggerMatch, rule: TriggerRule, concept: Span,

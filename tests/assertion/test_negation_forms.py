@@ -413,6 +413,9 @@ DISMISSAL = [
         "DDx: low-grade glioma or demyelination. Glioma is less likely given the absent mass effect.",
         {"demyelinating"},
     ),
+    # "more in keeping with A than with B" dismisses B
+    ("than-with", CT, "Consolidation in the left lower lobe, more in keeping with pneumonia than with a tumour.",
+     {"consolidation"}),
 ]
 
 RESOLUTION = [
@@ -463,6 +466,11 @@ RESOLUTION = [
     ("is-absorbed-beside-a-mass", CT, "Spiculated LUL mass. The ground-glass shadow around the mass is absorbed.",
      {"mass"}),
     ("partially-absorbed", CT, "The right pleural effusion is partially absorbed.", {"pleural_effusion"}),
+    # part of a set resolved: the rest remains
+    ("two-of-the-resolved", CT, "Two of the previously seen nodules have disappeared.", {"nodule"}),
+    ("of-the-four-three-resolved", CT, "Of the four metastatic nodules, three are no longer visible.", {"nodule"}),
+    ("all-of-the-resolved", CT, "All of the previously seen nodules have disappeared.", set()),
+    ("history-line-drained", CT, "Previous left pleural effusion, drained.", set()),
 ]
 
 QUESTIONS = [

@@ -50,6 +50,8 @@ CASES = [
     # a Spanish indication heading asks, it reports no finding
     ("diagnostic-orientation-heading", "Diagnostic orientation: pulmonary neoplasia in control.\nFindings:\n"
      "Lungs without alterations.", {}),
+    ("round-pneumonia", "Round pneumonia in the right lower lobe.", {"consolidation": ["rll"]}),
+    ("meeting-named-after-the-cancer", "THORACIC LUNG CANCER MDT REVIEW\nNo pulmonary nodules.", {}),
     ("reason-of-study-heading", "Reason of study: bronchiectasis in follow-up.\nReport:\nNo nodules.", {}),
 ]
 
