@@ -2,8 +2,9 @@
 
 Matching works on lower-case, plural-folded tokens ("lemmas"); hyphens are dropped so that
 "ground-glass" and "ground glass" are the same term, and dotted abbreviations are one word
-("R.U.L." is "rul"). Hangul runs stay one token; the lexicon
-matches inside them because Korean attaches particles to nouns (결절이, 우상엽에).
+("R.U.L." is "rul"); a dash that ends a phrase is a token, the shorthand "absent" ("Effusion -.", "PTX -ve").
+Hangul runs stay one token; the lexicon matches inside them because Korean attaches particles to nouns
+(결절이, 우상엽에).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ TOKEN_RE = re.compile(
     rf"|[A-Za-z][A-Za-z0-9'{JOINER}]*"  # a word split at a hard wrap, joined in the layout view (text/layout.py)
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
-    r"|->|→|=>|[^\sA-Za-z0-9\-\u2010-\u2015]"
+    r"|->|→|=>"
+    r"|[-\u2012-\u2014](?=[ \t]*(?:[.,;)\]\r\n]|$)|ve\b)"  # a dash ending a phrase is "absent": "eff -", "PTX -ve"
+    r"|[^\sA-Za-z0-9\-\u2010-\u2015]"
     r")"
 )
 

@@ -701,6 +701,22 @@ KOREAN = [
     ("ko-mr-absent-before-is-new", MR, "이전에 없던 전이 병변 새로 생김.", {"metastasis"}),
 ]
 
+# symbols and shorthand of outside writers: a closing dash, "-ve", "w/o", "(-)", "neg for" a slash list
+SHORTHAND = [
+    ("dash-after", CT, "Bronchiectasis -.", set()),
+    ("dash-list", CT, "Pneumothorax -, atx -, GGO +.", {"ggo"}),
+    ("dash-field", CT, "Effusion: -", set()),
+    ("dash-line-end", CT, "Lungs: RLL consolidation +\nPleura: eff -\n", {"consolidation"}),
+    ("minus-ve", CT, "Pleural effusion -ve.", set()),
+    ("w-slash-o", CT, "Hyperinflated lungs w/o focal consolidation.", set()),
+    ("minus-in-parentheses", CT, "Honeycombing (-), reticulation (+) in both lower lobes.",
+     {"interstitial_thickening"}),
+    ("neg-for-slash-list", CT, "neg for eff/cons/atx.", set()),
+    ("no-sig-change", CT, "No sig change in the LLL nod.", {"nodule"}),
+    ("mr-dash-after", MR, "Haemorrhage -. Acute infarct -.", set()),
+    ("mr-w-slash-o", MR, "Postop cavity w/o residual enhancing tumour.", set()),
+]
+
 CASES = [
     *PRE_NEGATION,
     *POST_NEGATION,
@@ -713,6 +729,7 @@ CASES = [
     *HISTORY,
     *BRAIN_SPECIAL,
     *KOREAN,
+    *SHORTHAND,
 ]
 
 

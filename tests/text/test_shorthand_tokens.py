@@ -1,0 +1,44 @@
+"""Tokens of shorthand notation: a dash that ends a finding's phrase is the writer's "absent" and stays a token;
+a dash inside words, before a word or as a bullet stays dropped (a hyphen joins, "ground-glass" == "ground glass")."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.text.tokens import tokenize
+
+
+def _lemmas(text: str) -> list[str]:
+    return [t.lemma for t in tokenize(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Atelectasis -.", ["atelectasis", "-", "."]),
+        ("GGO -, BWT -", ["ggo", "-", ",", "bwt", "-"]),
+        ("Pneumothorax -\nEffusion +", ["pneumothorax", "-", "effusion", "+"]),
+        ("(mass -)", ["(", "mass", "-", ")"]),
+        ("nodule \u2013;", ["nodule", "\u2013", ";"]),
+        ("effusion -ve", ["effusion", "-", "ve"]),
+    ],
+    ids=["full-stop", "comma-list", "line-end", "parenthesis", "en-dash", "minus-ve"],
+)
+def test_a_dash_that_ends_a_phrase_is_a_token(text: str, expected: list[str]) -> None:
+    assert _lemmas(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ground-glass", ["ground", "glass"]),
+        ("- LLL scarring", ["lll", "scarring"]),
+        ("Effusion - none", ["effusion", "none"]),
+        ("4-6 mm", ["4", "6", "mm"]),
+        ("mass - see above", ["mass", "see", "above"]),
+        ("RUL -> stable", ["rul", "->", "stable"]),
+    ],
+    ids=["hyphen", "bullet", "before-a-word", "range", "aside", "arrow"],
+)
+def test_other_dashes_are_dropped(text: str, expected: list[str]) -> None:
+    assert _lemmas(text) == expected
