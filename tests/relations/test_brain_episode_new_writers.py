@@ -1,8 +1,9 @@
 """Brain MRI episodes as the session-6 writers put them (issue 13 item 7; guideline section 3 rules 2-4):
 shorthand arrows and clipped words, calques of Spanish size comparisons, verbs a tendency names, plain words
 for the patient ("a growth" is the tumour, "looks the same" is stable), a change standing alone after a comma
-said of that clause's head, a finding of another organ, and "RN" as the treatment effect. Reports written for
-this file."""
+said of that clause's head, a finding of another organ, an outside reading restated in a second opinion, and
+treatment named as the cause in their words ("RN", "post-RT", "in relation with"). Reports written for this
+file."""
 
 from __future__ import annotations
 
@@ -65,6 +66,22 @@ CASES = [
     # a finding of another organ stated unchanged is no change of the tumour
     pytest.param("Known glioma. Comparison: 6 months ago.\nThe glioma has decreased. Small occipital scalp lipoma, "
                  "unchanged.", {"glioma": ["improvement"]}, id="other-organ-unchanged"),
+    pytest.param("Known glioma. Comparison: 5 months ago.\nPatient summary: Your tumor hasn't changed.",
+                 {"glioma": ["stable"]}, id="hasnt-changed"),
+    # --- another reading restated in a second opinion: the review's own statement decides
+    pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nOutside report: larger enhancing "
+                 "area at the cavity, suspicious for progression.\nOur review: on matched sequences the enhancement "
+                 "is unchanged.", {"glioma": ["stable"]}, id="outside-report-restated"),
+    # --- treatment named as the cause, as these writers put it
+    pytest.param("Glioblastoma operated and irradiated. Regarding the previous study.\nIncrease of the enhancement "
+                 "around the cavity, in relation with radiation necrosis.", {"glioma": []}, id="in-relation-with"),
+    pytest.param("Hx: GBM s/p GTR + chemoRT. Comp: MRI 5 wk ago.\n- ↑ enh along the cavity, c/w post-RT change.",
+                 {"glioma": []}, id="post-rt-change"),
+    pytest.param("Hx: GBM s/p chemoRT. Comp: MRI 5 wk ago.\n- ↑ FLAIR signal around the cavity, likely XRT effect.",
+                 {"glioma": []}, id="xrt-effect"),
+    # a tumour removed since the pre-operative examination, in shorthand
+    pytest.param("Comparison: pre-operative MRI.\nLeft temporal glioblastoma, post-operative study: GTR, no "
+                 "residual enhancement.", {"glioma": ["improvement"]}, id="gtr-since-pre-operative"),
 ]
 
 
