@@ -43,6 +43,14 @@ CASES = [
                  {"metastasis": ["progression"]}, id="greater-size"),
     pytest.param("Known lymphoma. Regarding the previous study.\nThe callosal lymphoma persists without significant "
                  "variations.", {"lymphoma": ["stable"]}, id="without-significant-variation"),
+    pytest.param("Known metastases. Regarding the previous study.\nDiminution of size of the pontine metastasis.",
+                 {"metastasis": ["improvement"]}, id="diminution"),
+    pytest.param("Known metastases. Regarding the previous study.\nThe pontine metastasis has augmented in size.",
+                 {"metastasis": ["progression"]}, id="augmented"),
+    pytest.param("Compared with the previous MRI.\nAnaplastic astrocytoma after radiotherapy.\nExacerbation of the "
+                 "T2 high signal lesion in the left temporal lobe.", {"glioma": ["progression"]}, id="exacerbation"),
+    pytest.param("Known glioma on chemotherapy. Comparison: 8 weeks ago.\nPatient summary: The bright area in your "
+                 "tumor has faded.", {"glioma": ["improvement"]}, id="faded"),
     # --- a tendency named by its verb
     pytest.param("Compared with the previous MRI.\nMetastases of lung cancer after gamma knife.\nLeft parietal "
                  "lesion: tendency to shrink.", {"metastasis": ["improvement"]}, id="tendency-to-shrink"),
