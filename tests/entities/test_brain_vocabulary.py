@@ -33,11 +33,17 @@ from omop_nlp.pipeline import Pipeline
         ("Enlarged sella with a pituitary tumor, optic chiasm lifted.", {"non_malignant_tumor": []}),
         ("Patchy white matter demyelination changes beside both lateral ventricles.", {}),
         ("Periventricular demyelinating plaques, multiple sclerosis considered.", {"demyelinating": []}),
+        # WHO grade 1 astrocytomas are benign tumours, not gliomas (corpus choice, ped)
+        ("Cystic cerebellar pilocytic astrocytoma with an enhancing mural nodule.", {"non_malignant_tumor": []}),
+        ("Subependymal giant cell astrocytoma at the foramen of Monro.", {"non_malignant_tumor": []}),
+        # plain words for the patient: the nerves' coating inflamed is demyelination, not an infection
+        ("The patches look like inflammation of the nerve coating, as in MS.", {"demyelinating": []}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
          "leptomeningeal-disease", "dictated-split-word", "intralesional-blood-products", "calcified-granulomas",
          "stroke-protocol", "code-stroke", "stroke-team", "neurilemmoma", "pituitary-tumor",
-         "white-matter-demyelination-changes", "demyelinating-plaques-stay"],
+         "white-matter-demyelination-changes", "demyelinating-plaques-stay", "pilocytic-astrocytoma", "sega",
+         "plain-nerve-coating"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
