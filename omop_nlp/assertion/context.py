@@ -28,15 +28,17 @@ _CATEGORY = {
     "resolved": Certainty.RESOLVED,
     "hypothetical": Certainty.HYPOTHETICAL,
     "historical": Certainty.HISTORICAL,
+    "quoted": Certainty.HISTORICAL,  # another reader's words: "Outside report: left frontal meningioma"
     "hedged": Certainty.HEDGED,
     "question": Certainty.HEDGED,  # "r/o X" qualifying a finding; the annotator reads an opening one as the question
     "outranked": Certainty.UNLIKELY,  # "X favoured over Y": the annotator keeps Y where the report suspected it before
 }
 # At equal distance the first category wins: "r/o nodule -> not seen" is negated.
 _PRIORITY = {category: rank for rank, category in enumerate(
-    ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question", "historical",
-     "partial"])}
+    ["negated", "resolved", "unlikely", "outranked", "pseudo", "hypothetical", "hedged", "question", "quoted",
+     "historical", "partial"])}
 QUESTION = "question"
+QUOTED = "quoted"
 PARTIAL = "partial"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
@@ -179,9 +181,12 @@ class ContextAsserter:
         if not reaching:
             return _PRESENT
         _, _, trigger, category = min(reaching, key=lambda r: r[:2])
-        if category in ("hedged", QUESTION) and any(c == "negated" and _inside(trigger, t, concept)
-                                                    for _, _, t, c in reaching):
-            return Assertion(Certainty.NEGATED, "negated")  # "no lesions concerning for metastases"
+        if category in ("hedged", QUESTION):
+            if any(c == "negated" and (_inside(trigger, t, concept) or _denied_after(trigger, t, concept, clause))
+                   for _, _, t, c in reaching):
+                return Assertion(Certainty.NEGATED, "negated")  # "no lesions concerning for metastases"
+            if any(c == QUOTED and t.last <= trigger.first for _, _, t, c in reaching):
+                return Assertion(Certainty.HISTORICAL, QUOTED)  # "the outside report suggests possible MS"
         if category == "hedged" and any(c == "unlikely" and rank <= _DISMISSAL_AFTER and t.first >= concept.last
                                         for rank, _, t, c in reaching):
             return Assertion(Certainty.UNLIKELY, "unlikely")  # "DD atelectasis, less likely"
@@ -252,6 +257,13 @@ def _inside(hedge: TriggerMatch, negation: TriggerMatch, concept: Span) -> bool:
     for metastases", "전이 의심 병변 없음" (a Korean negation follows its phrase)."""
     return (negation.last <= hedge.first < concept.first) or (concept.last <= hedge.first and
                                                               hedge.last <= negation.first)
+
+
+def _denied_after(hedge: TriggerMatch, negation: TriggerMatch, concept: Span, clause: _Clause) -> bool:
+    """The hedge opens the phrase of the concept and the negation closes it, with no other concept between:
+    "images suggestive of an abscess are not seen", "lesions concerning for metastasis: none"."""
+    return (hedge.last <= concept.first and concept.last <= negation.first
+            and bisect_left(clause.firsts, negation.first) == bisect_right(clause.firsts, concept.first))
 
 
 def _heads_a_concept(end: TriggerMatch, matches: Sequence[TriggerMatch], tokens: list[Token],

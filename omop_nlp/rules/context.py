@@ -11,8 +11,8 @@ from omop_nlp.rules.common import Terms
 from omop_nlp.rules.load import RulesModel, load_model, mappings_dir
 
 CONTEXT_DIR = "context_rules"
-Category = Literal["negated", "unlikely", "outranked", "resolved", "hypothetical", "historical", "hedged", "question",
-                   "pseudo", "partial", "terminate"]
+Category = Literal["negated", "unlikely", "outranked", "resolved", "hypothetical", "historical", "quoted", "hedged",
+                   "question", "pseudo", "partial", "terminate"]
 Direction = Literal["forward", "backward", "both", "prefix", "suffix", "list", "terminate"]
 DEFAULT_MAX_TOKENS = 10
 
@@ -27,8 +27,9 @@ class ContextRules(RulesModel):
         description="category -> direction -> trigger phrases. outranked triggers dismiss like unlikely ones the "
         "side of a preference that the report did not suspect before (\"X favoured over Y\"); question triggers "
         "hedge like hedged ones and also mark the report's clinical question (\"Sepsis; r/o stroke.\" before the "
-        "findings); pseudo triggers look like one but are none; partial triggers name a part of a set, which a "
-        "resolution then leaves the rest of (\"two of the nodules have resolved\"); "
+        "findings); quoted triggers give another reader's words (\"Outside report: ...\"), historical even where "
+        "that reader hedged; pseudo triggers look like one but are none; partial triggers name a part of a set, "
+        "which a resolution then leaves the rest of (\"two of the nodules have resolved\"); "
         "terminate ends a trigger's scope. forward applies to concepts after the trigger, backward before it, "
         "both after it when a concept follows at once, else before it, prefix only to a concept that starts "
         "right after it (\"non-haemorrhagic infarct\" denies the haemorrhage only), suffix only to a concept that "

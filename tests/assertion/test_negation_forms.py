@@ -67,6 +67,13 @@ PRE_NEGATION = [
     # a denied list goes on over "or new"
     ("or-new-in-a-denied-list", CT, "No superimposed consolidation or new nodule to suggest infection.", set()),
     ("mr-or-new-in-a-denied-list", MR, "No acute infarct or new haemorrhage.", set()),
+    # "there is" (a general terminator) before the sign denied; "of the" after "sign" does not end it
+    ("mr-there-is-no-sign-of-the", MR, "There is no sign of the brain infection your doctor asked about.", set()),
+    ("mr-no-sign-that", MR, "There is no sign that the meningitis has spread to the ventricles.", set()),
+    # the verb first (Spanish calque, English as a second language)
+    ("mr-not-evidenced-first", MR, "Not evidenced acute haemorrhage.", set()),
+    ("mr-not-evidenced-list-nor", MR, "Not evidenced recent infarcts nor abscesses.", set()),
+    ("mr-not-observed-first", MR, "In the diffusion sequence not observed any infarct.", set()),
 ]
 
 POST_NEGATION = [
@@ -129,6 +136,18 @@ POST_NEGATION = [
     ("not-identified-of-the-lobe", CT, "A mass of the left upper lobe is not identified.", set()),
     ("not-seen-of-the-lobe-beside-a-finding", CT, "Small right effusion. Consolidation of the lingula is not seen.",
      {"pleural_effusion"}),
+    # ruled out, as Spanish-speaking writers put it; "not discarded" keeps it (hedged)
+    ("mr-are-discarded", MR, "Acute haemorrhages are discarded on the gradient echo.", set()),
+    ("mr-is-discarded-given", MR, "A cerebral abscess is discarded given the thin wall.", set()),
+    ("mr-is-not-discarded", MR, "A small cortical infarct is not discarded.", {STROKE}),
+    ("mr-cannot-be-discarded-first", MR, "It cannot be discarded a low-grade glioma.", {"glioma"}),
+    # the verb after a finding still denies it backward, and a finding after it in the same clause stays
+    ("mr-not-evidenced-after-beside-one", MR, "Haemorrhage is not evidenced; chronic infarct in the left pons.",
+     {STROKE}),
+    # a hedged finding whose phrase a negation closes: the images that would suggest it are not there
+    ("mr-images-suggestive-of-not-observed", MR, "Images suggestive of encephalitis are not observed.", set()),
+    ("lesions-concerning-for-not-seen", CT, "Opacities concerning for consolidation are not seen.", set()),
+    ("mr-hedge-then-another-finding-denied", MR, "Probable lacunar infarct, haemorrhage not seen.", {STROKE}),
 ]
 
 LISTS = [
@@ -526,6 +545,12 @@ QUESTIONS = [
     ("plan-rule-out", CT, "Imaging: CT chest: Patchy RML consolidation.\nA/P:\n- Cough: repeat CT to r/o an "
      "underlying tumour.", {"consolidation"}),
     ("mr-clinical-query-header", MR, "Clinical query: ?encephalitis\nNormal MRI of the brain.", set()),
+    # the shorthand indication header asks; the findings answer
+    ("mr-ind-header", MR, "Ind: headache, r/o abscess.\nNo ring-enhancing lesion. Normal brain.", set()),
+    # a protocol names what the examination looks for, not what it found
+    ("mr-protocol-title", MR, "MR HEAD - METASTASIS PROTOCOL\nNo enhancing lesion.", set()),
+    ("mr-ms-protocol-title", MR, "MRI brain, MS protocol.\nNo white matter lesion.", set()),
+    ("to-discard", MR, "Study requested to discard an abscess. Normal brain.", set()),
 ]
 
 HISTORY = [
@@ -634,6 +659,18 @@ HISTORY = [
         "Meningioma resection cavity with a nodular enhancing residual meningioma.",
         {NMT},
     ),
+    # the place a past lesion was
+    ("mr-old-abscess-site", MR, "Gliosis at the old right parietal abscess site.", set()),
+    ("prior-consolidation-site", CT, "Subpleural reticulation at the prior right lower lobe consolidation site.",
+     {"interstitial_thickening"}),
+    # another reader's words: the outside report's finding is that reader's, even hedged
+    ("mr-outside-report-describes-hedged", MR,
+     "The outside report describes white matter lesions suggestive of demyelination. On our review they are "
+     "non-specific.", set()),
+    ("mr-outside-report-heading", MR, "Outside report: probable small infarct in the right pons.\n"
+     "Our review: artefact only.", set()),
+    ("outside-report-heading-kept", CT, "Outside report: RLL consolidation.\nWe agree: dense consolidation of the "
+     "right lower lobe.", {"consolidation"}),
 ]
 
 BRAIN_SPECIAL = [
