@@ -51,7 +51,7 @@ def fold(text: str) -> str:
     """Case-fold and unify look-alike characters without changing the length of the text."""
     if text.isascii():  # most reports: nothing to unify
         return text.lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2212", "-")  # the minus sign: "(\u2212)"
     return "".join(
         c if len(unicodedata.normalize("NFKC", c).lower()) != 1 else unicodedata.normalize("NFKC", c).lower()
         for c in text

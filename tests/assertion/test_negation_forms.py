@@ -750,6 +750,12 @@ SHORTHAND = [
      {"interstitial_thickening"}),
     ("neg-for-slash-list", CT, "neg for eff/cons/atx.", set()),
     ("no-sig-change", CT, "No sig change in the LLL nod.", {"nodule"}),
+    ("minus-sign", CT, "Bronchiectasis (\u2212), bronchial wall thickening (+).", {"bronchial_wall_thickening"}),
+    ("empty-set-before", CT, "\u00d8 pleural effusion.", set()),
+    ("empty-set-field", CT, "Consolidation: \u2205", set()),
+    ("count-of-none", CT, "Solid nodules: 0", set()),
+    ("no-delta", CT, "No \u0394 in the 4mm LUL nod.", {"nodule"}),
+    ("no-up-arrow", CT, "No \u2191 in size of the RML nod.", {"nodule"}),
     ("mr-dash-after", MR, "Haemorrhage -. Acute infarct -.", set()),
     ("mr-w-slash-o", MR, "Postop cavity w/o residual enhancing tumour.", set()),
 ]

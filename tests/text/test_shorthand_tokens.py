@@ -21,8 +21,11 @@ def _lemmas(text: str) -> list[str]:
         ("(mass -)", ["(", "mass", "-", ")"]),
         ("nodule \u2013;", ["nodule", "\u2013", ";"]),
         ("effusion -ve", ["effusion", "-", "ve"]),
+        ("nodule \u2212,", ["nodule", "-", ","]),
+        ("effusion (\u2212)", ["effusion", "(-)"]),
     ],
-    ids=["full-stop", "comma-list", "line-end", "parenthesis", "en-dash", "minus-ve"],
+    ids=["full-stop", "comma-list", "line-end", "parenthesis", "en-dash", "minus-ve", "minus-sign",
+         "minus-sign-marker"],
 )
 def test_a_dash_that_ends_a_phrase_is_a_token(text: str, expected: list[str]) -> None:
     assert _lemmas(text) == expected
