@@ -48,7 +48,9 @@ def _join_continued_lines(view: str) -> str:
     "IN THE", "AND": ``continuing_words``) blanked: in a report written in capitals, case cannot tell a continued
     sentence, so a line wrapped at any width ("... NO" / "PNEUMOTHORAX.") goes on below. A line break before a
     header or at the end of a history line still ends its section."""
-    candidates = [m.end() - 1 for m in _continued_line_ends().finditer(view)]  # the "\n"; most notes have none
+    if not _continued_line_end_marks().search(view):
+        return view  # no line ends on a capital that ends a continuing word: most notes, found at once
+    candidates = [m.end() - 1 for m in _continued_line_ends().finditer(view)]  # the "\n"
     if not candidates:
         return view
     sections = load_section_rules().split(view)
@@ -80,6 +82,15 @@ def _continued_line_ends() -> re.Pattern:
     """A continuing word in capitals at the end of a line: where a wrap may be (``_continues`` decides)."""
     words = sorted((re.escape(w.upper()) for w in load_section_words("continuing_words")), key=len, reverse=True)
     return re.compile(rf"\b(?:{'|'.join(words) or '(?!)'})[ \t]*\n")
+
+
+@cache
+def _continued_line_end_marks() -> re.Pattern:
+    """What every match of ``_continued_line_ends`` ends with: a continuing word's last letter, blanks, a line break.
+    Searched for first, as the regex engine finds a pattern that opens with a set of characters without trying its
+    every offset, and a note without one has no continued line."""
+    last = "".join(sorted({w.upper()[-1] for w in load_section_words("continuing_words")}))
+    return re.compile(rf"[{re.escape(last)}][ \t]*\n" if last else "(?!)")
 
 
 @cache
