@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from omop_nlp.rules.sections import load_section_words, load_sections_rules
-from omop_nlp.text.sections import Section, load_section_rules
+from omop_nlp.text.sections import Section, at_line_starts, load_section_rules
 
 JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
 _MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or more are a wrapped report
@@ -27,7 +27,7 @@ def layout_view(text: str) -> str:
     """``text`` as read for sentences and words: the same text where it has no page furniture and no hard wrap."""
     furniture: list[tuple[int, int]] = []
     wrapped_lines = 0
-    for match in _layout_lines().finditer(text):  # one pass: most notes match nothing
+    for match in at_line_starts(_layout_lines(), text):  # one pass: most notes match nothing
         if match.group("furniture") is not None:  # with the line break before it: the next line goes on
             start = match.start()
             furniture.append((start - 1 if start and text[start - 1] == "\n" else start, match.end()))

@@ -65,7 +65,7 @@ class SectionRules:
         """Result lines of several dates in one note: the latest-dated study is this report's examination, the
         earlier ones the comparison (a finding only there, "seen on 1/9", is no finding now). One date alone, or
         an ordinary report, changes nothing."""
-        matches = list(_at_line_starts(self.result_line, text))
+        matches = list(at_line_starts(self.result_line, text))
         lines = list(zip(matches, _with_years([_date_key(m) for m in matches]), strict=True))
         latest = max((key for _, key in lines), default=None)
         if all(key == latest for _, key in lines):
@@ -136,7 +136,7 @@ def _alternation(terms: Iterable[str]) -> str:
     return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items())
 
 
-def _at_line_starts(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+def at_line_starts(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
     """``pattern.finditer(text)`` for a pattern that can match only at a line start (``(?m)^``), tried at the line
     starts alone: a search would try every offset of the note, as the regex engine has no shortcut for ``^``."""
     line, end = 0, 0  # the line start tried, the end of the last match (matches do not overlap)
@@ -207,12 +207,12 @@ class _UpperOrBracketed:
 
     def finditer(self, text: str):
         inline = (m for m in self._inline.finditer(text) if _norm_header(m.group("h")) in self._known)
-        other = (m for m in _at_line_starts(self._other, text) if _norm_header(m.group("h")) not in self._known)
+        other = (m for m in at_line_starts(self._other, text) if _norm_header(m.group("h")) not in self._known)
         # sorted is stable: at one start, a line header before an inline one before another (as the merge was)
         return sorted(chain(self._line_headers(text), inline, other), key=_START)
 
     def _line_headers(self, text: str):
-        for m in _at_line_starts(self._pattern, text):
+        for m in at_line_starts(self._pattern, text):
             token = m.group(0).strip()
             header = m.group("h")
             delimited = token.endswith((":", "]", ">", ")", "-", "*")) or token.startswith(("[", "<", "#", "*"))
