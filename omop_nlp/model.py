@@ -99,6 +99,7 @@ class Finding:
     related: list[str]
     certainty: Certainty
     mentions: list[Mention] = field(default_factory=list)
+    corrected: bool = False  # the report's own correction settled its related keys or took mentions back
 
 
 @dataclass

@@ -59,8 +59,9 @@ class ModalityEngine:
         """Present entity keys with the union of the related keys of their present mentions; where the
         report corrects itself (an addendum in ``doc``), the correction's word on a key wins. The one place
         report-level findings are built: ``extract`` and the CDM review report (stored mentions) agree."""
-        corrected = read_corrections(doc, mentions, self.sections, self.rules.entity_type)
+        corrections = read_corrections(doc, mentions, self.sections, self.rules.entity_type)
         findings: dict[str, Finding] = {}
+        withdrawn: set[str] = set()  # keys of the mentions the correction took back
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         named = _naming(self.rules.presence)
@@ -68,7 +69,8 @@ class ModalityEngine:
         for mention in mentions:
             if mention.type != self.rules.entity_type or not self._present(mention, denied):  # StrEnum: no .value
                 continue
-            if corrected.withdraws(mention):
+            if corrections.withdraws(mention):
+                withdrawn.add(mention.key)
                 continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
@@ -86,11 +88,13 @@ class ModalityEngine:
                 finding.related = self._most_specific(set(finding.related) | set(mention.related))
         for key, related in summary.items():
             findings[key].related = self._most_specific(set(findings[key].related), related)
-        if corrected:
-            self._correct_places(findings, corrected)
+        for key in withdrawn & findings.keys():
+            findings[key].corrected = True
+        if corrections:
+            self._correct_places(findings, corrections)
         return findings
 
-    def _correct_places(self, findings: dict[str, Finding], corrected: Corrections) -> None:
+    def _correct_places(self, findings: dict[str, Finding], corrections: Corrections) -> None:
         """Guideline §2 rule 7 for a correction: the places it gives a lesion replace the body's ("in the
         left lower lobe, not the lingula"); the places it denies are taken away."""
         if self.rules.related_type != "location":
@@ -98,10 +102,12 @@ class ModalityEngine:
         for key, finding in findings.items():
             if not self.rules.entities[key].relates:
                 continue
-            if key in corrected.places:
-                finding.related = self._most_specific(corrected.places[key])
-            elif key in corrected.removed:
-                finding.related = self._most_specific(self._without(finding.related, corrected.removed[key]))
+            if key in corrections.places:
+                finding.related = self._most_specific(corrections.places[key])
+                finding.corrected = True
+            elif key in corrections.removed:
+                finding.related = self._most_specific(self._without(finding.related, corrections.removed[key]))
+                finding.corrected = True
 
     def _without(self, related: list[str], denied: set[str]) -> set[str]:
         """The places left once ``denied`` is taken away: both lower lobes less the right lower lobe is the left."""

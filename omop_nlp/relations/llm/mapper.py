@@ -2,8 +2,9 @@
 
 The pipeline runs the rule engine on every note first (stage 1, assertion, rule relations).
 Then ``refine(results)`` takes a whole batch: it picks each note's target keys (mode ``llm``:
-every present lesion / malignant diagnosis that takes related keys; mode ``hybrid``: only the
-keys where the rules are uncertain, see ``uncertain.py``), asks the backend for all of them at
+every present lesion / malignant diagnosis that takes related keys and that the report's own
+correction did not settle; mode ``hybrid``: only the keys where the rules are uncertain, see
+``uncertain.py``), asks the backend for all of them at
 once, validates each answer against the note's schema, and writes the answer into the result:
 the related keys of every present mention of the key, the finding's related keys, and
 ``Mention.decided_by``:

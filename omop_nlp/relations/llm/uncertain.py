@@ -32,8 +32,10 @@ _EPISODE_NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHET
 
 
 def target_keys(result: Result, rules: ModalityRules) -> list[str]:
-    """The present keys that take related keys, in the mappings file's order."""
-    return [k for k in relatable_keys(rules) if k in result.findings]
+    """The present keys that take related keys, in the mappings file's order, less those the report's own
+    correction settled (``Finding.corrected``): the writer's later word is the answer, and a model re-reading the
+    body could put back a place the addendum took away."""
+    return [k for k in relatable_keys(rules) if k in result.findings and not result.findings[k].corrected]
 
 
 def uncertain_keys(result: Result, rules: ModalityRules) -> list[str]:

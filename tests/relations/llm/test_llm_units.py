@@ -240,3 +240,24 @@ def test_vllm_offline_batches_validates_and_retries_once(monkeypatch, pipeline):
     assert out[0].findings_json() == {"nodule": ["rul"]} and out[1].findings_json() == {"metastasis": ["progression"]}
     assert {m.decided_by for m in out[1].findings["metastasis"].mentions} == {"llm"}
     assert mapper.stats.requests == 3 and mapper.stats.prompt_tokens == 900
+
+
+class _RecordingBackend(_AnsweringBackend):
+    def __init__(self, answers):
+        super().__init__(answers)
+        self.asked = 0  # requests received
+
+    def complete(self, requests):
+        self.asked += len(requests)
+        return super().complete(requests)
+
+
+def test_a_place_a_correction_took_away_is_not_put_back_by_the_model(pipeline):
+    text = ("Findings: Patchy consolidation in the right upper lobe and the left upper lobe. Mild emphysema.\n"
+            "ADDENDUM: On review there is no consolidation in the left upper lobe.")
+    assert _result(pipeline, "chest_ct", text).findings_json()["consolidation"] == ["rul"]
+    backend = _RecordingBackend(['{"consolidation": ["rul", "lul"]}'])
+    mapper = LlmRelationMapper(LlmConfig(mode="llm", url=URL, model="m"), backend=backend)
+    result = build_pipeline(relation_refiner=mapper).extract(Report("a", text, "chest_ct"))
+    assert result.findings_json()["consolidation"] == ["rul"]  # the addendum's word is the answer: not asked
+    assert backend.asked == 0 and {m.decided_by for m in result.findings["consolidation"].mentions} == {"rules"}
