@@ -74,6 +74,10 @@ PRE_NEGATION = [
     ("mr-not-evidenced-first", MR, "Not evidenced acute haemorrhage.", set()),
     ("mr-not-evidenced-list-nor", MR, "Not evidenced recent infarcts nor abscesses.", set()),
     ("mr-not-observed-first", MR, "In the diffusion sequence not observed any infarct.", set()),
+    # a patient summary's reassurance: "of the" after "there is no sign of" ends no scope
+    ("mr-there-is-no-sign-of-the-bleeding", MR, "There is no sign of the bleeding that your doctor was worried "
+     "about.", set()),
+    ("we-found-no-signs-of", CT, "We found no signs of fluid around your lungs or of any collapsed lung.", set()),
 ]
 
 POST_NEGATION = [
@@ -490,6 +494,9 @@ RESOLUTION = [
     ("of-the-four-three-resolved", CT, "Of the four metastatic nodules, three are no longer visible.", {"nodule"}),
     ("all-of-the-resolved", CT, "All of the previously seen nodules have disappeared.", set()),
     ("history-line-drained", CT, "Previous left pleural effusion, drained.", set()),
+    # the same in plain words for the patient
+    ("opened-up-again", CT, "The collapsed bottom part of your left lung has opened up again.", set()),
+    ("has-gone-away", CT, "The fluid that was around your right lung has gone away.", set()),
 ]
 
 QUESTIONS = [
@@ -653,6 +660,10 @@ HISTORY = [
     ),
     ("mr-haematoma-evacuation", MR, "Changes of the subdural haematoma evacuation. No acute abnormality.", set()),
     ("mr-aneurysm-coiling", MR, "Artefact from the aneurysm coiling. No haemorrhage.", set()),
+    # an ablative treatment named with what it treated is the disease's history
+    ("two-years-after-sbrt-for", CT, "Two years after SBRT for a right upper lobe carcinoma. Stable scarring.",
+     {"fibrosis"}),
+    ("lobectomy-for", CT, "Left lower lobectomy for adenocarcinoma. Clear lungs.", set()),
     (
         "mr-resection-cavity-residual",
         MR,

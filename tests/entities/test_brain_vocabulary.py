@@ -38,12 +38,17 @@ from omop_nlp.pipeline import Pipeline
         ("Subependymal giant cell astrocytoma at the foramen of Monro.", {"non_malignant_tumor": []}),
         # plain words for the patient: the nerves' coating inflamed is demyelination, not an infection
         ("The patches look like inflammation of the nerve coating, as in MS.", {"demyelinating": []}),
+        # a patient summary's plain words: the myelin's inflammation is no infection, "a growth" no change
+        ("These patches are damage to the protective coating of the nerves.", {"demyelinating": []}),
+        ("It looks like inflammation of the coating of the nerves rather than a tumour.", {"demyelinating": []}),
+        ("First scan. A glioblastoma is likely: we found a growth in the left temporal lobe.", {"glioma": []}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
          "leptomeningeal-disease", "dictated-split-word", "intralesional-blood-products", "calcified-granulomas",
          "stroke-protocol", "code-stroke", "stroke-team", "neurilemmoma", "pituitary-tumor",
          "white-matter-demyelination-changes", "demyelinating-plaques-stay", "pilocytic-astrocytoma", "sega",
-         "plain-nerve-coating"],
+         "plain-nerve-coating", "nerve-coating-damage", "nerve-coating-inflammation",
+         "a-growth-is-no-change"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected

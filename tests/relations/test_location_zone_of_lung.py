@@ -25,6 +25,11 @@ CASES = [
      {"nodule": ["lll", "rul"]}),
     ("stump-after-a-lobectomy", "Status after right upper lobectomy; fibrous stripe shadow at the stump.",
      {"fibrosis": ["rul"]}),
+    # a patient summary's plain zone words: the top of a lung is its upper lobe, the bottom its lower lobe
+    ("very-top-of-both-lungs", "Some scarring at the very top of both lungs.", {"fibrosis": ["bul"]}),
+    ("bottom-of-the-left-lung", "A small spot at the bottom of the left lung.", {"nodule": ["lll"]}),
+    ("upper-part-of-your-right-lung", "A patch of pneumonia-like haze in the upper part of your right lung, "
+     "a ground-glass opacity.", {"ggo": ["rul"]}),
 ]
 
 
