@@ -15,6 +15,12 @@ disagree", "rather than", "as first dictated") corrects the body for the keys it
 A correction section without a cue ("I agree", "a second nodule is present, not mentioned above") changes
 nothing: its mentions count like findings. Mentions stay as they are (NOTE_NLP and FHIR keep the body's
 mentions with their own certainty); only the report-level findings change.
+
+A second opinion corrects another reader: it restates the outside report (an ``outside`` section, "Outside
+report: ...", or a sentence that opens like "The outside report describes ...") and then gives its own review.
+A finding of the restatement counts only where the review keeps it: where the review states the key itself, the
+review's mentions (and places) alone count; else the restated finding counts where the review agrees with the
+outside reading ("We agree with the outside interpretation") and denies the key nowhere ("not favoured").
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 
 from omop_nlp.entities.document import Document, Sentence
 from omop_nlp.model import Certainty, EntityType, Mention
-from omop_nlp.text.sections import CORRECTION, SectionRules
+from omop_nlp.text.sections import CORRECTION, OUTSIDE, SectionRules
 from omop_nlp.text.tokens import term_lemmas
 
 _DENIED = (Certainty.NEGATED, Certainty.UNLIKELY)
@@ -65,7 +71,22 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
         for key in dict.fromkeys(m.key for m, _ in said if m.type.value == entity_type):
             _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
                     [m for m in mentions if m.key == key and m.start < end])
+    _review_outside_reading(out, doc, [m for m in mentions if m.type.value == entity_type], sections)
     return out
+
+
+def _review_outside_reading(out: Corrections, doc: Document, findings: list[Mention], sections: SectionRules) -> None:
+    """Withdraws the restated outside reading's findings that the review does not keep (module docstring)."""
+    restated = [(s.start, s.end) for s in doc.sentences
+                if s.section_kind == OUTSIDE or sections.restates(doc.text, s.start)]
+    if not restated:
+        return
+    outside = [m for m in findings if any(start <= m.start < end for start, end in restated)]
+    review = [m for m in findings if m not in outside]
+    stated = {m.key for m in review if m.certainty.counts_as_present}
+    denied = {m.key for m in review if m.certainty in _DENIED}
+    agreed = sections.agrees(doc.text)
+    out.withdrawn |= {_span(m) for m in outside if m.key in stated or m.key in denied or not agreed}
 
 
 def _correcting_parts(doc: Document, sections: SectionRules) -> list[list[Sentence]]:

@@ -84,3 +84,36 @@ def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
     assert "pleural_effusion" not in result.findings
     body = [m for m in result.mentions if m.key == "pleural_effusion" and m.section == "findings"]
     assert [m.certainty for m in body] == [Certainty.PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("modality", "text", "expected"),
+    [
+        pytest.param("chest_ct", "Outside report: right lower lobe consolidation and a small left effusion.\n"
+                     "Our review: consolidation of the right lower lobe. No pleural effusion.",
+                     {"consolidation": ["rll"]}, id="denied-by-the-review"),
+        pytest.param("chest_ct", "Outside report: spiculated mass in the left upper lobe.\n"
+                     "Our review: the opacity is a 2 cm part-solid nodule of the left upper lobe, not a mass.",
+                     {"ggo": ["lul"], "nodule": ["lul"]}, id="relabelled-by-the-review"),
+        pytest.param("chest_ct", "Outside report: enlarging solid nodule in the right middle lobe.\n"
+                     "Our review: 7 mm ground-glass nodule in the right middle lobe, unchanged in size.",
+                     {"ggo": ["rml"]}, id="not-kept-where-the-review-names-another-key"),
+        pytest.param("chest_ct", "Outside report: honeycombing in both lower lobes.\n"
+                     "We agree with the outside interpretation. Mild emphysema in the upper lobes.",
+                     {"fibrosis": ["bll"]}, id="kept-where-the-review-agrees"),
+        pytest.param("chest_ct", "The outside report describes a mass in the right upper lobe. We disagree: there "
+                     "is rounded atelectasis of the right lower lobe.", {"atelectasis": ["rll"]},
+                     id="restated-in-prose-and-rejected"),
+        pytest.param("chest_ct", "Outside reading: 5 mm nodule in the lingula.\nOur review: 5 mm nodule in the "
+                     "left lower lobe.", {"nodule": ["lll"]}, id="the-review-places-win"),
+        pytest.param("brain_mri", "The outside report suggests multiple sclerosis.\n"
+                     "Opinion: a few non-specific white matter foci; demyelinating disease is not favoured.",
+                     {}, id="dismissed-by-the-opinion"),
+        pytest.param("brain_mri", "Outside report: right frontal meningioma.\nOpinion: we concur; no other lesion.",
+                     {"non_malignant_tumor": []}, id="brain-kept-where-the-review-agrees"),
+    ],
+)
+def test_a_second_opinion_keeps_only_what_its_review_keeps(pipeline: Pipeline, modality: str, text: str,
+                                                           expected: dict) -> None:
+    """An outside reading that a second opinion restates counts only where the review keeps it."""
+    assert _findings(pipeline, text, modality) == expected

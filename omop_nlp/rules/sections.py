@@ -12,7 +12,7 @@ from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import RulesModel, load_model
 
 SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ",
-                      "correction"]
+                      "correction", "outside"]
 WordList = Literal["abbreviations", "continuing_words", "question_answers"]  # the plain word lists of sections.yaml
 
 
@@ -23,7 +23,10 @@ class SectionRule(RulesModel):
                               "comparison (historical) or indication / recommendation / technique (hypothetical), "
                               "or other_organ: findings of an organ that is not the lungs (no chest lesion key), "
                               "or correction: findings stated later that may correct the body (an addendum, an "
-                              "attending's word, a final read's discrepancy; see correction_cues)")
+                              "attending's word, a final read's discrepancy; see correction_cues), "
+                              "or outside: another reader's report restated by a second opinion (\"Outside "
+                              "report:\"), whose findings count only where the review keeps them (see "
+                              "outside_readings)")
     code: Code | None = Field(None, description="the section's LOINC code (NOTE_NLP.section_concept_id)")
     headers: TermsByLanguage = Field(description="header words per language; the first section listing a header "
                                      "takes it")
@@ -54,6 +57,18 @@ class SectionsRules(RulesModel):
                                              "\"rather than\", \"as first dictated\"): there the later statement "
                                              "wins for the keys it names; a correction section without one (\"I "
                                              "agree\", an added finding) is read like findings")
+    outside_readings: TermsByLanguage = Field(default_factory=dict, description="words that open a sentence "
+                                              "restating another reader's report (\"The outside report "
+                                              "describes ...\"), read like an outside section: a finding stated "
+                                              "only there counts where the review agrees (agreement_cues) and does "
+                                              "not deny it; where the review states the key itself, its own word "
+                                              "and places win")
+    agreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which a second opinion "
+                                            "agrees with the outside reading it restates (\"We agree with the "
+                                            "outside interpretation\", \"concur\")")
+    disagreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which it does not "
+                                               "(\"We disagree\", \"do not agree\"): these outweigh an "
+                                               "agreement cue")
 
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:

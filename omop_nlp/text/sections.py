@@ -40,10 +40,21 @@ class SectionRules:
     correction_cue: re.Pattern  # a word that makes a correction section correct the body ("stated in error")
     result_line: re.Pattern  # a dated result line of a clinician's note ("CT chest 1/9 (baseline): ...")
     by_kind: dict[str, str]  # kind -> the first section of that kind (what a dated result line opens)
+    outside_opening: re.Pattern  # the opening of a sentence that restates another reader's report
+    agreement: re.Pattern  # a second opinion agreeing with the outside reading ("We agree with ...")
+    disagreement: re.Pattern  # ... or not ("We disagree", "do not agree")
 
     def corrects(self, text: str) -> bool:
         """The text of a correction section says that it corrects the body, not only agrees or adds."""
         return self.correction_cue.search(text) is not None
+
+    def restates(self, text: str, start: int) -> bool:
+        """The sentence at ``start`` restates another reader's report ("The outside report describes ...")."""
+        return self.outside_opening.match(text, start) is not None
+
+    def agrees(self, text: str) -> bool:
+        """The review says that it agrees with the outside reading, and nowhere that it does not."""
+        return self.agreement.search(text) is not None and self.disagreement.search(text) is None
 
     def split(self, text: str) -> list[Section]:
         """Sections in order; the text before the first header is an unnamed findings section."""
@@ -92,6 +103,7 @@ IMPRESSION = "impression"  # the section name of a report's conclusion (mappings
 OTHER_ORGAN = "other_organ"  # the kind of an organ heading other than the lungs (UPPER ABDOMEN:, BONES:)
 FINDINGS = "findings"  # the kind of a section that states this examination's findings
 CORRECTION = "correction"  # the kind of a later part that may correct the body (addendum, attestation, discrepancy)
+OUTSIDE = "outside"  # the kind of another reader's report that a second opinion restates ("Outside report:")
 COMPARISON = "comparison"  # the kind of a section about an earlier examination
 
 
@@ -177,8 +189,7 @@ def load_section_rules() -> SectionRules:
     # Any other upper-case heading ("LUNGS AND PLEURA:") after an organ heading (BONES:) ends that
     # section: what follows is findings again.
     other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
-    cues = {_norm_header(c) for terms in rules.correction_cues.values() for c in terms}
-    cue = re.compile(r"(?i)(?<!\w)(?:" + _alternation(cues) + r")(?!\w)" if cues else r"(?!)")
+    cue = _words_pattern(rules.correction_cues)
     studies = {_norm_header(t) for terms in rules.result_studies.values() for t in terms}
     # a study name opens the line, its date follows before the colon: "CT chest with contrast 2/3:", "MRI brain
     # (10/3) compared with 7/3:" (the first date is the study's)
@@ -189,8 +200,18 @@ def load_section_rules() -> SectionRules:
     by_kind: dict[str, str] = {}
     for name, definition in definitions.items():
         by_kind.setdefault(definition.kind, name)
+    outside = {_norm_header(t) for terms in rules.outside_readings.values() for t in terms}
+    # a sentence opens with it, after any bullet or quotation mark: "- The outside report describes ..."
+    outside_opening = re.compile(r"(?i)[\s\-*•\"']*(?:" + _alternation(outside) + r")(?!\w)" if outside else r"(?!)")
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,
-                        result_line, by_kind)
+                        result_line, by_kind, outside_opening, _words_pattern(rules.agreement_cues),
+                        _words_pattern(rules.disagreement_cues))
+
+
+def _words_pattern(terms: dict[str, list[str]]) -> re.Pattern:
+    """Any of the terms (all languages) as whole words, case-insensitive; never matching where there are none."""
+    words = {_norm_header(t) for language in terms.values() for t in language}
+    return re.compile(r"(?i)(?<!\w)(?:" + _alternation(words) + r")(?!\w)" if words else r"(?!)")
 
 
 _START = methodcaller("start")

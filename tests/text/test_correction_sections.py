@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from omop_nlp.text.sections import CORRECTION, load_section_rules, states_findings
+from omop_nlp.text.sections import CORRECTION, OUTSIDE, load_section_rules, states_findings
 
 
 def _kinds(text: str) -> list[tuple[str | None, str]]:
@@ -37,3 +37,24 @@ def test_a_correction_states_findings() -> None:
 ])  # fmt: skip
 def test_correction_cues(text: str, corrects: bool) -> None:
     assert load_section_rules().corrects(text) is corrects
+
+
+def test_an_outside_reading_scopes_its_line_and_a_review_is_findings() -> None:
+    assert _kinds("Outside report: nodule in the RUL.\nThe lungs are otherwise clear.\nOur review: no nodule.") == [
+        ("outside_reading", OUTSIDE), (None, "findings"), ("findings", "findings")]
+
+
+@pytest.mark.parametrize(("text", "restates"), [("The outside report describes a mass.", True),
+                                                 ("- Outside reading suggested pneumonia.", True),
+                                                 ("We reviewed the outside report.", False)])
+def test_a_sentence_that_restates_an_outside_reading(text: str, restates: bool) -> None:
+    assert load_section_rules().restates(text, 0) is restates
+
+
+@pytest.mark.parametrize(("text", "agrees"), [("We agree with the outside interpretation.", True),
+                                              ("I concur with the outside read.", True),
+                                              ("We disagree with the outside interpretation.", False),
+                                              ("We do not agree with the outside report.", False),
+                                              ("Ground-glass nodule, unchanged.", False)])
+def test_a_review_that_agrees(text: str, agrees: bool) -> None:
+    assert load_section_rules().agrees(text) is agrees
