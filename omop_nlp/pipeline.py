@@ -25,7 +25,6 @@ from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import ModalityRouter
 from omop_nlp.rules import ModalityRules, load_rules
-from omop_nlp.rules.modality import Presence
 from omop_nlp.text.note import checked_text
 from omop_nlp.text.sections import IMPRESSION, SectionRules, load_section_rules
 from omop_nlp.text.tokens import term_lemmas
@@ -64,15 +63,18 @@ class ModalityEngine:
         withdrawn: set[str] = set()  # keys of the mentions the correction took back
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
-        named = _naming(self.rules.presence)
-        dismissed = _dismissed(mentions, named) if self.rules.presence.later_dismissal_wins else {}
+        presence = self.rules.presence
+        named = _naming(presence.dismissal_names == "words", presence.dismissal_within == "sentence")
+        dismissed = _dismissed(mentions, named) if presence.later_dismissal_wins else {}
+        repeated = _named_dismissals(mentions) if presence.repeated_dismissal_wins else {}
         for mention in mentions:
             if mention.type != self.rules.entity_type or not self._present(mention, denied):  # StrEnum: no .value
                 continue
             if corrections.withdraws(mention):
                 withdrawn.add(mention.key)
                 continue  # "Correction: there is no effusion; ... stated in error"
-            if mention.certainty is Certainty.HEDGED and _dismissed_later(mention, named, dismissed):
+            if mention.certainty is Certainty.HEDGED and (_dismissed_later(mention, named, dismissed)
+                                                          or _dismissed_later(mention, _BY_WORDS, repeated)):
                 continue  # "DDx: abscess or lymphoma ... lymphoma is considered less likely"
             finding = findings.get(mention.key)
             if finding is None:  # not setdefault: that would build a Finding per mention and drop all but the first
@@ -152,15 +154,23 @@ def _dismissed_later(mention: Mention, named: Callable[[Mention], _DismissalName
     return any(mention.start < dismissed.get((key, words[i:], sentence), -1) for i in range(max(len(words), 1)))
 
 
-def _naming(presence: Presence) -> Callable[[Mention], _DismissalName]:
-    """How a dismissal names the finding it dismisses (``presence.dismissal_names`` and ``dismissal_within``)."""
-    by_words = presence.dismissal_names == "words"
-    in_sentence = presence.dismissal_within == "sentence"
-
+def _naming(by_words: bool, in_sentence: bool) -> Callable[[Mention], _DismissalName]:
+    """How a dismissal names the finding it dismisses: by its words or its key, in its sentence or anywhere
+    (``presence.dismissal_names`` and ``dismissal_within``)."""
     def named(mention: Mention) -> _DismissalName:
         return (mention.key, term_lemmas(mention.text) if by_words else (),
                 mention.sentence if in_sentence else -1)
     return named
+
+
+_BY_WORDS = _naming(by_words=True, in_sentence=False)  # a dismissal that repeats the finding's words, anywhere after it
+_NAME_WORDS = 2  # a dismissal that reaches over sentences names a finding in this many words at least
+
+
+def _named_dismissals(mentions: list[Mention]) -> dict[_DismissalName, int]:
+    """Dismissals that repeat a finding's full name ("squamous cell carcinoma is less likely"): they reach back over
+    the whole report; a bare head word ("Metastatic nodules are unlikely") stays in its own sentence."""
+    return {name: at for name, at in _dismissed(mentions, _BY_WORDS).items() if len(name[1]) >= _NAME_WORDS}
 
 
 def _denied_in_impression(mentions: list[Mention], entity_type: str) -> set[str]:

@@ -208,6 +208,11 @@ class Presence(RulesModel):
         "report", description="where a dismissal reaches back: the whole report (brain), or its own sentence (chest: "
         "a differential ranked where it is listed; \"nodules, likely granulomas. Metastatic nodules are unlikely\" "
         "keeps the nodules)")
+    repeated_dismissal_wins: bool = Field(False, description="where dismissals reach only their own sentence: a "
+                                          "later dismissal that repeats the hedged finding's name of two words or more "
+                                          "reaches back over the whole report (a differential paragraph argued to a "
+                                          "verdict: \"Differential considerations include infection and cavitating "
+                                          "squamous cell carcinoma. ... squamous cell carcinoma is less likely\")")
     back_references: dict[Literal["latter", "former"], Terms] = Field(
         default_factory=dict, description="words that name the last (latter) or the one before the last (former) "
         "diagnosis named before them: denying or dismissing them does so to that diagnosis (\"metastasis or "

@@ -404,6 +404,9 @@ DISMISSAL = [
         "Two small nodules in the left lower lobe, likely benign. Metastatic nodules are considered unlikely.",
         {"nodule"},
     ),
+    # a differential argued to a verdict in the next sentence that names the item again in full
+    ("repeated-full-name-dismissed-later", CT, "Cavitating right upper lobe lesion; the differential includes "
+     "tuberculosis and squamous cell carcinoma. Squamous cell carcinoma is less likely given the thin wall.", set()),
     ("mr-parenthesised-less-likely", MR, "Likely lymphoma. D/D: glioblastoma (less likely), demyelination.",
      {"lymphoma", "demyelinating"}),
     ("mr-remote-possibility", MR, "Small ring lesion, likely a tuberculoma; an abscess is a remote possibility.",
