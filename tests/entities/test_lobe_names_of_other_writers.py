@@ -28,6 +28,8 @@ from omop_nlp.pipeline import Pipeline
     ("Consolidation in LSI and bronchiectasis in LII.", {"consolidation": ["lul"], "bronchiectasis": ["lll"]}),
     ("Ground glass in the lóbulo superior derecho.", {"ggo": ["rul"]}),
     ("Subsegmental atelectasis in both inferior lobes.", {"atelectasis": ["bll"]}),
+    ("Small nodule in right lung S6.", {"nodule": ["rll"]}),
+    ("Scar in the língula.", {"fibrosis": ["lingula"]}),
 ])  # fmt: skip
 def test_lobe_names_of_other_writers(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert findings(pipeline, text) == expected

@@ -1,7 +1,7 @@
 """Guideline section 2 rules 2 and 9 in the words of other writers (issue 13): a patient summary's "the top / bottom
 (part) of your left lung" is its upper / lower lobe, "the middle part of your right lung" its middle lobe; a lesion
-"around" a placed one lies in its place ("ground glass around the mass in the LUL"). Sentences written for this
-file."""
+"around" a placed one lies in its place ("ground glass around the mass in the LUL"); a suspected "neoplasia" takes
+the place of the lesion it names. Sentences written for this file."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from omop_nlp.pipeline import Pipeline
     ("Some scarring (fibrosis) at the very top of both lungs.", {"fibrosis": ["bul"]}),
     ("An area of consolidation in the middle part of your right lung.", {"consolidation": ["rml"]}),
     ("Faint ground-glass opacity around the mass in the left upper lobe.", {"ggo": ["lul"], "mass": ["lul"]}),
+    ("Patchy consolidation in the lower portion of the left lung.", {"consolidation": ["lll"]}),
+    ("Irregular nodular image in the left inferior lobe, with lobulated contours, suspicious of a primary neoplasia.",
+     {"nodule": ["lll"], "mass": ["lll"]}),
 ])  # fmt: skip
 def test_location_plain_words(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert findings(pipeline, text) == expected
