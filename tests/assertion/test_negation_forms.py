@@ -500,6 +500,11 @@ RESOLUTION = [
     # the same in plain words for the patient
     ("opened-up-again", CT, "The collapsed bottom part of your left lung has opened up again.", set()),
     ("has-gone-away", CT, "The fluid that was around your right lung has gone away.", set()),
+    ("drained-not-back", CT, "Previously drained left effusion; no reaccumulation since.", set()),
+    ("judged-as-passed", CT, "On this review the earlier lingular nodule was probably inflammatory.", set()),
+    # a nodule explained away as a vessel, in other words
+    ("corresponds-to-a-vessel", CT, "The outside nodule in the RML corresponds to a vessel.", set()),
+    ("in-fact-a-vessel", CT, "The questioned nodule is in fact a vessel seen end-on.", set()),
 ]
 
 QUESTIONS = [
@@ -685,6 +690,10 @@ HISTORY = [
      "Our review: artefact only.", set()),
     ("outside-report-heading-kept", CT, "Outside report: RLL consolidation.\nWe agree: dense consolidation of the "
      "right lower lobe.", {"consolidation"}),
+    # the operation or radiation names the lung cancer it treated
+    ("lobectomy-for", CT, "Prior left lower lobectomy for squamous cell carcinoma. Stump clear.", set()),
+    ("sbrt-for", CT, "Two years since SBRT for a right upper lobe adenocarcinoma. Lungs clear.", set()),
+    ("treated-with", CT, "Known lung cancer treated with radiotherapy in 2021. No recurrence.", set()),
 ]
 
 BRAIN_SPECIAL = [
