@@ -33,6 +33,13 @@ CASES = [
                  {"metastasis": ["progression"]}, id="incr"),
     pytest.param("Hx: breast ca mets. Comp: MRI 3 mo ago.\n- Vermian met 14mm (prev 6mm).",
                  {"metastasis": ["progression"]}, id="prev-size"),
+    # a change sign denied is no change: stable, like "not increased"; "↔" is unchanged
+    pytest.param("Hx: GBM s/p GTR. Comp: MRI 8 wk ago.\n- Cavity wall: no ↑ enh. Stable.", {"glioma": ["stable"]},
+                 id="no-arrow-up"),
+    pytest.param("Hx: lung ca mets s/p SRS. Comp: MRI 3 mo ago.\n- R parietal met: no Δ.", {"metastasis": ["stable"]},
+                 id="no-delta"),
+    pytest.param("Hx: lung ca mets s/p SRS. Comp: MRI 3 mo ago.\n- R parietal met 7mm ↔.", {"metastasis": ["stable"]},
+                 id="both-ways-arrow"),
     # "RN" names radiation necrosis: the growth it explains is no progression
     pytest.param("Hx: mets s/p SRS to the R frontal met. Comp: MRI 3 mo ago.\n- R frontal SRS site: ↑ enh, rCBV "
                  "low.\nIMP: RN at the R frontal SRS site.", {"metastasis": []}, id="rn-shorthand"),
