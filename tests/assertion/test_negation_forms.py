@@ -333,6 +333,7 @@ PSEUDO_NEGATION = [
 ]
 
 DISMISSAL = [
+    ("mr-not-the-favoured-diagnosis", MR, "Ring lesion; a high-grade glioma is not the favoured diagnosis.", set()),
     ("is-unlikely", CT, "Lobar consolidation is unlikely.", set()),
     ("not-favoured", CT, "Linear opacity at the right base: atelectasis not favoured; likely scarring.", {"fibrosis"}),
     ("rather-than", CT, "Linear opacity at the left base, atelectasis rather than scarring.", {"atelectasis"}),
@@ -686,6 +687,12 @@ HISTORY = [
     ("mr-outside-report-describes-hedged", MR,
      "The outside report describes white matter lesions suggestive of demyelination. On our review they are "
      "non-specific.", set()),
+    ("mr-referring-hospital-reported", MR,
+     "The referring hospital reported a small cerebellar infarct, which we do not see. Normal brain.", set()),
+    ("mr-history-line-evacuated", MR, "Previous right subdural haematoma, evacuated in 2021. No new haemorrhage.",
+     set()),
+    ("mr-history-line-resected-malignant", MR, "Glioblastoma, resected last year. No enhancing lesion.", {"glioma"}),
+    ("mr-verb-first-with-filler", MR, "It is discarded the presence of an abscess.", set()),
     ("mr-outside-report-heading", MR, "Outside report: probable small infarct in the right pons.\n"
      "Our review: artefact only.", set()),
     ("outside-report-heading-kept", CT, "Outside report: RLL consolidation.\nWe agree: dense consolidation of the "
