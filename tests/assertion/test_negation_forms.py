@@ -334,6 +334,15 @@ PSEUDO_NEGATION = [
 
 DISMISSAL = [
     ("mr-not-the-favoured-diagnosis", MR, "Ring lesion; a high-grade glioma is not the favoured diagnosis.", set()),
+    ("mr-least-likely", MR, "Ring lesion: abscess, then metastasis; a glioma is the least likely.",
+     {INFECTION, "metastasis"}),
+    ("mr-considered-much-less-likely", MR, "An inflammatory process is considered much less likely.", set()),
+    ("mr-is-unlikely-an", MR, "The cortical signal is unlikely an infarct.", set()),
+    # the other side of a preference with its describing word
+    ("mr-over-recurrent", MR, "We favour treatment effect over recurrent metastatic disease.", set()),
+    ("mr-over-a-necrotic", MR, "The appearances favour an abscess over a necrotic glioma.", {INFECTION}),
+    ("mr-less-likely-than-keeps-the-other", MR, "An abscess is felt less likely than a cystic metastasis.",
+     {"metastasis"}),
     ("is-unlikely", CT, "Lobar consolidation is unlikely.", set()),
     ("not-favoured", CT, "Linear opacity at the right base: atelectasis not favoured; likely scarring.", {"fibrosis"}),
     ("rather-than", CT, "Linear opacity at the left base, atelectasis rather than scarring.", {"atelectasis"}),

@@ -42,13 +42,14 @@ from omop_nlp.pipeline import Pipeline
         ("These patches are damage to the protective coating of the nerves.", {"demyelinating": []}),
         ("It looks like inflammation of the coating of the nerves rather than a tumour.", {"demyelinating": []}),
         ("First scan. A glioblastoma is likely: we found a growth in the left temporal lobe.", {"glioma": []}),
+        ("Migraine with aura as a stroke mimic. Diffusion is normal.", {}),
     ],
     ids=["MS-upper-case", "ms-milliseconds", "bleed", "cortical-vein", "PML", "subependymoma", "abcess",
          "leptomeningeal-disease", "dictated-split-word", "intralesional-blood-products", "calcified-granulomas",
          "stroke-protocol", "code-stroke", "stroke-team", "neurilemmoma", "pituitary-tumor",
          "white-matter-demyelination-changes", "demyelinating-plaques-stay", "pilocytic-astrocytoma", "sega",
          "plain-nerve-coating", "nerve-coating-damage", "nerve-coating-inflammation",
-         "a-growth-is-no-change"],
+         "a-growth-is-no-change", "stroke-mimic"],
 )
 def test_brain_diagnosis_words(pipeline: Pipeline, text: str, expected: dict) -> None:
     assert pipeline.extract(Report("t", text, "brain_mri")).findings_json() == expected
