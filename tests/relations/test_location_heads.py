@@ -39,6 +39,9 @@ CASES = [
     ("findings-both-lungs-stay", "Findings: Innumerable nodules in both lungs. A new nodule in the left lower "
      "lobe and another in the right upper lobe.\nImpression: Bilateral pulmonary metastases, progressing.",
      {"nodule": ["left_lung", "lll", "right_lung", "rul"]}),
+    # a place sentence that opens like a continuation ("One ...") but names an airway is not the last lesion's
+    ("one-airway-is-no-continuation", "Impression: Mild emphysema with airway wall thickening.\nOne airway in the "
+     "lower part of your left lung is a little wider than normal.", {"bronchial_wall_thickening": []}),
 ]
 
 

@@ -61,3 +61,13 @@ def _bodies(text: str) -> list[tuple[str, str]]:
 ])  # fmt: skip
 def test_one_dated_result_changes_nothing(text: str) -> None:
     assert all(s.kind != "comparison" for s in load_section_rules().split(text))
+
+
+def test_a_patient_portal_reports_plain_headings() -> None:
+    """The plain-language part of a patient-portal report: why the scan was done is the indication, what was found
+    findings, what it means the impression, the next steps a recommendation."""
+    text = ("What we looked at: a scan of your chest.\nWhat we found: a small spot.\nWhat this means: it is "
+            "harmless.\nNext steps: a scan in a year.\nPATIENT SUMMARY (plain language): all is well.")
+    assert [(s.name, s.kind) for s in load_section_rules().split(text)] == [
+        ("indication", "indication"), ("findings", "findings"), ("impression", "findings"),
+        ("recommendation", "recommendation"), ("impression", "findings")]
