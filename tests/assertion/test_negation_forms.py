@@ -795,6 +795,9 @@ SHORTHAND = [
     ("count-of-none", CT, "Solid nodules: 0", set()),
     ("no-delta", CT, "No \u0394 in the 4mm LUL nod.", {"nodule"}),
     ("no-up-arrow", CT, "No \u2191 in size of the RML nod.", {"nodule"}),
+    ("template-n", CT, "Pleural effusion: N", set()),
+    ("mr-template-n", MR, "Haemorrhage: N", set()),
+    ("mr-hx", MR, "Pt w/ hx R PCA stroke. No new infarct.", set()),
     ("mr-dash-after", MR, "Haemorrhage -. Acute infarct -.", set()),
     ("mr-w-slash-o", MR, "Postop cavity w/o residual enhancing tumour.", set()),
 ]
