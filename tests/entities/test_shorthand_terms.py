@@ -1,6 +1,7 @@
 """Shorthand of busy readers (issue 13): lesion words cut short ("nod", "cons", "atx", "eff"), "UL" / "LL" after a
 side, "pulm" as the lung's word, "PNA" / "PTX" as nouns of no key, and a protocol named after a diagnosis in an
-examination title. A short form that is also a word of another language ("con", the Spanish "with") is no term.
+examination title; Lung-RADS and neuro shorthand (PSN, SSN, pGGN, CMBs, IPH). A short form that is also a word of
+another language ("con", the Spanish "with") is no term.
 
 Reports written for this file.
 """
@@ -26,6 +27,10 @@ CT_CASES = [
     ("pericardial-eff", "Trace pericardial eff. Lungs clear.", {}),
     ("spanish-con", "TC DE TORAX CON CONTRASTE\nLungs clear.", {}),
     ("pna-no-key", "RML/RLL PNA. ?LUL atx.", {"atelectasis": ["lul"]}),
+    ("psn-two-keys", "9mm PSN in the LUL, solid part 3mm.", {"ggo": ["lul"], "nodule": ["lul"]}),
+    ("ssn", "Tiny SSN RML.", {"ggo": ["rml"]}),
+    ("pggn", "pGGN LLL, 7mm.", {"ggo": ["lll"]}),
+    ("pl-plaques", "Few calcified pl plaques on the left.", {"pleural_thickening": []}),
 ]
 
 
@@ -37,9 +42,11 @@ def test_chest_shorthand(pipeline: Pipeline, name: str, text: str, expected: dic
 MR_CASES = [
     ("ms-protocol", "MRI BRAIN W/WO - MS PROTOCOL\nNo demyelinating lesion.", {}),
     ("mets-protocol", "MR head, mets protocol.\nNo enhancing lesion.", {}),
+    ("cmbs", "Scattered CMBs in both thalami.", {"hemorrhage_vascular": []}),
+    ("iph", "Small L thalamic IPH.", {"hemorrhage_vascular": []}),
 ]
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), MR_CASES, ids=[c[0] for c in MR_CASES])
-def test_protocol_names_no_diagnosis(pipeline: Pipeline, name: str, text: str, expected: dict[str, list[str]]) -> None:
+def test_brain_shorthand(pipeline: Pipeline, name: str, text: str, expected: dict[str, list[str]]) -> None:
     assert findings(pipeline, text, "brain_mri") == expected
