@@ -796,6 +796,7 @@ SHORTHAND = [
     ("no-delta", CT, "No \u0394 in the 4mm LUL nod.", {"nodule"}),
     ("no-up-arrow", CT, "No \u2191 in size of the RML nod.", {"nodule"}),
     ("template-n", CT, "Pleural effusion: N", set()),
+    ("bracket-minus", CT, "Honeycombing [-], reticulation [+].", {"interstitial_thickening"}),
     ("mr-template-n", MR, "Haemorrhage: N", set()),
     ("mr-hx", MR, "Pt w/ hx R PCA stroke. No new infarct.", set()),
     ("mr-dash-after", MR, "Haemorrhage -. Acute infarct -.", set()),
