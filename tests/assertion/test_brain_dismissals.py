@@ -135,3 +135,20 @@ def test_korean_dismissals(pipeline: Pipeline, text: str, expected: dict) -> Non
 
 def test_not_supported_dismisses(pipeline: Pipeline) -> None:
     assert _findings(pipeline, "Impression: Small vessel change. Demyelination is not supported.") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Summary:\n- Left occipital metastasis (stable)\n- Right frontal metastasis (not seen on current study)",
+         {"metastasis": ["improvement", "stable"]}),
+        ("The treated cerebellar metastasis is not identified in the current study; the parietal one is unchanged.",
+         {"metastasis": ["improvement", "stable"]}),
+        ("The previously drained abscess is not seen on the current study.", {}),
+    ],
+    ids=["tag-not-seen-on-current-study", "not-identified-in-the-current-study", "non-malignant-gone"],
+)
+def test_gone_on_this_study_is_resolved(pipeline: Pipeline, text: str, expected: dict) -> None:
+    """A lesion seen before and not on this examination has resolved: a treated brain tumour's improvement
+    (corpus choice, sub), a non-malignant finding absent."""
+    assert _findings(pipeline, text) == expected

@@ -455,6 +455,8 @@ DISMISSAL = [
 ]
 
 RESOLUTION = [
+    ("not-seen-on-the-current-study", CT, "The previously reported RUL nodule is not seen on the current study.",
+     set()),
     ("mr-which-not-found-anymore", MR, "The cerebellar abscess, which is not found anymore, was drained.", set()),
     ("mr-no-residual-abnormality", MR, "Earlier left temporal haemorrhage with no residual abnormality.", set()),
     ("mr-no-residual-abnormality-beside-a-bleed", MR,
