@@ -698,6 +698,9 @@ HISTORY = [
     ("mr-outside-report-describes-hedged", MR,
      "The outside report describes white matter lesions suggestive of demyelination. On our review they are "
      "non-specific.", set()),
+    ("mr-disagree-with-outside-interpretation", MR,
+     "We disagree with the outside interpretation of lymphoma; the ring lesion is an abscess.", {INFECTION}),
+    ("mr-agree-with-outside-interpretation", MR, "We agree with the outside interpretation of a schwannoma.", {NMT}),
     ("mr-referring-hospital-reported", MR,
      "The referring hospital reported a small cerebellar infarct, which we do not see. Normal brain.", set()),
     ("mr-history-line-evacuated", MR, "Previous right subdural haematoma, evacuated in 2021. No new haemorrhage.",
