@@ -344,6 +344,10 @@ DISMISSAL = [
     ("mr-less-likely-than-keeps-the-other", MR, "An abscess is felt less likely than a cystic metastasis.",
      {"metastasis"}),
     ("is-unlikely", CT, "Lobar consolidation is unlikely.", set()),
+    # "which" opening the dismissal after the named item
+    ("which-is-unlikely", CT, "The differential also includes a lung cancer, which is unlikely.", set()),
+    ("which-is-considered-less-likely", CT, "Organising pneumonia, which is considered less likely.", set()),
+    ("mr-which-seems-unlikely", MR, "Alternatively a lymphoma, which seems unlikely given the age.", set()),
     ("not-favoured", CT, "Linear opacity at the right base: atelectasis not favoured; likely scarring.", {"fibrosis"}),
     ("rather-than", CT, "Linear opacity at the left base, atelectasis rather than scarring.", {"atelectasis"}),
     ("considered-less-likely", CT, "A mass is considered less likely.", set()),
