@@ -57,6 +57,9 @@ SUBJECT_AND_LABEL = [
     ("label-value-organ", "Known primary: left breast carcinoma.", {}),
     ("organ-far-after-link", "Spiculated mass in the lower inner quadrant of the right breast.", {}),
     ("subject-ends-at-comma", "Liver unremarkable, small nodule in the RLL.", {"nodule": ["rll"]}),
+    # the organ named with its anatomical noun labels the line: "Right adrenal gland: ..."
+    ("organ-gland-label", "Right adrenal gland: 2 cm nodule, probably benign.", {}),
+    ("organ-gland-label-after-lung", "5 mm nodule in the LLL. Left adrenal gland: 1 cm nodule.", {"nodule": ["lll"]}),
 ]
 
 
