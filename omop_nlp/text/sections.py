@@ -90,9 +90,16 @@ class SectionRules:
         if section.kind == FINDINGS or start == 0 or text[start - 1] == "\n":
             return [section]
         line_end = _LINE_END.search(text, start, end)
-        if line_end is None or not text[start : line_end.start()].strip():
+        body_end, rest = (line_end.start(), line_end.end()) if line_end else (end, end)
+        if (line_end or end == len(text)) and _runs_on(text, start):
+            # a report written as one paragraph ("CT chest. History: cough. There is consolidation ..."): the
+            # header scopes its own sentence, as no line break ends it
+            sentence_end = _SENTENCE_END.search(text, start, body_end)
+            if sentence_end:
+                body_end, rest = sentence_end.start() + 1, sentence_end.end()
+        if body_end == end or not text[start:body_end].strip():
             return [section]
-        return [self._section(name, start, line_end.start()), self._section(None, line_end.end(), end)]
+        return [self._section(name, start, body_end), self._section(None, rest, end)]
 
     def _section(self, name: str | None, start: int, end: int) -> Section:
         kind = self.definitions[name].kind if name else FINDINGS
@@ -114,6 +121,14 @@ def states_findings(kind: str) -> bool:
 # A line break that no wrapped continuation follows (a lower-case word continues a line that has no
 # full stop at its end).
 _LINE_END = re.compile(r"(?<=[.!?])[ \t]*\n|\n[ \t]*(?![a-z])")
+_SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[A-Z])")
+_SENTENCE_BEFORE = re.compile(r"[A-Za-z]{2}[.!?][ \t]")  # "CT CHEST. ": a word's full stop, not "1." or "Dr."
+
+
+def _runs_on(text: str, body_start: int) -> bool:
+    """The header at ``body_start`` follows a sentence on its own line: its writer runs the report on in one
+    paragraph instead of starting a line per part."""
+    return _SENTENCE_BEFORE.search(text, text.rfind("\n", 0, body_start) + 1, body_start) is not None
 
 
 def _date_key(match: re.Match) -> tuple[int, int, int]:

@@ -19,7 +19,7 @@ _BOUNDARY = re.compile(
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
     r"|(?<=[\uac00-\ud7a3]\.)[ \t]+(?=[A-Za-z])"  # a Korean sentence, then English: "의심. hemorrhage 없음"
-    r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z])"  # a line ending in a full stop: the next line starts a sentence
+    r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z0-9])"  # a line ending in a full stop: the next line starts a sentence
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
     r"|\n[ \t]*\n"  # a blank line always
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
