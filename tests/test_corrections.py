@@ -111,6 +111,16 @@ def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
                      {}, id="dismissed-by-the-opinion"),
         pytest.param("brain_mri", "Outside report: right frontal meningioma.\nOpinion: we concur; no other lesion.",
                      {"non_malignant_tumor": []}, id="brain-kept-where-the-review-agrees"),
+        # a detection tool's label restated in prose is another reader's: the radiologist's own reading decides
+        pytest.param("brain_mri", "The software labels the right parietal mass a metastasis.\n"
+                     "Radiologist: ring enhancement with central restricted diffusion, in keeping with an abscess; "
+                     "metastasis is unlikely.", {"infection_inflammation": []}, id="tool-label-re-read"),
+        pytest.param("brain_mri", "The algorithm flagged an acute infarct in the right occipital lobe.\n"
+                     "On review the signal follows the venous drainage: venous congestion, not an arterial infarct.",
+                     {}, id="tool-flag-withdrawn"),
+        pytest.param("brain_mri", "The AI flags an acute infarct in the left frontal lobe.\n"
+                     "Radiologist: acute left frontal infarct with restricted diffusion.",
+                     {"stroke_infarction": []}, id="tool-flag-kept-where-the-radiologist-states-it"),
     ],
 )
 def test_a_second_opinion_keeps_only_what_its_review_keeps(pipeline: Pipeline, modality: str, text: str,

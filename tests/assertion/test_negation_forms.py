@@ -98,6 +98,10 @@ POST_NEGATION = [
     ("colon-negative", CT, "Effusion: negative.", set()),
     ("colon-nil", CT, "Effusion: nil.", set()),
     ("colon-not-present", CT, "Atelectasis: not present.", set()),
+    # a detection tool's item withdrawn by the radiologist on its line
+    ("dash-rejected", CT, "Nodule in the lingula — rejected.", set()),
+    ("false-positive", CT, "RLL consolidation: false positive.", set()),
+    ("mr-not-agreed", MR, "Flagged haemorrhage in the pons - not agreed.", set()),
     ("are-not-seen", CT, "Nodules are not seen.", set()),
     ("mr-colon-none", MR, "Haemorrhage: none.", set()),
     ("mr-colon-absent", MR, "Acute infarct: absent.", set()),
@@ -274,6 +278,7 @@ PSEUDO_NEGATION = [
     ("not-found-on-the-previous", CT, "A 4 mm LLL nodule, not found on the previous scan.", {"nodule"}),
     ("not-present-before", CT, "Patchy RML consolidation that was not present before.", {"consolidation"}),
     ("not-detected-previously", CT, "Small left effusion, not detected previously.", {"pleural_effusion"}),
+    ("not-detected-by-the-tool", CT, "A 6 mm RML nodule, not detected by the CAD.", {"nodule"}),
     ("no-significant-change-in", CT, "No significant change in the RUL nodule.", {"nodule"}),
     ("no-interval-growth-of", CT, "No interval growth of the LLL mass.", {"mass"}),
     ("not-significantly-changed", CT, "The RML consolidation is not significantly changed.", {"consolidation"}),
