@@ -126,9 +126,6 @@ class LesionLocationMapper:
         self._fronting = _words(grammar, "fronting")
         self._distribution = _words(grammar, "distribution")
         self._own_place = _words(grammar, "own_place")
-        # words that may stand between "subpleural" and its distribution word ("subpleural and basal predominance")
-        self._spread_glue = self._location_list | single_words(rules.location_grammar.glue, "location_grammar.glue") | {
-            lemmas[0] for lemmas in self._zone_words_of(rules) if len(lemmas) == 1}
         self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
@@ -148,6 +145,9 @@ class LesionLocationMapper:
         self._lung_sides = {v: side for side, zones in compose.items() if isinstance(v := zones.get("lung"), str)}
         self._zone_words = {term_lemmas(t): zone for zone, terms in rules.location_grammar.zones.items()
                             for t in terms}
+        # words that may stand between "subpleural" and its distribution word ("subpleural and basal predominance")
+        self._spread_glue = self._location_list | single_words(rules.location_grammar.glue, "location_grammar.glue") | {
+            lemmas[0] for lemmas in self._zone_words if len(lemmas) == 1}
         self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
                            for side, zones in compose.items()}
 
@@ -307,10 +307,6 @@ class LesionLocationMapper:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups, self._pleura_spread(doc, locations))
         return groups
-
-    @staticmethod
-    def _zone_words_of(rules: ModalityRules) -> list[tuple[str, ...]]:
-        return [term_lemmas(t) for terms in rules.location_grammar.zones.values() for t in terms]
 
     def _pleura_spread(self, doc: Document, locations: list[Item]) -> bool:
         """'Subpleural' is the distribution of the sentence's findings, not one lesion's ("of subpleural and basal
