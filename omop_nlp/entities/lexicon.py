@@ -47,11 +47,7 @@ class EntityLexicon:
             phrases += [(t, Concept(f"{which}_reference")) for t in terms]
         grammar = rules.location_grammar
         self._compose = grammar.compose
-        # a whole lung's location key -> its side (the first side that composes it), asked per related match
-        self._lung_sides: dict[str, str] = {}
-        for side, zones in grammar.compose.items():
-            if isinstance(lung := zones.get("lung"), str):
-                self._lung_sides.setdefault(lung, side)
+        self._lung_sides = grammar.lung_sides()  # asked per related match
         self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
         self._zone_phrases: dict[tuple[str, ...], str] = {}

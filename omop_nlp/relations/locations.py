@@ -142,7 +142,7 @@ class LesionLocationMapper:
         compose = rules.location_grammar.compose
         # a lung that heads a line gives its side to a zone named there without one ("Right lung: nodules in the
         # upper lobe"): the lung's key -> its side, the zone words, and the key a zone makes on each side
-        self._lung_sides = {v: side for side, zones in compose.items() if isinstance(v := zones.get("lung"), str)}
+        self._lung_sides = rules.location_grammar.lung_sides()
         self._zone_words = {term_lemmas(t): zone for zone, terms in rules.location_grammar.zones.items()
                             for t in terms}
         # words that may stand between "subpleural" and its distribution word ("subpleural and basal predominance")

@@ -88,6 +88,15 @@ class LocationGrammar(RulesModel):
                                    "word: both lungs")
     anaphora: Terms = Field(default_factory=list, description="\"in the same lobe\": the previous lesion's location")
 
+    def lung_sides(self) -> dict[str, str]:
+        """A whole lung's location key -> its side (the first side whose ``compose`` makes it from ``lung``): the
+        lexicon and the location mapper both ask which side a lung names."""
+        sides: dict[str, str] = {}
+        for side, zones in self.compose.items():
+            if isinstance(lung := zones.get("lung"), str):
+                sides.setdefault(lung, side)
+        return sides
+
 
 class RelationGrammar(RulesModel):
     """Single words the location mapper reads between locations and lesions (relations/locations.py)."""
