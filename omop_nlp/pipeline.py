@@ -60,7 +60,7 @@ class ModalityEngine:
         report-level findings are built: ``extract`` and the CDM review report (stored mentions) agree."""
         corrections = read_corrections(doc, mentions, self.sections, self.rules.entity_type)
         findings: dict[str, Finding] = {}
-        withdrawn: set[str] = set()  # keys of the mentions the correction took back
+        withdrawn_keys: set[str] = set()  # keys of the mentions the correction took back
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         presence = self.rules.presence
@@ -71,7 +71,7 @@ class ModalityEngine:
             if mention.type != self.rules.entity_type or not self._present(mention, denied):  # StrEnum: no .value
                 continue
             if corrections.withdraws(mention):
-                withdrawn.add(mention.key)
+                withdrawn_keys.add(mention.key)
                 continue  # "Correction: there is no effusion; ... stated in error"
             if mention.certainty is Certainty.HEDGED and (_dismissed_later(mention, named, dismissed)
                                                           or _dismissed_later(mention, _BY_WORDS, repeated)):
@@ -90,7 +90,7 @@ class ModalityEngine:
                 finding.related = self._most_specific(set(finding.related) | set(mention.related))
         for key, related in summary.items():
             findings[key].related = self._most_specific(set(findings[key].related), related)
-        for key in withdrawn & findings.keys():
+        for key in withdrawn_keys & findings.keys():
             findings[key].corrected = True
         if corrections:
             self._correct_places(findings, corrections)
