@@ -42,10 +42,6 @@ class Token(NamedTuple):  # a note has thousands: a tuple is built about twice a
     end: int
     raw: str
 
-    @property
-    def is_hangul(self) -> bool:
-        return "\uac00" <= self.lemma[0] <= "\ud7a3"
-
 
 def fold(text: str) -> str:
     """Case-fold and unify look-alike characters without changing the length of the text."""
