@@ -71,12 +71,8 @@ PRE_NEGATION = [
     ("mr-there-is-no-sign-of-the", MR, "There is no sign of the brain infection your doctor asked about.", set()),
     ("mr-no-sign-that", MR, "There is no sign that the meningitis has spread to the ventricles.", set()),
     # the verb first (Spanish calque, English as a second language)
-    ("mr-not-evidenced-first", MR, "Not evidenced acute haemorrhage.", set()),
     ("mr-not-evidenced-list-nor", MR, "Not evidenced recent infarcts nor abscesses.", set()),
     ("mr-not-observed-first", MR, "In the diffusion sequence not observed any infarct.", set()),
-    # a patient summary's reassurance: "of the" after "there is no sign of" ends no scope
-    ("mr-there-is-no-sign-of-the-bleeding", MR, "There is no sign of the bleeding that your doctor was worried "
-     "about.", set()),
     ("we-found-no-signs-of", CT, "We found no signs of fluid around your lungs or of any collapsed lung.", set()),
 ]
 
@@ -721,7 +717,6 @@ HISTORY = [
     ("outside-report-heading-kept", CT, "Outside report: RLL consolidation.\nWe agree: dense consolidation of the "
      "right lower lobe.", {"consolidation"}),
     # the operation or radiation names the lung cancer it treated
-    ("lobectomy-for", CT, "Prior left lower lobectomy for squamous cell carcinoma. Stump clear.", set()),
     ("sbrt-for", CT, "Two years since SBRT for a right upper lobe adenocarcinoma. Lungs clear.", set()),
     ("treated-with", CT, "Known lung cancer treated with radiotherapy in 2021. No recurrence.", set()),
 ]
