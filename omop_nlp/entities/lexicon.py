@@ -15,6 +15,7 @@ from omop_nlp.text.variants import variants
 
 TYPO_MIN_LENGTH = 7
 ZONE_TO_BOTH_SIDES = 8  # "of basal and subpleural predominance, in both lungs": words from a zone to "both lungs"
+COUNT_REACH = 2  # "both confirmed solid nodules": words from a count word to the findings it counts
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class EntityLexicon:
         self._lung_sides = grammar.lung_sides()  # asked per related match
         self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
+        self._count_words = single_words(grammar.count_words, "location_grammar.count_words")
         self._zone_phrases: dict[tuple[str, ...], str] = {}
         for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
@@ -95,7 +97,8 @@ class EntityLexicon:
                     out += composed
                     i += consumed
                     continue
-            lone_side = "both" if role == "bilateral" else side if role == "side" else None
+            lone_side = "both" if role == "bilateral" else side if role == "side" and not self._counts(
+                raw, i, tokens) else None
             if (lone_side == "both" and not _next_to_organ(raw, i)) or (
                     lone_side and self._modifies_finding(raw, i, tokens)):
                 # "bilateral nodules": both lungs; "small right pleural effusion", "right pleural-based
@@ -110,6 +113,14 @@ class EntityLexicon:
                 out.append(m)
             i += 1
         return out
+
+    def _counts(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
+        """A lone count word right before findings ("both nodules", "both confirmed nodules") says how many they
+        are, not that they lie in both lungs."""
+        m = raw[i]
+        nxt = raw[i + 1] if i + 1 < len(raw) else None
+        return (m.last - m.first == 1 and tokens[m.first].lemma in self._count_words and nxt is not None
+                and nxt.payload.role == "entity" and nxt.first - m.last <= COUNT_REACH)
 
     def _modifies_finding(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
         """A lone side word stands right before an entity, before a place of no side ("right pleural

@@ -87,6 +87,8 @@ class LocationGrammar(RulesModel):
     bilateral_words: Terms = Field(default_factory=list, description="\"both lungs\", \"bilateral\" with no zone "
                                    "word: both lungs")
     anaphora: Terms = Field(default_factory=list, description="\"in the same lobe\": the previous lesion's location")
+    count_words: Terms = Field(default_factory=list, description="single side words that, right before findings, "
+                               "count them rather than place them (\"both nodules are solid\": two nodules)")
 
     def lung_sides(self) -> dict[str, str]:
         """A whole lung's location key -> its side (the first side whose ``compose`` makes it from ``lung``): the
