@@ -26,6 +26,7 @@ from omop_nlp.text.tokens import single_words, term_lemmas
 
 PLEURA = "pleura"
 _NOT_THERE = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.RESOLVED)
+_STILL_A_PLACE = frozenset(Certainty) - {Certainty.NEGATED, Certainty.UNLIKELY}  # what "at its site" may refer to
 
 
 @dataclass
@@ -168,11 +169,13 @@ class LesionLocationMapper:
             else:
                 groups = self._assign(sentence, doc, lesions, locations)
                 # once per sentence, so that a long sentence stays linear: "in the same lobe" refers to the
-                # place named before it in the sentence, else to the place named last
+                # place named before it in the sentence, else to the place named last; a place whose finding
+                # has gone is still a place to refer to ("the nodule has resolved, leaving a scar at its site")
                 anaphora = next((i for i in sentence.items if i.cue == "anaphora"), None)
                 referent = []
                 if anaphora:
-                    referent = [i for i in locations if i.last_token <= anaphora.first_token] or scope.named
+                    referent = [i for i in sentence.mentions("location") if i.last_token <= anaphora.first_token
+                                and i.mention.certainty in _STILL_A_PLACE] or scope.named
                 for group in groups:
                     if not group.lesions[0].mention.related:
                         self._lend_earlier_location(group, sentence, doc, scope, referent)

@@ -81,6 +81,11 @@ MORE = [
      {"consolidation": {"rll", "lll"}}),
     ("same-lobe-in-one-sentence", "Cavitary mass in the RUL with surrounding ground-glass in the same lobe.",
      {"mass": {"rul"}, "ggo": {"rul"}}),
+    # the place of a finding that has gone is still the place "at its site" refers to
+    ("its-site-of-a-resolved-finding", "The RML mass has gone; a thin band of fibrosis remains at its site.",
+     {"fibrosis": {"rml"}}),
+    ("its-place-of-a-cleared-finding", "The lingular consolidation has cleared, leaving faint ground glass in "
+     "its place.", {"ggo": {"lingula"}}),
     ("bilateral-word-beside-lobes", "Bilateral ground-glass opacities in both upper lobes.", {"ggo": {"rul", "lul"}}),
     ("part-solid-is-two-keys", "Part-solid nodule in the RUL, 11 mm.", {"ggo": {"rul"}, "nodule": {"rul"}}),
     ("subpleural-is-not-shared", "Subpleural reticulation in the left lower lobe with traction bronchiectasis.",
