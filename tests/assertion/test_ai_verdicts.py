@@ -24,6 +24,8 @@ CT, MR = "chest_ct", "brain_mri"
         pytest.param(CT, "Tool item: 4 mm nodule RML — false positive, fissural thickening.", {},
                      id="false-positive"),
         pytest.param(CT, "Item 3: 9 mm nodule LUL — not agreed, this is a vessel.", {}, id="not-agreed"),
+        pytest.param(CT, "Mark 4: 3 mm nodule RUL — overruled, it is a fissural lymph node.", {},
+                     id="overruled"),
         pytest.param(CT, "Item 2: ground-glass opacity RLL 3 cm — I disagree, it is partial volume.", {},
                      id="i-disagree"),
         pytest.param(CT, "Software: ground glass 6 % — I do not see ground glass or consolidation.", {},
