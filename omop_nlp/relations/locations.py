@@ -278,38 +278,62 @@ class LesionLocationMapper:
         pending: list[Item] = []  # locations waiting for the lesion they modify ("RUL nodule")
         borrowed: list[Item] = []  # those of them that head a finding of no key ("LLL pneumonia and scarring")
         heading: list[Item] = []  # "RUL posterior segment: consolidation + nodules"
-        for element, nxt in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first_token)):
-            if isinstance(element, Item):
-                if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], element):
-                    groups[-1].lesions.append(element)
+        for chunk, after in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first_token)):
+            if isinstance(chunk, Item):
+                if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], chunk):
+                    groups[-1].lesions.append(chunk)
                     before = groups[-1].lesions[-2]
-                    if before in groups[-1].shared or self._accompanies(doc, before, element):
-                        groups[-1].shared.append(element)  # "with tree-in-bud nodules and consolidation"
+                    if before in groups[-1].shared or self._accompanies(doc, before, chunk):
+                        groups[-1].shared.append(chunk)  # "with tree-in-bud nodules and consolidation"
                 else:
-                    groups.append(Group([element], pending, borrowed=borrowed))
+                    groups.append(Group([chunk], pending, borrowed=borrowed))
                     pending, borrowed = [], []
                 continue
-            place = self._place_run(sentence, doc, element, nxt, groups, bool(heading))
-            if place is _Place.AFTER_LESION and self._last_lesion_only(doc, groups[-1], element):
-                groups.append(Group([groups[-1].lesions.pop()]))  # "left hilar mass with collapse of the LLL"
-            if place is _Place.AFTER_LESION:
-                group = groups[-1]
-                group.locations = [i for i in group.locations if i not in group.borrowed] + element
-                group.located_after = True
-                if self._distributes(doc, element[0]):  # "bilateral GGO with ..., predominantly in the lower lobes"
-                    for earlier in groups[:-1]:
-                        if not any(i.mention.key in self._lobes for i in earlier.locations):
-                            earlier.locations = earlier.locations + element
-            elif place is _Place.BEFORE_LESION:
-                pending += element
-                if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
-                    borrowed += element
-            elif place is _Place.HEADING:
-                heading = element
+            for element, nxt in self._split_run(sentence, doc, chunk, after, groups):
+                place = self._place_run(sentence, doc, element, nxt, groups, bool(heading))
+                pending, borrowed, heading = self._put_run(doc, sentence, element, place, groups, pending, borrowed,
+                                                           heading)
         for group in groups:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups, self._pleura_spread(doc, locations))
         return groups
+
+    def _split_run(self, sentence: Sentence, doc: Document, run: list[Item], nxt: Item | None,
+                   groups: list[Group]) -> list[tuple[list[Item], Item | None]]:
+        """A run placed after a lesion whose last place heads the finding after it ("consolidation in the RLL and
+        RML atelectasis", "collapse of the left lower lobe and lingular pneumonia") is two: the places before go
+        to the lesion before, the last one to the finding it heads."""
+        last = run[-1]
+        if len(run) < 2 or not groups or not self._placed_in(doc, groups[-1], run):
+            return [(run, nxt)]
+        if (nxt is not None and not _is_location(nxt) and self._modifies(doc, last, nxt)
+                and not self._between(doc, last.last_token, nxt.first_token)) or self._heads(
+                    doc, last, sentence.last_token, self._other_heads):
+            return [(run[:-1], last), ([last], nxt)]
+        return [(run, nxt)]
+
+    def _put_run(self, doc: Document, sentence: Sentence, element: list[Item], place: _Place, groups: list[Group],
+                 pending: list[Item], borrowed: list[Item], heading: list[Item]
+                 ) -> tuple[list[Item], list[Item], list[Item]]:
+        """Gives a run its place: to the group before it, to the lesion after it, or as the sentence's heading;
+        returns the runs still pending, borrowed and heading."""
+        if place is _Place.AFTER_LESION and self._last_lesion_only(doc, groups[-1], element):
+            groups.append(Group([groups[-1].lesions.pop()]))  # "left hilar mass with collapse of the LLL"
+        if place is _Place.AFTER_LESION:
+            group = groups[-1]
+            group.locations = [i for i in group.locations if i not in group.borrowed] + element
+            group.located_after = True
+            if self._distributes(doc, element[0]):  # "bilateral GGO with ..., predominantly in the lower lobes"
+                for earlier in groups[:-1]:
+                    if not any(i.mention.key in self._lobes for i in earlier.locations):
+                        earlier.locations = earlier.locations + element
+        elif place is _Place.BEFORE_LESION:
+            pending = pending + element
+            if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
+                borrowed = borrowed + element
+        elif place is _Place.HEADING:
+            heading = element
+        return pending, borrowed, heading
 
     def _pleura_spread(self, doc: Document, locations: list[Item]) -> bool:
         """'Subpleural' is the distribution of the sentence's findings, not one lesion's ("of subpleural and basal

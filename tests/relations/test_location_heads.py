@@ -42,6 +42,13 @@ CASES = [
     # a place sentence that opens like a continuation ("One ...") but names an airway is not the last lesion's
     ("one-airway-is-no-continuation", "Impression: Mild emphysema with airway wall thickening.\nOne airway in the "
      "lower part of your left lung is a little wider than normal.", {"bronchial_wall_thickening": []}),
+    # the last place of a run after a lesion heads the finding after it: the places before are the first lesion's
+    ("last-place-heads-next-lesion", "Collapse of the left lower lobe and lingular consolidation.",
+     {"atelectasis": ["lll"], "consolidation": ["lingula"]}),
+    ("last-place-heads-no-key-finding", "Collapse of the right lower lobe and right middle lobe pneumonia.",
+     {"atelectasis": ["rll"]}),
+    ("run-without-a-head-stays-whole", "Scattered nodules in the right upper lobe and left lower lobe.",
+     {"nodule": ["lll", "rul"]}),
 ]
 
 
