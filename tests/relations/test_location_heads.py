@@ -22,6 +22,9 @@ CASES = [
     ("non-key-head-with-modifier", "Enlarging RUL mass with new right middle lobe postobstructive pneumonia and "
      "a small left effusion.", {"mass": ["rul"], "pleural_effusion": []}),
     ("lesion-in-an-airway", "Small polypoid tumour within the right upper lobe bronchus.", {"mass": ["rul"]}),
+    # a main bronchus belongs to no lobe: it gives the lung of its side, as a hilum does
+    ("lesion-in-a-main-bronchus", "Endobronchial tumour blocking the right main bronchus.", {"mass": ["right_lung"]}),
+    ("main-bronchus-before-lesion", "Left mainstem bronchus mass, 3 cm.", {"mass": ["left_lung"]}),
     ("mucus-plugging-after-a-placed-lesion", "Bronchial wall thickening in both lungs, with mucous plugs in the "
      "left upper lobe.", {"bronchial_wall_thickening": ["left_lung", "right_lung"]}),
     ("lobe-and-lingula", "Radiation fibrosis in the left upper lobe and lingula.", {"fibrosis": ["lingula", "lul"]}),
