@@ -44,6 +44,7 @@ class Group:
 
 _SPREAD_WORDS = 4  # "subpleural and basal predominance": from "subpleural" to its distribution word
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
+_WEIGHT_WORDS = 3  # "slightly more marked": the words of a weighting clause before its place
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
@@ -127,6 +128,7 @@ class LesionLocationMapper:
         self._fronting = _words(grammar, "fronting")
         self._distribution = _words(grammar, "distribution")
         self._own_place = _words(grammar, "own_place")
+        self._weighting = _words(grammar, "weighting")
         self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
@@ -289,6 +291,8 @@ class LesionLocationMapper:
                     groups.append(Group([chunk], pending, borrowed=borrowed))
                     pending, borrowed = [], []
                 continue
+            if self._weighs(doc, chunk, groups, heading):
+                continue
             for element, nxt in self._split_run(sentence, doc, chunk, after, groups):
                 place = self._place_run(sentence, doc, element, nxt, groups, bool(heading))
                 pending, borrowed, heading = self._put_run(doc, sentence, element, place, groups, pending, borrowed,
@@ -297,6 +301,18 @@ class LesionLocationMapper:
             self._attach(group.lesions, self._specific_run(doc, group.locations or heading))
         self._share_places(doc, groups, self._pleura_spread(doc, locations))
         return groups
+
+    def _weighs(self, doc: Document, run: list[Item], groups: list[Group], heading: list[Item]) -> bool:
+        """A place in a comma clause of a weighting word after lesions placed already ("in both lungs, more on the
+        right", "Both lungs: septal thickening, slightly more in the right lung") says where they are worse, not
+        where they are: it adds no place."""
+        if not groups or not (groups[-1].locations or heading):
+            return False
+        between = self._between(doc, groups[-1].lesions[-1].last_token, run[0].first_token)
+        if "," not in between:
+            return False
+        clause = [w for w in between[len(between) - between[::-1].index(","):] if w not in self._fronting]
+        return 0 < len(clause) <= _WEIGHT_WORDS and any(w in self._weighting for w in clause)
 
     def _split_run(self, sentence: Sentence, doc: Document, run: list[Item], nxt: Item | None,
                    groups: list[Group]) -> list[tuple[list[Item], Item | None]]:

@@ -130,6 +130,9 @@ class RelationGrammar(RulesModel):
                                 "predominantly in the lower lobes\")")
     fronting: Terms = Field(default_factory=list, description="words that may open a sentence before a place that "
                             "then is every lesion's of the sentence (\"In the RUL there is scarring and a granuloma\")")
+    weighting: Terms = Field(default_factory=list, description="in a comma clause before a place after lesions that "
+                             "are placed already, the place weighs their extent and names none of its own (\"septal "
+                             "thickening in both lungs, more in the right lung\")")
 
 
 class EpisodeGrammar(RulesModel):

@@ -27,3 +27,16 @@ from omop_nlp.pipeline import Pipeline
 ])  # fmt: skip
 def test_subpleural_distribution(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert findings(pipeline, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a comma clause that says where placed findings are worse names no place of its own
+    ("Both lungs: diffuse septal thickening, more marked in the left lung.",
+     {"interstitial_thickening": ["left_lung", "right_lung"]}),
+    ("Ground-glass opacity in both lower lobes, slightly worse on the left side.", {"ggo": ["bll"]}),
+    # ... but a place that is the only one, or one of a list of places, stays
+    ("Septal thickening, more in the right lung.", {"interstitial_thickening": ["right_lung"]}),
+    ("A few nodules in the left upper lobe and more in the right upper lobe.", {"nodule": ["lul", "rul"]}),
+])  # fmt: skip
+def test_weighting_clause_adds_no_place(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert findings(pipeline, text) == expected
