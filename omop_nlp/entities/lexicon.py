@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.modality import LocationGrammar
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
@@ -52,10 +53,9 @@ class EntityLexicon:
         self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
         self._count_words = single_words(grammar.count_words, "location_grammar.count_words")
-        self._zone_phrases: dict[tuple[str, ...], str] = {}
+        self._zone_phrases = zone_lemmas(grammar)
         for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
-            self._zone_phrases.update({term_lemmas(t): zone for t in terms})
         for side, terms in grammar.sides.items():
             phrases += [(t, Concept("side", side)) for t in terms]
         phrases += [(t, Concept("bilateral")) for t in grammar.bilateral_words]
@@ -215,6 +215,12 @@ class EntityLexicon:
 _ZONE_LINK_GAP = 2  # "lobe of the left lung": the link words between a zone and the next zone or its lung
 _ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
 _SIDE_LIST = frozenset({"and", "or", "&", "/"})
+
+
+def zone_lemmas(grammar: LocationGrammar) -> dict[tuple[str, ...], str]:
+    """A zone word's lemmas -> its zone ("lower lobe" -> lower): the lexicon composes places from them and the
+    location mapper gives a zone named alone the side of the lung that heads its line."""
+    return {term_lemmas(t): zone for zone, terms in grammar.zones.items() for t in terms}
 
 
 def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:

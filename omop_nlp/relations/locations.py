@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.entities.lexicon import zone_lemmas
 from omop_nlp.model import Certainty, EntityType
 from omop_nlp.rules import ModalityRules
 from omop_nlp.rules.modality import RelationGrammar
@@ -146,13 +147,12 @@ class LesionLocationMapper:
         # a lung that heads a line gives its side to a zone named there without one ("Right lung: nodules in the
         # upper lobe"): the lung's key -> its side, the zone words, and the key a zone makes on each side
         self._lung_sides = rules.location_grammar.lung_sides()
-        self._zone_words = {term_lemmas(t): zone for zone, terms in rules.location_grammar.zones.items()
-                            for t in terms}
+        self._zone_words = zone_lemmas(rules.location_grammar)
+        self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
+                           for side, zones in compose.items()}
         # words that may stand between "subpleural" and its distribution word ("subpleural and basal predominance")
         self._spread_glue = self._location_list | single_words(rules.location_grammar.glue, "location_grammar.glue") | {
             lemmas[0] for lemmas in self._zone_words if len(lemmas) == 1}
-        self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
-                           for side, zones in compose.items()}
 
     def map(self, doc: Document) -> None:
         """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
