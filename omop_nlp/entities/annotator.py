@@ -10,6 +10,7 @@ from operator import attrgetter
 
 from omop_nlp.assertion.context import (
     OUTRANKED,
+    PARTIAL,
     QUESTION,
     SECTION_CERTAINTY,
     ContextAsserter,
@@ -150,6 +151,11 @@ class Annotator:
             for item, (certainty, category) in zip(in_clause,
                                                    self._asserter.assert_concepts(spans, triggers, token_range),
                                                    strict=True):
+                if category == PARTIAL and item.mention.type is EntityType.LOCATION and _in_aside(
+                        text, sentence.start, item.mention.start):
+                    # "two of the nodules (RML, LUL) have resolved": the places in the aside are the resolved
+                    # ones'; "one of the nodules in the RUL has resolved" keeps the place of them all
+                    certainty = Certainty.RESOLVED
                 item.mention.certainty = _with_section(certainty, sentence.section_kind)
                 if category == OUTRANKED and item.mention.certainty is Certainty.UNLIKELY:
                     outranked.append(item)
@@ -174,6 +180,11 @@ class Annotator:
                 back = _BACK_REFERENCES[reference.cue]
                 if certainty in _DISMISSALS and len(named) >= back:
                     named[-back].mention.certainty = certainty
+
+
+def _in_aside(text: str, start: int, at: int) -> bool:
+    """``at`` stands inside parentheses opened since ``start`` (a sentence's start)."""
+    return text.count("(", start, at) > text.count(")", start, at)
 
 
 def _keep_suspected(sentences: list[Sentence], outranked: list[Item]) -> None:
