@@ -20,6 +20,7 @@ OTHER_ORGAN = [
     ("organ-after-link-modifiers", "Lobulated mass within the anterior superior mediastinum."),
     ("vertebral-level", "Sclerotic nodule in T9, likely a bone island."),
     ("spleen", "Several calcified granulomas in the spleen."),
+    ("organ-after-at", "A 9 mm hypodense nodule at the left thyroid lobe."),
     ("abdomen-heading", "CHEST:\nLungs clear.\nUPPER ABDOMEN:\nA 1 cm nodule in the left adrenal, unchanged."),
     ("bones-heading", "BONES: Expansile mass of the right fifth rib."),
     ("thyroid-heading", "THYROID: Enlarged with several nodules, the largest 12 mm."),
