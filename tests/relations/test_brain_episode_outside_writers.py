@@ -96,6 +96,10 @@ CASES = [
     pytest.param("Known lymphoma, compared with the prior study. The callosal lymphoma is not significantly "
                  "different.", {"lymphoma": ["stable"]}, id="not-significantly-different"),
     # --- sizes now and before state a change where no word does
+    pytest.param("Known glioblastoma. Software volumetry: enhancing glioblastoma 9.6 mL (prior 6.9 mL).",
+                 {"glioma": ["progression"]}, id="volumes-grown"),
+    pytest.param("Known metastases. Volumetry of the left cerebellar metastasis 0.3 cc (previously 1.1 cc).",
+                 {"metastasis": ["improvement"]}, id="volumes-shrunk"),
     pytest.param("Known metastases, compared with the prior study. The left parietal metastasis now measures 4 mm "
                  "(was 9 mm).", {"metastasis": ["improvement"]}, id="size-was"),
     pytest.param("Known metastases, compared with the prior study. The right frontal metastasis measures 12 mm, "
