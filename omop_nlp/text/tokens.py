@@ -17,6 +17,12 @@ from typing import NamedTuple
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.layout import JOINER
 
+# A line that goes on with the statement of the line before it: it starts with a lower-case word ("consolidation -
+# <br> likely pneumonia") or is the next numbered item ("1. RUL nodule - <br> 2. No effusion"), and is no checklist row
+# itself (a row that ends with its own "+" / "-" mark: "ptx - <br> eff -"). A dash before such a line joins, it does not
+# say "absent".
+_CONTINUED_LINE = r"[ \t]*(?:[a-z]|\d+[.)][ \t])(?![^\r\n]*[-\u2012-\u2014+](?:ve)?[ \t]*[.,;]?[ \t]*(?:\r?\n|$))"
+
 # Group 1 is the token. The blanks before it are matched with it, so that the scan skips them in one step instead
 # of trying every token pattern at each blank. A match never starts inside a run of blanks (``(?<!\s)``) nor gives
 # them back (``*+``): a long run before a character that opens no token ("-") is scanned once, not once per blank.
@@ -29,6 +35,7 @@ TOKEN_RE = re.compile(
     r"|[\uac00-\ud7a3]+"
     r"|->|→|=>"
     r"|[-\u2012-\u2014](?=[ \t]*(?:[.,;)\]\r\n]|$)|ve\b)"  # a dash ending a phrase is "absent": "eff -", "PTX -ve"
+    rf"(?![ \t]*\r?\n{_CONTINUED_LINE})"  # ... unless the line after it goes on with the statement
     r"|[^\sA-Za-z0-9\-\u2010-\u2015]"
     r")"
 )

@@ -23,9 +23,11 @@ def _lemmas(text: str) -> list[str]:
         ("effusion -ve", ["effusion", "-", "ve"]),
         ("nodule \u2212,", ["nodule", "-", ","]),
         ("effusion (\u2212)", ["effusion", "(-)"]),
+        ("ggo -\nbwt -", ["ggo", "-", "bwt", "-"]),
+        ("1. Cavity -\n2. Abscess -", ["1", ".", "cavity", "-", "2", ".", "abscess", "-"]),
     ],
     ids=["full-stop", "comma-list", "line-end", "parenthesis", "en-dash", "minus-ve", "minus-sign",
-         "minus-sign-marker"],
+         "minus-sign-marker", "lower-case-checklist-rows", "numbered-checklist-rows"],
 )
 def test_a_dash_that_ends_a_phrase_is_a_token(text: str, expected: list[str]) -> None:
     assert _lemmas(text) == expected
@@ -40,8 +42,10 @@ def test_a_dash_that_ends_a_phrase_is_a_token(text: str, expected: list[str]) ->
         ("4-6 mm", ["4", "6", "mm"]),
         ("mass - see above", ["mass", "see", "above"]),
         ("RUL -> stable", ["rul", "->", "stable"]),
+        ("LLL opacity -\nprobably atelectasis", ["lll", "opacity", "probably", "atelectasis"]),
+        ("1. Hilar mass -\n2. Lungs clear.", ["1", ".", "hilar", "mass", "2", ".", "lung", "clear", "."]),
     ],
-    ids=["hyphen", "bullet", "before-a-word", "range", "aside", "arrow"],
+    ids=["hyphen", "bullet", "before-a-word", "range", "aside", "arrow", "line-goes-on", "next-numbered-item"],
 )
 def test_other_dashes_are_dropped(text: str, expected: list[str]) -> None:
     assert _lemmas(text) == expected
