@@ -20,7 +20,9 @@ A second opinion corrects another reader: it restates the outside report (an ``o
 report: ...", or a sentence that opens like "The outside report describes ...") and then gives its own review.
 A finding of the restatement counts only where the review keeps it: where the review states the key itself, the
 review's mentions (and places) alone count; else the restated finding counts where the review agrees with the
-outside reading ("We agree with the outside interpretation") and denies the key nowhere ("not favoured").
+outside reading ("We agree with the outside interpretation") and denies the key nowhere ("not favoured"). An
+agreeing or disagreeing sentence that names a restated key decides for that key alone ("We disagree regarding the
+effusion"); the cues of the sentences that name none decide for the other keys.
 """
 
 from __future__ import annotations
@@ -83,10 +85,36 @@ def _review_outside_reading(out: Corrections, doc: Document, findings: list[Ment
         return
     outside = [m for m in findings if any(start <= m.start < end for start, end in restated)]
     review = [m for m in findings if m not in outside]
-    stated = {m.key for m in review if m.certainty.counts_as_present}
+    cued = _cued_sentences(doc, review, {m.key for m in outside}, sections)
+    named = {_span(m) for m in review if _sentence_of(m, cued.get(m.key, [])) is not None}
+    stated = {m.key for m in review if m.certainty.counts_as_present and _span(m) not in named}
     denied = {m.key for m in review if m.certainty in _DENIED}
-    agreed = sections.agrees(doc.text)
-    out.withdrawn |= {_span(m) for m in outside if m.key in stated or m.key in denied or not agreed}
+    unnamed = _blank(doc.text, [s for said in cued.values() for s in said])
+    agreed = {m.key: sections.agrees(_join(doc.text, cued[m.key]) if m.key in cued else unnamed) for m in outside}
+    out.withdrawn |= {_span(m) for m in outside if m.key in stated or m.key in denied or not agreed[m.key]}
+
+
+def _cued_sentences(doc: Document, review: list[Mention], keys: set[str],
+                    sections: SectionRules) -> dict[str, list[Sentence]]:
+    """Restated key -> the review's sentences that agree or disagree and name it ("We disagree regarding the
+    effusion"): they decide that key alone, so a disagreement about one finding does not drop the others, nor an
+    agreement about one keep them all. Its mention there refers to the restated finding, it restates nothing."""
+    cued = [s for s in doc.sentences if sections.agreement.search(doc.text, s.start, s.end)
+            or sections.disagreement.search(doc.text, s.start, s.end)]
+    return {key: said for key in keys
+            if (said := [s for s in cued if any(m.key == key and s.start <= m.start < s.end for m in review)])}
+
+
+def _join(text: str, sentences: list[Sentence]) -> str:
+    """The text of the given sentences, where a key's own agreement or disagreement is read."""
+    return " ".join(text[s.start : s.end] for s in sentences)
+
+
+def _blank(text: str, sentences: list[Sentence]) -> str:
+    """The text less the given sentences: the report-level cue is read where no sentence names a restated key."""
+    for s in sentences:
+        text = text[: s.start] + " " * (s.end - s.start) + text[s.end :]
+    return text
 
 
 def _correcting_parts(doc: Document, sections: SectionRules) -> list[list[Sentence]]:

@@ -111,6 +111,16 @@ def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
                      {}, id="dismissed-by-the-opinion"),
         pytest.param("brain_mri", "Outside report: right frontal meningioma.\nOpinion: we concur; no other lesion.",
                      {"non_malignant_tumor": []}, id="brain-kept-where-the-review-agrees"),
+        # agreement is decided per restated finding: the cue sentence that names its key, else the report-level cue
+        pytest.param("chest_ct", "Outside report: cavitating nodule in the left upper lobe; bilateral pleural "
+                     "effusions.\nWe concur with the outside reading. We disagree regarding the effusions.",
+                     {"nodule": ["lul"]}, id="a-disagreement-about-one-finding-keeps-the-others"),
+        pytest.param("chest_ct", "Outside report: cavitating nodule in the left upper lobe; bilateral pleural "
+                     "effusions.\nWe agree regarding the effusions.", {"pleural_effusion": []},
+                     id="an-agreement-about-one-finding-keeps-that-one"),
+        pytest.param("chest_ct", "Outside report: cavitating nodule in the left upper lobe; bilateral pleural "
+                     "effusions.\nWe agree with the outside reading as to the nodule. We do not agree with the "
+                     "effusions.", {"nodule": ["lul"]}, id="the-agreement-naming-a-finding-keeps-its-place"),
         # a detection tool's label restated in prose is another reader's: the radiologist's own reading decides
         pytest.param("brain_mri", "The software labels the right parietal mass a metastasis.\n"
                      "Radiologist: ring enhancement with central restricted diffusion, in keeping with an abscess; "
