@@ -50,6 +50,8 @@ _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
 _FINDING_MARKS = frozenset({"(+)", "(-)"})  # "septal thickening (+) and GGO in both lungs": one token, an aside
+# a dash between blanks opens a clause ("nodule in the RUL - suspicious for malignancy"); the tokenizer drops it
+_CLAUSE_DASH = re.compile(r"\s[-\u2012-\u2014]\s")
 
 
 class _Place(Enum):
@@ -540,12 +542,15 @@ class LesionLocationMapper:
         return ":" in between and len(between) <= 6
 
     def _modifies(self, doc: Document, location: Item, lesion: Item) -> bool:
-        """'RUL 7 mm nodule': the location stands before its lesion with no preposition between; a lesion in
-        parentheses after the place restates the one before it ('in both lungs (crazy-paving)')."""
+        """'RUL 7 mm nodule': the location stands before its lesion with no preposition between, nor a clause dash
+        ('in the RUL - suspicious for malignancy'); a lesion in parentheses after the place restates the one before
+        it ('in both lungs (crazy-paving)')."""
         between = self._between(doc, location.last_token, lesion.first_token)
         words = doc.lemmas(location.last_token, lesion.first_token)
         in_aside = sum(w in _ASIDE_OPENS for w in words) > sum(w in _ASIDE_CLOSES for w in words)
-        return len(between) <= 4 and not any(w in self._prepositions for w in between) and not in_aside
+        dashed = _CLAUSE_DASH.search(doc.text, doc.tokens[location.last_token - 1].end,
+                                     doc.tokens[lesion.first_token].start) is not None
+        return len(between) <= 4 and not any(w in self._prepositions for w in between) and not in_aside and not dashed
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
