@@ -49,7 +49,6 @@ _WEIGHT_WORDS = 3  # "slightly more marked": the words of a weighting clause bef
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
-_FINDING_MARKS = frozenset({"(+)", "(-)"})  # "septal thickening (+) and GGO in both lungs": one token, an aside
 # a dash between blanks opens a clause ("nodule in the RUL - suspicious for malignancy"); the tokenizer drops it
 _CLAUSE_DASH = re.compile(r"\s[-\u2012-\u2014]\s")
 
@@ -126,6 +125,7 @@ class LesionLocationMapper:
         self._heading_marks = _words(grammar, "heading_marks")
         self._modifiers = _words(grammar, "lesion_modifiers")
         self._image_refs = _words(grammar, "image_references")
+        self._finding_marks = _words(grammar, "finding_marks")
         self._shared_place = _words(grammar, "shared_place")
         self._placed_by_next = _words(grammar, "placed_by_next")
         self._fronting = _words(grammar, "fronting")
@@ -526,7 +526,7 @@ class LesionLocationMapper:
                 depth += 1
             elif word in (")", "]") and depth:
                 depth -= 1
-            elif depth or word in _FINDING_MARKS:
+            elif depth or word in self._finding_marks:
                 continue
             elif word in self._image_refs:
                 in_reference = True

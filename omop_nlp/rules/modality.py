@@ -117,6 +117,8 @@ class RelationGrammar(RulesModel):
                                 "a lead-in line naming a lesion (\"Multiple nodules:\") lends it to the items below")
     image_references: Terms = Field(default_factory=list, description="with the numbers after them, an aside that "
                                     "interrupts no phrase (\"left upper (image 17) and left lower nodules\")")
+    finding_marks: Terms = Field(default_factory=list, description="a one-token mark after a finding that is an "
+                                 "aside and interrupts no phrase (\"septal thickening (+) and GGO in both lungs\")")
     shared_place: Terms = Field(default_factory=list, description="a lesion with no place named after one of these "
                                 "takes the place of the lesion before it (\"RML consolidation with peribronchial "
                                 "thickening\")")
