@@ -70,10 +70,10 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
     for part in _correcting_parts(doc, sections):
         end = part[-1].end
         said = [(m, index) for m in mentions if (index := _sentence_of(m, part)) is not None]
-        for key in dict.fromkeys(m.key for m, _ in said if m.type.value == entity_type):
+        for key in dict.fromkeys(m.key for m, _ in said if m.type == entity_type):
             _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
                     [m for m in mentions if m.key == key and m.start < end])
-    _review_outside_reading(out, doc, [m for m in mentions if m.type.value == entity_type], sections)
+    _review_outside_reading(out, doc, [m for m in mentions if m.type == entity_type], sections)
     return out
 
 
