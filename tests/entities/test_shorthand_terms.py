@@ -1,5 +1,5 @@
-"""Shorthand of busy readers (issue 13): lesion words cut short ("nod", "cons", "atx", "eff"), "UL" / "LL" after a
-side, "pulm" as the lung's word, "PNA" / "PTX" as nouns of no key, and a protocol named after a diagnosis in an
+"""Shorthand of busy readers (issue 13): lesion words cut short ("nod", "cons", "atx", "eff"), "pulm" as the lung's
+word, "PNA" / "PTX" as nouns of no key, and a protocol named after a diagnosis in an
 examination title; Lung-RADS and neuro shorthand (PSN, SSN, pGGN, CMBs, IPH). A short form that is also a word of
 another language ("con", the Spanish "with") is no term.
 
@@ -20,8 +20,7 @@ CT_CASES = [
     ("cons", "Dense cons LLL.", {"consolidation": ["lll"]}),
     ("consol", "Patchy consol in the RML.", {"consolidation": ["rml"]}),
     ("atx", "Plate atx R base.", {"atelectasis": ["rll"]}),
-    ("atx-side-ll", "Dependent atx b/l LL.", {"atelectasis": ["bll"]}),
-    ("atel-side-ul", "Linear atel L UL.", {"atelectasis": ["lul"]}),
+    ("atel", "Linear atel RUL.", {"atelectasis": ["rul"]}),
     ("eff", "Small L eff.", {"pleural_effusion": []}),
     ("effs", "Mod b/l effs.", {"pleural_effusion": []}),
     ("pericardial-eff", "Trace pericardial eff. Lungs clear.", {}),
