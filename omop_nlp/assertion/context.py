@@ -339,7 +339,7 @@ def load_context_asserter() -> ContextAsserter:
         rules = load_context_rules(language)
         marks.update(term_lemmas(m)[0] for m in rules.answer_marks)
         answer_reach = max(answer_reach, rules.max_tokens_for("negated", "backward"))
-        for category, by_direction in rules.rules.items():
+        for category, by_direction in rules.triggers().items():
             for direction, terms in by_direction.items():
                 rule = _rule(category, direction, rules.max_tokens_for(category, direction))
                 if direction != TERMINATE:
