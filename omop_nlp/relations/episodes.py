@@ -21,6 +21,7 @@ from functools import cache
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.model import Certainty
 from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.sections import load_sections_rules
 from omop_nlp.text.phrases import OpeningPhrases, PhraseMatcher
 from omop_nlp.text.sections import IMPRESSION, states_findings
 from omop_nlp.text.tokens import single_words, term_lemmas
@@ -77,7 +78,8 @@ class DiagnosisEpisodeMapper:
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
         self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
-        self._history_leads = _opening_phrases(rules.history_leads)
+        # a sentence restating another reader's report tells the story too ("The outside report describes ...")
+        self._history_leads = _opening_phrases(rules.history_leads, load_sections_rules().outside_readings)
         self._back_references = _opening_phrases(rules.episode_back_references)
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
         # explained away
@@ -501,8 +503,8 @@ def _lemma_set(terms_by_language: dict[str, list[str]]) -> set[tuple[str, ...]]:
     return {term_lemmas(t) for terms in terms_by_language.values() for t in terms}
 
 
-def _opening_phrases(terms_by_language: dict[str, list[str]]) -> OpeningPhrases:
-    return OpeningPhrases(t for terms in terms_by_language.values() for t in terms)
+def _opening_phrases(*terms_by_language: dict[str, list[str]]) -> OpeningPhrases:
+    return OpeningPhrases(t for lists in terms_by_language for terms in lists.values() for t in terms)
 
 
 def _opens(doc: Document, sentence: Sentence, phrases: OpeningPhrases) -> bool:

@@ -324,7 +324,8 @@ class ModalityRules(RulesModel):
                                                "progression")
     history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
                                            "these tells the clinical story (\"Follow up of ...\"): its change words "
-                                           "are no episodes of this examination (Latin script only)")
+                                           "are no episodes of this examination, nor those of a sentence opening with "
+                                           "sections.yaml outside_readings (Latin script only)")
     episode_back_references: TermsByLanguage = Field(default_factory=dict, description="a findings sentence "
                                                      "opening with one of these (\"It is thought to be ...\") speaks "
                                                      "of the sentence just before it: where it puts that change down "

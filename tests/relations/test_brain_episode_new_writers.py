@@ -87,6 +87,13 @@ CASES = [
     pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nOutside report: larger enhancing "
                  "area at the cavity, suspicious for progression.\nOur review: on matched sequences the enhancement "
                  "is unchanged.", {"glioma": ["stable"]}, id="outside-report-restated"),
+    # every opening of an outside reading (sections.yaml outside_readings) tells the story, not only the ones above
+    pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nThe outside radiologist: larger "
+                 "enhancing area at the cavity.\nOur review: on matched sequences the enhancement is unchanged.",
+                 {"glioma": ["stable"]}, id="outside-radiologist-restated"),
+    pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nThe outside MRI report: larger "
+                 "enhancing area at the cavity.\nOur review: on matched sequences the enhancement is unchanged.",
+                 {"glioma": ["stable"]}, id="outside-mri-report-restated"),
     # --- treatment named as the cause, as these writers put it
     pytest.param("Glioblastoma operated and irradiated. Regarding the previous study.\nIncrease of the enhancement "
                  "around the cavity, in relation with radiation necrosis.", {"glioma": []}, id="in-relation-with"),
