@@ -79,7 +79,7 @@ class DiagnosisEpisodeMapper:
         unit = "|".join(map(re.escape, rules.measured_change.units)) or "(?!)"
         self._two_sizes = re.compile(rf"\d\s*(?:{unit})\b.*?\d\s*(?:{unit})\b", re.IGNORECASE | re.DOTALL)
         # a sentence restating another reader's report tells the story too ("The outside report describes ...")
-        self._history_leads = _opening_phrases(rules.history_leads, load_sections_rules().outside_readings)
+        self._history_leads = _opening_phrases(rules.history_leads, load_sections_rules().outside_openings())
         self._back_references = _opening_phrases(rules.episode_back_references)
         # the report-wide words, read in one pass: a prior examination stated, denied or pre-operative, changes
         # explained away

@@ -58,17 +58,27 @@ class SectionsRules(RulesModel):
                                              "wins for the keys it names; a correction section without one (\"I "
                                              "agree\", an added finding) is read like findings")
     outside_readings: TermsByLanguage = Field(default_factory=dict, description="words that open a sentence "
-                                              "restating another reader's report (\"The outside report "
-                                              "describes ...\"), read like an outside section: a finding stated "
-                                              "only there counts where the review agrees (agreement_cues) and does "
-                                              "not deny it; where the review states the key itself, its own word "
-                                              "and places win")
+                                              "restating another reader's report (\"The outside radiologist "
+                                              "describes ...\"), besides the headers of an outside section, read "
+                                              "like an outside section: a finding stated only there counts where the "
+                                              "review agrees (agreement_cues) and does not deny it; where the review "
+                                              "states the key itself, its own word and places win")
     agreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which a second opinion "
                                             "agrees with the outside reading it restates (\"We agree with the "
                                             "outside interpretation\", \"concur\")")
     disagreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which it does not "
                                                "(\"We disagree\", \"do not agree\"): these outweigh an "
                                                "agreement cue")
+
+    def outside_openings(self) -> TermsByLanguage:
+        """The openings of a sentence restating another reader: outside_readings and every outside section's
+        header, bare and after "the" ("Outside impression ...", "The outside impression ..."), written once."""
+        openings: TermsByLanguage = {language: list(terms) for language, terms in self.outside_readings.items()}
+        for rule in self.sections.values():
+            if rule.kind == "outside":
+                for language, headers in rule.headers.items():
+                    openings.setdefault(language, []).extend(f"{the}{h}" for h in headers for the in ("", "the "))
+        return openings
 
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:

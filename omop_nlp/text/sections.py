@@ -215,7 +215,7 @@ def load_section_rules() -> SectionRules:
     by_kind: dict[str, str] = {}
     for name, definition in definitions.items():
         by_kind.setdefault(definition.kind, name)
-    outside = {_norm_header(t) for terms in rules.outside_readings.values() for t in terms}
+    outside = {_norm_header(t) for terms in rules.outside_openings().values() for t in terms}
     # a sentence opens with it, after any bullet or quotation mark: "- The outside report describes ..."
     outside_opening = re.compile(r"(?i)[\s\-*•\"']*(?:" + _alternation(outside) + r")(?!\w)" if outside else r"(?!)")
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,

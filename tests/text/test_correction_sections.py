@@ -46,6 +46,9 @@ def test_an_outside_reading_scopes_its_line_and_a_review_is_findings() -> None:
 
 @pytest.mark.parametrize(("text", "restates"), [("The outside report describes a mass.", True),
                                                  ("- Outside reading suggested pneumonia.", True),
+                                                 # an outside section's header opens one too
+                                                 ("The outside impression describes a mass.", True),
+                                                 ("Outside findings suggested pneumonia.", True),
                                                  ("We reviewed the outside report.", False)])
 def test_a_sentence_that_restates_an_outside_reading(text: str, restates: bool) -> None:
     assert load_section_rules().restates(text, 0) is restates
