@@ -46,6 +46,7 @@ class Group:
 _SPREAD_WORDS = 4  # "subpleural and basal predominance": from "subpleural" to its distribution word
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
 _WEIGHT_WORDS = 3  # "slightly more marked": the words of a weighting clause before its place
+_WEIGHT_REACH = 32  # tokens looked back for the comma of such a clause (its words, fronting words, asides)
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
@@ -310,7 +311,9 @@ class LesionLocationMapper:
         where they are: it adds no place."""
         if not groups or not (groups[-1].locations or heading):
             return False
-        between = self._between(doc, groups[-1].lesions[-1].last_token, run[0].first_token)
+        # only the last few words can be the clause: reading back to the lesion was quadratic in a long list
+        start = max(groups[-1].lesions[-1].last_token, run[0].first_token - _WEIGHT_REACH)
+        between = self._between(doc, start, run[0].first_token)
         if "," not in between:
             return False
         clause = [w for w in between[len(between) - between[::-1].index(","):] if w not in self._fronting]
