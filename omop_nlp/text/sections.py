@@ -180,6 +180,11 @@ def _norm_header(header: str) -> str:
     return re.sub(r"\s+", " ", header.strip().lower())
 
 
+def _norm_terms(terms: dict[str, list[str]]) -> set[str]:
+    """The terms of every language, normalised as headers are: one set to build a pattern of."""
+    return {_norm_header(t) for language in terms.values() for t in language}
+
+
 @cache
 def load_section_rules() -> SectionRules:
     definitions: dict[str, SectionDef] = {}
@@ -205,7 +210,7 @@ def load_section_rules() -> SectionRules:
     # section: what follows is findings again.
     other = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z0-9 /&,-]{2,40}):[ \t]*")
     cue = _words_pattern(rules.correction_cues)
-    studies = {_norm_header(t) for terms in rules.result_studies.values() for t in terms}
+    studies = _norm_terms(rules.result_studies)
     # a study name opens the line, its date follows before the colon: "CT chest with contrast 2/3:", "MRI brain
     # (10/3) compared with 7/3:" (the first date is the study's)
     result_line = re.compile(
@@ -215,7 +220,7 @@ def load_section_rules() -> SectionRules:
     by_kind: dict[str, str] = {}
     for name, definition in definitions.items():
         by_kind.setdefault(definition.kind, name)
-    outside = {_norm_header(t) for terms in rules.outside_openings().values() for t in terms}
+    outside = _norm_terms(rules.outside_openings())
     # a sentence opens with it, after any bullet or quotation mark: "- The outside report describes ..."
     outside_opening = re.compile(r"(?i)[\s\-*•\"']*(?:" + _alternation(outside) + r")(?!\w)" if outside else r"(?!)")
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,
@@ -225,7 +230,7 @@ def load_section_rules() -> SectionRules:
 
 def _words_pattern(terms: dict[str, list[str]]) -> re.Pattern:
     """Any of the terms (all languages) as whole words, case-insensitive; never matching where there are none."""
-    words = {_norm_header(t) for language in terms.values() for t in language}
+    words = _norm_terms(terms)
     return re.compile(r"(?i)(?<!\w)(?:" + _alternation(words) + r")(?!\w)" if words else r"(?!)")
 
 
