@@ -551,9 +551,11 @@ class LesionLocationMapper:
         between = self._between(doc, location.last_token, lesion.first_token)
         words = doc.lemmas(location.last_token, lesion.first_token)
         in_aside = sum(w in _ASIDE_OPENS for w in words) > sum(w in _ASIDE_CLOSES for w in words)
-        dashed = _CLAUSE_DASH.search(doc.text, doc.tokens[location.last_token - 1].end,
-                                     doc.tokens[lesion.first_token].start) is not None
-        return len(between) <= 4 and not any(w in self._prepositions for w in between) and not in_aside and not dashed
+        if len(between) > 4 or any(w in self._prepositions for w in between) or in_aside:
+            return False
+        # the note's text is searched only for a pair the words let through (a hot path: every place-lesion pair)
+        return _CLAUSE_DASH.search(doc.text, doc.tokens[location.last_token - 1].end,
+                                   doc.tokens[lesion.first_token].start) is None
 
     def _coordinated(self, doc: Document, left: Item, right: Item) -> bool:
         """'consolidation and atelectasis', 'consolidation and some atelectasis'; but a bare comma
