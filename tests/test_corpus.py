@@ -18,7 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 MAPPINGS = ROOT / "mappings"
-FILE_NAME = re.compile(r"^(?P<style>[a-z]+)\.(?P<modality>chest_ct|brain_mri)\.(?P<split>dev|test)\.jsonl$")
+FILE_NAME = re.compile(r"^(?P<style>[a-z][a-z0-9]*)\.(?P<modality>chest_ct|brain_mri)\.(?P<split>dev|test)\.jsonl$")
 REPORT_NUMBER = re.compile(r"-(\d+)$")
 FILES = sorted(CORPUS.glob("*.jsonl"))
 
