@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from omop_nlp.model import Certainty
 from omop_nlp.rules.context import context_languages, load_context_rules
+from omop_nlp.rules.sections import load_sections_rules
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatcher
 from omop_nlp.text.tokens import Token, term_lemmas
@@ -335,11 +336,12 @@ def load_context_asserter() -> ContextAsserter:
     reach = answer_reach = 0
     marks: set[str] = set()
     spelling = load_variant_rules()
+    readers = load_sections_rules()  # the other readers of the study, quoted wherever they stand
     for language in context_languages():
         rules = load_context_rules(language)
         marks.update(term_lemmas(m)[0] for m in rules.answer_marks)
         answer_reach = max(answer_reach, rules.max_tokens_for("negated", "backward"))
-        for category, by_direction in rules.triggers().items():
+        for category, by_direction in rules.triggers(readers.quoted_readers(language)).items():
             for direction, terms in by_direction.items():
                 rule = _rule(category, direction, rules.max_tokens_for(category, direction))
                 if direction != TERMINATE:

@@ -17,18 +17,6 @@ Direction = Literal["forward", "backward", "both", "prefix", "suffix", "list", "
 DEFAULT_MAX_TOKENS = 10
 
 
-class SubjectVerbs(RulesModel):
-    """Who said it and how, written once each: every subject followed by every verb is one trigger, so a new
-    reader or a new verb covers the others without its cross product written out by hand."""
-
-    subjects: Terms = Field(min_length=1, description="who said it (\"outside report\", \"AI\")")
-    verbs: Terms = Field(min_length=1, description="how it said it (\"describes\", \"flagged\")")
-
-    def phrases(self) -> Terms:
-        """Each subject with each verb: "outside report describes", "outside report described", ..."""
-        return [f"{subject} {verb}" for subject in self.subjects for verb in self.verbs]
-
-
 class ContextRules(RulesModel):
     """Triggers by category and direction, and how far their scope reaches."""
 
@@ -56,9 +44,6 @@ class ContextRules(RulesModel):
         "\"->\"): a negation that starts with or follows one, with no concept after it in its clause, denies the "
         "concept before it and outranks the question there (\"r/o nodule in the RUL -> not seen\", \"Effusion? "
         "None.\", \"Bronchiectasis: No\")")
-    quoted_readers: list[SubjectVerbs] = Field(
-        default_factory=list, description="forward quoted triggers composed from another reader or a tool and what "
-        "it did (\"outside report\" x \"describes\", \"AI\" x \"flagged\"), added to those of rules")
 
     @field_validator("max_tokens")
     @classmethod
@@ -70,9 +55,10 @@ class ContextRules(RulesModel):
             raise ValueError(f"unknown limit(s) {', '.join(unknown)}; expected forward, backward or <category>_<side>")
         return limits
 
-    def triggers(self) -> dict[Category, dict[Direction, Terms]]:
-        """The rules' triggers with the composed quoted ones added to the forward quoted triggers."""
-        composed = [phrase for readers in self.quoted_readers for phrase in readers.phrases()]
+    def triggers(self, composed: Terms = ()) -> dict[Category, dict[Direction, Terms]]:
+        """The rules' triggers with ``composed`` added to the forward quoted ones: the other readers of the study
+        followed by what they did ("outside report describes", "AI flagged"), listed once in sections.yaml
+        ``outside_readers``, whose sentence openings read them too."""
         if not composed:
             return self.rules
         quoted = self.rules.get("quoted", {})

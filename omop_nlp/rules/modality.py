@@ -325,7 +325,7 @@ class ModalityRules(RulesModel):
     history_leads: TermsByLanguage = Field(default_factory=dict, description="a sentence opening with one of "
                                            "these tells the clinical story (\"Follow up of ...\"): its change words "
                                            "are no episodes of this examination, nor those of a sentence opening with "
-                                           "sections.yaml outside_readings (Latin script only)")
+                                           "sections.yaml outside_readers (Latin script only)")
     episode_back_references: TermsByLanguage = Field(default_factory=dict, description="a findings sentence "
                                                      "opening with one of these (\"It is thought to be ...\") speaks "
                                                      "of the sentence just before it: where it puts that change down "

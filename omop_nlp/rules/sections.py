@@ -26,10 +26,36 @@ class SectionRule(RulesModel):
                               "attending's word, a final read's discrepancy; see correction_cues), "
                               "or outside: another reader's report restated by a second opinion (\"Outside "
                               "report:\"), whose findings count only where the review keeps them (see "
-                              "outside_readings)")
+                              "outside_readers)")
     code: Code | None = Field(None, description="the section's LOINC code (NOTE_NLP.section_concept_id)")
     headers: TermsByLanguage = Field(description="header words per language; the first section listing a header "
                                      "takes it")
+
+
+class OutsideReaders(RulesModel):
+    """Other readers of the study and what they did, written once for both readers of their words: a sentence that
+    opens with one restates that reader (read like an outside section), and a subject followed by a verb quotes it
+    wherever it stands (a ConText quoted trigger each), so a new reader or verb covers both without a cross product
+    written out by hand."""
+
+    subjects: Terms = Field(min_length=1, description="who said it (\"outside radiologist\", \"AI\")")
+    verbs: Terms = Field(min_length=1, description="how it said it (\"describes\", \"flagged\"): each subject "
+                         "followed by each verb is a quoted trigger (context_rules), and opens a restating sentence")
+    opens: Literal["alone", "with_verb"] = Field(description="alone: the subject by itself opens a restating "
+                                                 "sentence, bare or after \"the\" (\"The outside radiologist "
+                                                 "...\"), and the outside sections' headers are subjects of these "
+                                                 "verbs too; with_verb: only followed by one of its verbs or "
+                                                 "opening_verbs (\"The AI labels ...\"; \"AI\" alone opens a "
+                                                 "tool's own line)")
+    opening_verbs: Terms = Field(default_factory=list, description="verbs that open a restating sentence but quote "
+                                 "nowhere else (a present tense the tokenizer folds into a noun: \"the AI flags\" "
+                                 "opens a sentence, \"AI flag: infarct — confirmed\" is the tool's line)")
+
+    def phrases(self, subjects: Terms = (), verbs: Terms | None = None) -> Terms:
+        """Each subject (these and ``subjects``) with each verb (``verbs``, else the quoting ones): "outside
+        report describes", "outside report described", ..."""
+        return [f"{subject} {verb}" for subject in [*self.subjects, *subjects]
+                for verb in (self.verbs if verbs is None else verbs)]
 
 
 class SectionsRules(RulesModel):
@@ -57,12 +83,14 @@ class SectionsRules(RulesModel):
                                              "\"rather than\", \"as first dictated\"): there the later statement "
                                              "wins for the keys it names; a correction section without one (\"I "
                                              "agree\", an added finding) is read like findings")
-    outside_readings: TermsByLanguage = Field(default_factory=dict, description="words that open a sentence "
-                                              "restating another reader's report (\"The outside radiologist "
-                                              "describes ...\"), besides the headers of an outside section, read "
-                                              "like an outside section: a finding stated only there counts where the "
-                                              "review agrees (agreement_cues) and does not deny it; where the review "
-                                              "states the key itself, its own word and places win")
+    outside_readers: dict[str, list[OutsideReaders]] = Field(
+        default_factory=dict, description="language -> other readers (an outside radiologist, a detection tool) and "
+        "what they did, the one source of both: a sentence opening with one restates that reader (\"The outside "
+        "radiologist describes ...\"; the headers of an outside section open one too), read like an outside "
+        "section: a finding stated only there counts where the review agrees (agreement_cues) and does not deny "
+        "it, and where the review states the key itself, its own word and places win; a subject followed by a verb "
+        "quotes that reader anywhere (context_rules quoted triggers: what it names is the reader's, not this "
+        "examination's)")
     agreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which a second opinion "
                                             "agrees with the outside reading it restates (\"We agree with the "
                                             "outside interpretation\", \"concur\")")
@@ -70,16 +98,31 @@ class SectionsRules(RulesModel):
                                                "(\"We disagree\", \"do not agree\"): these outweigh an "
                                                "agreement cue")
 
+    def outside_headers(self, language: str) -> Terms:
+        """The headers of the outside sections in ``language``: they name another reader too."""
+        return [h for rule in self.sections.values() if rule.kind == "outside" for h in rule.headers.get(language, [])]
+
     def outside_openings(self) -> TermsByLanguage:
-        """The openings of a sentence restating another reader: outside_readings and every outside section's
-        header, bare and after "the" ("Outside impression ...", "The outside impression ..."), written once."""
-        openings: TermsByLanguage = {language: list(terms) for language, terms in self.outside_readings.items()}
-        for rule in self.sections.values():
-            if rule.kind == "outside":
-                for language, headers in rule.headers.items():
-                    openings.setdefault(language, []).extend(f"{the}{h}" for h in headers for the in ("", "the "))
+        """The openings of a sentence restating another reader, bare and after "the": every outside section's header
+        and every reader that opens one alone ("Outside impression ...", "The outside radiologist ..."), and the
+        others with a verb ("The AI labels ...")."""
+        openings: TermsByLanguage = {}
+        for language in sorted({*self.outside_readers, *(lang for r in self.sections.values() if r.kind == "outside"
+                                                         for lang in r.headers)}):
+            readers = self.outside_readers.get(language, [])
+            named = [*self.outside_headers(language),
+                     *(s for r in readers if r.opens == "alone" for s in r.subjects),
+                     *(p for r in readers if r.opens == "with_verb" for p in r.phrases(verbs=[*r.verbs,
+                                                                                           *r.opening_verbs]))]
+            openings[language] = [f"{the}{n}" for n in named for the in ("", "the ")]
         return openings
 
+    def quoted_readers(self, language: str) -> Terms:
+        """The quoted triggers of ``language``: each reader (with the outside headers where a reader opens alone)
+        followed by each of its verbs ("outside report describes", "AI flagged")."""
+        headers = self.outside_headers(language)
+        return list(dict.fromkeys(p for r in self.outside_readers.get(language, [])
+                                  for p in r.phrases(headers if r.opens == "alone" else ())))
 
 def load_sections_rules(base: Path | None = None) -> SectionsRules:
     return load_model(SectionsRules, "sections.yaml", base)

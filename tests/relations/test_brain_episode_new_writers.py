@@ -87,7 +87,7 @@ CASES = [
     pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nOutside report: larger enhancing "
                  "area at the cavity, suspicious for progression.\nOur review: on matched sequences the enhancement "
                  "is unchanged.", {"glioma": ["stable"]}, id="outside-report-restated"),
-    # every opening of an outside reading (sections.yaml outside_readings) tells the story, not only the ones above
+    # every opening of an outside reading (sections.yaml outside_readers) tells the story, not only the ones above
     pytest.param("Neuroradiology second opinion. History: treated glioblastoma.\nThe outside radiologist: larger "
                  "enhancing area at the cavity.\nOur review: on matched sequences the enhancement is unchanged.",
                  {"glioma": ["stable"]}, id="outside-radiologist-restated"),
