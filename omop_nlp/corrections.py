@@ -27,6 +27,7 @@ effusion"); the cues of the sentences that name none decide for the other keys.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -78,36 +79,77 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
 
 
 def _review_outside_reading(out: Corrections, doc: Document, findings: list[Mention], sections: SectionRules) -> None:
-    """Withdraws the restated outside reading's findings that the review does not keep (module docstring)."""
-    restated = [(s.start, s.end) for s in doc.sentences
-                if s.section_kind == OUTSIDE or sections.restates(doc.text, s.start)]
+    """Withdraws the restated outside reading's findings that the review does not keep (module docstring), and the
+    review's mentions that only name a finding it rejects ("we disagree regarding the nodule")."""
+    restated = [s for s in doc.sentences if s.section_kind == OUTSIDE or sections.restates(doc.text, s.start)]
     if not restated:
         return
-    outside = [m for m in findings if any(start <= m.start < end for start, end in restated)]
-    review = [m for m in findings if m not in outside]
-    cued = _cued_sentences(doc, review, {m.key for m in outside}, sections)
-    named = {_span(m) for m in review if _sentence_of(m, cued.get(m.key, [])) is not None}
-    stated = {m.key for m in review if m.certainty.counts_as_present and _span(m) not in named}
+    starts = [s.start for s in restated]
+    outside: list[Mention] = []
+    review: list[Mention] = []
+    for m in findings:  # one pass: a mention is the outside reader's or the review's
+        (outside if _sentence_at(restated, starts, m.start) is not None else review).append(m)
+    keys = {m.key for m in outside}
+    verdicts, naming = _verdicts(doc, review, keys, sections)
+    stated = {m.key for m in review if m.certainty.counts_as_present and _span(m) not in verdicts}
     denied = {m.key for m in review if m.certainty in _DENIED}
-    unnamed = _blank(doc.text, [s for said in cued.values() for s in said])
-    agreed = {m.key: sections.agrees(_join(doc.text, cued[m.key]) if m.key in cued else unnamed) for m in outside}
+    by_key: dict[str, list[bool]] = {}
+    for m in review:
+        if (verdict := verdicts.get(_span(m))) is not None:
+            by_key.setdefault(m.key, []).append(verdict)
+    unnamed = None if keys <= by_key.keys() else sections.agrees(_blank(doc.text, naming))
+    agreed = {key: all(by_key[key]) if key in by_key else unnamed for key in keys}
     out.withdrawn |= {_span(m) for m in outside if m.key in stated or m.key in denied or not agreed[m.key]}
+    out.withdrawn |= {_span(m) for m in review if _span(m) in verdicts and not agreed[m.key]}
 
 
-def _cued_sentences(doc: Document, review: list[Mention], keys: set[str],
-                    sections: SectionRules) -> dict[str, list[Sentence]]:
-    """Restated key -> the review's sentences that agree or disagree and name it ("We disagree regarding the
-    effusion"): they decide that key alone, so a disagreement about one finding does not drop the others, nor an
-    agreement about one keep them all. Its mention there refers to the restated finding, it restates nothing."""
-    cued = [s for s in doc.sentences if sections.agreement.search(doc.text, s.start, s.end)
-            or sections.disagreement.search(doc.text, s.start, s.end)]
-    return {key: said for key in keys
-            if (said := [s for s in cued if any(m.key == key and s.start <= m.start < s.end for m in review)])}
+def _verdicts(doc: Document, review: list[Mention], keys: set[str],
+              sections: SectionRules) -> tuple[dict[MentionSpan, bool], list[Sentence]]:
+    """The review's mentions of a restated key in a sentence that agrees or disagrees ("We disagree regarding the
+    effusion") -> whether that sentence agrees about it, and those sentences. Such a mention refers to the restated
+    finding, it restates nothing; it takes the cue nearest before it in its clause, else the first after it there,
+    else the same in its sentence, so "we agree regarding the effusion but disagree regarding the nodule" and "as to
+    the nodule, we agree; as to the effusion, we disagree" decide each finding apart, and a disagreement about one
+    finding does not drop the others, nor an agreement about one keep them all."""
+    cues = {s.index: said for s in doc.sentences if (said := _cues(doc.text, s, sections))}
+    cued = [s for s in doc.sentences if s.index in cues]
+    starts = [s.start for s in cued]
+    verdicts: dict[MentionSpan, bool] = {}
+    naming: dict[int, Sentence] = {}
+    for m in review:
+        if m.key in keys and (sentence := _sentence_at(cued, starts, m.start)) is not None:
+            verdicts[_span(m)] = _nearest(cues[sentence.index], _clause_at(doc.text, sentence, m.start), m.start)
+            naming[sentence.index] = sentence
+    return verdicts, list(naming.values())
 
 
-def _join(text: str, sentences: list[Sentence]) -> str:
-    """The text of the given sentences, where a key's own agreement or disagreement is read."""
-    return " ".join(text[s.start : s.end] for s in sentences)
+def _clause_at(text: str, sentence: Sentence, offset: int) -> tuple[int, int]:
+    """The offsets of the clause of ``sentence`` that holds ``offset``: clauses end at semicolons."""
+    end = text.find(";", offset, sentence.end)
+    return text.rfind(";", sentence.start, offset) + 1 or sentence.start, sentence.end if end < 0 else end
+
+
+def _nearest(cues: list[tuple[int, bool]], clause: tuple[int, int], offset: int) -> bool:
+    """The verdict of the cue nearest before ``offset`` in its clause, else of the first after it there; where the
+    clause has none, the same over the whole sentence (``cues``, never empty)."""
+    said = [c for c in cues if clause[0] <= c[0] < clause[1]] or cues
+    return next((agrees for at, agrees in reversed(said) if at < offset), said[0][1])
+
+
+def _cues(text: str, sentence: Sentence, sections: SectionRules) -> list[tuple[int, bool]]:
+    """The agreement (true) and disagreement (false) cues of a sentence by offset, in text order; an agreement
+    inside a disagreement ("agree with" of "do not agree with") is none."""
+    against = [(c.start(), c.end()) for c in sections.disagreement.finditer(text, sentence.start, sentence.end)]
+    agreeing = [(c.start(), True) for c in sections.agreement.finditer(text, sentence.start, sentence.end)
+                if not any(start <= c.start() < end for start, end in against)]
+    return sorted([*((start, False) for start, _ in against), *agreeing])
+
+
+def _sentence_at(sentences: list[Sentence], starts: list[int], offset: int) -> Sentence | None:
+    """The sentence of ``sentences`` (in text order, ``starts`` their starts) that holds ``offset``, by bisection:
+    the mentions of a long report are looked up in a few sentences each in logarithmic time."""
+    i = bisect_right(starts, offset) - 1
+    return sentences[i] if i >= 0 and offset < sentences[i].end else None
 
 
 def _blank(text: str, sentences: list[Sentence]) -> str:

@@ -121,6 +121,20 @@ def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
         pytest.param("chest_ct", "Outside report: cavitating nodule in the left upper lobe; bilateral pleural "
                      "effusions.\nWe agree with the outside reading as to the nodule. We do not agree with the "
                      "effusions.", {"nodule": ["lul"]}, id="the-agreement-naming-a-finding-keeps-its-place"),
+        # one sentence that agrees about one restated finding and disagrees about another decides each apart: a
+        # finding takes the cue nearest before it in its clause, else the one after it there, else the sentence's
+        pytest.param("chest_ct", "Outside reading: a nodule in the right middle lobe and a small left pleural "
+                     "effusion.\nOur opinion: we concur as to the effusion but do not agree about the nodule.",
+                     {"pleural_effusion": []}, id="agreed-then-disagreed-in-one-sentence"),
+        pytest.param("chest_ct", "Outside reading: a nodule in the right middle lobe and a small left pleural "
+                     "effusion.\nOur opinion: we do not agree about the effusion but we concur as to the nodule.",
+                     {"nodule": ["rml"]}, id="disagreed-then-agreed-in-one-sentence"),
+        pytest.param("chest_ct", "Outside reading: consolidation of the left lower lobe and a nodule in the right "
+                     "middle lobe.\nAs to the nodule, we agree; as to the consolidation, we differ from the outside "
+                     "reader.", {"nodule": ["rml"]}, id="each-clause-its-own-cue-after-the-finding"),
+        pytest.param("chest_ct", "Outside reading: consolidation of the left lower lobe and a nodule in the right "
+                     "middle lobe.\nI concur regarding the consolidation but not regarding the nodule.",
+                     {"consolidation": ["lll"]}, id="agreed-but-not-about-the-other"),
         # a detection tool's label restated in prose is another reader's: the radiologist's own reading decides
         pytest.param("brain_mri", "The software labels the right parietal mass a metastasis.\n"
                      "Radiologist: ring enhancement with central restricted diffusion, in keeping with an abscess; "
