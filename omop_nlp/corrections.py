@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from omop_nlp.entities.document import Document, Sentence
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.text.sections import CORRECTION, OUTSIDE, SectionRules
+from omop_nlp.text.sentences import clause_at
 from omop_nlp.text.tokens import term_lemmas
 
 _DENIED = (Certainty.NEGATED, Certainty.UNLIKELY)
@@ -118,15 +119,9 @@ def _verdicts(doc: Document, review: list[Mention], keys: set[str],
     naming: dict[int, Sentence] = {}
     for m in review:
         if m.key in keys and (sentence := _sentence_at(cued, starts, m.start)) is not None:
-            verdicts[_span(m)] = _nearest(cues[sentence.index], _clause_at(doc.text, sentence, m.start), m.start)
+            verdicts[_span(m)] = _nearest(cues[sentence.index], clause_at(doc.text, sentence, m.start), m.start)
             naming[sentence.index] = sentence
     return verdicts, list(naming.values())
-
-
-def _clause_at(text: str, sentence: Sentence, offset: int) -> tuple[int, int]:
-    """The offsets of the clause of ``sentence`` that holds ``offset``: clauses end at semicolons."""
-    end = text.find(";", offset, sentence.end)
-    return text.rfind(";", sentence.start, offset) + 1 or sentence.start, sentence.end if end < 0 else end
 
 
 def _nearest(cues: list[tuple[int, bool]], clause: tuple[int, int], offset: int) -> bool:

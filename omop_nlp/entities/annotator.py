@@ -20,6 +20,7 @@ from omop_nlp.assertion.context import (
 )
 from omop_nlp.entities.anatomy import OtherOrgans
 from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.entities.items import ItemVerdicts
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
@@ -46,6 +47,7 @@ class Annotator:
         self._lexicon = EntityLexicon(rules)
         self._asserter = asserter or load_context_asserter()
         self._sections = load_section_rules()
+        self._item_verdicts = ItemVerdicts(self._sections, self._asserter)
         self._related_type = EntityType(rules.related_type)
         self._entity_type = EntityType(rules.entity_type)
         self._other_organs = OtherOrgans(rules.other_organs)
@@ -79,6 +81,7 @@ class Annotator:
                 sentences.append(sentence)
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
+        self._item_verdicts.apply(sentences, text, starts, triggers)  # "Item 2: disagree" after the tool's list
         return Document(text, tokens, sentences)
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:

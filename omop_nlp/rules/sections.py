@@ -91,6 +91,12 @@ class SectionsRules(RulesModel):
         "it, and where the review states the key itself, its own word and places win; a subject followed by a verb "
         "quotes that reader anywhere (context_rules quoted triggers: what it names is the reader's, not this "
         "examination's)")
+    item_references: TermsByLanguage = Field(default_factory=dict, description="words that name a detection "
+                                             "tool's numbered item (\"item\", \"finding\", \"mark\"): with its "
+                                             "number they open the item's own line (\"Item 2: 4 mm nodule LUL\", "
+                                             "besides a list number \"2)\"), and a later sentence that opens with "
+                                             "them (\"Item 2: disagree\", \"CAD mark 1 is a vessel\") gives the "
+                                             "radiologist's verdict on that item: a rejection withdraws its findings")
     agreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which a second opinion "
                                             "agrees with the outside reading it restates (\"We agree with the "
                                             "outside interpretation\", \"concur\")")

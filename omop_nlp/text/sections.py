@@ -43,6 +43,8 @@ class SectionRules:
     outside_opening: re.Pattern  # the opening of a sentence that restates another reader's report
     agreement: re.Pattern  # a second opinion agreeing with the outside reading ("We agree with ...")
     disagreement: re.Pattern  # ... or not ("We disagree", "do not agree")
+    item_reference: re.Pattern  # a tool's item named by its number(s) ("Item 2", "CAD marks 1 and 3", "finding #4")
+    item_line: re.Pattern  # a line that opens a tool's numbered item ("2) 4 mm nodule", "Item 2: ..."); group "n"
 
     def corrects(self, text: str) -> bool:
         """The text of a correction section says that it corrects the body, not only agrees or adds."""
@@ -223,9 +225,29 @@ def load_section_rules() -> SectionRules:
     outside = _norm_terms(rules.outside_openings())
     # a sentence opens with it, after any bullet or quotation mark: "- The outside report describes ..."
     outside_opening = re.compile(r"(?i)[\s\-*•\"']*(?:" + _alternation(outside) + r")(?!\w)" if outside else r"(?!)")
+    item_reference, item_line = _item_patterns(_norm_terms(rules.item_references))
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,
                         result_line, by_kind, outside_opening, _words_pattern(rules.agreement_cues),
-                        _words_pattern(rules.disagreement_cues))
+                        _words_pattern(rules.disagreement_cues), item_reference, item_line)
+
+
+_ITEM_NUMBER = r"(?:#|no\.|nr\.?|number)?[ \t]*\d{1,2}(?![\d.,]\d)(?![ \t]*(?:mm|cm|ml|%))(?!\w)"
+
+
+def _item_patterns(nouns: set[str]) -> tuple[re.Pattern, re.Pattern]:
+    """A tool's item named by a word of ``nouns`` and its number(s), or by "#" and a number ("Items 1 and 3",
+    "finding #4", "#2"); and the line that opens such an item, which a list number opens too ("2) 4 mm nodule",
+    "(2)", "#2", "CAD mark 2:"). Never matching where there are no words."""
+    if not nouns:
+        return re.compile(r"(?!)"), re.compile(r"(?!)")
+    named = r"(?:" + _alternation(nouns) + r")s?[ \t]*" + _ITEM_NUMBER
+    numbers = rf"(?:[ \t]*(?:,|and|&|/|or)[ \t]*{_ITEM_NUMBER})*"
+    reference = re.compile(rf"(?i)(?<!\w)(?:{named}|#[ \t]*\d{{1,2}}(?!\w)){numbers}")
+    line = re.compile(r"(?im)^[ \t]*[-*\u2022]?[ \t]*(?:\(?(?P<n>\d{1,2})[.)](?!\d)|#[ \t]*(?P<h>\d{1,2})(?!\w)"
+                      r"|(?:[a-z]+[ \t]+){0,2}?(?:" + _alternation(nouns) +
+                      r")[ \t]*(?:#|no\.)?[ \t]*(?P<w>\d{1,2})[ \t]*[:.)\-\u2013\u2014])")
+    return reference, line
+
 
 
 def _words_pattern(terms: dict[str, list[str]]) -> re.Pattern:

@@ -91,6 +91,13 @@ def _append(spans: list[Span], text: str, start: int, end: int) -> None:
         spans.append(Span(start, end))
 
 
+def clause_at(text: str, span: Span, offset: int) -> tuple[int, int]:
+    """The offsets of the clause of the sentence ``span`` that holds ``offset``, as split_clauses cuts it: at
+    semicolons; for one offset without splitting the whole sentence."""
+    end = text.find(";", offset, span.end)
+    return text.rfind(";", span.start, offset) + 1 or span.start, span.end if end < 0 else end
+
+
 def split_clauses(text: str, span: Span) -> list[Span]:
     """Clauses of a sentence, split at semicolons: 'nodule in RUL; no nodule in the left lung'."""
     clauses: list[Span] = []
