@@ -71,7 +71,8 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
     out = Corrections()
     for part in _correcting_parts(doc, sections):
         end = part[-1].end
-        said = [(m, index) for m in mentions if (index := _sentence_of(m, part)) is not None]
+        starts = [s.start for s in part]
+        said = [(m, s.index) for m in mentions if (s := _sentence_at(part, starts, m.start)) is not None]
         for key in dict.fromkeys(m.key for m, _ in said if m.type == entity_type):
             _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
                     [m for m in mentions if m.key == key and m.start < end])
@@ -142,7 +143,8 @@ def _cues(text: str, sentence: Sentence, sections: SectionRules) -> list[tuple[i
 
 def _sentence_at(sentences: list[Sentence], starts: list[int], offset: int) -> Sentence | None:
     """The sentence of ``sentences`` (in text order, ``starts`` their starts) that holds ``offset``, by bisection:
-    the mentions of a long report are looked up in a few sentences each in logarithmic time."""
+    the mentions of a long report are looked up in a few sentences each in logarithmic time (a mention rebuilt from a
+    stored row knows its offsets, not its sentence)."""
     i = bisect_right(starts, offset) - 1
     return sentences[i] if i >= 0 and offset < sentences[i].end else None
 
@@ -170,12 +172,6 @@ def _correcting_parts(doc: Document, sections: SectionRules) -> list[list[Senten
             parts.append(run)
         run = [sentence] if sentence is not None and sentence.section_kind == CORRECTION else []
     return parts
-
-
-def _sentence_of(mention: Mention, part: list[Sentence]) -> int | None:
-    """The index of the part's sentence that holds the mention, by offsets (a mention rebuilt from a stored row
-    knows its offsets, not its sentence)."""
-    return next((s.index for s in part if s.start <= mention.start < s.end), None)
 
 
 def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said], earlier: list[Mention]) -> None:

@@ -91,8 +91,8 @@ def _withdraw(sentences: list[Sentence], text: str, line: int | None, certainty:
     end = text.find("\n", line)
     end = len(text) if end < 0 else end
     for sentence in sentences:
-        if sentence.end <= line or sentence.start >= end:
-            continue
-        for item in sentence.mentions():
+        if sentence.start >= end:
+            return
+        for item in sentence.mentions() if sentence.end > line else ():
             if line <= item.mention.start < end and item.mention.certainty in _WITHDRAWN:
                 item.mention.certainty = certainty

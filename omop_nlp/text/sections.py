@@ -231,7 +231,9 @@ def load_section_rules() -> SectionRules:
                         _words_pattern(rules.disagreement_cues), item_reference, item_line)
 
 
-_ITEM_NUMBER = r"(?:#|no\.|nr\.?|number)?[ \t]*\d{1,2}(?![\d.,]\d)(?![ \t]*(?:mm|cm|ml|%))(?!\w)"
+# an item's number, not a measure or a time ("item 9 mm across", "findings 2 weeks ago")
+_ITEM_NUMBER = (r"(?:#|no\.|nr\.?|number)?[ \t]*\d{1,2}(?![\d.,]\d)(?!\w)"
+                r"(?![ \t]*(?:mm|cm|ml|cc|%|(?:minute|hour|day|week|month|year|h|d|wk|mo|yr)s?\b))")
 
 
 def _item_patterns(nouns: set[str]) -> tuple[re.Pattern, re.Pattern]:
