@@ -72,6 +72,10 @@ class SectionsRules(RulesModel):
                                       "of a fax or OCR page header or footer (\"Page 1 of 2\", \"FAX FROM ... "
                                       "14:02\"); a line made only of them is layout, not text: a sentence it "
                                       "interrupts goes on after it")
+    line_tags: list[str] = Field(default_factory=list, description="regular expressions (case-sensitive) of a tag "
+                                 "that a text export puts before every line of a report (a line number \"0004 \", "
+                                 "\"TX|\"): where every line has one, the tags are layout, and a long tagged line "
+                                 "that stops mid-phrase is wrapped (text/transport.py)")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
     result_studies: TermsByLanguage = Field(default_factory=dict, description="study names that open a dated "

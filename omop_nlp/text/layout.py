@@ -14,6 +14,7 @@ from functools import cache
 
 from omop_nlp.rules.sections import load_section_words, load_sections_rules
 from omop_nlp.text.sections import Section, at_line_starts, load_section_rules
+from omop_nlp.text.transport import transport_view
 
 JOINER = "\x00"  # never in a note (checked_text blanks NULs): the tokenizer keeps it inside a word and drops it
 _MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or more are a wrapped report
@@ -24,23 +25,38 @@ _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[A-Za-z])")
 
 
 def layout_view(text: str) -> str:
-    """``text`` as read for sentences and words: the same text where it has no page furniture and no hard wrap."""
+    """``text`` as read for sentences and words: the same text where it has no page furniture, no hard wrap and no
+    HL7 transport mark (text/transport.py)."""
+    transport = transport_view(text)
+    view = _joined_transport_breaks(transport.text, transport.breaks)
     furniture: list[tuple[int, int]] = []
     wrapped_lines = 0
-    for match in at_line_starts(_layout_lines(), text):  # one pass: most notes match nothing
+    for match in at_line_starts(_layout_lines(), view):  # one pass: most notes match nothing
         if match.group("furniture") is not None:  # with the line break before it: the next line goes on
             start = match.start()
-            furniture.append((start - 1 if start and text[start - 1] == "\n" else start, match.end()))
+            furniture.append((start - 1 if start and view[start - 1] == "\n" else start, match.end()))
         else:
             wrapped_lines += 1
     wrapped = wrapped_lines >= _MIN_WRAPPED_LINES
-    view = text
     for start, end in furniture:
         view = view[:start] + " " * (end - start) + view[end:]
     if wrapped:
         view = _HYPHEN_WRAP.sub(lambda m: JOINER * len(m.group()), view)
         view = _WRAP.sub(lambda m: " " * len(m.group()), view)
     return _join_continued_lines(view)
+
+
+def _joined_transport_breaks(view: str, breaks: list[int]) -> str:
+    """``view`` with the transport's line breaks (a segment boundary, a full tagged line) that fall mid-phrase
+    blanked: a sentence split over two OBX segments or hard-wrapped in a tagged export goes on."""
+    for offset in reversed(breaks):
+        start = offset
+        while start > 0 and view[start - 1] in " \t":
+            start -= 1
+        wrap = _WRAP.match(view, start)
+        if wrap is not None:
+            view = view[: wrap.start()] + " " * (wrap.end() - wrap.start()) + view[wrap.end() :]
+    return view
 
 
 def _join_continued_lines(view: str) -> str:

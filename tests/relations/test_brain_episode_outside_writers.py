@@ -164,6 +164,9 @@ CASES = [
     pytest.param("History: glioblastoma, resected in 2024.\nComparison: MRI of June.\nThe resection margin shows "
                  "no nodular enhancement. Appearances unchanged.", {"glioma": ["stable"]},
                  id="old-resection-is-no-change"),
+    # a ventricle's horn widened into the resection cavity is the subject of its own change, not the tumour
+    pytest.param("Treated left temporal glioblastoma, compared with 3 months ago.\nNo enhancing tumour. Stable ex "
+                 "vacuo widening of the left temporal horn.", {"glioma": []}, id="stable-temporal-horn"),
     pytest.param("Known GBM after chemoradiation, compared with 2 months ago.\nIncreased enhancement at the resection "
                  "site, most in keeping with pseudoprogression.", {"glioma": []},
                  id="resection-site-keeps-the-attribution"),

@@ -28,6 +28,9 @@ CASES = [
     # a patient summary's plain zone words: the top of a lung is its upper lobe, the bottom its lower lobe
     ("very-top-of-both-lungs", "Some scarring at the very top of both lungs.", {"fibrosis": ["bul"]}),
     ("bottom-of-the-left-lung", "A small spot at the bottom of the left lung.", {"nodule": ["lll"]}),
+    # the apicoposterior segment exists in the left upper lobe only: the segment names its lobe without a side
+    ("apicoposterior-segment-without-a-side", "The apicoposterior segment is collapsed beyond the occluded bronchus.",
+     {"atelectasis": ["lul"]}),
     ("upper-part-of-your-right-lung", "A patch of pneumonia-like haze in the upper part of your right lung, "
      "a ground-glass opacity.", {"ggo": ["rul"]}),
 ]
