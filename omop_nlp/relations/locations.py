@@ -342,16 +342,19 @@ class LesionLocationMapper:
             groups.append(Group([groups[-1].lesions.pop()]))  # "left hilar mass with collapse of the LLL"
         if place is _Place.AFTER_LESION:
             group = groups[-1]
-            group.locations = [i for i in group.locations if i not in group.borrowed] + element
+            if not group.located_after:  # its first run after it: the places it borrowed give way, once
+                group.locations = [i for i in group.locations if i not in group.borrowed]
+            # in place (each list is its group's or the sentence's own): a long list of runs stays linear
+            group.locations.extend(element)
             group.located_after = True
             if self._distributes(doc, element[0]):  # "bilateral GGO with ..., predominantly in the lower lobes"
                 for earlier in groups[:-1]:
                     if not any(i.mention.key in self._lobes for i in earlier.locations):
-                        earlier.locations = earlier.locations + element
+                        earlier.locations.extend(element)
         elif place is _Place.BEFORE_LESION:
-            pending = pending + element
+            pending.extend(element)
             if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
-                borrowed = borrowed + element
+                borrowed.extend(element)
         elif place is _Place.HEADING:
             heading = element
         return pending, borrowed, heading
@@ -590,7 +593,7 @@ class LesionLocationMapper:
 
     def _names_other_finding_in(self, doc: Document, first: int, last: int) -> bool:
         between = self._between(doc, first, last)
-        return any(self._other_heads.open(between[i:]) for i in range(len(between)))
+        return any(self._other_heads.open(between, i) for i in range(len(between)))  # no copy per word: linear
 
     @staticmethod
     def _attach(group: list[Item], locations: list[Item]) -> None:

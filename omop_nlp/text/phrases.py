@@ -17,6 +17,7 @@ from omop_nlp.text.tokens import Token, term_lemmas
 P = TypeVar("P")
 CASE_SENSITIVE_PREFIX = "="  # "=MS" matches "MS" only, not "ms" (milliseconds)
 _CACHE_SIZE = 100_000  # typo corrections remembered
+_NO_PHRASES: dict[int, set[tuple[str, ...]]] = {}  # what OpeningPhrases has for a word that opens none
 
 
 class PhraseMatch(NamedTuple, Generic[P]):  # built per match: a tuple is cheaper than a frozen dataclass
@@ -111,16 +112,21 @@ class OpeningPhrases:
     opening words: "It is located in ...", "Follow up of ..."; a place's head noun: "infiltrate")."""
 
     def __init__(self, terms: Iterable[str]) -> None:
-        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        # first lemma -> phrase length -> the phrases of that length: a test is one set lookup per length, not a
+        # comparison per phrase (a common first word, "the", opens tens of phrases across the languages)
+        self._by_first: dict[str, dict[int, set[tuple[str, ...]]]] = {}
         for term in terms:
             lemmas = term_lemmas(str(term))
             if lemmas:
-                self._by_first.setdefault(lemmas[0], []).append(lemmas)
-        self.longest = max((len(p) for phrases in self._by_first.values() for p in phrases), default=0)
+                self._by_first.setdefault(lemmas[0], {}).setdefault(len(lemmas), set()).add(lemmas)
+        self.longest = max((n for lengths in self._by_first.values() for n in lengths), default=0)
 
-    def open(self, lemmas: Sequence[str]) -> bool:
-        """``lemmas`` begin with one of the phrases."""
-        return bool(lemmas) and any(tuple(lemmas[: len(p)]) == p for p in self._by_first.get(lemmas[0], ()))
+    def open(self, lemmas: Sequence[str], start: int = 0) -> bool:
+        """``lemmas`` begin with one of the phrases at ``start`` (an index, not a slice: a caller that tries every
+        word of a long list copies nothing)."""
+        return start < len(lemmas) and any(
+            tuple(lemmas[start : start + n]) in phrases
+            for n, phrases in self._by_first.get(lemmas[start], _NO_PHRASES).items())
 
 
 def _is_hangul(phrase: str) -> bool:
