@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, compress
 from typing import Generic, NamedTuple, TypeVar
 
 from omop_nlp.text.tokens import Token, term_lemmas
@@ -67,17 +67,18 @@ class PhraseMatcher(Generic[P]):
                 lemmas[i] = "\0"
         matches: list[PhraseMatch[P]] = []
         by_first = self._by_first
-        i, n = 0, len(tokens)
-        while i < n:
-            openings = by_first.get(lemmas[i])
-            # no call where the word opens no phrase, or only longer ones its next word does not go on with ("in")
-            found = self._match_at(tokens, lemmas, i, openings) if openings and (
-                None in openings or (i + 1 < n and lemmas[i + 1] in openings)) else None
-            if found:
-                matches.append(found)
-                i = found.last
-            else:
-                i += 1
+        n, end = len(tokens), 0  # ``end``: the token after the last match (matches do not overlap)
+        # only the words that open a phrase are visited, found by C-level iterators (most words open none)
+        for i in compress(range(n), map(by_first.__contains__, lemmas)):
+            if i < end:
+                continue
+            openings = by_first[lemmas[i]]
+            # no call where the word opens only longer phrases that its next word does not go on with ("in")
+            if None in openings or (i + 1 < n and lemmas[i + 1] in openings):
+                found = self._match_at(tokens, lemmas, i, openings)
+                if found:
+                    matches.append(found)
+                    end = found.last
         matches.extend(self._match_hangul(tokens, text, masked))
         return sorted(matches, key=lambda m: m.start)
 
@@ -176,7 +177,10 @@ class _TypoIndex:
         cache = self._cache
         if len(cache) >= _CACHE_SIZE:  # bounded across a long run's notes
             cache.clear()
-        return [cache.get(w) or self._remember(w) for w in words]
+        known = list(map(cache.get, words))  # one C-level pass; a word never seen is the rare case
+        if None not in known:
+            return known
+        return [k or self._remember(w) for k, w in zip(known, words, strict=True)]
 
     def _remember(self, word: str) -> str:
         if not self._min <= len(word) <= self._max or word in self._vocab or word in self._exclude \
