@@ -169,4 +169,4 @@ def _abbreviation_dot(tokens: list[Token], at: int) -> bool:
 
 
 def _is_entity(item: Item) -> bool:
-    return item.mention is not None and item.mention.type.value in ("lesion", "diagnosis")
+    return item.mention is not None and item.mention.type in ("lesion", "diagnosis")  # StrEnum: no .value

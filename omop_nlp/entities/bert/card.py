@@ -40,7 +40,7 @@ def rule_outputs(examples: list[Example], pipeline, rules: ModalityRules) -> tup
             mentioned.append(set())
             continue
         present.append(set(result.findings))
-        mentioned.append({m.key for m in result.mentions if m.type.value == rules.entity_type})
+        mentioned.append({m.key for m in result.mentions if m.type == rules.entity_type})
     return present, mentioned
 
 

@@ -85,7 +85,7 @@ class StageOne:
         if probs is None:
             return findings
         config = self.classifiers[modality].config
-        mentioned = {m.key for m in mentions if m.type.value == config.entity_type}
+        mentioned = {m.key for m in mentions if m.type == config.entity_type}
         for key in union_additions(config.keys, probs, mentioned, config.union_threshold):
             finding = bert_finding(key, config.entity_type)
             mentions.append(finding.mentions[0])

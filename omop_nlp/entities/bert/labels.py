@@ -80,7 +80,7 @@ def text_digest(text: str) -> str:
 
 def weak_label_states(result, rules: ModalityRules) -> dict[str, str]:
     """present / asserted_absent / not_mentioned for every entity key of one pipeline result."""
-    mentioned = {m.key for m in result.mentions if m.type.value == rules.entity_type}
+    mentioned = {m.key for m in result.mentions if m.type == rules.entity_type}
     return {
         key: PRESENT if key in result.findings else ASSERTED_ABSENT if key in mentioned else NOT_MENTIONED
         for key in rules.entities

@@ -48,13 +48,13 @@ def uncertain_keys(result: Result, rules: ModalityRules) -> list[str]:
 
 
 def _used(result: Result, rules: ModalityRules) -> set[str]:
-    used = {key for m in result.mentions if m.type.value == rules.entity_type for key in m.related}
+    used = {key for m in result.mentions if m.type == rules.entity_type for key in m.related}
     return used | rules.expand(used)
 
 
 def _chest(result: Result, rules: ModalityRules, targets: list[str]) -> list[str]:
     stated = {m.key for m in result.mentions
-              if m.type.value == rules.related_type and m.certainty not in _LOCATION_NOT_THERE}  # fmt: skip
+              if m.type == rules.related_type and m.certainty not in _LOCATION_NOT_THERE}  # fmt: skip
     if not stated:
         return []
     used = _used(result, rules)
@@ -68,7 +68,7 @@ def _chest(result: Result, rules: ModalityRules, targets: list[str]) -> list[str
 
 def _brain(result: Result, rules: ModalityRules, targets: list[str]) -> list[str]:
     stated = {m.key for m in result.mentions
-              if m.type.value == rules.related_type and m.certainty not in _EPISODE_NOT_STATED}  # fmt: skip
+              if m.type == rules.related_type and m.certainty not in _EPISODE_NOT_STATED}  # fmt: skip
     if not stated:
         return []
     if len(targets) > 1 or stated - _used(result, rules):
