@@ -99,7 +99,7 @@ class EntityLexicon:
                     continue
             lone_side = "both" if role == "bilateral" else side if role == "side" and not self._counts(
                 raw, i, tokens) else None
-            if (lone_side == "both" and not _next_to_organ(raw, i)) or (
+            if (lone_side == "both" and _gap_to_next(raw, i, "organ") != 0) or (
                     lone_side and self._modifies_finding(raw, i, tokens)):
                 # "bilateral nodules": both lungs; "small right pleural effusion", "right pleural-based
                 # nodule", "small right and moderate left effusions": the right lung
@@ -117,17 +117,17 @@ class EntityLexicon:
     def _counts(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
         """A lone count word right before findings ("both nodules", "both confirmed nodules") says how many they
         are, not that they lie in both lungs."""
-        m = raw[i]
-        nxt = raw[i + 1] if i + 1 < len(raw) else None
-        return (m.last - m.first == 1 and tokens[m.first].lemma in self._count_words and nxt is not None
-                and nxt.payload.role == "entity" and nxt.first - m.last <= COUNT_REACH)
+        m, gap = raw[i], _gap_to_next(raw, i, "entity")
+        return (m.last - m.first == 1 and tokens[m.first].lemma in self._count_words and gap is not None
+                and gap <= COUNT_REACH)
 
     def _modifies_finding(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
         """A lone side word stands right before an entity, before a place of no side ("right pleural
         opacity"), or before the next side of a list that does ("right and left pleural effusions")."""
         nxt = raw[i + 1] if i + 1 < len(raw) else None
-        if _before_entity(raw, i) or (nxt is not None and nxt.first == raw[i].last and nxt.payload.role == "related"
-                                      and self.rules.related[nxt.payload.key].side == "none"):
+        entity_gap = _gap_to_next(raw, i, "entity")
+        if (entity_gap is not None and entity_gap <= 1) or (
+                _gap_to_next(raw, i, "related") == 0 and self.rules.related[nxt.payload.key].side == "none"):
             return True
         if nxt is None or nxt.payload.role != "side" or nxt.first - raw[i].last > _ELIDED_SIDE_GAP:
             return False
@@ -223,17 +223,13 @@ def zone_lemmas(grammar: LocationGrammar) -> dict[tuple[str, ...], str]:
     return {term_lemmas(t): zone for zone, terms in grammar.zones.items() for t in terms}
 
 
-def _before_entity(raw: list[PhraseMatch[Concept]], i: int) -> bool:
-    """A side word that directly modifies the entity after it ("right effusion", "left-sided mass")."""
+def _gap_to_next(raw: list[PhraseMatch[Concept]], i: int, role: str) -> int | None:
+    """The words between ``raw[i]`` and the match right after it where that one is of ``role``, else None (negative
+    where both lie in one Hangul run). A side word at most one word before an entity modifies it ("right effusion",
+    "left-sided mass"); one right before another organ's word is that organ's side, "both adrenal glands",
+    "bilateral axillary nodes" name no lung (guideline section 2 rule 10)."""
     nxt = raw[i + 1] if i + 1 < len(raw) else None
-    return nxt is not None and nxt.payload.role == "entity" and nxt.first - raw[i].last <= 1
-
-
-def _next_to_organ(raw: list[PhraseMatch[Concept]], i: int) -> bool:
-    """A side word right before another organ's word is that organ's side: "both adrenal glands", "bilateral
-    axillary nodes" name no lung (guideline section 2 rule 10)."""
-    nxt = raw[i + 1] if i + 1 < len(raw) else None
-    return nxt is not None and nxt.payload.role == "organ" and nxt.first == raw[i].last
+    return nxt.first - raw[i].last if nxt is not None and nxt.payload.role == role else None
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
