@@ -67,6 +67,9 @@ class EntityLexicon:
         phrases += [(f"{noun} {adjective}", Concept("entity", key)) for key, adjectives in
                     rules.adjective_heads.adjectives.items() for adjective in adjectives
                     for noun in rules.adjective_heads.nouns_before]  # "pattern reticular"
+        phrases += [(f"{noun} of {term}", Concept("entity", key)) for key, definition in rules.entities.items()
+                    for term in definition.terms.get("en", []) if not term.startswith("=")
+                    for noun in rules.adjective_heads.nouns_of]  # "focus of consolidation": not a nodule
         for entry in rules.two_key_terms:  # "part-solid": ggo and nodule
             phrases += [(t, Concept("entity", entry.keys[0], tuple(entry.keys[1:]))) for t in entry.terms]
         spelling = load_variant_rules()

@@ -200,6 +200,9 @@ class AdjectiveHeads(RulesModel):
     nouns_before: Terms = Field(default_factory=list, description="generic nouns that also name the key with "
                                 "the adjective after them, in the word order of writers of Romance languages "
                                 "(\"pattern reticular\", \"image nodular\")")
+    nouns_of: Terms = Field(default_factory=list, description="generic nouns that name the key of the term after "
+                            "them and \"of\" (\"focus of consolidation\" is consolidation, not the nodule that "
+                            "\"focus\" alone names)")
 
 
 class TwoKeyTerm(RulesModel):
