@@ -5,10 +5,12 @@ Every term comes from ``mappings/<modality>.yaml``; this module only indexes and
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 
 from omop_nlp.rules import ModalityRules
-from omop_nlp.rules.modality import LocationGrammar
+from omop_nlp.rules.modality import LocationGrammar, StatedFinding
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.phrases import PhraseMatch, PhraseMatcher
 from omop_nlp.text.tokens import Token, single_words, term_lemmas
@@ -52,6 +54,7 @@ class EntityLexicon:
         self._lung_sides = grammar.lung_sides()  # asked per related match
         self._glue = single_words(grammar.glue, "location_grammar.glue")
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
+        self._zone_list_links = single_words(grammar.zone_list_links, "location_grammar.zone_list_links")
         self._count_words = single_words(grammar.count_words, "location_grammar.count_words")
         self._zone_phrases = zone_lemmas(grammar)
         for zone, terms in grammar.zones.items():
@@ -70,6 +73,12 @@ class EntityLexicon:
         phrases += [(f"{noun} of {term}", Concept("entity", key)) for key, definition in rules.entities.items()
                     for term in definition.terms.get("en", []) if not term.startswith("=")
                     for noun in rules.adjective_heads.nouns_of]  # "focus of consolidation": not a nodule
+        stated = rules.stated_findings
+        self._state_reach = stated.reach
+        self._state_breaks = frozenset(stated.breaks)
+        for role, words in (("part", _keys_by_word(stated.findings, "parts")),
+                            ("state", _keys_by_word(stated.findings, "states"))):
+            phrases += [(w, Concept(role, None, keys)) for w, keys in words.items()]
         for entry in rules.two_key_terms:  # "part-solid": ggo and nodule
             phrases += [(t, Concept("entity", entry.keys[0], tuple(entry.keys[1:]))) for t in entry.terms]
         spelling = load_variant_rules()
@@ -78,7 +87,39 @@ class EntityLexicon:
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)
-        return self._compose_locations(raw, tokens)
+        return self._stated_findings(self._compose_locations(raw, tokens), tokens)
+
+    def _stated_findings(self, matches: list[ConceptMatch], tokens: list[Token]) -> list[ConceptMatch]:
+        """A part and a state word of one key in one clause, either order ("Bronchial walls in both lower lobes
+        thickened", "fluid in the right pleural cavity") name that key at the state word, where the words around
+        it deny or place it as they would any finding ("Pleural layers are not thickened"). Each is paired with
+        the nearest other one before it; a part or state alone names nothing."""
+        if not any(m.payload.role in _STATED_ROLES for m in matches):
+            return matches
+        out: list[ConceptMatch] = []
+        waiting: ConceptMatch | None = None  # the last part or state not yet paired
+        for m in matches:
+            if m.payload.role not in _STATED_ROLES:
+                out.append(m)
+                continue
+            keys = self._pair(waiting, m, tokens)
+            if not keys:
+                waiting = m
+                continue
+            state = m if m.payload.role == "state" else waiting
+            finding = PhraseMatch(Concept("entity", keys[0]), state.first, state.last, state.start, state.end)
+            out.insert(bisect_right(out, state.first, key=_first_token), finding)
+            waiting = None
+        return out
+
+    def _pair(self, waiting: ConceptMatch | None, m: ConceptMatch, tokens: list[Token]) -> list[str]:
+        """The keys a waiting part or state and ``m`` (the other one) name together: none where they stand too far
+        apart or a clause ends between."""
+        if (waiting is None or waiting.payload.role == m.payload.role
+                or m.first - waiting.last > self._state_reach
+                or any(t.lemma in self._state_breaks for t in tokens[waiting.last : m.first])):
+            return []
+        return [k for k in waiting.payload.also if k in m.payload.also]
 
     def _compose_locations(self, raw: list[PhraseMatch[Concept]], tokens: list[Token]) -> list[ConceptMatch]:
         """side + zones -> location keys; lone side and zone words are dropped."""
@@ -185,8 +226,8 @@ class EntityLexicon:
         """Zone words before the lung of a side they belong to, linked only by link words: "the lower lobe of
         left lung", "dorsal segment of the lower lobe of right lung" (the lobe of that side, not both)."""
         j = i
-        while j + 1 < len(raw) and raw[j + 1].first - raw[j].last <= _ZONE_LINK_GAP and all(
-                t.lemma in self._zone_links for t in tokens[raw[j].last : raw[j + 1].first]):
+        while j + 1 < len(raw) and raw[j + 1].first - raw[j].last <= _ZONE_LINK_GAP and self._linked(
+                raw[j], raw[j + 1], tokens):
             nxt = raw[j + 1]
             side = self._side_of(nxt.payload) if nxt.payload.role != "side" else None
             if side:
@@ -200,6 +241,16 @@ class EntityLexicon:
                 break
             j += 1
         return 1, []
+
+    def _linked(self, zone: ConceptMatch, nxt: ConceptMatch, tokens: list[Token]) -> bool:
+        """Only link words between a zone and the next zone or lung; a list word only between two bare zone words
+        ("S4, S5 of the right lung"), not after a place of its own ("the lower lobes, and the upper lobe of the left
+        lung" keeps both lower lobes)."""
+        between = tokens[zone.last : nxt.first]
+        if all(t.lemma in self._zone_links for t in between):
+            return True
+        return (zone.payload.role == nxt.payload.role == "zone"
+                and all(t.lemma in self._zone_links or t.lemma in self._zone_list_links for t in between))
 
     def _glue_only(self, tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
         """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
@@ -218,6 +269,19 @@ class EntityLexicon:
 _ZONE_LINK_GAP = 2  # "lobe of the left lung": the link words between a zone and the next zone or its lung
 _ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
 _SIDE_LIST = frozenset({"and", "or", "&", "/"})
+
+
+_STATED_ROLES = frozenset({"part", "state"})
+_first_token = attrgetter("first")
+
+
+def _keys_by_word(findings: list[StatedFinding], field: str) -> dict[str, tuple[str, ...]]:
+    """Each part (or state) word -> the keys it names a part (or state) of: "thickened" is a state of several."""
+    keys: dict[str, tuple[str, ...]] = {}
+    for finding in findings:
+        for word in getattr(finding, field):
+            keys[word] = (*keys.get(word, ()), finding.key)
+    return keys
 
 
 def zone_lemmas(grammar: LocationGrammar) -> dict[tuple[str, ...], str]:

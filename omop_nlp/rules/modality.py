@@ -84,6 +84,8 @@ class LocationGrammar(RulesModel):
                         "zone words (\"right upper and lower lobes\")")
     zone_links: Terms = Field(default_factory=list, description="single words that may link zone words to the lung "
                               "of a side after them (\"the lower lobe of left lung\")")
+    zone_list_links: Terms = Field(default_factory=list, description="single words that join two bare zone words "
+                                   "(no place of their own) before the lung of a side (\"S4, S5 of the right lung\")")
     bilateral_words: Terms = Field(default_factory=list, description="\"both lungs\", \"bilateral\" with no zone "
                                    "word: both lungs")
     anaphora: Terms = Field(default_factory=list, description="\"in the same lobe\": the previous lesion's location")
@@ -205,6 +207,24 @@ class AdjectiveHeads(RulesModel):
                             "\"focus\" alone names)")
 
 
+class StatedFinding(RulesModel):
+    """A key stated as a part in a state, apart in the clause ("Bronchial walls in both lower lobes thickened",
+    "fluid in the right pleural cavity"): the state word is the finding."""
+
+    key: str = Field(description="the entity key the part in that state names")
+    parts: Terms = Field(min_length=1, description="the parts, of two words or more (\"bronchial walls\", "
+                         "\"pleural cavity\"), so that a one-word place keeps its own meaning")
+    states: Terms = Field(min_length=1, description="the state words (\"thickened\", \"fluid\")")
+
+
+class StatedFindings(RulesModel):
+    """Parts in a state that name a key, and how far apart the two may stand."""
+
+    reach: int = Field(8, ge=1, description="the most words from the part to its state, either order")
+    breaks: Terms = Field(default_factory=list, description="words that end the clause between the two")
+    findings: list[StatedFinding] = Field(default_factory=list, description="the parts and states of each key")
+
+
 class TwoKeyTerm(RulesModel):
     """Terms that name several entity keys at once (a part-solid nodule is both ggo and nodule)."""
 
@@ -302,6 +322,8 @@ class ModalityRules(RulesModel):
     adjective_heads: AdjectiveHeads = Field(default_factory=AdjectiveHeads, description="adjective + generic noun "
                                             "terms of a key")
     two_key_terms: list[TwoKeyTerm] = Field(default_factory=list, description="terms that name two keys at once")
+    stated_findings: StatedFindings = Field(default_factory=StatedFindings, description="a part and its state, "
+                                            "apart in a clause, that name a key (\"bronchial walls ... thickened\")")
     continuation_starts: Terms = Field(default_factory=list, description="a location-only sentence starting like "
                                        "this continues the previous sentence's lesion (\"It is located in the RUL.\")")
     explanation_starts: Terms = Field(default_factory=list, description="a lesion sentence without location "
@@ -351,7 +373,9 @@ class ModalityRules(RulesModel):
         for key, definition in (*self.entities.items(), *self.related.items()):
             definition._key = key
         for where, keys in ([("adjective_heads.adjectives", list(self.adjective_heads.adjectives))]
-                            + [(f"two_key_terms[{i}].keys", t.keys) for i, t in enumerate(self.two_key_terms)]):
+                            + [(f"two_key_terms[{i}].keys", t.keys) for i, t in enumerate(self.two_key_terms)]
+                            + [(f"stated_findings.findings[{i}].key", [f.key])
+                               for i, f in enumerate(self.stated_findings.findings)]):
             unknown = [k for k in keys if k not in self.entities]
             if unknown:
                 raise ValueError(f"{where}: not entity keys: {', '.join(unknown)}")
