@@ -201,14 +201,20 @@ class EntityLexicon:
         return None
 
     def _compose_from(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token], side: str):
+        """A side and the zone words after it ("right upper and lower lobes"); a lobe of that side among them is
+        kept as it is ("left lung S4, S5 (lingula) and S9, S10": the lingula and the left lower lobe)."""
         zones: list[PhraseMatch[Concept]] = []
+        own: list[str] = []  # lobes of the side named in the run
         j, cursor = i + 1, raw[i].last
         while (j < len(raw) and raw[j].first - cursor <= 3
                and self._glue_only(tokens, cursor, raw[j].first, after_side=cursor == raw[i].last)):
             zone = self._as_zone(raw[j], tokens)
-            if zone is None:
+            if zone is None and not self._lobe_of(raw[j], side):
                 break
-            zones.append(raw[j])
+            if zone is None:
+                own.append(raw[j].payload.key)
+            else:
+                zones.append(raw[j])
             cursor = raw[j].last
             j += 1
         if not zones:
@@ -219,8 +225,15 @@ class EntityLexicon:
         keys: list[str] = []
         for name in names:
             keys += [k for k in _as_list(self._compose.get(side, {}).get(name)) if k not in keys]
-        first, last = raw[i], zones[-1]
+        keys += [k for k in own if k not in keys]
+        first, last = raw[i], raw[j - 1]
         return j - i, [PhraseMatch(Concept("related", k), first.first, last.last, first.start, last.end) for k in keys]
+
+    def _lobe_of(self, match: ConceptMatch, side: str) -> bool:
+        """A place of one lobe (not a whole lung) on ``side``."""
+        key = match.payload.key
+        return (match.payload.role == "related" and key not in self._lung_sides
+                and self.rules.related[key].side == side)
 
     def _zones_of_lung(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]):
         """Zone words before the lung of a side they belong to, linked only by link words: "the lower lobe of
