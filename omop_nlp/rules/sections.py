@@ -13,7 +13,8 @@ from omop_nlp.rules.load import RulesModel, load_model
 
 SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ",
                       "correction", "outside"]
-WordList = Literal["abbreviations", "continuing_words", "question_answers"]  # the plain word lists of sections.yaml
+# the plain word lists of sections.yaml
+WordList = Literal["abbreviations", "continuing_words", "question_answers", "line_continuations"]
 
 
 class SectionRule(RulesModel):
@@ -78,6 +79,11 @@ class SectionsRules(RulesModel):
                                  "that stops mid-phrase is wrapped (text/transport.py)")
     question_answers: Terms = Field(default_factory=list, description="words that answer the question before them: "
                                     "a sentence does not end at a \"?\" before one (\"Pleural effusion? None.\")")
+    line_continuations: Terms = Field(default_factory=list, description="words that open a line going on about the "
+                                      "finding of the line before it (\"likely\", \"with\", \"?\"): a dash that "
+                                      "ends that line joins the two (\"RLL consolidation -\" / \"Likely "
+                                      "pneumonia.\"); before any other line a line-end dash is the shorthand "
+                                      "\"absent\" (\"eff -\" / \"Nodule in the RUL.\")")
     result_studies: TermsByLanguage = Field(default_factory=dict, description="study names that open a dated "
                                             "result line in a clinician's note (\"CT chest 3/2: ...\", \"MRI brain "
                                             "(4/4): ...\"): where a note quotes results of several dates, the "

@@ -14,14 +14,9 @@ import unicodedata
 from functools import cache
 from typing import NamedTuple
 
+from omop_nlp.rules.sections import load_section_words
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.layout import JOINER
-
-# A line that goes on with the statement of the line before it: it starts with a lower-case word ("consolidation -
-# <br> likely pneumonia") or is the next numbered item ("1. RUL nodule - <br> 2. No effusion"), and is no checklist row
-# itself (a row that ends with its own "+" / "-" mark: "ptx - <br> eff -"). A dash before such a line joins, it does not
-# say "absent".
-_CONTINUED_LINE = r"[ \t]*(?:[a-z]|\d+[.)][ \t])(?![^\r\n]*[-\u2012-\u2014+](?:ve)?[ \t]*[.,;]?[ \t]*(?:\r?\n|$))"
 
 # Group 1 is the token. The blanks before it are matched with it, so that the scan skips them in one step instead
 # of trying every token pattern at each blank. A match never starts inside a run of blanks (``(?<!\s)``) nor gives
@@ -35,12 +30,18 @@ TOKEN_RE = re.compile(
     r"|[\uac00-\ud7a3]+"
     r"|->|→|=>"
     r"|[-\u2012-\u2014](?=[ \t]*(?:[.,;)\]\r\n]|$)|ve\b)"  # a dash ending a phrase is "absent": "eff -", "PTX -ve"
-    rf"(?![ \t]*\r?\n{_CONTINUED_LINE})"  # ... unless the line after it goes on with the statement
     r"|[^\sA-Za-z0-9\-\u2010-\u2015]"
     r")"
 )
 
 _PLURAL_KEEP = ("ss", "is", "us", "as", "ys")
+
+_DASHES = frozenset("-\u2012\u2013\u2014")
+_LINE_END_DASH = re.compile(r"[-\u2012-\u2014][ \t]*\r?\n")  # the one place a dash may join two lines
+_NEXT_LINE = re.compile(r"[ \t]*\r?\n[ \t]*([^\r\n]*)")
+_ROW_MARK = re.compile(r"[-\u2012-\u2014+](?:ve)?[ \t]*[.,;]?[ \t]*$")  # a checklist row ends with its mark: "eff -"
+_NUMBERED_ITEM = re.compile(r"\d+[.)][ \t]")
+_FIRST_WORD = re.compile(r"\?|[^\s,:;.?]+")
 
 
 class Token(NamedTuple):  # a note has thousands: a tuple is built about twice as fast as a frozen dataclass
@@ -98,7 +99,8 @@ _LEMMAS_MAX = 50_000
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append, new, known = tokens.append, tuple.__new__, _LEMMAS.get  # the hottest loop of a run: no lookups
-    for m in TOKEN_RE.finditer(fold(text)):
+    folded = fold(text)
+    for m in TOKEN_RE.finditer(folded):
         word = m.group(1)
         lemma_ = known(word)
         if lemma_ is None:
@@ -109,7 +111,25 @@ def tokenize(text: str) -> list[Token]:
                 _LEMMAS[word] = lemma_
         start, end = m.span(1)
         append(new(Token, (lemma_, start, end, text[start:end])))  # Token(...) without its Python-level __new__
+    if _LINE_END_DASH.search(folded):  # rare: most notes skip the second look
+        return [t for t in tokens if t.lemma not in _DASHES or not _joins_lines(text, t.end)]
     return tokens
+
+
+def _joins_lines(text: str, end: int) -> bool:
+    """A dash at a line end (ending at ``end``) before a line that goes on about the same finding joins the two lines
+    instead of saying "absent": the next line opens with a ``line_continuations`` word ("RLL consolidation -" /
+    "Likely pneumonia.", "with air bronchograms") or is the next numbered item ("1. RUL nodule -" / "2. No
+    effusion."). Before a new statement ("eff -" / "Nodule in the RUL.") or a checklist row of its own ("ptx -" /
+    "eff -") the dash is the shorthand "absent". Case cannot tell them apart: shorthand is often all lower case and
+    legacy reports all upper case, so the first word does."""
+    line = _NEXT_LINE.match(text, end)
+    if line is None or not line.group(1) or _ROW_MARK.search(line.group(1)):
+        return False
+    if _NUMBERED_ITEM.match(line.group(1)):
+        return True
+    word = _FIRST_WORD.match(line.group(1))
+    return word is not None and word.group().lower() in load_section_words("line_continuations")
 
 
 def term_lemmas(term: str) -> tuple[str, ...]:

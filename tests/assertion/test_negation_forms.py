@@ -794,6 +794,8 @@ SHORTHAND = [
     ("dash-line-end", CT, "Lungs: RLL consolidation +\nPleura: eff -\n", {"consolidation"}),
     ("dash-then-hedge-line", CT, "Left basal consolidation -\nprobably aspiration.", {"consolidation"}),
     ("dash-then-numbered-item", CT, "Conclusion: 1. LUL nodule -\n2. No pneumothorax.", {"nodule"}),
+    ("dash-then-capitalised-hedge-line", CT, "Right basal consolidation -\nLikely aspiration.", {"consolidation"}),
+    ("dash-then-new-finding-line", CT, "Lungs:\nAtx -\nSmall RUL nodule.", {"nodule"}),
     ("minus-ve", CT, "Pleural effusion -ve.", set()),
     ("w-slash-o", CT, "Hyperinflated lungs w/o focal consolidation.", set()),
     ("minus-in-parentheses", CT, "Honeycombing (-), reticulation (+) in both lower lobes.",
