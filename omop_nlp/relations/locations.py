@@ -309,7 +309,7 @@ class LesionLocationMapper:
         """A place in a comma clause of a weighting word after lesions placed already ("in both lungs, more on the
         right", "Both lungs: septal thickening, slightly more in the right lung") says where they are worse, not
         where they are: it adds no place."""
-        if not groups or not (groups[-1].locations or heading):
+        if not (heading or any(group.locations for group in groups)):
             return False
         # only the last few words can be the clause: reading back to the lesion was quadratic in a long list
         start = max(groups[-1].lesions[-1].last_token, run[0].first_token - _WEIGHT_REACH)

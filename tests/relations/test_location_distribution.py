@@ -34,6 +34,11 @@ def test_subpleural_distribution(pipeline: Pipeline, text: str, expected: dict[s
     ("Both lungs: diffuse septal thickening, more marked in the left lung.",
      {"interstitial_thickening": ["left_lung", "right_lung"]}),
     ("Ground-glass opacity in both lower lobes, slightly worse on the left side.", {"ggo": ["bll"]}),
+    # ... also after a companion that takes its place from the placed lesion, and where the clause says a change
+    ("Bronchiectasis throughout both lower lobes, with bronchial wall thickening, worse on the left.",
+     {"bronchiectasis": ["bll"], "bronchial_wall_thickening": ["bll"]}),
+    ("Tree-in-bud nodules in both upper lobes, with some bronchiectasis, increased in the left upper lobe.",
+     {"nodule": ["bul"], "bronchiectasis": ["bul"]}),
     # ... but a place that is the only one, or one of a list of places, stays
     ("Septal thickening, more in the right lung.", {"interstitial_thickening": ["right_lung"]}),
     ("A few nodules in the left upper lobe and more in the right upper lobe.", {"nodule": ["lul", "rul"]}),
