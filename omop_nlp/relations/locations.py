@@ -422,10 +422,11 @@ class LesionLocationMapper:
                 _add_keys(group.lesions, after.lesions[0].mention.related)
                 continue
             source = None
-            if before and self._joined_by(doc, before, group, self._shared_place):
+            if after and self._joined_by(doc, group, after, self._placed_by_next):
+                source = after.lesions[0]  # where it lies is said after it, not by what it is said with
+            elif before and self._joined_by(doc, before, group, self._shared_place):
                 source = self._restated(groups[:index], group)
-            elif after and (self._joined_by(doc, group, after, self._placed_by_next)
-                            or (after.located_after and self._accompanied_by(doc, group, after))):
+            elif after and after.located_after and self._accompanied_by(doc, group, after):
                 source = after.lesions[0]
             elif index and self._names_diagnosis(doc, group):
                 source = self._restated(groups[:index], group)

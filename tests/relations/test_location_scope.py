@@ -74,6 +74,9 @@ MORE = [
      {"nodule": {"lul"}, "mass": {"lul"}}),
     ("within-next-lesion", "Bronchiolectasis inside the ground-glass of the right lower lobe.",
      {"bronchiectasis": {"rll"}, "ggo": {"rll"}}),
+    # ... even where it is also said "with" a lesion placed more widely before it
+    ("within-next-lesion-after-with", "Ground glass in both upper lobes, with bronchiolectasis within the ground "
+     "glass (traction) in the left upper lobe.", {"ggo": {"rul", "lul"}, "bronchiectasis": {"lul"}}),
     # a place that heads a procedure is no lesion's
     ("place-of-a-procedure", "Status post left upper lobe segmentectomy, with new atelectasis at the left base.",
      {"atelectasis": {"lll"}}),
