@@ -21,6 +21,8 @@ CASES = [
      {"interstitial_thickening": ["rll"], "bronchiectasis": ["rll"]}),
     ("companion-after-other-finding", "Dense consolidation with volume loss and bronchiectasis in the lingula.",
      {"consolidation": ["lingula"], "bronchiectasis": ["lingula"]}),
+    # Korean "원위부" (the distal part): the finding beyond a lesion lies in that lesion's lobe
+    ("distal-part-korean", "LLL 결절 원위부 atelectasis.", {"nodule": ["lll"], "atelectasis": ["lll"]}),
     ("superimposed-companion", "Hazy ground-glass with superimposed reticulation in both upper lobes.",
      {"ggo": ["bul"], "interstitial_thickening": ["bul"]}),
     ("fine-in-coordination", "Ground-glass attenuation and fine reticulation in the lower lobes, subpleural sparing.",
