@@ -74,6 +74,7 @@ class _Scope:
     unclaimed: list[Item] = field(default_factory=list)  # the previous line's locations of no lesion
     named: list[Item] = field(default_factory=list)  # the locations named last: "in the same lobe"
     side: tuple[int, str] | None = None  # the line and lung side of a "Right lung:" heading (line -1: lines below)
+    sides: dict[str, set[str]] = field(default_factory=dict)  # lesion key -> the lung sides it was placed on so far
 
     def enter(self, section: str | None) -> None:
         if section != self.section:
@@ -185,6 +186,7 @@ class LesionLocationMapper:
                     if not group.lesions[0].mention.related:
                         self._lend_earlier_location(group, sentence, doc, scope, referent)
                 self._side_zones(sentence, doc, lesions, locations, scope)
+                self._remember_sides(lesions, scope)
                 self._remember(sentence, doc, groups, scope)
                 shared += [lesion for group in groups for lesion in group.shared]
             if locations:
@@ -212,6 +214,7 @@ class LesionLocationMapper:
         if marks and marks[0] in self._heading_marks:
             scope.side = self._heading_side(opening, line) or scope.side
         if scope.side is None or scope.side[0] not in (-1, line):
+            self._earlier_side_zones(lesions, locations, scope)
             return
         side = scope.side[1]
         sided = {i.mention.key: key for i in locations
@@ -220,6 +223,34 @@ class LesionLocationMapper:
                  and self.rules.related[i.mention.key].side == "both"}
         for lesion in lesions:
             lesion.mention.related = list(dict.fromkeys(sided.get(k, k) for k in lesion.mention.related))
+
+    def _earlier_side_zones(self, lesions: list[Item], locations: list[Item], scope: _Scope) -> None:
+        """One zone named without a side ("given the nodules and upper lobe location") is the lobe of the side where
+        the report placed that lesion before, where it placed it on one side only: it speaks of that lobe, not of
+        both. A plural ("the upper lobes") still names both."""
+        bare = {i.mention.key: zone for i in locations if (zone := self._bare_zone(i))}
+        for lesion in lesions if bare else ():
+            sides = scope.sides.get(lesion.mention.key, ())
+            if len(sides) == 1:
+                keys = self._zone_keys[next(iter(sides))]
+                lesion.mention.related = list(dict.fromkeys(
+                    keys.get(bare[k], k) if k in bare else k for k in lesion.mention.related))
+
+    def _bare_zone(self, location: Item) -> str | None:
+        """The zone of a place written as one zone word without a side ("upper lobe"; not "upper lobes")."""
+        if self.rules.related[location.mention.key].side != "both":
+            return None
+        words = tuple(location.mention.text.lower().split())
+        zone = self._zone_words.get(words)
+        return zone if zone is not None and term_lemmas(location.mention.text) == words else None
+
+    def _remember_sides(self, lesions: list[Item], scope: _Scope) -> None:
+        """The lung sides each lesion key was placed on so far (a lobe or a lung of one side)."""
+        for lesion in lesions:
+            for key in lesion.mention.related:
+                side = self.rules.related[key].side
+                if side in ("right", "left"):
+                    scope.sides.setdefault(lesion.mention.key, set()).add(side)
 
     def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
         """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item

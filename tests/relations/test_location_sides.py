@@ -2,7 +2,8 @@
 
 Side comparisons name both sides, a differential shares its places, a segment word may stand between a
 side and its lobe, and a place that modifies a finding of no key is not the next lesion's when that lesion
-names its own; a lung that heads the line ("Right lung:") gives its side to a zone named there without one. Every
+names its own; a lung that heads the line ("Right lung:") gives its side to a zone named there without one, and so
+does the one side where the report placed the lesion before ("the lower lobe site"). Every
 report here is written for this file.
 """
 
@@ -83,6 +84,15 @@ CASES = [
     ("no-side-heading-both-zones", "Lungs: Reticulation in the lower lobes.",
      {"interstitial_thickening": {"rll", "lll"}}),
     ("side-comparison-abbreviated", "Lungs: R > L basal atelectasis.", {"atelectasis": {"rll", "lll"}}),
+    # one zone without a side is the lobe of the side where the report placed that lesion before
+    ("bare-zone-after-a-sided-place", "Consolidation in the left lower lobe. Aspiration is likely given the "
+     "consolidation and lower lobe site.", {"consolidation": {"lll"}}),
+    ("bare-zone-plural-names-both", "Bronchiectasis in the right lower lobe. Further bronchiectasis in the lower "
+     "lobes.", {"bronchiectasis": {"rll", "lll"}}),
+    ("bare-zone-lesion-placed-on-both-sides", "Nodules in the RUL and LUL. Another nodule in the upper lobe.",
+     {"nodule": {"rul", "lul"}}),
+    ("bare-zone-other-lesion", "Atelectasis in the right lower lobe. Scarring in the lower lobe.",
+     {"atelectasis": {"rll"}, "fibrosis": {"rll", "lll"}}),
 ]
 
 
