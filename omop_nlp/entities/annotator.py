@@ -27,7 +27,7 @@ from omop_nlp.rules import ModalityRules
 from omop_nlp.text.layout import layout_view
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
-from omop_nlp.text.tokens import tokenize
+from omop_nlp.text.tokens import Token, single_words, tokenize
 
 # "the latter" names the last entity named before it, "the former" the one before that (presence.back_references)
 _BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
@@ -52,6 +52,8 @@ class Annotator:
         self._entity_type = EntityType(rules.entity_type)
         self._other_organs = OtherOrgans(rules.other_organs)
         self._refers_back = bool(rules.presence.back_references)  # no back reference words: no cue to look for
+        self._labels = rules.item_labels.labels
+        self._label_sizes = single_words(rules.item_labels.sizes, "item_labels.sizes")
 
     def annotate(self, note: str) -> Document:
         """The note's sentences of asserted mentions, read through its layout view (hard wraps and page furniture
@@ -75,6 +77,8 @@ class Annotator:
                                     bisect_left(starts, span.start), bisect_left(starts, span.end))
                 cursor = self._fill(sentence, concepts, cursor)
                 self._other_organs.drop_findings(sentence, tokens)
+                if self._labels:
+                    self._drop_restated_label(sentence, tokens)
                 outranked += self._assert(sentence, text, note, triggers, starts)
                 if self._refers_back:
                     self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
@@ -83,6 +87,24 @@ class Annotator:
         _keep_suspected(sentences, outranked)
         self._item_verdicts.apply(sentences, text, starts, triggers)  # "Item 2: disagree" after the tool's list
         return Document(text, tokens, sentences)
+
+    def _drop_restated_label(self, sentence: Sentence, tokens: list[Token]) -> None:
+        """A numbered item labelled by a lesion word ("Nodule 2: RML, 5 mm ground-glass") whose size is followed by
+        a word of another key that says what the lesion is (``item_labels``) names that key's lesion only: the
+        label is no second lesion (a ground-glass nodule is ``ggo`` only, guideline section 2)."""
+        entities = sentence.mentions(self._entity_type)
+        if len(entities) < 2:
+            return
+        label = entities[0]
+        characters = self._labels.get(label.mention.key)
+        if characters is None or not _labels_item(sentence, tokens, label):
+            return
+        rest = entities[1:]
+        if any(i.mention.key == label.mention.key for i in rest):
+            return  # the item names the label's key itself ("14 mm part-solid" is both keys)
+        if any(i.mention.key in characters and i.first_token > 0 and tokens[i.first_token - 1].lemma in
+               self._label_sizes for i in rest):
+            sentence.items.remove(label)
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
         """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")
@@ -183,6 +205,16 @@ class Annotator:
                 back = _BACK_REFERENCES[reference.cue]
                 if certainty in _DISMISSALS and len(named) >= back:
                     named[-back].mention.certainty = certainty
+
+
+def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:
+    """``item`` opens its sentence (after a bullet at most) as a numbered label: "Nodule 2:", "Nodule #3:"."""
+    if any(t.lemma[0].isalnum() for t in tokens[sentence.first_token:item.first_token]):
+        return False
+    after = [t.lemma for t in tokens[item.last_token:min(item.last_token + 3, sentence.last_token)]]
+    if after[:1] == ["#"]:
+        after = after[1:]
+    return len(after) >= 2 and after[0].isdigit() and after[1] == ":"
 
 
 def _in_aside(text: str, start: int, at: int) -> bool:

@@ -232,6 +232,16 @@ class TwoKeyTerm(RulesModel):
     terms: Terms = Field(description="the terms")
 
 
+class ItemLabels(RulesModel):
+    """A numbered item labelled by a lesion word ("Nodule 2: RML, 5 mm ground-glass") that states what the lesion
+    is by another key's word after its size names that key's lesion only: a ground-glass nodule is ``ggo`` only
+    (guideline section 2), so the label's word names no lesion of its own."""
+
+    labels: dict[str, list[str]] = Field(default_factory=dict, description="label key -> the keys whose word after "
+                                         "the item's size says what the labelled lesion is (nodule -> [ggo])")
+    sizes: Terms = Field(default_factory=list, description="the size units such a word follows (\"mm\", \"cm\")")
+
+
 class Presence(RulesModel):
     """How presence is decided beyond the assertion of each mention (guideline section 3 rule 1)."""
 
@@ -324,6 +334,8 @@ class ModalityRules(RulesModel):
     two_key_terms: list[TwoKeyTerm] = Field(default_factory=list, description="terms that name two keys at once")
     stated_findings: StatedFindings = Field(default_factory=StatedFindings, description="a part and its state, "
                                             "apart in a clause, that name a key (\"bronchial walls ... thickened\")")
+    item_labels: ItemLabels = Field(default_factory=ItemLabels, description="numbered item labels (\"Nodule 2:\") "
+                                    "whose item says what the lesion is by another key")
     continuation_starts: Terms = Field(default_factory=list, description="a location-only sentence starting like "
                                        "this continues the previous sentence's lesion (\"It is located in the RUL.\")")
     explanation_starts: Terms = Field(default_factory=list, description="a lesion sentence without location "
