@@ -47,6 +47,7 @@ _SPREAD_WORDS = 4  # "subpleural and basal predominance": from "subpleural" to i
 _FRONTING_WORDS = 4  # "in the", "within the", "throughout both": the words that may front a place
 _WEIGHT_WORDS = 3  # "slightly more marked": the words of a weighting clause before its place
 _WEIGHT_REACH = 32  # tokens looked back for the comma of such a clause (its words, fronting words, asides)
+_FINDING_WORDS = 4  # "curvilinear bands in": a finding of no key and the preposition that places it
 _ACCOMPANIED_WORDS = 5  # "with volume loss and": the words between a lesion and the placed one it accompanies
 _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
@@ -61,6 +62,9 @@ class _Place(Enum):
     AFTER_LESION = "belongs to the lesion group before it"  # "nodules in the RUL"
     HEADING = "heads the sentence"  # "RUL posterior segment: consolidation + nodules"
     OTHER_FINDING = "belongs to a finding that is no key"  # "right basilar airspace opacity and ..."
+    # "subpleural bands in both lower lobes, consistent with fibrosis": both places are the bands'; a lesion that
+    # names no place of its own takes them (it explains that finding), one that does keeps its own (Group.borrowed)
+    FINDING_PLACED_AFTER = "belongs to a finding of no key that the next place also places"
 
 
 @dataclass
@@ -138,6 +142,8 @@ class LesionLocationMapper:
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
         self._other_heads = OpeningPhrases(rules.non_key_heads)
+        # nouns that name a key only with a key's adjective ("atelectatic band"): alone, findings of no key
+        self._generic_heads = frozenset(term_lemmas(n)[0] for n in rules.adjective_heads.nouns)
         # one-word findings of no key ("infiltrate"), which may stand in a list of lesions
         self._other_head_words = frozenset(
             lemmas[0] for lemmas in map(term_lemmas, rules.non_key_heads) if len(lemmas) == 1)
@@ -382,9 +388,13 @@ class LesionLocationMapper:
                 for earlier in groups[:-1]:
                     if not any(i.mention.key in self._lobes for i in earlier.locations):
                         earlier.locations.extend(element)
+        elif place is _Place.FINDING_PLACED_AFTER:
+            pending.extend(element)
+            borrowed.extend(element)
         elif place is _Place.BEFORE_LESION:
             pending.extend(element)
-            if self._heads(doc, element[-1], sentence.last_token, self._other_heads):
+            if self._heads(doc, element[-1], sentence.last_token, self._other_heads) or (
+                    borrowed and self._finding_then_place(doc, borrowed[-1], element[0])):
                 borrowed.extend(element)
         elif place is _Place.HEADING:
             heading = element
@@ -527,6 +537,8 @@ class LesionLocationMapper:
                 return _Place.OTHER_FINDING  # "after right lower lobectomy, with ...", "mass with lingular pneumonia"
             if groups:  # "nodule in the RUL, unchanged from the prior, and LLL atelectasis"
                 return _Place.AFTER_LESION
+            if self._finding_then_place(doc, last, nxt):
+                return _Place.FINDING_PLACED_AFTER
             if self._names_other_finding(doc, last, nxt) or self._joins_other_phrase(doc, last, nxt):
                 # "right basilar airspace opacity and left basilar atelectasis", "aeration of the lung bases
                 # with a small left basilar effusion"
@@ -618,6 +630,13 @@ class LesionLocationMapper:
         """A preposition that lists no places stands between two locations ('lung bases with left basilar')."""
         between = self._between(doc, left.last_token, right.first_token)
         return any(w in self._prepositions and w not in self._location_list and w.isalpha() for w in between)
+
+    def _finding_then_place(self, doc: Document, left: Item, right: Item) -> bool:
+        """A finding of no key stands between two places, the second its place by a preposition: "subpleural
+        bands in both lower lobes"."""
+        between = [w for w in self._between(doc, left.last_token, right.first_token) if w not in self._modifiers]
+        return (1 < len(between) <= _FINDING_WORDS and between[-1] in self._fronting
+                and (between[0] in self._generic_heads or self._other_heads.open(between)))
 
     def _names_other_finding(self, doc: Document, left: Item, right: Item) -> bool:
         """A finding that is no key stands between two items ('right basilar airspace opacity and left basilar')."""

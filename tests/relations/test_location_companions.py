@@ -21,6 +21,12 @@ CASES = [
      {"interstitial_thickening": ["rll"], "bronchiectasis": ["rll"]}),
     ("companion-after-other-finding", "Dense consolidation with volume loss and bronchiectasis in the lingula.",
      {"consolidation": ["lingula"], "bronchiectasis": ["lingula"]}),
+    # the places of a finding of no key ("subpleural bands in ...") are all the lesion's that explains it, and none
+    # of a lesion that names its own
+    ("places-of-the-finding-explained", "Thin subpleural bands in the right lower lobe, consistent with scarring.",
+     {"fibrosis": ["pleura", "rll"]}),
+    ("places-of-another-finding", "Subpleural opacities in both upper lobes and a nodule in the left lower lobe.",
+     {"nodule": ["lll"]}),
     # Korean "원위부" (the distal part): the finding beyond a lesion lies in that lesion's lobe
     ("distal-part-korean", "LLL 결절 원위부 atelectasis.", {"nodule": ["lll"], "atelectasis": ["lll"]}),
     ("superimposed-companion", "Hazy ground-glass with superimposed reticulation in both upper lobes.",
