@@ -188,8 +188,9 @@ class ContextAsserter:
                 return Assertion(Certainty.NEGATED, "negated")  # "no lesions concerning for metastases"
             if any(c == QUOTED and t.last <= trigger.first for _, _, t, c in reaching):
                 return Assertion(Certainty.HISTORICAL, QUOTED)  # "the outside report suggests possible MS"
-        if category == "hedged" and any(c == "unlikely" and rank <= _DISMISSAL_AFTER and t.first >= concept.last
-                                        for rank, _, t, c in reaching):
+        if category == "hedged" and any(c == "unlikely" and t.first >= concept.last and (
+                rank <= _DISMISSAL_AFTER or _dismisses_after_hedge(concept, trigger, t, clause))
+                for rank, _, t, c in reaching):
             return Assertion(Certainty.UNLIKELY, "unlikely")  # "DD atelectasis, less likely"
         if category == "resolved" and any(c == PARTIAL for _, _, _, c in reaching):
             return Assertion(Certainty.PRESENT, PARTIAL)  # "two of the five nodules have resolved": three remain
@@ -226,7 +227,7 @@ class ContextAsserter:
             gap = clause.gap(concept.last, trigger.first)
             if gap <= rule.max_tokens and not _terminated(triggers, concept.last, trigger.first,
                                                           _ends(rule, "backward")) \
-                    and not _phrase_between(triggers, concept.last, trigger.first, rule.category):
+                    and not _phrase_between(triggers, concept.last, trigger.first, rule.category, clause):
                 return gap
         return None
 
@@ -280,12 +281,26 @@ def _heads_a_concept(end: TriggerMatch, matches: Sequence[TriggerMatch], tokens:
         tokens[i].lemma[0].isalnum() and tokens[i].lemma not in _LIST_WORDS for i in between)
 
 
-def _phrase_between(triggers: Sequence[TriggerMatch], start: int, end: int, category: str) -> bool:
+def _phrase_between(triggers: Sequence[TriggerMatch], start: int, end: int, category: str, clause: _Clause) -> bool:
     """A trigger that opens a phrase of its own stands between a concept and a later trigger of ``category``,
     which is that phrase's, not the concept's: a denial in dictation run together ("nodule in the RUL no new
     nodules the consolidation has resolved"), a differential before a dismissal ("consolidation in the RLL, DD
-    atelectasis, less likely")."""
-    return any(start <= t.first and t.last <= end and _opens_phrase(t.rules, category) for t in triggers)
+    atelectasis, less likely"). A hedge before a dismissal opens a phrase only where a concept follows it: in
+    "metastasis was considered given the history, but is less likely" the dismissal is the metastasis's."""
+    return any(start <= t.first and t.last <= end and _opens_phrase(t.rules, category)
+               and (category != "unlikely" or _concept_within(clause, t.last, end)) for t in triggers)
+
+
+def _dismisses_after_hedge(concept: Span, hedge: TriggerMatch, dismissal: TriggerMatch, clause: _Clause) -> bool:
+    """The concept is hedged, then dismissed with no other concept between: "X was considered given the history,
+    but is less likely" (the later word wins; "X is favoured, Y is less likely" dismisses Y only)."""
+    return concept.last <= hedge.first < dismissal.first and not _concept_within(clause, hedge.last, dismissal.first)
+
+
+def _concept_within(clause: _Clause, start: int, end: int) -> bool:
+    """A concept of the clause starts in the token range [start, end)."""
+    index = bisect_left(clause.firsts, start)
+    return index < len(clause.firsts) and clause.firsts[index] < end
 
 
 @cache

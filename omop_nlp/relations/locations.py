@@ -189,7 +189,7 @@ class LesionLocationMapper:
                     referent = [i for i in sentence.mentions("location") if i.last_token <= anaphora.first_token
                                 and i.mention.certainty in _STILL_A_PLACE] or scope.named
                 for group in groups:
-                    if not group.lesions[0].mention.related:
+                    if not group.lesions[0].mention.related or (referent and self._only_sideless(group)):
                         self._lend_earlier_location(group, sentence, doc, scope, referent)
                 self._side_zones(sentence, doc, lesions, locations, scope)
                 self._remember_sides(lesions, scope)
@@ -201,6 +201,11 @@ class LesionLocationMapper:
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
                 item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
+
+    def _only_sideless(self, group: Group) -> bool:
+        """The group's places are all of no lung side ("subpleural": the pleura), a distribution rather than a
+        place in the lungs: "subpleural reticulation in the same distribution" still takes the lobes referred to."""
+        return all(self.rules.related[key].side == "none" for key in group.lesions[0].mention.related)
 
     def _heading_side(self, run: list[Item], line: int) -> tuple[int, str] | None:
         """The lung side of a heading that names one lung ("Right lung:"), with the line it heads."""

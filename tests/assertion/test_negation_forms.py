@@ -722,6 +722,10 @@ HISTORY = [
 ]
 
 BRAIN_SPECIAL = [
+    # considered first, for a reason, then dismissed: the later word wins; a favoured item beside is kept
+    ("considered-for-a-reason-but-less-likely", MR, "An abscess was considered because of the fever, but is less "
+     "likely given the thin smooth rim.", set()),
+    ("favoured-beside-dismissed", MR, "Glioblastoma is favoured, lymphoma is less likely.", {"glioma"}),
     ("no-acute-beside-chronic", MR, "No acute infarct. Chronic left occipital infarct.", {STROKE}),
     ("no-acute-semicolon-old", MR, "No acute infarct; old lacunar infarct in the right basal ganglia.", {STROKE}),
     (

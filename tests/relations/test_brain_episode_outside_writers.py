@@ -164,6 +164,10 @@ CASES = [
     pytest.param("History: glioblastoma, resected in 2024.\nComparison: MRI of June.\nThe resection margin shows "
                  "no nodular enhancement. Appearances unchanged.", {"glioma": ["stable"]},
                  id="old-resection-is-no-change"),
+    # an amino-acid PET curve or ratio that rises is a measure of its own, like rCBV, not the tumour's change
+    pytest.param("Treated astrocytoma of the left insula, compared with the PET/MRI of last year. T2 signal around "
+                 "the cavity unchanged. FET PET: time-activity curve increasing, TBRmax higher at 1.9.",
+                 {"glioma": ["stable"]}, id="fet-curve-increasing"),
     # a ventricle's horn widened into the resection cavity is the subject of its own change, not the tumour
     pytest.param("Treated left temporal glioblastoma, compared with 3 months ago.\nNo enhancing tumour. Stable ex "
                  "vacuo widening of the left temporal horn.", {"glioma": []}, id="stable-temporal-horn"),

@@ -24,6 +24,9 @@ from omop_nlp.pipeline import Pipeline
     ("Septal thickening (+) and ground-glass opacity in both lower lobes.",
      {"interstitial_thickening": ["bll"], "ggo": ["bll"]}),
     ("Consolidation (+) in the right middle lobe.", {"consolidation": ["rml"]}),
+    # a subpleural lesion "in the same distribution" as a placed one: the pleura is its spread, the lobes its place
+    ("Ground-glass opacity in both upper lobes, and subpleural septal thickening in the same distribution.",
+     {"ggo": ["bul"], "interstitial_thickening": ["bul", "pleura"]}),
 ])  # fmt: skip
 def test_subpleural_distribution(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert findings(pipeline, text) == expected
