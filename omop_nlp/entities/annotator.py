@@ -24,7 +24,7 @@ from omop_nlp.entities.items import ItemVerdicts
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
-from omop_nlp.text.layout import layout_view
+from omop_nlp.text.layout import layout_view, struck_spans
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import Token, single_words, tokenize
@@ -63,11 +63,16 @@ class Annotator:
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
         concepts = self._lexicon.find(tokens, text)
+        struck = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in struck_spans(note)]
+        if struck:
+            concepts = [c for c in concepts if c.payload.role == "entity" or not _struck(c.first, c.last, struck)]
         # Entity and location words are masked for trigger matching; episode words are not, so
         # "no significant change" stays a pseudo-trigger and "has resolved" a trigger.
         masked = [Span(c.first, c.last) for c in concepts if c.payload.role == "entity" or
                   (c.payload.role == "related" and self._related_type is EntityType.LOCATION)]
         triggers = self._asserter.triggers(tokens, text, masked)
+        if struck:
+            triggers = [t for t in triggers if not _struck(t.first, t.last, struck)]
         sentences: list[Sentence] = []
         outranked: list[Item] = []
         cursor = 0
@@ -86,6 +91,8 @@ class Annotator:
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
         self._item_verdicts.apply(sentences, text, starts, triggers)  # "Item 2: disagree" after the tool's list
+        if struck:
+            self._withdraw(sentences, struck)
         return Document(text, tokens, sentences)
 
     def _drop_restated_label(self, sentence: Sentence, tokens: list[Token]) -> None:
@@ -105,6 +112,15 @@ class Annotator:
         if any(i.mention.key in characters and i.first_token > 0 and tokens[i.first_token - 1].lemma in
                self._label_sizes for i in rest):
             sentence.items.remove(label)
+
+    def _withdraw(self, sentences: list[Sentence], struck: list[tuple[int, int]]) -> None:
+        """A finding named in struck draft text ("~~Minor basal atelectasis~~ lungs are clear") is one the signing
+        radiologist removed: denied, whatever the draft said of it (its places, changes and triggers were dropped
+        before: they are no one's). The correction after it states what is there."""
+        for sentence in sentences:
+            for item in sentence.mentions(self._entity_type):
+                if _struck(item.first_token, item.last_token, struck):
+                    item.mention.certainty = Certainty.NEGATED
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
         """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")
@@ -215,6 +231,11 @@ def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:
     if after[:1] == ["#"]:
         after = after[1:]
     return len(after) >= 2 and after[0].isdigit() and after[1] == ":"
+
+def _struck(first: int, last: int, struck: list[tuple[int, int]]) -> bool:
+    """Tokens ``first`` up to ``last`` (excluded) stand inside struck text (``struck``: token ranges, end excluded;
+    a note has few)."""
+    return any(start <= first and last <= end for start, end in struck)
 
 
 def _in_aside(text: str, start: int, at: int) -> bool:

@@ -5,6 +5,12 @@ A legacy system hard-wraps an upper-case report at a fixed width mid-phrase ("IN
 note's length, so every offset into it is an offset into the note: page furniture becomes blanks, a wrap
 newline a blank, and a hyphen split at a wrap a run of ``JOINER`` that the tokenizer reads inside a word.
 This module alone decides which line breaks are wraps; sentences end at the line breaks the view keeps.
+
+Markdown (a web reporting tool's or a drafting assistant's report) is layout too: emphasis, heading and quote marks
+and horizontal rules are blanks, and a table row reads as a line whose first cell heads the others ("| RUL | solid
+nodule | 6 mm |" as "RUL: solid nodule; 6 mm."), as a writer of plain text puts a place or a field before what is
+said of it. Struck draft text (``~~...~~``) keeps its words and marks (a struck phrase and the correction after it
+stay in the sentence they edit): ``struck_spans`` gives where it stands.
 """
 
 from __future__ import annotations
@@ -25,10 +31,10 @@ _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[A-Za-z])")
 
 
 def layout_view(text: str) -> str:
-    """``text`` as read for sentences and words: the same text where it has no page furniture, no hard wrap and no
-    HL7 transport mark (text/transport.py)."""
+    """``text`` as read for sentences and words: the same text where it has no page furniture, no hard wrap, no
+    HL7 transport mark (text/transport.py) and no Markdown mark."""
     transport = transport_view(text)
-    view = _joined_transport_breaks(transport.text, transport.breaks)
+    view = _joined_transport_breaks(_markdown_view(transport.text), transport.breaks)
     furniture: list[tuple[int, int]] = []
     wrapped_lines = 0
     for match in at_line_starts(_layout_lines(), view):  # one pass: most notes match nothing
@@ -57,6 +63,76 @@ def _joined_transport_breaks(view: str, breaks: list[int]) -> str:
         if wrap is not None:
             view = view[: wrap.start()] + " " * (wrap.end() - wrap.start()) + view[wrap.end() :]
     return view
+
+
+# Markdown: its marks, tested for first (substring tests and patterns that open with a literal: a note without any is
+# passed over at once), then the kinds of mark blanked or rewritten
+_MARKDOWN_OPENING = re.compile(r"[ \t]*[#>]")
+_MARKDOWN_LINE = re.compile(r"\n[ \t]*(?:#|>|[-_][ \t]*[-_][ \t]*[-_])")
+_STRONG = re.compile(r"(?<!\*)\*\*(?![\s*])[^*\n]+?(?<![\s*])\*\*(?!\*)")  # "**Lungs:**", not "*** FINAL ***"
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])[^*\n]*?(?<=[^\s*])\*(?![\w*])")  # "*Edited by radiologist:*"
+# a heading's "#"s (not a table's "#" column), a quote's ">"s (not "> 5 mm" opening a line: a size bound); a
+# horizontal rule "---" / "***"
+_LINE_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}(?=[ \t]+[^|\s])|>(?:[ \t]*>)*(?![ \t]*\d))")
+_RULE = re.compile(r"(?m)^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_TABLE_ROW = re.compile(r"(?m)^[ \t]*\|[^\n]*\|[ \t]*$")
+_TABLE_RULE = frozenset("|-: \t")  # the row under a table's header: "| --- | :---: |"
+_DASHES = frozenset(" \t-\u2012\u2013\u2014\u2015")  # a cell with nothing to say: "—", "-", "–"
+_STRUCK = re.compile(r"~~(?=\S)[^~\n]+?~~")
+
+
+def struck_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds struck text (``~~...~~``): a draft's words that the signing radiologist removed. They
+    are the draft's, not the report's: what they name is withdrawn, and their places, changes and triggers are no
+    one's (the annotator reads them so)."""
+    if "~~" not in text:
+        return []
+    return [match.span() for match in _STRUCK.finditer(text)]
+
+
+def _markdown_view(text: str) -> str:
+    """``text`` with its Markdown marks blanked and its table rows read as lines: a bold label ("**Effusion:** No
+    effusion.") is the plain field it marks, so an answer right after its colon still answers it."""
+    if not _has_markdown(text):
+        return text
+    text = _STRONG.sub(lambda m: "  " + m.group()[2:-2] + "  ", text)
+    text = _ITALIC.sub(lambda m: " " + m.group()[1:-1] + " ", text)
+    text = _LINE_MARKS.sub(_blank, text)
+    text = _RULE.sub(_blank, text)
+    return _TABLE_ROW.sub(_table_line, text)
+
+
+def _has_markdown(text: str) -> bool:
+    """``text`` may hold a Markdown mark: emphasis, struck text, a table, a heading, a quote or a rule."""
+    if "*" in text or "~~" in text or "|" in text:
+        return True
+    if "#" not in text and ">" not in text and "--" not in text and "__" not in text:
+        return False  # no line mark either: most notes, by substring tests alone
+    return _MARKDOWN_OPENING.match(text) is not None or _MARKDOWN_LINE.search(text) is not None
+
+
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group())
+
+
+def _table_line(match: re.Match) -> str:
+    """A table row as the line a writer would put it in: the first cell heads the others ("RUL:"), the others are a
+    list of what is said of it (a change cell after a finding is said of that finding, "gliosis, unchanged"), and
+    the row ends a sentence. A cell of dashes says nothing ("| LLL | — | — |" denies nothing), and the header's
+    separator row is blank."""
+    row = match.group()
+    if _TABLE_RULE.issuperset(row):
+        return " " * len(row)
+    lead = len(row) - len(row.lstrip())
+    cells = row[lead:].rstrip().split("|")[1:-1]
+    marks = [":", *[","] * (len(cells) - 2), "."] if len(cells) > 1 else ["."]
+    line = row[:lead] + " "
+    for cell, mark in zip(cells, marks, strict=True):
+        said = cell.rstrip()
+        if _DASHES.issuperset(said):
+            said, mark = " " * len(said), " " if mark == "," else mark
+        line += said + mark + " " * (len(cell) - len(said))
+    return line + row[len(line):]
 
 
 def _join_continued_lines(view: str) -> str:
