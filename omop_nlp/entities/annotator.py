@@ -24,7 +24,7 @@ from omop_nlp.entities.items import ItemVerdicts
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
-from omop_nlp.text.layout import layout_view, struck_spans
+from omop_nlp.text.layout import layout_view, struck_spans, table_columns
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import Token, single_words, tokenize
@@ -39,6 +39,7 @@ _LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhanci
 _ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
 _ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}  # read as the question
 _first = attrgetter("first_token")  # the bisect key of items in text order: a C-level getter
+_trigger_first = attrgetter("first")
 
 
 class Annotator:
@@ -65,14 +66,21 @@ class Annotator:
         concepts = self._lexicon.find(tokens, text)
         struck = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in struck_spans(note)]
         if struck:
-            concepts = [c for c in concepts if c.payload.role == "entity" or not _struck(c.first, c.last, struck)]
+            concepts = [c for c in concepts if c.payload.role == "entity" or not _within(c.first, c.last, struck)]
         # Entity and location words are masked for trigger matching; episode words are not, so
         # "no significant change" stays a pseudo-trigger and "has resolved" a trigger.
         masked = [Span(c.first, c.last) for c in concepts if c.payload.role == "entity" or
                   (c.payload.role == "related" and self._related_type is EntityType.LOCATION)]
         triggers = self._asserter.triggers(tokens, text, masked)
         if struck:
-            triggers = [t for t in triggers if not _struck(t.first, t.last, struck)]
+            triggers = [t for t in triggers if not _within(t.first, t.last, struck)]
+        columns = table_columns(note)
+        cells = _column_findings(concepts, columns, starts) if columns else []
+        if cells:  # after the triggers: a cell's own words ("absent") say how its column's finding is, and only that
+            concepts = _with_cells(concepts, cells)
+            spans = [(c.first, c.last) for c in cells]
+            said_in_cells = [t for t in triggers if _within(t.first, t.last, spans)]
+            triggers = [t for t in triggers if not _within(t.first, t.last, spans)]
         sentences: list[Sentence] = []
         outranked: list[Item] = []
         cursor = 0
@@ -93,6 +101,8 @@ class Annotator:
         self._item_verdicts.apply(sentences, text, starts, triggers)  # "Item 2: disagree" after the tool's list
         if struck:
             self._withdraw(sentences, struck)
+        if cells:
+            _state_cells(sentences, {(c.first, c.last) for c in cells}, said_in_cells)
         return Document(text, tokens, sentences)
 
     def _drop_restated_label(self, sentence: Sentence, tokens: list[Token]) -> None:
@@ -119,7 +129,7 @@ class Annotator:
         before: they are no one's). The correction after it states what is there."""
         for sentence in sentences:
             for item in sentence.mentions(self._entity_type):
-                if _struck(item.first_token, item.last_token, struck):
+                if _within(item.first_token, item.last_token, struck):
                     item.mention.certainty = Certainty.NEGATED
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
@@ -232,10 +242,50 @@ def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:
         after = after[1:]
     return len(after) >= 2 and after[0].isdigit() and after[1] == ":"
 
-def _struck(first: int, last: int, struck: list[tuple[int, int]]) -> bool:
-    """Tokens ``first`` up to ``last`` (excluded) stand inside struck text (``struck``: token ranges, end excluded;
-    a note has few)."""
-    return any(start <= first and last <= end for start, end in struck)
+
+def _column_findings(concepts: list[ConceptMatch], columns: list[tuple[tuple[int, int], tuple[int, int]]],
+                     starts: list[int]) -> list[ConceptMatch]:
+    """The finding each table cell states where its column's header names one finding and the cell names none of
+    its own ("| Lower, both | moderate | absent |" under "| Zone | GGO | Honeycombing |"): the header's concept
+    at the cell's words, so the row's place is its place (a header of "Lobe", "Size" or "Change" names none)."""
+    entities = [c for c in concepts if c.payload.role == "entity"]
+    at = [c.start for c in entities]
+    found: list[ConceptMatch] = []
+    for (header_start, header_end), (start, end) in columns:
+        named = entities[bisect_left(at, header_start) : bisect_left(at, header_end)]
+        if len(named) == 1 and named[0].end <= header_end and bisect_left(at, start) == bisect_left(at, end):
+            found.append(ConceptMatch(named[0].payload, bisect_left(starts, start), bisect_left(starts, end),
+                                      start, end))
+    return found
+
+
+def _with_cells(concepts: list[ConceptMatch], cells: list[ConceptMatch]) -> list[ConceptMatch]:
+    """``concepts`` with the cells' findings, in text order, less the header words they came from: a header
+    names what its column holds and states nothing itself."""
+    headers = {(c.payload, c.start) for c in concepts if c.payload.role == "entity"} & {
+        (c.payload, h.start) for c in cells for h in concepts if h.payload is c.payload}
+    kept = [c for c in concepts if (c.payload, c.start) not in headers]
+    return sorted([*kept, *cells], key=attrgetter("start"))
+
+
+def _state_cells(sentences: list[Sentence], cells: set[tuple[int, int]], triggers: list[TriggerMatch]) -> None:
+    """A cell's finding is as the cell's own words say: "absent" or "no" denies it, "resolved" resolves it, a
+    grade or "present" states it; what another cell of the row says is not said of it."""
+    for sentence in sentences:
+        for item in sentence.mentions():
+            if (item.first_token, item.last_token) not in cells:
+                continue
+            said = triggers[bisect_left(triggers, item.first_token, key=_trigger_first) :
+                            bisect_left(triggers, item.last_token, key=_trigger_first)]
+            certainty = (Certainty.NEGATED if any(t.has("negated") for t in said)
+                         else Certainty.RESOLVED if any(t.has("resolved") for t in said) else Certainty.PRESENT)
+            item.mention.certainty = _with_section(certainty, sentence.section_kind)
+
+
+def _within(first: int, last: int, spans: list[tuple[int, int]]) -> bool:
+    """Tokens ``first`` up to ``last`` (excluded) stand inside one of ``spans`` (token ranges, end excluded: struck
+    text or table cells, a note has few)."""
+    return any(start <= first and last <= end for start, end in spans)
 
 
 def _in_aside(text: str, start: int, at: int) -> bool:

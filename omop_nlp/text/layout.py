@@ -90,6 +90,46 @@ def struck_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in _STRUCK.finditer(text)]
 
 
+def table_columns(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Each body cell with something to say, from a table's second column on, with the header cell of its column:
+    (header span, cell span), offsets into ``text``. In a table whose header names a finding per column ("| Zone |
+    GGO | Honeycombing |"), a cell says that finding of the row's place ("| Lower, both | moderate | absent |");
+    the annotator decides which headers name one. Only a table with its separator row under the header counts."""
+    if "|" not in text:
+        return []
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    rows = list(_TABLE_ROW.finditer(text))
+    table: list[re.Match] = []
+    for row in [*rows, None]:
+        if row is not None and table and row.start() == table[-1].end() + 1:
+            table.append(row)
+            continue
+        if len(table) > 2 and _TABLE_RULE.issuperset(table[1].group()):
+            header = _cells(table[0])
+            pairs += [(header[column], cell) for body in table[2:]
+                      for column, cell in enumerate(_cells(body)[1 : len(header)], start=1)
+                      if not _DASHES.issuperset(text[cell[0] : cell[1]])]
+        table = [row] if row is not None else []
+    return pairs
+
+
+def _cells(row: re.Match) -> list[tuple[int, int]]:
+    """The spans of a table row's cells, blanks around their text left out."""
+    text, spans = row.string, []
+    bar = text.index("|", row.start())
+    end = text.rindex("|", bar, row.end())
+    while bar < end:
+        after = text.index("|", bar + 1)
+        start, stop = bar + 1, after
+        while start < stop and text[start] in " \t":
+            start += 1
+        while stop > start and text[stop - 1] in " \t":
+            stop -= 1
+        spans.append((start, stop))
+        bar = after
+    return spans
+
+
 def _markdown_view(text: str) -> str:
     """``text`` with its Markdown marks blanked and its table rows read as lines: a bold label ("**Effusion:** No
     effusion.") is the plain field it marks, so an answer right after its colon still answers it."""
