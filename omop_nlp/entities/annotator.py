@@ -5,6 +5,7 @@ source text -> tokens -> sections -> sentences/clauses -> lexicon matches -> Con
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from operator import attrgetter
 
@@ -40,6 +41,7 @@ _ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
 _ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}  # read as the question
 _first = attrgetter("first_token")  # the bisect key of items in text order: a C-level getter
 _trigger_first = attrgetter("first")
+_ZERO = re.compile(r"0+(?:[ \t]*/[ \t]*0+)*")  # a table cell that counts none: "0", "0 / 0"
 
 
 class Annotator:
@@ -269,15 +271,16 @@ def _with_cells(concepts: list[ConceptMatch], cells: list[ConceptMatch]) -> list
 
 
 def _state_cells(sentences: list[Sentence], cells: set[tuple[int, int]], triggers: list[TriggerMatch]) -> None:
-    """A cell's finding is as the cell's own words say: "absent" or "no" denies it, "resolved" resolves it, a
-    grade or "present" states it; what another cell of the row says is not said of it."""
+    """A cell's finding is as the cell's own words say: "absent", "no" or a count of none ("0", "0 / 0") denies it,
+    "resolved" resolves it, a grade, a count or "present" states it; what another cell of the row says is not said
+    of it."""
     for sentence in sentences:
         for item in sentence.mentions():
             if (item.first_token, item.last_token) not in cells:
                 continue
             said = triggers[bisect_left(triggers, item.first_token, key=_trigger_first) :
                             bisect_left(triggers, item.last_token, key=_trigger_first)]
-            certainty = (Certainty.NEGATED if any(t.has("negated") for t in said)
+            certainty = (Certainty.NEGATED if any(t.has("negated") for t in said) or _ZERO.fullmatch(item.mention.text)
                          else Certainty.RESOLVED if any(t.has("resolved") for t in said) else Certainty.PRESENT)
             item.mention.certainty = _with_section(certainty, sentence.section_kind)
 

@@ -45,3 +45,11 @@ def test_a_header_that_names_no_finding_lends_nothing(pipeline: Pipeline) -> Non
 
 def test_a_table_without_its_separator_row_is_no_grid() -> None:
     assert table_columns("| Zone | Consolidation |\n| Right lower lobe | patchy |\n") == []
+
+
+def test_a_count_of_none_in_a_cell_denies_and_a_count_states(pipeline: Pipeline) -> None:
+    text = "| Side | Nodules | Effusion |\n| --- | --- | --- |\n| Right lung | 0 | none |\n| Left lung | 3 | trace |\n"
+    mentions = _result(pipeline, text).mentions
+    assert [(m.key, m.certainty) for m in mentions if m.key == "nodule"] == [
+        ("nodule", Certainty.NEGATED), ("nodule", Certainty.PRESENT)]
+    assert _result(pipeline, text).findings_json() == {"nodule": ["left_lung"], "pleural_effusion": []}
