@@ -6,7 +6,7 @@ source text -> tokens -> sections -> sentences/clauses -> lexicon matches -> Con
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from operator import attrgetter
 
 from omop_nlp.assertion.context import (
@@ -26,6 +26,7 @@ from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
 from omop_nlp.text.layout import layout_view, struck_spans, table_columns
+from omop_nlp.text.phrases import PhraseMatch
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import Token, single_words, tokenize
@@ -41,6 +42,7 @@ _ASKING_SECTIONS = frozenset({"history", "indication", "recommendation"})
 _ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certainty.NEGATED}  # read as the question
 _first = attrgetter("first_token")  # the bisect key of items in text order: a C-level getter
 _trigger_first = attrgetter("first")
+_BEYOND = float("inf")  # sorts after every token index: the bisection key of "a span starting at this token"
 _ZERO = re.compile(r"0+(?:[ \t]*/[ \t]*0+)*")  # a table cell that counts none: "0", "0 / 0"
 
 
@@ -77,9 +79,9 @@ class Annotator:
         if struck:
             triggers = [t for t in triggers if not _within(t.first, t.last, struck)]
         columns = table_columns(note)
-        cells = _column_findings(concepts, columns, starts) if columns else []
+        cells, headers = _column_findings(concepts, columns, starts) if columns else ([], set())
         if cells:  # after the triggers: a cell's own words ("absent") say how its column's finding is, and only that
-            concepts = _with_cells(concepts, cells)
+            concepts = _with_cells(concepts, cells, headers)
             spans = [(c.first, c.last) for c in cells]
             said_in_cells = [t for t in triggers if _within(t.first, t.last, spans)]
             triggers = [t for t in triggers if not _within(t.first, t.last, spans)]
@@ -246,27 +248,28 @@ def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:
 
 
 def _column_findings(concepts: list[ConceptMatch], columns: list[tuple[tuple[int, int], tuple[int, int]]],
-                     starts: list[int]) -> list[ConceptMatch]:
+                     starts: list[int]) -> tuple[list[ConceptMatch], set[int]]:
     """The finding each table cell states where its column's header names one finding and the cell names none of
     its own ("| Lower, both | moderate | absent |" under "| Zone | GGO | Honeycombing |"): the header's concept
-    at the cell's words, so the row's place is its place (a header of "Lobe", "Size" or "Change" names none)."""
+    at the cell's words, so the row's place is its place (a header of "Lobe", "Size" or "Change" names none); and
+    the starts of the header words that gave them."""
     entities = [c for c in concepts if c.payload.role == "entity"]
     at = [c.start for c in entities]
     found: list[ConceptMatch] = []
+    headers: set[int] = set()
     for (header_start, header_end), (start, end) in columns:
         named = entities[bisect_left(at, header_start) : bisect_left(at, header_end)]
         if len(named) == 1 and named[0].end <= header_end and bisect_left(at, start) == bisect_left(at, end):
-            found.append(ConceptMatch(named[0].payload, bisect_left(starts, start), bisect_left(starts, end),
+            found.append(PhraseMatch(named[0].payload, bisect_left(starts, start), bisect_left(starts, end),
                                       start, end))
-    return found
+            headers.add(named[0].start)
+    return found, headers
 
 
-def _with_cells(concepts: list[ConceptMatch], cells: list[ConceptMatch]) -> list[ConceptMatch]:
+def _with_cells(concepts: list[ConceptMatch], cells: list[ConceptMatch], headers: set[int]) -> list[ConceptMatch]:
     """``concepts`` with the cells' findings, in text order, less the header words they came from: a header
     names what its column holds and states nothing itself."""
-    headers = {(c.payload, c.start) for c in concepts if c.payload.role == "entity"} & {
-        (c.payload, h.start) for c in cells for h in concepts if h.payload is c.payload}
-    kept = [c for c in concepts if (c.payload, c.start) not in headers]
+    kept = [c for c in concepts if c.payload.role != "entity" or c.start not in headers]
     return sorted([*kept, *cells], key=attrgetter("start"))
 
 
@@ -286,9 +289,10 @@ def _state_cells(sentences: list[Sentence], cells: set[tuple[int, int]], trigger
 
 
 def _within(first: int, last: int, spans: list[tuple[int, int]]) -> bool:
-    """Tokens ``first`` up to ``last`` (excluded) stand inside one of ``spans`` (token ranges, end excluded: struck
-    text or table cells, a note has few)."""
-    return any(start <= first and last <= end for start, end in spans)
+    """Tokens ``first`` up to ``last`` (excluded) stand inside one of ``spans`` (token ranges in text order, not
+    overlapping, end excluded: struck text or table cells), found by bisection."""
+    index = bisect_right(spans, (first, _BEYOND)) - 1
+    return index >= 0 and last <= spans[index][1]
 
 
 def _in_aside(text: str, start: int, at: int) -> bool:

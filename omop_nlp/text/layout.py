@@ -7,7 +7,7 @@ newline a blank, and a hyphen split at a wrap a run of ``JOINER`` that the token
 This module alone decides which line breaks are wraps; sentences end at the line breaks the view keeps.
 
 Markdown (a web reporting tool's or a drafting assistant's report) is layout too: emphasis, heading and quote marks
-and horizontal rules are blanks, and a table row reads as a line whose first cell heads the others ("| RUL | solid
+are blanks, and a table row reads as a line whose first cell heads the others ("| RUL | solid
 nodule | 6 mm |" as "RUL: solid nodule; 6 mm."), as a writer of plain text puts a place or a field before what is
 said of it. Struck draft text (``~~...~~``) keeps its words and marks (a struck phrase and the correction after it
 stay in the sentence they edit): ``struck_spans`` gives where it stands.
@@ -68,13 +68,11 @@ def _joined_transport_breaks(view: str, breaks: list[int]) -> str:
 # Markdown: its marks, tested for first (substring tests and patterns that open with a literal: a note without any is
 # passed over at once), then the kinds of mark blanked or rewritten
 _MARKDOWN_OPENING = re.compile(r"[ \t]*[#>]")
-_MARKDOWN_LINE = re.compile(r"\n[ \t]*(?:#|>|[-_][ \t]*[-_][ \t]*[-_])")
+_MARKDOWN_LINE = re.compile(r"\n[ \t]*[#>]")
 _STRONG = re.compile(r"(?<!\*)\*\*(?![\s*])[^*\n]+?(?<![\s*])\*\*(?!\*)")  # "**Lungs:**", not "*** FINAL ***"
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])[^*\n]*?(?<=[^\s*])\*(?![\w*])")  # "*Edited by radiologist:*"
-# a heading's "#"s (not a table's "#" column), a quote's ">"s (not "> 5 mm" opening a line: a size bound); a
-# horizontal rule "---" / "***"
+# a heading's "#"s (not a table's "#" column), a quote's ">"s (not "> 5 mm" opening a line: a size bound)
 _LINE_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}(?=[ \t]+[^|\s])|>(?:[ \t]*>)*(?![ \t]*\d))")
-_RULE = re.compile(r"(?m)^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _TABLE_ROW = re.compile(r"(?m)^[ \t]*\|[^\n]*\|[ \t]*$")
 _TABLE_RULE = frozenset("|-: \t")  # the row under a table's header: "| --- | :---: |"
 _DASHES = frozenset(" \t-\u2012\u2013\u2014\u2015")  # a cell with nothing to say: "—", "-", "–"
@@ -138,15 +136,14 @@ def _markdown_view(text: str) -> str:
     text = _STRONG.sub(lambda m: "  " + m.group()[2:-2] + "  ", text)
     text = _ITALIC.sub(lambda m: " " + m.group()[1:-1] + " ", text)
     text = _LINE_MARKS.sub(_blank, text)
-    text = _RULE.sub(_blank, text)
     return _TABLE_ROW.sub(_table_line, text)
 
 
 def _has_markdown(text: str) -> bool:
-    """``text`` may hold a Markdown mark: emphasis, struck text, a table, a heading, a quote or a rule."""
+    """``text`` may hold a Markdown mark: emphasis, struck text, a table, a heading or a quote."""
     if "*" in text or "~~" in text or "|" in text:
         return True
-    if "#" not in text and ">" not in text and "--" not in text and "__" not in text:
+    if "#" not in text and ">" not in text:
         return False  # no line mark either: most notes, by substring tests alone
     return _MARKDOWN_OPENING.match(text) is not None or _MARKDOWN_LINE.search(text) is not None
 
@@ -158,11 +155,12 @@ def _blank(match: re.Match) -> str:
 def _table_line(match: re.Match) -> str:
     """A table row as the line a writer would put it in: the first cell heads the others ("RUL:"), the others are a
     list of what is said of it (a change cell after a finding is said of that finding, "gliosis, unchanged"), and
-    the row ends a sentence. A cell of dashes says nothing ("| LLL | — | — |" denies nothing), and the header's
-    separator row is blank."""
+    the row ends a sentence. A cell of dashes says nothing ("| LLL | — | — |" denies nothing). The header's
+    separator row stays as it is: a line of punctuation, no sentence (a long blank line would cost the header
+    patterns of text/sections.py time)."""
     row = match.group()
     if _TABLE_RULE.issuperset(row):
-        return " " * len(row)
+        return row
     lead = len(row) - len(row.lstrip())
     cells = row[lead:].rstrip().split("|")[1:-1]
     marks = [":", *[","] * (len(cells) - 2), "."] if len(cells) > 1 else ["."]
@@ -230,4 +228,4 @@ def _layout_lines() -> re.Pattern:
     """A line of page furniture only, or an upper-case line of at least 40 characters that stops without a full stop
     or colon (on a word, a comma, a bracket or a hyphen): the mark of a report hard-wrapped at a fixed width."""
     items = "|".join(f"(?:{p})" for p in load_sections_rules().page_furniture) or "(?!)"
-    return re.compile(rf"(?m)^(?:(?P<furniture>[ \t]*(?i:(?:{items})[ \t]*)+$)|[^\na-z]{{39,}}[A-Z,)-]$)")
+    return re.compile(rf"(?m)^(?:(?P<furniture>[ \t]*+(?i:(?:{items})[ \t]*+)+$)|[^\na-z]{{39,}}[A-Z,)-]$)")

@@ -53,3 +53,8 @@ def test_a_count_of_none_in_a_cell_denies_and_a_count_states(pipeline: Pipeline)
     assert [(m.key, m.certainty) for m in mentions if m.key == "nodule"] == [
         ("nodule", Certainty.NEGATED), ("nodule", Certainty.PRESENT)]
     assert _result(pipeline, text).findings_json() == {"nodule": ["left_lung"], "pleural_effusion": []}
+
+
+def test_the_same_finding_named_outside_the_table_keeps_its_own_mention(pipeline: Pipeline) -> None:
+    text = "Consolidation in the right upper lobe.\n\n" + GRID
+    assert _result(pipeline, text).findings_json()["consolidation"] == ["lul", "rll", "rul"]
