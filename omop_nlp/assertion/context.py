@@ -44,6 +44,7 @@ PARTIAL = "partial"
 OUTRANKED = "outranked"
 _BOTH_ADJACENT = 2
 _VERB_FIRST_REACH = 3  # "It is discarded the presence of effusion": words from a verb-first denial to its finding
+_PLACE_PHRASE_WORDS = 7  # "of the right greater sphenoid wing": a finding's place phrase before a dated suffix
 _DISMISSAL_AFTER = 1  # "DD atelectasis, less likely": tokens from a hedged concept to the dismissal that ends it
 TERMINATE = "terminate"
 _NEGATION_END = f"{TERMINATE}:negated"
@@ -133,19 +134,34 @@ class _Clause(NamedTuple):
 
 class ContextAsserter:
     def __init__(self, matcher: PhraseMatcher[tuple[TriggerRule, ...]], reach: int,
-                 answer_marks: frozenset[str] = frozenset(), answer_reach: int = 0) -> None:
+                 answer_marks: frozenset[str] = frozenset(), answer_reach: int = 0,
+                 after_place: tuple[frozenset[tuple[str, ...]], frozenset[str]] = (frozenset(), frozenset())) -> None:
         self._matcher = matcher
         self._reach_tokens = reach  # a trigger farther than this from a concept never reaches it
         self._answer_marks = answer_marks
         self._answer = TriggerRule("negated", ANSWER, answer_reach)
+        self._suffixes_after_place, self._place_openers = after_place  # lemmas of the suffixes; opening words
 
     def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
         """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
         mask = frozenset(i for c in masked for i in range(c.first, c.last))
         matches = [TriggerMatch(m.payload, m.first, m.last) for m in self._matcher.match(tokens, text, mask)]
-        matches = [self._as_answer(m, tokens) for m in matches
+        matches = [self._after_place(self._as_answer(m, tokens), tokens, mask) for m in matches
                    if not m.has(_NEGATION_END) or _heads_a_concept(m, matches, tokens, masked)]
         return sorted([*matches, *_measured_items(tokens, text)], key=_first)
+
+    def _after_place(self, match: TriggerMatch, tokens: list[Token], mask: frozenset[int]) -> TriggerMatch:
+        """A dated treatment suffix after the finding's place phrase ("meningioma of the right sphenoid wing
+        resected in 2021") starts at that phrase, so that it follows the finding as a suffix must."""
+        if not _suffix_only(match.rules) or \
+                tuple(t.lemma for t in tokens[match.first : match.last]) not in self._suffixes_after_place:
+            return match
+        for index in range(match.first - 1, max(0, match.first - _PLACE_PHRASE_WORDS) - 1, -1):
+            if index in mask or not tokens[index].lemma[:1].isalpha():
+                return match  # a finding or a mark: no place phrase of a finding before the suffix
+            if index - 1 in mask and tokens[index].lemma in self._place_openers:
+                return match._replace(first=index)
+        return match
 
     def _as_answer(self, match: TriggerMatch, tokens: list[Token]) -> TriggerMatch:
         """A negation that starts with or follows an answer mark also answers the field before it."""
@@ -332,6 +348,11 @@ _MEASURED_ITEM = (TriggerRule(_FORWARD_END, "both", 0),)
 _COMMA_MEASURE = re.compile(r",[ \t]*\d")
 
 
+@cache
+def _suffix_only(rules: tuple[TriggerRule, ...]) -> bool:
+    return all(r.direction == "suffix" for r in rules)
+
+
 def _measured_items(tokens: list[Token], text: str) -> list[TriggerMatch]:
     """A list item that opens with a measure is a finding seen, not one more denied: "No effusion, 4 mm
     nodule in the RUL" (describing words that open such items, "chronic", "residual", are forward terminators in
@@ -350,11 +371,15 @@ def load_context_asserter() -> ContextAsserter:
     phrases: dict[str, list[TriggerRule]] = {}
     reach = answer_reach = 0
     marks: set[str] = set()
+    suffixes: set[tuple[str, ...]] = set()
+    openers: set[str] = set()
     spelling = load_variant_rules()
     readers = load_sections_rules()  # the other readers of the study, quoted wherever they stand
     for language in context_languages():
         rules = load_context_rules(language)
         marks.update(term_lemmas(m)[0] for m in rules.answer_marks)
+        suffixes.update(term_lemmas(t) for t in rules.suffixes_after_place)
+        openers.update(term_lemmas(t)[0] for t in rules.place_openers)
         answer_reach = max(answer_reach, rules.max_tokens_for("negated", "backward"))
         for category, by_direction in rules.triggers(readers.quoted_readers(language)).items():
             for direction, terms in by_direction.items():
@@ -366,7 +391,7 @@ def load_context_asserter() -> ContextAsserter:
                     for form in spelling_variants(spelling, term):
                         phrases.setdefault(form, []).append(term_rule)
     return ContextAsserter(PhraseMatcher((t, tuple(r)) for t, r in phrases.items()), reach, frozenset(marks),
-                           answer_reach)
+                           answer_reach, (frozenset(suffixes), frozenset(openers)))
 
 
 def _joining(rule: TriggerRule, term: str) -> TriggerRule:

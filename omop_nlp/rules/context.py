@@ -45,6 +45,14 @@ class ContextRules(RulesModel):
         "concept before it and outranks the question there (\"r/o nodule in the RUL -> not seen\", \"Effusion? "
         "None.\", \"Bronchiectasis: No\")")
 
+    suffixes_after_place: Terms = Field(
+        default_factory=list, description="suffix triggers (listed under a category's suffix) that still name the "
+        "finding after its place phrase, opened by a `place_openers` word (\"meningioma of the right sphenoid wing "
+        "resected in 2021\"); a dated treatment verb, not a place noun (\"nodule at the resection site\" stays)")
+    place_openers: Terms = Field(
+        default_factory=list, description="words that open the place phrase of a finding (\"of\", \"in\") for "
+        "`suffixes_after_place`")
+
     @field_validator("max_tokens")
     @classmethod
     def _known_limits(cls, limits: dict[str, int]) -> dict[str, int]:

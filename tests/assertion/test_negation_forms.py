@@ -586,6 +586,11 @@ QUESTIONS = [
 ]
 
 HISTORY = [
+    # a dated treatment after the finding's place phrase still names it as history; a place noun does not
+    ("dated-removal-after-the-place", MR, "Meningioma of the left olfactory groove removed in 2018. Brain otherwise "
+     "normal.", set()),
+    ("nodule-at-the-resection-site", CT, "A new 6 mm nodule along the staple line at the resection site.",
+     {"nodule"}),
     ("mr-underwent-resection-of", MR, "She underwent resection of a falcine meningioma in 2020. No recurrence.",
      set()),
     ("mr-underwent-resection-of-glioma", MR, "He underwent resection of a left frontal glioblastoma in May.",
