@@ -8,7 +8,8 @@ file's size. Targets (issue 15): under a minute and under 50 MB.
 
 With ``--cdm``, the same is done from a SQLite CDM: ``omop-nlp demo``'s CDM (NOTE, NOTE_NLP, the
 ledger and the fact provenance of the demo notes), copied in SQL under new note ids, patients and
-dates up to ``-n`` notes, then ``report --cdm``, whose summaries are GROUP BY queries.
+dates up to ``-n`` notes, then ``report --cdm``: mention counts by GROUP BY, each note's findings rebuilt
+by the engine (``ModalityEngine.stored_findings``).
 
     python benchmarks/bench_report.py [-n 100000] [--sample 200] [--cdm]
 """

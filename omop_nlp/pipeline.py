@@ -10,6 +10,7 @@ Per-note failures have one policy: ``extract`` raises ``NoteSkipped`` (nothing e
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -53,6 +54,16 @@ class ModalityEngine:
         doc = self.annotator.annotate(text)
         self.relations.map(doc)
         return doc
+
+    def stored_findings(self, text: str, mentions: list[Mention]) -> dict[str, Finding]:
+        """``findings`` of mentions read back from storage (NOTE_NLP rows keep offsets, not sentences): each
+        takes the sentence of the note's outline that holds its offset, so a dismissal that stays in its sentence
+        and the impression's denials read them as extract did. What the CDM review report counts and shows."""
+        doc = self.annotator.outline(text)
+        starts = [s.start for s in doc.sentences]
+        for mention in mentions:
+            mention.sentence = max(bisect_right(starts, mention.start) - 1, 0)
+        return self.findings(doc, mentions)
 
     def findings(self, doc: Document, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions; where the

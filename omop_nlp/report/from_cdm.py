@@ -1,29 +1,37 @@
 """Report data from a CDM: NOTE, the NOTE_NLP rows of one nlp_system, its ledger and its facts.
 
-Summaries are ``GROUP BY`` queries over all of the system's rows, so they scale with the
-database, not with Python; only the sampled notes and the brain MRI diagnoses (for the
-over-time pages) come back row by row. Mentions are rebuilt from NOTE_NLP's columns as the
-writer stored them (docs/note_nlp.md), and findings by the engine's own function, corrections included.
+Mention counts (per certainty, lexical variants, the lung diagram) are ``GROUP BY`` queries over all of the
+system's rows. Report-level figures (notes per modality, notes with a finding, the brain MRI episodes over time)
+come from each note's findings, built as its page builds them: mentions rebuilt from NOTE_NLP's columns as the
+writer stored them (docs/note_nlp.md), then the engine's own function (``ModalityEngine.stored_findings``), a
+correcting addendum and a later dismissal included, so the summary counts what the pages and ``extract`` show.
+The notes stream by in chunks; only counters stay in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Engine, and_, case, distinct, func, inspect, or_, select
+from sqlalchemy import Engine, Select, func, inspect, or_, select, union
 
+from omop_nlp.errors import NoteSkipped
 from omop_nlp.model import Certainty, EntityType, Mention, Report
 from omop_nlp.omop.connection import check_schema_name, make_engine, mask_url
+from omop_nlp.omop.ledger import Status
 from omop_nlp.omop.tables import CdmTables, cdm_tables
 from omop_nlp.pipeline import ModalityEngine
 from omop_nlp.report.from_jsonl import ReportData
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection
-from omop_nlp.report.summary import Summary, modality_of_key
+from omop_nlp.report.summary import Summary, malignant_episodes, modality_of_key
 from omop_nlp.routing import load_router
 from omop_nlp.rules import MODALITIES, load_rules
+from omop_nlp.text.note import checked_text
 
 _TYPES = {"chest_ct": ("lesion", "location"), "brain_mri": ("diagnosis", "episode")}
 _IN_CHUNK = 500
+_WRITTEN = (Status.DONE.value, Status.FHIR_PENDING.value)  # ledger states of a note whose rows are written
 
 
 def parse_modifiers(value: str | None) -> dict[str, str]:
@@ -46,18 +54,14 @@ def _mention(modifiers: dict[str, str], start: int, words: str, concept_id: int 
 
 
 def _findings(modality: str, text: str, mentions: list[dict]) -> dict[str, list[str]]:
-    """The engine's report-level findings (``ModalityEngine.findings``, a correcting addendum included) of rebuilt
-    mentions, read in the note's text as extract read it, so the review shows what extract wrote."""
-    engine = _engine(modality)
+    """The engine's report-level findings (``ModalityEngine.stored_findings``: a correcting addendum, a later
+    dismissal and the impression's denials included) of rebuilt mentions, read in the note's text as extract read
+    it: the one definition of a note's findings for its page and for the summary."""
     objects = [Mention(m["key"], EntityType(m["type"]), m["start"], m["end"], m["text"], m["section"],
                        certainty=Certainty(m["certainty"]), related=m["related"], decided_by=m["mapper"] or "")
                for m in mentions if m["type"] in _TYPES[modality]]  # fmt: skip
-    findings = engine.findings(engine.annotator.annotate(text), objects)
+    findings = _engine(modality).stored_findings(text, objects)
     return {key: sorted(f.related) for key, f in sorted(findings.items())}
-
-
-def _malignant_keys() -> list[str]:
-    return [key for m in MODALITIES for key, d in load_rules(m).entities.items() if d.group == "malignant"]
 
 
 _ENGINES: dict[str, ModalityEngine] = {}
@@ -67,6 +71,20 @@ def _engine(modality: str) -> ModalityEngine:
     if modality not in _ENGINES:
         _ENGINES[modality] = ModalityEngine.for_modality(modality)
     return _ENGINES[modality]
+
+
+@dataclass
+class _StoredNote:
+    """A note of the run as NOTE and its NOTE_NLP rows give it back: what its page shows and the summary counts."""
+
+    note_id: int
+    person_id: int | None
+    day: date | None
+    title: str | None
+    text: str
+    modality: str
+    mentions: list[dict]
+    findings: dict[str, list[str]]
 
 
 class CdmReport:
@@ -85,7 +103,7 @@ class CdmReport:
         summary = Summary()
         nn = self.t.note_nlp
         with self.engine.connect() as conn:
-            self._counts(conn, summary)
+            self._ledger_counts(conn, summary)
             variant = func.lower(nn.c.lexical_variant)
             groups = select(nn.c.term_modifiers, variant, func.count()).where(self._rows()).group_by(
                 nn.c.term_modifiers, variant)  # fmt: skip
@@ -98,75 +116,57 @@ class CdmReport:
                 related = _mention(parsed, 0, words or "", None)["related"]
                 summary.add_mentions(modality, parsed["key"], entity, parsed.get("certainty", "present"), related,
                                      words or "", count=n)  # fmt: skip
-            self._notes_with_key(conn, summary)
-            self._exams(conn, summary)
+        notes = 0
+        for note in self._every_note():
+            notes += 1
+            _count_note(summary, note)
+        if not self.has_ledger:
+            summary.processed = notes
         return summary
 
-    def _counts(self, conn, summary: Summary) -> None:
+    def _ledger_counts(self, conn, summary: Summary) -> None:
+        """Notes processed (rows written, FHIR delivered or not) and skipped or failed with the reason."""
+        if not self.has_ledger:
+            return
+        lg = self.t.ledger
+        query = select(lg.c.status, lg.c.error, func.count()).where(lg.c.nlp_system == self.nlp_system)
+        for status, error, n in conn.execute(query.group_by(lg.c.status, lg.c.error)):
+            if status in _WRITTEN:
+                summary.processed += n
+            else:
+                summary.skipped[(error or status).split(":")[0]] += n
+
+    def _note_ids(self) -> Select:
+        """The ids of every note the run wrote, in order: those with rows, and those the ledger says are done
+        without any (a report with no mention is still a chest CT or a brain MRI, and an exam of its patient)."""
         nn = self.t.note_nlp
-        per_modality = [func.count(distinct(case(
-            (or_(*(nn.c.term_modifiers.like(f"%type={t},%") for t in _TYPES[m])), nn.c.note_id)))).label(m)
-            for m in MODALITIES]  # fmt: skip
-        row = conn.execute(select(func.count(distinct(nn.c.note_id)), *per_modality).where(self._rows())).one()
-        summary.processed = row[0]
-        for modality, n in zip(MODALITIES, row[1:], strict=True):
-            summary.notes_per_modality[modality] = n
+        ids = select(nn.c.note_id).where(self._rows())
         if self.has_ledger:
             lg = self.t.ledger
-            query = select(lg.c.status, lg.c.error, func.count()).where(lg.c.nlp_system == self.nlp_system)
-            done = 0
-            for status, error, n in conn.execute(query.group_by(lg.c.status, lg.c.error)):
-                if status == "done":
-                    done += n
-                else:
-                    summary.skipped[(error or status).split(":")[0]] += n
-            summary.processed = done
+            ids = union(ids, select(lg.c.note_id).where(lg.c.nlp_system == self.nlp_system, lg.c.status.in_(_WRITTEN)))
+        written = ids.subquery()
+        return select(written.c.note_id).distinct().order_by(written.c.note_id)
 
-    def _present(self):
-        """Rows the guideline counts as present (``ModalityEngine.findings``): present or hedged
-        (term_exists 'Y'), or a malignant diagnosis known or treated before (term_temporal 'past')."""
-        nn = self.t.note_nlp
-        malignant = or_(*(nn.c.term_modifiers.like(f"key={key},%") for key in _malignant_keys()))
-        return or_(nn.c.term_exists == "Y", and_(nn.c.term_temporal == "past", malignant))
-
-    def _notes_with_key(self, conn, summary: Summary) -> None:
-        nn = self.t.note_nlp
-        entity_keys = {key: m for m in MODALITIES for key in load_rules(m).entities}
-        key = case(*((nn.c.term_modifiers.like(f"key={k},%"), k) for k in entity_keys)).label("key")
-        query = select(key, func.count(distinct(nn.c.note_id))).where(self._rows(), self._present()).group_by(key)
-        for found, n in conn.execute(query):
-            if found is not None:
-                summary.notes_with_key[(entity_keys[found], found)] = n
-
-    def _exams(self, conn, summary: Summary) -> None:
-        """Every brain MRI with a person and date, with its malignant diagnoses and their episodes."""
-        nn, note = self.t.note_nlp, self.t.note
-        brain = select(nn.c.note_id).where(
-            self._rows(), or_(*(nn.c.term_modifiers.like(f"%type={t},%") for t in _TYPES["brain_mri"])))  # fmt: skip
-        malignant = or_(*(nn.c.term_modifiers.like(f"key={key},%") for key in _malignant_keys()))
-        episodes: dict[int, dict[str, set[str]]] = {}
-        found = select(nn.c.note_id, nn.c.term_modifiers).distinct().where(self._rows(), self._present(), malignant)
-        for note_id, modifiers in conn.execute(found):
-            parsed = parse_modifiers(modifiers)
-            related = episodes.setdefault(note_id, {}).setdefault(parsed["key"], set())
-            related.update(r for r in parsed.get("episode", "").split("|") if r)
-        exams = select(note.c.note_id, note.c.person_id, note.c.note_date).where(note.c.note_id.in_(brain))
-        for note_id, person_id, day in conn.execute(exams):
-            diagnoses = episodes.get(note_id, {})
-            summary.add_exam(person_id, day, str(note_id), {k: tuple(sorted(v)) for k, v in diagnoses.items()})
+    def _every_note(self) -> Iterator[_StoredNote]:
+        with self.engine.connect() as ids_conn, self.engine.connect() as conn:
+            result = ids_conn.execution_options(stream_results=True, yield_per=_IN_CHUNK).execute(self._note_ids())
+            for chunk in result.partitions():
+                yield from self._stored_notes(conn, [note_id for (note_id,) in chunk])
 
     def chosen_notes(self, selection: Selection) -> list[int]:
+        """The notes given a page: as ``from_jsonl`` samples extract's lines, from every note the run wrote."""
         nn = self.t.note_nlp
-        query = select(nn.c.note_id).distinct().where(self._rows())
+        query = self._note_ids()
         if selection.note_ids:
             if not all(i.isdigit() for i in selection.note_ids):
                 raise ReportInputError("--note-id: a CDM's note_id is an integer")
             return sorted({int(i) for i in selection.note_ids})
         if selection.keys:
-            query = query.where(or_(*(nn.c.term_modifiers.like(f"key={k},%") for k in sorted(selection.keys))))
+            keys = or_(*(nn.c.term_modifiers.like(f"key={k},%") for k in sorted(selection.keys)))
+            query = select(nn.c.note_id).distinct().where(self._rows(), keys).order_by(nn.c.note_id)
         sampler = Sampler(selection)
         with self.engine.connect() as conn:
-            for (note_id,) in conn.execute(query.order_by(nn.c.note_id)):
+            for (note_id,) in conn.execute(query):
                 sampler.offer(str(note_id), set(selection.keys))
         return [int(i) for i in sampler.chosen]
 
@@ -194,29 +194,49 @@ class CdmReport:
 
     def notes(self, note_ids: list[int]) -> list[NoteView]:
         views = []
-        for chunk in _chunks(note_ids, _IN_CHUNK):
-            views += self._note_chunk(chunk)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(note_ids, _IN_CHUNK):
+                facts = self._facts(conn, chunk)
+                for note in self._stored_notes(conn, chunk):
+                    view = NoteView(str(note.note_id), note.modality, note.text, note.mentions, note.findings,
+                                    note.person_id, note.day, note.title, facts[note.note_id])  # fmt: skip
+                    view.check_offsets()
+                    views.append(view)
         order = {note_id: i for i, note_id in enumerate(note_ids)}
         return sorted(views, key=lambda v: order[int(v.id)])
 
-    def _note_chunk(self, note_ids: list[int]) -> list[NoteView]:
+    def _stored_notes(self, conn, note_ids: list[int]) -> list[_StoredNote]:
+        """The notes of ``note_ids`` that NOTE still has, with their rebuilt mentions and findings."""
         note = self.t.note
-        with self.engine.connect() as conn:
-            texts = conn.execute(select(note.c.note_id, note.c.person_id, note.c.note_date, note.c.note_title,
-                                        note.c.note_text).where(note.c.note_id.in_(note_ids))).all()  # fmt: skip
-            mentions = self._mentions(conn, note_ids)
-            facts = self._facts(conn, note_ids)
-        views = []
-        for note_id, person_id, day, title, text in texts:
-            text = text if isinstance(text, str) else ""
+        texts = conn.execute(select(note.c.note_id, note.c.person_id, note.c.note_date, note.c.note_title,
+                                    note.c.note_class_concept_id, note.c.note_text)
+                             .where(note.c.note_id.in_(note_ids))).all()  # fmt: skip
+        mentions = self._mentions(conn, note_ids)
+        notes = []
+        for note_id, person_id, day, title, class_id, text in texts:
+            text = _text(text)
             found = mentions[note_id]
             modality = next((modality_of_key(m["key"]) for m in found if modality_of_key(m["key"])), None)
-            modality = modality or load_router().route(Report(str(note_id), text, title=title)) or MODALITIES[0]
-            view = NoteView(str(note_id), modality, text, found, _findings(modality, text, found), person_id, day,
-                            title, facts[note_id])  # fmt: skip
-            view.check_offsets()
-            views.append(view)
-        return views
+            modality = modality or load_router().route(Report(str(note_id), text, title=title), class_id)
+            modality = modality or MODALITIES[0]
+            notes.append(_StoredNote(note_id, person_id, day, title, text, modality, found,
+                                     _findings(modality, text, found)))  # fmt: skip
+        return notes
+
+
+def _text(value: object) -> str:
+    """The note text as the engine read it (NULs blanked); empty where NOTE holds none."""
+    try:
+        return checked_text(value, None)
+    except NoteSkipped:
+        return value if isinstance(value, str) else ""
+
+
+def _count_note(summary: Summary, note: _StoredNote) -> None:
+    """One note's report-level figures, as ``from_jsonl`` counts a line of extract output."""
+    summary.add_note(note.modality, note.findings)
+    if note.modality == "brain_mri" and note.person_id is not None and note.day is not None:
+        summary.add_exam(note.person_id, note.day, str(note.note_id), malignant_episodes(note.modality, note.findings))
 
 
 def _chunks(values: list[int], size: int) -> Iterable[list[int]]:

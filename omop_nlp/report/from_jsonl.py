@@ -15,7 +15,7 @@ from omop_nlp.errors import NoteSkipped
 from omop_nlp.jsonl import JsonlError
 from omop_nlp.model import Report
 from omop_nlp.report.notes import NoteView, ReportInputError, Sampler, Selection
-from omop_nlp.report.summary import Summary
+from omop_nlp.report.summary import Summary, malignant_episodes
 from omop_nlp.routing import load_router
 from omop_nlp.rules import MODALITIES, load_rules
 from omop_nlp.sources.jsonl import read_reports
@@ -86,9 +86,7 @@ def _read_predictions(path: Path, summary: Summary, sampler: Sampler) -> dict[st
             except (KeyError, TypeError, ValueError):
                 raise ReportInputError(f"{path}: line {lineno}: mentions are not extract's "
                                        "(key, type, certainty, start, end)") from None  # fmt: skip
-            rules = load_rules(modality)
-            malignant = {k: tuple(v) for k, v in findings.items() if k in rules.entities and rules.is_malignant(k)}
-            predicted[note_id] = _Predicted(modality, here, malignant)
+            predicted[note_id] = _Predicted(modality, here, malignant_episodes(modality, findings))
             sampler.offer(note_id, set(findings) | {m.get("key") for m in mentions if isinstance(m, dict)})
     if not predicted:
         raise ReportInputError(f"{path}: no predictions; run omop-nlp extract first")
@@ -97,10 +95,8 @@ def _read_predictions(path: Path, summary: Summary, sampler: Sampler) -> dict[st
 
 def _count(summary: Summary, modality: str, findings: dict, mentions: list) -> None:
     summary.processed += 1
-    summary.notes_per_modality[modality] += 1
+    summary.add_note(modality, findings)
     entity_type = load_rules(modality).entity_type
-    for key in findings:
-        summary.notes_with_key[(modality, key)] += 1
     for m in mentions:
         summary.add_mentions(modality, m["key"], m["type"] == entity_type, m["certainty"], m.get("related", []),
                              m.get("text", ""))  # fmt: skip

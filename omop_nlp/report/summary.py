@@ -67,6 +67,13 @@ class Summary:
             for location in rules.expand(related):
                 self.lung[location] += count
 
+    def add_note(self, modality: str, findings: dict[str, list[str]]) -> None:
+        """One note's report-level figures: its modality and the keys it has as findings (extract's ``findings``,
+        corrections applied), so both sources count what the note pages show."""
+        self.notes_per_modality[modality] += 1
+        for key in findings:
+            self.notes_with_key[(modality, key)] += 1
+
     def add_exam(self, person_id: int, day: date, note_id: str, episodes: dict[str, tuple[str, ...]]) -> None:
         self.exams[person_id].append(Exam(note_id, day, episodes))
 
@@ -106,6 +113,12 @@ class Summary:
             for step, ((_, before), (_, after)) in enumerate(pairwise(sequence)):
                 counts[(step, before, after)] += 1
         return counts
+
+
+def malignant_episodes(modality: str, findings: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """A note's present malignant diagnoses with their episodes: what its exam adds to the over-time pages."""
+    rules = load_rules(modality)
+    return {k: tuple(v) for k, v in findings.items() if k in rules.entities and rules.is_malignant(k)}
 
 
 def episode_state(episodes: tuple[str, ...]) -> str:

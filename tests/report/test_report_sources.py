@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,45 @@ def test_a_cdm_report_reads_a_correcting_addendum_as_extract_does(any_cdm, tmp_p
     extracted = load_jsonl(extract(notes, tmp_path / "p.jsonl"), notes, Selection()).notes[0].findings
     from_cdm = load_cdm(any_cdm.url, any_cdm.cdm_schema, any_cdm.results_schema, None, Selection()).notes[0]
     assert "pleural_effusion" not in extracted and from_cdm.findings == extracted
+
+
+# Notes of one patient, written for this test: a finding an addendum withdraws, the same finding kept, a cancer of
+# the history that the impression denies, a tumour that grows, and a brain MRI with no mention at all.
+_CORRECTED_RUN = [
+    "CT chest.\nFindings: Small right pleural effusion. Mild atelectasis of the left lower lobe.\n"
+    "Addendum: the pleural effusion reported above was dictated in error; there is none.",
+    "CT chest.\nFindings: Small right pleural effusion.",
+    "MRI brain.\nClinical history: Breast cancer with brain metastases treated by radiosurgery two years ago.\n"
+    "Findings: The parafalcine meningioma has grown slightly since the last study.\n"
+    "Impression: 1. Slowly enlarging parafalcine meningioma. 2. No evidence of metastatic disease.",
+    "MRI brain with contrast.\nHistory: glioblastoma after resection.\nFindings: The enhancing glioma in the left "
+    "frontal lobe has increased in size.\nImpression: Progression of the left frontal glioma.",
+    "MRI brain with and without contrast.\nFindings: Normal study. The ventricles and sulci are normal for age.\n"
+    "Impression: Normal MRI of the brain.",
+]
+
+
+def test_a_cdm_summary_counts_the_findings_its_pages_and_extract_show(any_cdm, tmp_path: Path) -> None:
+    note_ids = any_cdm.add_notes(_CORRECTED_RUN)
+    any_cdm.run()
+    ledger = any_cdm.tables.ledger
+    with any_cdm.engine.begin() as conn:  # rows written, FHIR not yet delivered: processed all the same
+        conn.execute(ledger.update().where(ledger.c.note_id == note_ids[1]).values(status="fhir_pending"))
+    notes = _write(tmp_path / "notes.jsonl", [
+        {"id": str(note_id), "text": row["note_text"], "person_id": row["person_id"],
+         "date": row["note_date"].isoformat()}
+        for note_id, row in zip(note_ids, any_cdm.rows("note", order_by="note_id"), strict=True)
+    ])  # fmt: skip
+    from_files = load_jsonl(extract(notes, tmp_path / "p.jsonl"), notes, Selection())
+    from_cdm = load_cdm(any_cdm.url, any_cdm.cdm_schema, any_cdm.results_schema, None, Selection())
+    a, b = from_files.summary, from_cdm.summary
+    assert b.notes_with_key[("chest_ct", "pleural_effusion")] == 1  # the withdrawn effusion is not counted
+    assert ("brain_mri", "metastasis") not in b.notes_with_key  # denied by the impression
+    assert (b.processed, dict(b.skipped), dict(b.notes_per_modality)) == (5, {}, {"chest_ct": 2, "brain_mri": 3})
+    assert (a.processed, a.notes_per_modality, a.notes_with_key, a.certainty, a.variants, a.lung) == (
+        b.processed, b.notes_per_modality, b.notes_with_key, b.certainty, b.variants, b.lung)  # fmt: skip
+    assert a.sequences().keys() == b.sequences().keys() == {(1, "glioma")}
+    assert a.transitions() == b.transitions() and sum(b.transitions().values()) == 2
+    pages = {n.id: n.findings for n in from_cdm.notes}
+    counted = Counter((n.modality, key) for n in from_cdm.notes for key in n.findings)
+    assert counted == b.notes_with_key and pages == {n.id: n.findings for n in from_files.notes}
