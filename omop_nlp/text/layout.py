@@ -155,16 +155,17 @@ def _blank(match: re.Match) -> str:
 def _table_line(match: re.Match) -> str:
     """A table row as the line a writer would put it in: the first cell heads the others ("RUL:"), the others are a
     list of what is said of it (a change cell after a finding is said of that finding, "gliosis, unchanged"), and
-    the row ends a sentence. A cell of dashes says nothing ("| LLL | — | — |" denies nothing). The header's
-    separator row stays as it is: a line of punctuation, no sentence (a long blank line would cost the header
-    patterns of text/sections.py time)."""
+    the row ends a sentence. The opening bar stays, as a bullet would: a row is no section header, so an organ's row
+    ("| Thyroid | nodule |") says nothing of the rows below it. A cell of dashes says nothing ("| LLL | — | — |"
+    denies nothing). The header's separator row stays as it is: a line of punctuation, no sentence (a long blank
+    line would cost the header patterns of text/sections.py time)."""
     row = match.group()
     if _TABLE_RULE.issuperset(row):
         return row
     lead = len(row) - len(row.lstrip())
     cells = row[lead:].rstrip().split("|")[1:-1]
     marks = [":", *[","] * (len(cells) - 2), "."] if len(cells) > 1 else ["."]
-    line = row[:lead] + " "
+    line = row[: lead + 1]
     for cell, mark in zip(cells, marks, strict=True):
         said = cell.rstrip()
         if _DASHES.issuperset(said):

@@ -28,11 +28,17 @@ def test_the_view_keeps_length_and_reads_a_row_as_a_headed_line() -> None:
     view = layout_view(TABLE)
     assert len(view) == len(TABLE)
     assert "lingula:  ground-glass opacity,  new." in view
-    assert "#" not in view and "|" not in view.replace("| --- | :---: | --- |", "")
+    assert "#" not in view and "| lingula:" in view  # the opening bar stays, as a bullet
 
 
 def test_a_table_row_gives_its_first_cell_as_the_place(pipeline: Pipeline) -> None:
     assert _findings(pipeline, TABLE) == {"consolidation": ["lll"], "ggo": ["lingula"]}
+
+
+def test_an_organ_row_is_no_header_of_the_rows_below(pipeline: Pipeline) -> None:
+    text = ("| Site | Finding |\n| --- | --- |\n| Thyroid | 8 mm nodule |\n| Left upper lobe | 4 mm nodule |\n"
+            "| Spleen | cyst |\n| Right lower lobe | consolidation |\n")
+    assert _findings(pipeline, text) == {"consolidation": ["rll"], "nodule": ["lul"]}
 
 
 def test_a_dash_cell_denies_nothing_beside_a_finding(pipeline: Pipeline) -> None:
