@@ -138,6 +138,8 @@ class LesionLocationMapper:
         self._distribution = _words(grammar, "distribution")
         self._own_place = _words(grammar, "own_place")
         self._weighting = _words(grammar, "weighting")
+        self._largest = _words(grammar, "largest_members")
+        self._others = _words(grammar, "other_members")
         self._diagnoses = frozenset(term_lemmas(t) for t in rules.diagnosis_terms)
         bullets = "|".join(re.escape(m) for m in grammar.list_bullets)
         self._list_item = re.compile(rf"(?:{bullets}|\(?\d{{1,2}}[.)])[ \t]" if bullets else r"\(?\d{1,2}[.)][ \t]")
@@ -200,7 +202,17 @@ class LesionLocationMapper:
         _keep_findings_places(doc, shared)
         for sentence in doc.sentences:
             for item in sentence.mentions("lesion"):
-                item.mention.related = self.most_specific(item.mention.related, one_phrase=True)
+                related = item.mention.related
+                one_phrase = not ("right_lung" in related and "left_lung" in related
+                                  and self._names_largest(doc, sentence))
+                item.mention.related = self.most_specific(item.mention.related, one_phrase=one_phrase)
+
+    def _names_largest(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence names the largest members of a set ("largest"), and not where the others are: its lobes of
+        both sides are examples of the set in both lungs, not one phrase's extent ("bilateral ground glass in both
+        lower lobes") nor every member's place ("the largest in the LLL, the others in the RUL")."""
+        words = doc.lemmas(sentence.first_token, sentence.last_token)
+        return any(w in self._largest for w in words) and not any(w in self._others for w in words)
 
     def _only_sideless(self, group: Group) -> bool:
         """The group's places are all of no lung side ("subpleural": the pleura), a distribution rather than a

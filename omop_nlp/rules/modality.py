@@ -137,6 +137,13 @@ class RelationGrammar(RulesModel):
     weighting: Terms = Field(default_factory=list, description="in a comma clause before a place after lesions that "
                              "are placed already, the place weighs their extent and names none of its own (\"septal "
                              "thickening in both lungs, more in the right lung\")")
+    largest_members: Terms = Field(default_factory=list, description="words that name the largest members of a set "
+                                   "placed in both lungs (\"nodules in both lungs, largest in the RML and LLL\"): "
+                                   "the lobes after them are examples, so both lungs stay beside lobes of both "
+                                   "sides")
+    other_members: Terms = Field(default_factory=list, description="words that place the rest of such a set in "
+                                 "its sentence (\"the largest in the LLL, the others in the RUL and RLL\"): every "
+                                 "member is placed, so the lobes replace both lungs")
 
 
 class EpisodeGrammar(RulesModel):

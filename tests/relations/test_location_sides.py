@@ -93,6 +93,13 @@ CASES = [
      {"nodule": {"rul", "lul"}}),
     ("bare-zone-other-lesion", "Atelectasis in the right lower lobe. Scarring in the lower lobe.",
      {"atelectasis": {"rll"}, "fibrosis": {"rll", "lll"}}),
+    # lobes of both sides given as the largest members of a set in both lungs are examples: both lungs stay
+    ("largest-members-on-both-sides", "Innumerable metastatic nodules in both lungs; the biggest in the right "
+     "upper lobe (2 cm) and in the lingula (16 mm).", {"nodule": {"right_lung", "left_lung", "rul", "lingula"}}),
+    ("largest-and-the-others-placed", "Several nodules in both lungs: the largest in the right lower lobe, the "
+     "others in the left upper lobe.", {"nodule": {"rll", "lul"}}),
+    ("one-phrase-both-sides-without-largest", "Bilateral nodules in the right upper lobe and the left upper lobe.",
+     {"nodule": {"rul", "lul"}}),
 ]
 
 
