@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from operator import attrgetter
 
 from omop_nlp.budget import note_budget
 from omop_nlp.config import PipelineConfig
@@ -34,6 +35,7 @@ NoteOutcome = Result | NoteSkipped  # what the batch entry points give for each 
 LLM_BATCH = 256  # notes handed to a relation mapper at once by extract_many (an LLM server batches them)
 # a finding as a dismissal names it: key, words or none, sentence or -1
 _DismissalName = tuple[str, tuple[str, ...], int]
+_START = attrgetter("start")  # a sort key by offset: a C-level getter
 _STRONGER = [Certainty.PRESENT, Certainty.HEDGED, Certainty.HISTORICAL, Certainty.RESOLVED]
 
 
@@ -151,7 +153,8 @@ class ModalityEngine:
 def _dismissed(mentions: list[Mention], named: Callable[[Mention], _DismissalName]) -> dict[_DismissalName, int]:
     """Per finding ``named``, the offset of its last mention named as unlikely: a differential dismissed
     there. By its words in the brain: "likely meningioma; schwannoma less likely" keeps the meningioma."""
-    return {named(m): m.start for m in sorted(mentions, key=lambda m: m.start) if m.certainty is Certainty.UNLIKELY}
+    unlikely = [m for m in mentions if m.certainty is Certainty.UNLIKELY]  # few: sorted, not every mention
+    return {named(m): m.start for m in sorted(unlikely, key=_START)}
 
 
 def _dismissed_later(mention: Mention, named: Callable[[Mention], _DismissalName],

@@ -34,7 +34,9 @@ class Sentence:
     items: list[Item] = field(default_factory=list)
 
     def mentions(self, *types: str) -> list[Item]:
-        return [i for i in self.items if i.mention and (not types or i.mention.type in types)]  # StrEnum: no .value
+        if not types:
+            return [i for i in self.items if i.mention]
+        return [i for i in self.items if i.mention and i.mention.type in types]  # StrEnum: no .value
 
     def cues(self, *roles: str) -> list[Item]:
         return [i for i in self.items if i.cue in roles]

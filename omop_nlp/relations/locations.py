@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 
 from omop_nlp.entities.document import Document, Item, Sentence
 from omop_nlp.entities.lexicon import zone_lemmas
@@ -53,6 +54,7 @@ _PHRASE_ENDS = frozenset({",", ";", ":", "."})
 _ASIDE_OPENS, _ASIDE_CLOSES = frozenset({"(", "["}), frozenset({")", "]"})
 # a dash between blanks opens a clause ("nodule in the RUL - suspicious for malignancy"); the tokenizer drops it
 _CLAUSE_DASH = re.compile(r"\s[-\u2012-\u2014]\s")
+_FIRST = attrgetter("first_token")  # items in text order: a C-level sort key, asked per sentence
 
 
 class _Place(Enum):
@@ -337,7 +339,7 @@ class LesionLocationMapper:
         pending: list[Item] = []  # locations waiting for the lesion they modify ("RUL nodule")
         borrowed: list[Item] = []  # those of them that head a finding of no key ("LLL pneumonia and scarring")
         heading: list[Item] = []  # "RUL posterior segment: consolidation + nodules"
-        for chunk, after in self._chunks(doc, sorted(lesions + locations, key=lambda i: i.first_token)):
+        for chunk, after in self._chunks(doc, sorted(lesions + locations, key=_FIRST)):
             if isinstance(chunk, Item):
                 if groups and not groups[-1].located_after and self._coordinated(doc, groups[-1].lesions[-1], chunk):
                     groups[-1].lesions.append(chunk)
