@@ -155,14 +155,29 @@ def _with_years(keys: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
 
 
 def _alternation(terms: Iterable[str]) -> str:
-    """Terms as one regex alternation: longest first, so a term never stops inside a longer one ("ct" in
-    "ctpa"), and a space of a term matches any run of blanks ("clinical  notes"). The terms are grouped by their
-    first character: the regex engine tries alternatives one by one (case-insensitive ones without a shortcut), so
-    a line then tries the few terms that open with its first character, not all of them."""
-    by_first: dict[str, list[str]] = {}
-    for term in sorted(terms, key=len, reverse=True):
-        by_first.setdefault(term[0], []).append(re.escape(term[1:]).replace(r"\ ", r"\s+"))
-    return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items())
+    """Terms as one regex alternation, factored as a trie of their characters: the regex engine tries alternatives
+    one by one (case-insensitive ones without a shortcut), so a text position tries each shared prefix once (the
+    "the outside ..." of many openings, the "ct" of "ct", "cta", "ctpa"), not every term. At each branch the longer
+    continuations go first and a term that ends there last, so a term never stops inside a longer one; a space of a
+    term matches any run of blanks ("clinical  notes")."""
+    trie: dict[str, dict] = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a term ends here
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    """The regex of one trie node: its continuations as a group, optional where a term also ends at it."""
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_pattern(child)
+                for char, child in node.items() if char]
+    if not branches:
+        return ""
+    if "" in node:
+        return f"(?:{'|'.join(branches)})?"
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
 
 def at_line_starts(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
