@@ -30,7 +30,7 @@ from omop_nlp.text.layout import layout_view, struck_spans, table_columns
 from omop_nlp.text.phrases import PhraseMatch
 from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
-from omop_nlp.text.tokens import Token, single_words, tokenize
+from omop_nlp.text.tokens import Token, single_words, term_lemmas, tokenize
 
 # "the latter" names the last entity named before it, "the former" the one before that (presence.back_references)
 _BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
@@ -59,6 +59,8 @@ class Annotator:
         self._other_organs = OtherOrgans(rules.other_organs)
         self._refers_back = bool(rules.presence.back_references)  # no back reference words: no cue to look for
         self._labels = rules.item_labels.labels
+        self._qualities = frozenset(term_lemmas(t) for t in rules.quality_terms)
+        self._lung_places = frozenset(k for k, d in rules.related.items() if d.side in ("right", "left", "both"))
         self._label_sizes = single_words(rules.item_labels.sizes, "item_labels.sizes")
 
     def annotate(self, note: str) -> Document:
@@ -94,6 +96,8 @@ class Annotator:
             self._other_organs.drop_findings(sentence, tokens)
             if self._labels:
                 self._drop_restated_label(sentence, tokens)
+            if self._qualities:
+                self._drop_unplaced_qualities(sentence, tokens)
             outranked += self._assert(sentence, text, note, triggers, starts)
             if self._refers_back:
                 self._dismiss_by_reference([*sentences[-1:], sentence], text, triggers, starts)
@@ -150,6 +154,16 @@ class Annotator:
             for item in sentence.mentions(self._entity_type):
                 if _within(item.first_token, item.last_token, struck):
                     item.mention.certainty = Certainty.NEGATED
+
+    def _drop_unplaced_qualities(self, sentence: Sentence, tokens: list[Token]) -> None:
+        """A quality word ("nodularity", ``quality_terms``) in a sentence that names no lobe or lung is the
+        quality of what it is said of, not a lesion: "benign disease is less likely given the nodularity" of a
+        nodular pleural thickening; "clustered nodularity in the RML" stays a nodule."""
+        if any(i.mention and i.mention.type is self._related_type and i.mention.key in self._lung_places
+               for i in sentence.items):
+            return
+        sentence.items = [i for i in sentence.items if not (
+            i.mention and tuple(t.lemma for t in tokens[i.first_token:i.last_token]) in self._qualities)]
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
         """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")

@@ -341,6 +341,10 @@ class ModalityRules(RulesModel):
     two_key_terms: list[TwoKeyTerm] = Field(default_factory=list, description="terms that name two keys at once")
     stated_findings: StatedFindings = Field(default_factory=StatedFindings, description="a part and its state, "
                                             "apart in a clause, that name a key (\"bronchial walls ... thickened\")")
+    quality_terms: Terms = Field(default_factory=list, description="terms that name a lesion only where their "
+                                 "sentence places it in the lung (\"clustered nodularity in the RML\"); elsewhere a "
+                                 "quality of what they are said of (\"less likely given the nodularity\" of a "
+                                 "pleural rind)")
     item_labels: ItemLabels = Field(default_factory=ItemLabels, description="numbered item labels (\"Nodule 2:\") "
                                     "whose item says what the lesion is by another key")
     continuation_starts: Terms = Field(default_factory=list, description="a location-only sentence starting like "

@@ -35,6 +35,11 @@ CASES = [
     ("pe-in-a-title", "CT ANGIOGRAM - PE - NIGHT READ\nLungs clear.", {}),
     ("pe-with-infarct", "Segmental PE in the left lower lobe with a small wedge of consolidation.",
      {"consolidation": ["lll"]}),
+    # "nodularity" names nodules only where its sentence places it in the lung; else it is the quality of what it
+    # is said of (a pleural rind)
+    ("nodularity-without-a-lung-place", "Nodular pleural thickening. A benign cause is less likely given the "
+     "nodularity.", {"pleural_thickening": []}),
+    ("nodularity-in-a-lobe", "Clustered nodularity in the left lower lobe.", {"nodule": ["lll"]}),
     ("meeting-name", "Summary for the thoracic tumour board.\nLungs clear.", {}),
     ("tumour-spread", "Septal thickening in the left lung from lymphangitic spread of tumour.",
      {"interstitial_thickening": ["left_lung"]}),
