@@ -23,6 +23,7 @@ PRE_NEGATION = [
     ("negative-for", CT, "Negative for pulmonary nodules.", set()),
     ("absence-of", CT, "Absence of pleural effusion.", set()),
     ("free-of", CT, "The lungs are free of consolidation.", set()),
+    ("free-from", CT, "Both pleural spaces are free from fluid and effusion.", set()),
     ("nil", CT, "Nil effusion.", set()),
     ("there-is-no", CT, "There is no atelectasis.", set()),
     ("no-evidence-of", CT, "No evidence of bronchiectasis.", set()),

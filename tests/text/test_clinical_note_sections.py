@@ -71,3 +71,16 @@ def test_a_patient_portal_reports_plain_headings() -> None:
     assert [(s.name, s.kind) for s in load_section_rules().split(text)] == [
         ("indication", "indication"), ("findings", "findings"), ("impression", "findings"),
         ("recommendation", "recommendation"), ("impression", "findings")]
+
+
+@pytest.mark.parametrize(("header", "kind"), [("Inspection findings:", "findings"), ("Diagnostic opinion:", "findings"),
+                                              ("Judgement:", "findings"), ("Anamnesis:", "history"),
+                                              ("Examination item:", "technique")])
+def test_headers_of_machine_translated_reports(header: str, kind: str) -> None:
+    """The translated headers of Chinese and German reports open their sections like the English ones."""
+    assert [k for _, k in _kinds(f"{header}\nsmall nodule in the right lung.")] == [kind]
+
+
+def test_a_translated_conclusion_is_the_impression() -> None:
+    text = "Inspection findings:\nnodule.\nDiagnostic opinion:\nnodule.\nJudgement:\nnodule."
+    assert [name for name, _ in _kinds(text)] == ["findings", "impression", "impression"]
