@@ -63,6 +63,9 @@ class _Place(Enum):
     BEFORE_LESION = "modifies the lesion after it"  # "RUL nodule", "RUL and LLL nodules"
     AFTER_LESION = "belongs to the lesion group before it"  # "nodules in the RUL"
     HEADING = "heads the sentence"  # "RUL posterior segment: consolidation + nodules"
+    # "Double lung see multiple nodules, the bigger one in the RLL": the next lesion's own place, and the heading
+    # of the lesions that name none
+    SUBJECT = "is the subject of the sentence's verb"
     OTHER_FINDING = "belongs to a finding that is no key"  # "right basilar airspace opacity and ..."
     # "subpleural bands in both lower lobes, consistent with fibrosis": both places are the bands'; a lesion that
     # names no place of its own takes them (it explains that finding), one that does keeps its own (Group.borrowed)
@@ -137,6 +140,7 @@ class LesionLocationMapper:
         self._shared_place = _words(grammar, "shared_place")
         self._placed_by_next = _words(grammar, "placed_by_next")
         self._fronting = _words(grammar, "fronting")
+        self._heading_verbs = _words(grammar, "heading_verbs")
         self._distribution = _words(grammar, "distribution")
         self._own_place = _words(grammar, "own_place")
         self._weighting = _words(grammar, "weighting")
@@ -417,6 +421,8 @@ class LesionLocationMapper:
                 borrowed.extend(element)
         elif place is _Place.HEADING:
             heading = element
+        elif place is _Place.SUBJECT:
+            pending, heading = pending + element, element
         return pending, borrowed, heading
 
     def _pleura_spread(self, doc: Document, locations: list[Item]) -> bool:
@@ -563,6 +569,8 @@ class LesionLocationMapper:
                 # with a small left basilar effusion"
                 return _Place.OTHER_FINDING
             return _Place.BEFORE_LESION  # "RUL and possibly LLL nodules"
+        if nxt is not None and self._sees(sentence, doc, run):
+            return _Place.SUBJECT
         if nxt is not None and (self._inline_heading(doc, last, nxt) or self._fronted(sentence, doc, run)):
             return _Place.HEADING
         if nxt is not None and self._modifies(doc, last, nxt):
@@ -584,6 +592,12 @@ class LesionLocationMapper:
         if not 0 < run[0].first_token - sentence.first_token <= _FRONTING_WORDS:
             return False
         return all(w in self._fronting for w in doc.lemmas(sentence.first_token, run[0].first_token))
+
+    def _sees(self, sentence: Sentence, doc: Document, run: list[Item]) -> bool:
+        """'Right lung lower lobe see a nodule and a cord-like shadow': a place that opens the sentence is the
+        subject of a heading verb right after it."""
+        return (run[0].first_token == sentence.first_token and run[-1].last_token < sentence.last_token
+                and doc.tokens[run[-1].last_token].lemma in self._heading_verbs)
 
     def _between(self, doc: Document, first: int, last: int) -> list[str]:
         """The words between two items without asides: parentheses and image references ('(4:17)',

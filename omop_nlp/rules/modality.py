@@ -134,6 +134,10 @@ class RelationGrammar(RulesModel):
                                 "predominantly in the lower lobes\")")
     fronting: Terms = Field(default_factory=list, description="words that may open a sentence before a place that "
                             "then is every lesion's of the sentence (\"In the RUL there is scarring and a granuloma\")")
+    heading_verbs: Terms = Field(default_factory=list, description="a verb right after a place that opens the "
+                                 "sentence, which then heads every lesion of the sentence that names no place of its "
+                                 "own, as a colon would (\"Double lung upper lobe see cord-like shadow and calcified "
+                                 "nodules\", translated templates)")
     weighting: Terms = Field(default_factory=list, description="in a comma clause before a place after lesions that "
                              "are placed already, the place weighs their extent and names none of its own (\"septal "
                              "thickening in both lungs, more in the right lung\")")

@@ -1,0 +1,21 @@
+"""The expected blood products of an operation (haemosiderin in the resection cavity or along the tract, "post-
+surgical") are no `hemorrhage_vascular` (corpus README, `mtr` choice); a bleed into the cavity still is one.
+Sentences written for this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from omop_nlp.model import Report
+from omop_nlp.pipeline import Pipeline
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param("Haemosiderin deposits lining the resection cavity, post-operative.", {}, id="lining-the-cavity"),
+    pytest.param("Post-surgical hemosiderin along the right frontal craniotomy tract.", {}, id="post-surgical"),
+    pytest.param("Little hemosiderin in the cavity, after surgery.", {}, id="in-the-cavity"),
+    pytest.param("Acute haemorrhage in the resection cavity.", {"hemorrhage_vascular": []}, id="bleed-in-cavity"),
+    pytest.param("Cavernoma of the pons with a hemosiderin rim.", {"hemorrhage_vascular": []}, id="cavernoma-rim"),
+])
+def test_postoperative_blood_products(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json() == expected
