@@ -30,6 +30,15 @@ CASES = [
     ("double-lung", "Double lung see scattered nodules.", {"nodule": ["left_lung", "right_lung"]}),
     ("double-lung-lower-lobe", "Double lung lower lobe see consolidation.", {"consolidation": ["bll"]}),
     ("double-names-no-side-without-a-zone", "A double aortic arch; no nodules.", {}),
+    ("high-density-shadow", "Left lung lower lobe see patchy high density shadow.", {"consolidation": ["lll"]}),
+    ("high-density-shadow-of-the-liver", "Liver S6 see a high density shadow.", {}),
+    ("liquid-density-shadow", "Left side pleural cavity see liquid density shadow.", {"pleural_effusion": []}),
+    ("pleural-cavity-liquid", "Right pleural cavity see a small amount of liquid.", {"pleural_effusion": []}),
+    ("no-liquid", "Both sides pleural cavity not see liquid.", {}),
+    ("round-focus", "A pulmonary round focus of 7 mm in the lingula.", {"nodule": ["lingula"]}),
+    ("lung-not-open", "Right lung middle lobe lung not open.", {"atelectasis": ["rml"]}),
+    ("insufficient-expansion", "Left lower lobe insufficient expansion.", {"atelectasis": ["lll"]}),
+    ("already-absorbed", "Original left lung upper lobe patchy high density shadow this time already absorbed.", {}),
 ]
 
 

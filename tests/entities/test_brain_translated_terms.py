@@ -1,6 +1,6 @@
-"""The expected blood products of an operation (haemosiderin in the resection cavity or along the tract, "post-
-surgical") are no `hemorrhage_vascular` (corpus README, `mtr` choice); a bleed into the cavity still is one.
-Sentences written for this file."""
+"""Brain words of machine-translated reports (corpus README, `mtr` choices): the expected blood products of an
+operation (haemosiderin in the resection cavity, "post-surgical") are no `hemorrhage_vascular`, while a bleed into
+the cavity still is one; a "softening focus" is an old infarct. Sentences written for this file."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ from omop_nlp.pipeline import Pipeline
 ])
 def test_postoperative_blood_products(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json() == expected
+
+
+@pytest.mark.parametrize("text", ["Right basal ganglia see softening focus.", "Left occipital softening foci."])
+def test_a_softening_focus_is_an_old_infarct(pipeline: Pipeline, text: str) -> None:
+    """The Chinese 软化灶 translated word by word is the cavity of an old infarct (corpus README, `chn` and `mtr`)."""
+    assert pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json() == {
+        "stroke_infarction": []}
