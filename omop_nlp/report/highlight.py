@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from omop_nlp.report.notes import NoteView
+from omop_nlp.report.notes import NoteView, has_words
 from omop_nlp.rules import MODALITIES, load_rules
 
 KIND_COLORS = {"lesion": "#f4c27a", "location": "#9fd3f0", "diagnosis": "#f3a0a8", "episode": "#b9e3a5"}
@@ -41,11 +41,12 @@ def mark_groups(mentions: list[dict]) -> list[list[int]]:
     """Mention indexes per mark, in text order: mentions sharing words share one mark.
 
     displaCy's ``ent`` style draws no nested marks, and the engine gives one phrase several keys
-    ("both lungs" is right_lung and left_lung), so every mention is in exactly one mark.
+    ("both lungs" is right_lung and left_lung), so every mention with words is in exactly one mark.
     """
     groups: list[list[int]] = []
     end = -1
-    for index, mention in sorted(enumerate(mentions), key=lambda im: (im[1]["start"], -im[1]["end"])):
+    spans = [(index, mention) for index, mention in enumerate(mentions) if has_words(mention)]
+    for index, mention in sorted(spans, key=lambda im: (im[1]["start"], -im[1]["end"])):
         if groups and mention["start"] < end:
             groups[-1].append(index)
             end = max(end, mention["end"])

@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from omop_nlp.model import DECIDED_BY_BERT
+
 
 class ReportInputError(ValueError):
     """Input the report cannot be built from (no rows for the nlp_system, a JSONL not matching its input)."""
@@ -45,6 +47,11 @@ class Sampler:
             self.chosen[slot] = note_id
 
 
+def has_words(mention: dict) -> bool:
+    """Whether a mention is a span of the text: a key that stage 1 (BERT) adds speaks of the whole report."""
+    return mention.get("mapper") != DECIDED_BY_BERT
+
+
 @dataclass
 class NoteView:
     """One note as its page shows it: text, mentions with offsets and the findings of the guideline."""
@@ -61,7 +68,7 @@ class NoteView:
 
     def check_offsets(self) -> None:
         """Every mention's offsets must point at its words in this text, or the files do not match."""
-        for mention in self.mentions:
+        for mention in filter(has_words, self.mentions):
             start, end = mention.get("start"), mention.get("end")
             if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(self.text)):
                 raise ReportInputError(f"report {self.id}: mention offsets outside the input text; "

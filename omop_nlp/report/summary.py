@@ -57,8 +57,9 @@ class Summary:
 
     def add_mentions(self, modality: str, key: str, entity: bool, certainty: str, related: list[str],
                      variant: str, count: int = 1) -> None:  # fmt: skip
-        """``count`` mentions of ``key`` with the same certainty, related keys and wording."""
-        self.variants[(modality, key, " ".join(variant.lower().split()))] += count
+        """``count`` mentions of ``key`` with the same certainty, related keys and wording (none: a stage-1 key)."""
+        if wording := " ".join(variant.lower().split()):
+            self.variants[(modality, key, wording)] += count
         if not entity:
             return
         self.certainty[(modality, key, certainty)] += count

@@ -10,6 +10,7 @@ import pytest
 
 from omop_nlp.report.from_cdm import load_cdm
 from omop_nlp.report.from_jsonl import load_jsonl
+from omop_nlp.report.highlight import mark_groups
 from omop_nlp.report.notes import ReportInputError, Selection
 
 from .helpers import DEMO_NOTES, extract, omop_nlp
@@ -189,3 +190,20 @@ def test_a_cdm_summary_counts_the_findings_its_pages_and_extract_show(any_cdm, t
     pages = {n.id: n.findings for n in from_cdm.notes}
     counted = Counter((n.modality, key) for n in from_cdm.notes for key in n.findings)
     assert counted == b.notes_with_key and pages == {n.id: n.findings for n in from_files.notes}
+
+
+def test_a_key_added_by_stage_one_is_shown_without_a_mark(tmp_path: Path, demo_predictions: Path) -> None:
+    """A BERT-added key has no words (offsets 0-0): the page lists it among the findings and marks nothing."""
+    lines = [json.loads(line) for line in demo_predictions.read_text(encoding="utf-8").splitlines()]
+    first = lines[0]
+    added = next(k for k in ("bronchiectasis", "fibrosis", "pleural_thickening") if k not in first["findings"])
+    first["findings"][added] = []
+    first["mentions"].append({"key": added, "type": "lesion", "start": 0, "end": 0, "text": "", "section": None,
+                              "certainty": "hedged", "related": [], "mapper": "bert"})  # fmt: skip
+    predictions = _write(tmp_path / "with-bert.jsonl", lines)
+    report = load_jsonl(predictions, DEMO_NOTES, Selection(note_ids=frozenset({first["id"]})))
+    page = report.notes[0]
+    assert added in page.findings
+    marked = [i for group in mark_groups(page.mentions) for i in group]
+    assert marked and all(page.mentions[i]["mapper"] != "bert" for i in marked)
+    assert ("chest_ct", added, "") not in report.summary.variants
