@@ -141,6 +141,7 @@ class ContextAsserter:
         self._answer_marks = answer_marks
         self._answer = TriggerRule("negated", ANSWER, answer_reach)
         self._suffixes_after_place, self._place_openers = after_place  # lemmas of the suffixes; opening words
+        self._suffix_heads = frozenset(s[0] for s in self._suffixes_after_place if s)  # a cheap first test
 
     def triggers(self, tokens: list[Token], text: str, masked: Sequence[Span]) -> list[TriggerMatch]:
         """Trigger matches outside the ``masked`` concept words ('no acute infarct' is 'no' + a concept)."""
@@ -153,7 +154,7 @@ class ContextAsserter:
     def _after_place(self, match: TriggerMatch, tokens: list[Token], mask: frozenset[int]) -> TriggerMatch:
         """A dated treatment suffix after the finding's place phrase ("meningioma of the right sphenoid wing
         resected in 2021") starts at that phrase, so that it follows the finding as a suffix must."""
-        if not _suffix_only(match.rules) or \
+        if tokens[match.first].lemma not in self._suffix_heads or not _suffix_only(match.rules) or \
                 tuple(t.lemma for t in tokens[match.first : match.last]) not in self._suffixes_after_place:
             return match
         for index in range(match.first - 1, max(0, match.first - _PLACE_PHRASE_WORDS) - 1, -1):

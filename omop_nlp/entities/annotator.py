@@ -60,6 +60,7 @@ class Annotator:
         self._refers_back = bool(rules.presence.back_references)  # no back reference words: no cue to look for
         self._labels = rules.item_labels.labels
         self._qualities = frozenset(term_lemmas(t) for t in rules.quality_terms)
+        self._quality_heads = frozenset(t[0] for t in self._qualities if t)  # a cheap first test per item
         self._lung_places = frozenset(k for k, d in rules.related.items() if d.side in ("right", "left", "both"))
         self._label_sizes = single_words(rules.item_labels.sizes, "item_labels.sizes")
 
@@ -132,12 +133,12 @@ class Annotator:
         """A numbered item labelled by a lesion word ("Nodule 2: RML, 5 mm ground-glass") whose size is followed by
         a word of another key that says what the lesion is (``item_labels``) names that key's lesion only: the
         label is no second lesion (a ground-glass nodule is ``ggo`` only, guideline section 2)."""
+        label = next((i for i in sentence.items if i.mention and i.mention.type == self._entity_type), None)
+        characters = self._labels.get(label.mention.key) if label else None
+        if characters is None:
+            return  # the first finding is no label word (most sentences): no list of the findings to build
         entities = sentence.mentions(self._entity_type)
-        if len(entities) < 2:
-            return
-        label = entities[0]
-        characters = self._labels.get(label.mention.key)
-        if characters is None or not _labels_item(sentence, tokens, label):
+        if len(entities) < 2 or not _labels_item(sentence, tokens, label):
             return
         rest = entities[1:]
         if any(i.mention.key == label.mention.key for i in rest):
@@ -159,11 +160,14 @@ class Annotator:
         """A quality word ("nodularity", ``quality_terms``) in a sentence that names no lobe or lung is the
         quality of what it is said of, not a lesion: "benign disease is less likely given the nodularity" of a
         nodular pleural thickening; "clustered nodularity in the RML" stays a nodule."""
-        if any(i.mention and i.mention.type is self._related_type and i.mention.key in self._lung_places
-               for i in sentence.items):
-            return
-        sentence.items = [i for i in sentence.items if not (
-            i.mention and tuple(t.lemma for t in tokens[i.first_token:i.last_token]) in self._qualities)]
+        qualities = [i for i in sentence.items if i.mention and i.first_token < i.last_token
+                     and tokens[i.first_token].lemma in self._quality_heads
+                     and tuple(t.lemma for t in tokens[i.first_token:i.last_token]) in self._qualities]
+        if not qualities or any(i.mention and i.mention.type is self._related_type
+                                and i.mention.key in self._lung_places for i in sentence.items):
+            return  # no quality word (most sentences: the list is not rebuilt), or a lobe or lung places it
+        dropped = set(map(id, qualities))
+        sentence.items = [i for i in sentence.items if id(i) not in dropped]
 
     def _opening_question(self, sentences: list[Sentence], triggers: list[TriggerMatch]) -> None:
         """A line before the first header and the first finding that only asks ("Sepsis, delirium; r/o stroke.")

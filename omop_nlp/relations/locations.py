@@ -165,6 +165,8 @@ class LesionLocationMapper:
         # a lung that heads a line gives its side to a zone named there without one ("Right lung: nodules in the
         # upper lobe"): the lung's key -> its side, the zone words, and the key a zone makes on each side
         self._lung_sides = rules.location_grammar.lung_sides()
+        # a place of one lung -> that lung's side: what ``_remember_sides`` looks up per lesion place
+        self._one_side = {k: d.side for k, d in rules.related.items() if d.side in ("right", "left")}
         self._zone_words = zone_lemmas(rules.location_grammar)
         self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
                            for side, zones in compose.items()}
@@ -257,6 +259,8 @@ class LesionLocationMapper:
         """One zone named without a side ("given the nodules and upper lobe location") is the lobe of the side where
         the report placed that lesion before, where it placed it on one side only: it speaks of that lobe, not of
         both. A plural ("the upper lobes") still names both."""
+        if not any(len(scope.sides.get(lesion.mention.key, ())) == 1 for lesion in lesions):
+            return  # no lesion placed on one side only: no zone to give a side (most sentences)
         bare = {i.mention.key: zone for i in locations if (zone := self._bare_zone(i))}
         for lesion in lesions if bare else ():
             sides = scope.sides.get(lesion.mention.key, ())
@@ -276,10 +280,8 @@ class LesionLocationMapper:
     def _remember_sides(self, lesions: list[Item], scope: _Scope) -> None:
         """The lung sides each lesion key was placed on so far (a lobe or a lung of one side)."""
         for lesion in lesions:
-            for key in lesion.mention.related:
-                side = self.rules.related[key].side
-                if side in ("right", "left"):
-                    scope.sides.setdefault(lesion.mention.key, set()).add(side)
+            if sides := {side for key in lesion.mention.related if (side := self._one_side.get(key))}:
+                scope.sides.setdefault(lesion.mention.key, set()).update(sides)
 
     def _location_only_line(self, sentence: Sentence, doc: Document, locations: list[Item], scope: _Scope) -> None:
         """'It is located in the RUL.' continues the previous lesion; '2. LLL, image 45: 6 mm' is an item
