@@ -7,13 +7,10 @@ Each case is a short report written for this file, in both modalities.
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
-
-
-def _findings(pipeline: Pipeline, text: str, modality: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report(id="t", text=text, modality=modality)).findings_json()
 
 
 @pytest.mark.parametrize(
@@ -50,7 +47,7 @@ def _findings(pipeline: Pipeline, text: str, modality: str) -> dict[str, list[st
     ],
 )
 def test_chest_corrections(pipeline: Pipeline, text: str, expected: dict) -> None:
-    assert _findings(pipeline, text, "chest_ct") == expected
+    assert findings(pipeline, text, "chest_ct") == expected
 
 
 @pytest.mark.parametrize(
@@ -73,7 +70,7 @@ def test_chest_corrections(pipeline: Pipeline, text: str, expected: dict) -> Non
     ],
 )
 def test_brain_corrections(pipeline: Pipeline, text: str, expected: dict) -> None:
-    assert _findings(pipeline, text, "brain_mri") == expected
+    assert findings(pipeline, text, "brain_mri") == expected
 
 
 def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
@@ -150,4 +147,4 @@ def test_the_body_mentions_stay_as_they_were(pipeline: Pipeline) -> None:
 def test_a_second_opinion_keeps_only_what_its_review_keeps(pipeline: Pipeline, modality: str, text: str,
                                                            expected: dict) -> None:
     """An outside reading that a second opinion restates counts only where the review keeps it."""
-    assert _findings(pipeline, text, modality) == expected
+    assert findings(pipeline, text, modality) == expected

@@ -7,13 +7,13 @@ this examination is absent. Each case is a short report written for this file.
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
 
 def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+    return findings(pipeline, text, "brain_mri")
 
 
 @pytest.mark.parametrize(

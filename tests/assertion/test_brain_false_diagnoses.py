@@ -5,13 +5,13 @@ rule 1): dismissed differentials, "no evidence of", excluded, history and treate
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
 
 def _findings(pipeline: Pipeline, text: str, modality: str = "brain_mri") -> dict[str, list[str]]:
-    return pipeline.extract(Report(id="t", text=text, modality=modality)).findings_json()
+    return findings(pipeline, text, modality)
 
 
 ABSENT_OR_DISMISSED = [

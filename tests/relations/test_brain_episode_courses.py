@@ -4,13 +4,13 @@ section 3 rules 2-3 and the corpus README's choices). Reports written for this f
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
-from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 
 
 def _findings(pipeline: Pipeline, text: str) -> dict[str, list[str]]:
-    return pipeline.extract(Report(id="t", text=text, modality="brain_mri")).findings_json()
+    return findings(pipeline, text, "brain_mri")
 
 
 CASES = [

@@ -6,6 +6,7 @@ the note's length, so mentions index the note. Own sentences."""
 from __future__ import annotations
 
 import pytest
+from mention_asserts import findings
 
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
@@ -19,12 +20,8 @@ WRAPPED = ("FINDINGS: A 2 CM SPICULATED MASS SITS IN THE APICAL PART OF THE LEFT
            "IMPRESSION: LEFT UPPER LOBE MASS, SUSPICIOUS FOR A PRIMARY TUMOR.\n")
 
 
-def _findings(pipeline: Pipeline, text: str, modality: str = "chest_ct") -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, modality)).findings_json()
-
-
 def test_a_hard_wrapped_report_reads_its_phrases_across_the_wrap(pipeline: Pipeline) -> None:
-    assert _findings(pipeline, WRAPPED) == {"mass": ["lul"], "fibrosis": ["rll"]}
+    assert findings(pipeline, WRAPPED) == {"mass": ["lul"], "fibrosis": ["rll"]}
 
 
 def test_the_view_keeps_length_and_headers() -> None:
@@ -48,7 +45,7 @@ def test_a_page_break_inside_a_denial_keeps_it(pipeline: Pipeline) -> None:
     text = ("Findings: A 5 mm nodule in the right middle lobe is stable. Elsewhere the lungs show no\n"
             "Page 1 of 2\nFAX FROM A COUNTY CLINIC  03/04  10:15\n"
             "pleural effusion or pneumothorax.\nPage 2 of 2\n")
-    assert _findings(pipeline, text) == {"nodule": ["rml"]}
+    assert findings(pipeline, text) == {"nodule": ["rml"]}
 
 
 def test_page_furniture_and_a_bracket_at_a_wrap(pipeline: Pipeline) -> None:
@@ -56,7 +53,7 @@ def test_page_furniture_and_a_bracket_at_a_wrap(pipeline: Pipeline) -> None:
             "IN THE RIGHT LOWER LOBE IS UNCHANGED IN SIZE. THERE IS NO\n- PAGE 2 -\n"
             "PNEUMOTHORAX AND NO MASS. MILD LINEAR ATELECTASIS AT THE LEFT\n(CONTINUED)\n"
             "BASE, UNCHANGED.\n")
-    assert _findings(pipeline, text) == {"nodule": ["rll"], "atelectasis": ["lll"]}
+    assert findings(pipeline, text) == {"nodule": ["rll"], "atelectasis": ["lll"]}
 
 
 def test_an_upper_case_line_per_finding_report_keeps_its_lines() -> None:
@@ -99,4 +96,4 @@ def test_a_history_line_stopping_on_a_continuing_word_still_ends_there() -> None
 
 def test_a_wrapped_denial_denies_below(pipeline: Pipeline) -> None:
     text = "FINDINGS: RIGHT LOWER LOBE CONSOLIDATION. NO\nPLEURAL EFFUSION. SUBSEGMENTAL ATELECTASIS AT\nTHE LEFT BASE."
-    assert _findings(pipeline, text) == {"consolidation": ["rll"], "atelectasis": ["lll"]}
+    assert findings(pipeline, text) == {"consolidation": ["rll"], "atelectasis": ["lll"]}

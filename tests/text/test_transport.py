@@ -4,6 +4,8 @@ wrapped in a tagged export goes on. Own sentences."""
 
 from __future__ import annotations
 
+from mention_asserts import findings
+
 from omop_nlp.model import Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.text.layout import layout_view
@@ -15,10 +17,6 @@ SEGMENTS = ("OBX|1|TX|71250^CT THORAX^CPT4||FINDINGS:\\.br\\Patchy consolidation
             "||||||F|||20260101")
 
 
-def _findings(pipeline: Pipeline, text: str, modality: str = "chest_ct") -> dict[str, list[str]]:
-    return pipeline.extract(Report("t", text, modality)).findings_json()
-
-
 def test_segment_fields_are_blanks_and_the_view_keeps_length() -> None:
     view = layout_view(SEGMENTS)
     assert len(view) == len(SEGMENTS)
@@ -28,7 +26,7 @@ def test_segment_fields_are_blanks_and_the_view_keeps_length() -> None:
 
 
 def test_a_denial_split_over_two_segments_keeps_its_finding(pipeline: Pipeline) -> None:
-    assert _findings(pipeline, SEGMENTS) == {"consolidation": ["lll"]}
+    assert findings(pipeline, SEGMENTS) == {"consolidation": ["lll"]}
     result = pipeline.extract(Report("t", SEGMENTS, "chest_ct"))
     for mention in result.mentions:  # offsets index the stored note text
         assert SEGMENTS[mention.start : mention.end] == mention.text
@@ -60,7 +58,7 @@ def test_repetitions_with_headers_are_line_breaks(pipeline: Pipeline) -> None:
             "IMPRESSION:~Mild right upper lobe ground glass.")
     view = layout_view(text)
     assert "~" not in view and "\nFINDINGS:\n" in view
-    assert _findings(pipeline, text) == {"ggo": ["rul"]}
+    assert findings(pipeline, text) == {"ggo": ["rul"]}
 
 
 def test_a_tilde_for_about_or_strike_through_is_text() -> None:
@@ -77,7 +75,7 @@ def test_a_numbered_export_wrapped_mid_phrase_reads_across_the_wrap(pipeline: Pi
     view = layout_view(text)
     assert "0003" not in view and "pleural      effusion" in view.replace("\n", " ")
     assert "\n     IMPRESSION:" in view
-    assert _findings(pipeline, text) == {"atelectasis": ["rll"]}
+    assert findings(pipeline, text) == {"atelectasis": ["rll"]}
 
 
 def test_tx_tags_are_layout_and_short_lines_keep_their_breaks() -> None:
