@@ -27,6 +27,7 @@ from omop_nlp.relations.episodes import DiagnosisEpisodeMapper
 from omop_nlp.relations.locations import LesionLocationMapper
 from omop_nlp.routing import ModalityRouter
 from omop_nlp.rules import ModalityRules, load_rules
+from omop_nlp.text.columns import reading_order
 from omop_nlp.text.note import checked_text
 from omop_nlp.text.sections import IMPRESSION, SectionRules, load_section_rules
 from omop_nlp.text.tokens import term_lemmas
@@ -61,11 +62,28 @@ class ModalityEngine:
         """``findings`` of mentions read back from storage (NOTE_NLP rows keep offsets, not sentences): each
         takes the sentence of the note's outline that holds its offset, so a dismissal that stays in its sentence
         and the impression's denials read them as extract did. What the CDM review report counts and shows."""
-        doc = self.annotator.outline(text)
+        order = reading_order(text)
+        doc = self.annotator.outline(order.text if order else text)
+        if order:
+            _place(mentions, order.text_span)  # read where extract read them, and given back as stored
         starts = [s.start for s in doc.sentences]
         for mention in mentions:
             mention.sentence = max(bisect_right(starts, mention.start) - 1, 0)
-        return self.findings(doc, mentions)
+        findings = self.findings(doc, mentions)
+        if order:
+            _place(mentions, order.note_span)
+        return findings
+
+    def read(self, text: str) -> tuple[Document, list[Mention], dict[str, Finding]]:
+        """The note's document, its mentions and findings. A two-column page is read in reading order
+        (text/columns.py); its mentions then give the note's offsets."""
+        order = reading_order(text)
+        doc = self.document(order.text if order else text)
+        mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
+        findings = self.findings(doc, mentions)
+        if order:
+            _place(mentions, order.note_span)
+        return doc, mentions, findings
 
     def findings(self, doc: Document, mentions: list[Mention]) -> dict[str, Finding]:
         """Present entity keys with the union of the related keys of their present mentions; where the
@@ -148,6 +166,12 @@ class ModalityEngine:
         if mention.certainty is Certainty.HISTORICAL and mention.key in denied:
             return False
         return malignant and mention.certainty in (Certainty.HISTORICAL, Certainty.RESOLVED)
+
+
+def _place(mentions: list[Mention], span: Callable[[int, int], tuple[int, int]]) -> None:
+    """Moves each mention's offsets between a note and its reading order (``ReadingOrder`` gives ``span``)."""
+    for mention in mentions:
+        mention.start, mention.end = span(mention.start, mention.end)
 
 
 def _dismissed(mentions: list[Mention], named: Callable[[Mention], _DismissalName]) -> dict[_DismissalName, int]:
@@ -262,9 +286,7 @@ class Pipeline:
             if modality is None:
                 raise NoteSkipped("unknown_modality", "no chest CT or brain MRI vocabulary found")
             engine = self.engines[modality]
-            doc = engine.document(text)
-            mentions = [item.mention for s in doc.sentences for item in s.items if item.mention]
-            findings = engine.findings(doc, mentions)
+            _, mentions, findings = engine.read(text)
         if self.key_classifier is not None:
             findings = self.key_classifier.combine(text, modality, mentions, findings)
         return Result(report, modality, mentions, findings)

@@ -300,3 +300,12 @@ class _UpperOrBracketed:
             alone = not text[m.end() : line_end if line_end >= 0 else len(text)].strip()  # no copy of the rest
             if delimited or (alone and (header.isupper() or not header.isascii())):
                 yield m
+
+
+@cache
+def header_pair_line() -> re.Pattern:
+    """A line of two known headers side by side, a wide gap between them ("FINDINGS      CLINICAL HISTORY"): the
+    top of a two-column page whose columns a PDF text extractor read straight across (text/columns.py). Group
+    ``right`` is the second header, where the right column starts."""
+    alternatives = _alternation(load_section_rules().header_to_name)
+    return re.compile(rf"(?im)^[ \t]*(?P<left>{alternatives}):?[ \t]{{4,}}(?P<right>{alternatives}):?[ \t]*$")

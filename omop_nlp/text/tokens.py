@@ -18,6 +18,13 @@ from omop_nlp.rules.sections import load_section_words
 from omop_nlp.rules.variants import load_variant_rules
 from omop_nlp.text.layout import JOINER
 
+# A typeset PDF's text layer writes "fi", "ff", "fl" ... as one ligature character ("\ufb01brosis") and keeps the
+# soft hyphens of its line breaking ("consoli\u00addation"): they stand inside a word, and its lemma reads them as the
+# letters they are and as nothing (``_plain_word``). Folding keeps them: the text's length may not change.
+_LIGATURES = "\ufb00-\ufb06"
+_IN_WORD = f"\u00ad{_LIGATURES}"
+_TYPESET = re.compile(f"[{_IN_WORD}]")
+
 # Group 1 is the token. The blanks before it are matched with it, so that the scan skips them in one step instead
 # of trying every token pattern at each blank. A match never starts inside a run of blanks (``(?<!\s)``) nor gives
 # them back (``*+``): a long run before a character that opens no token ("-") is scanned once, not once per blank.
@@ -25,7 +32,8 @@ TOKEN_RE = re.compile(
     r"(?<!\s)\s*+("
     r"\([+-]\)"  # (-) / (+) used as negative / positive markers
     r"|(?:[A-Za-z]\.){2,}(?![A-Za-z])"  # dotted abbreviations: "R.U.L." reads as "RUL"
-    rf"|[A-Za-z][A-Za-z0-9'{JOINER}]*"  # a word split at a hard wrap, joined in the layout view (text/layout.py)
+    rf"|[A-Za-z{_LIGATURES}][A-Za-z0-9'{JOINER}{_IN_WORD}]*"  # a word split at a hard wrap (joined in the layout
+    # view, text/layout.py), or as a typeset PDF's text layer writes it: ligatures, soft hyphens
     r"|\d+(?:\.\d+)?"
     r"|[\uac00-\ud7a3]+"
     r"|->|→|=>"
@@ -106,6 +114,8 @@ def tokenize(text: str) -> list[Token]:
         if lemma_ is None:
             undotted = word.replace(".", "") if len(word) > 2 and word[-1] == "." and word[0].isalpha() else word
             undotted = undotted.replace(JOINER, "")  # "consoli-" / "dation" at a wrap reads "consolidation"
+            if not undotted.isascii():
+                undotted = _plain_word(undotted)
             lemma_ = lemma(undotted if undotted.isalpha() else _ocr_read(undotted)) or word
             if len(_LEMMAS) < _LEMMAS_MAX:
                 _LEMMAS[word] = lemma_
@@ -114,6 +124,12 @@ def tokenize(text: str) -> list[Token]:
     if _LINE_END_DASH.search(folded):  # rare: most notes skip the second look
         return [t for t in tokens if t.lemma not in _DASHES or not _joins_lines(text, t.end)]
     return tokens
+
+
+def _plain_word(word: str) -> str:
+    """``word`` with a typeset PDF's ligatures spelled out and its soft hyphens dropped ("\ufb01brotic" is
+    "fibrotic"); called once per new word (tokenize caches lemmas)."""
+    return _TYPESET.sub(lambda m: "" if m.group() == "\u00ad" else unicodedata.normalize("NFKC", m.group()), word)
 
 
 def _joins_lines(text: str, end: int) -> bool:

@@ -1,0 +1,70 @@
+"""Reports that reached the chart through a PDF's text layer: ligature characters and soft hyphens inside words
+(omop_nlp/text/tokens.py), and a two-column page read straight across, put back in reading order
+(omop_nlp/text/columns.py) while every mention still gives the note's offsets. Own sentences."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mention_asserts import findings
+
+from omop_nlp.model import Certainty, Report
+from omop_nlp.pipeline import Pipeline
+from omop_nlp.text.columns import reading_order
+from omop_nlp.text.tokens import tokenize
+
+# the left column's sentences run on below the right column's words, as the extractor read them
+TWO_COLUMNS = ("CT THORAX\n"
+               "FINDINGS                                  INDICATION\n"
+               "A 9 mm nodule sits in the left            Known sarcoidosis, breathless.\n"
+               "upper lobe. There is no                   TECHNIQUE\n"
+               "consolidation. No pleural                 Thin sections, no contrast.\n"
+               "effusion.\n"
+               "IMPRESSION\n"
+               "Left upper lobe nodule.\n")
+
+
+def test_ligatures_and_soft_hyphens_read_as_the_plain_word() -> None:
+    lemmas = [t.lemma for t in tokenize("mild \ufb01brotic change, small e\ufb00usion, patchy consoli\u00addation")]
+    assert lemmas == ["mild", "fibrotic", "change", ",", "small", "effusion", ",", "patchy", "consolidation"]
+
+
+def test_a_typeset_report_with_ligatures_gives_its_findings(pipeline: Pipeline) -> None:
+    text = "Findings: Basal \ufb01brosis in both lower lobes. No pleural e\ufb00usion.\n"
+    assert findings(pipeline, text) == {"fibrosis": ["bll"]}
+
+
+def test_the_right_column_is_read_before_the_left_column_each_in_its_lines() -> None:
+    order = reading_order(TWO_COLUMNS)
+    assert order is not None and len(order.text) == len(TWO_COLUMNS)
+    lines = [line.strip() for line in order.text.splitlines()]
+    assert lines[1:5] == ["INDICATION", "Known sarcoidosis, breathless.", "TECHNIQUE", "Thin sections, no contrast."]
+    assert lines[5:10] == ["FINDINGS", "A 9 mm nodule sits in the left", "upper lobe. There is no",
+                           "consolidation. No pleural", "effusion."]
+    start, in_note = order.text.index("sarcoidosis"), TWO_COLUMNS.index("sarcoidosis")
+    assert order.note_span(start, start + 11) == (in_note, in_note + 11)
+    assert order.text_span(in_note, in_note + 11) == (start, start + 11)
+
+
+def test_a_one_column_report_has_no_reading_order_of_its_own() -> None:
+    assert reading_order("FINDINGS:    No nodule.\nIMPRESSION:   Normal CT.\n") is None
+    assert reading_order("FINDINGS\nNo nodule.\n") is None
+
+
+def test_a_sentence_cut_by_the_other_column_is_read_whole(pipeline: Pipeline) -> None:
+    result = pipeline.extract(Report("t", TWO_COLUMNS, "chest_ct"))
+    assert result.findings_json() == {"nodule": ["lul"]}
+    negated = {m.key for m in result.mentions if m.certainty is Certainty.NEGATED}
+    assert negated == {"consolidation", "pleural_effusion"}
+    for mention in result.mentions:
+        if "\n" not in mention.text:  # a mention on one line of a column is the same words in the note
+            assert TWO_COLUMNS[mention.start : mention.end] == mention.text
+
+
+def test_stored_mentions_read_as_extract_read_them(pipeline: Pipeline) -> None:
+    result = pipeline.extract(Report("t", TWO_COLUMNS, "chest_ct"))
+    engine = pipeline.engines["chest_ct"]
+    stored = [replace(m, sentence=-1) for m in result.mentions]  # NOTE_NLP rows keep offsets, not sentences
+    findings_again = engine.stored_findings(TWO_COLUMNS, stored)
+    assert {k: f.related for k, f in findings_again.items()} == {"nodule": ["lul"]}
+    assert [(m.start, m.end) for m in stored] == [(m.start, m.end) for m in result.mentions]
