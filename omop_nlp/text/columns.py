@@ -61,13 +61,12 @@ def reading_order(note: str) -> ReadingOrder | None:
         if not lines or lines[0][0] < cursor:
             continue
         order += range(cursor, lines[0][0])
-        for _, right, end in lines:
-            if right is not None:
-                order += range(right, end)
-                order.append(right - 1)
-                breaks.add(right - 1)
-        for start, right, end in lines:
-            order += range(start, end if right is None else right - 1)
+        for _, gap, end in lines:
+            if gap is not None:  # the gap's blanks before the text (an indent), its last blank after it
+                order += [*range(gap[0], gap[1] - 1), *range(gap[1], end), gap[1] - 1]
+                breaks.add(gap[1] - 1)
+        for start, gap, end in lines:
+            order += range(start, end if gap is None else gap[0])
             order.append(end)  # the line break
         cursor = lines[-1][2] + 1
     if not breaks:
@@ -76,27 +75,27 @@ def reading_order(note: str) -> ReadingOrder | None:
     return ReadingOrder("".join("\n" if i in breaks else note[i] for i in order), order)
 
 
-def _block(note: str, pair: re.Match) -> list[tuple[int, int | None, int]]:
-    """The lines of the two-column block that ``pair`` heads, each as (start, start of its right-column text or
-    None, end at its line break): down to the last line with right-column text, a line of the left column alone
+def _block(note: str, pair: re.Match) -> list[tuple[int, tuple[int, int] | None, int]]:
+    """The lines of the two-column block that ``pair`` heads, each as (start, the gap before its right-column text
+    or None, end at its line break): down to the last line with right-column text, a line of the left column alone
     between them (the right column may stop a line early). A line that ends the note ends the block."""
     column = pair.start("right") - pair.start()
-    lines: list[tuple[int, int | None, int]] = []
+    lines: list[tuple[int, tuple[int, int] | None, int]] = []
     start, last = pair.start(), 0
     while (end := note.find("\n", start)) >= 0:
-        right = _right_start(note, start, end, column)
-        if right is None and (not lines or lines[-1][1] is None):
+        gap = _column_gap(note, start, end, column)
+        if gap is None and (not lines or lines[-1][1] is None):
             break  # two lines without a right column: the block ended on the line before them
-        lines.append((start, right, end))
-        if right is not None:
+        lines.append((start, gap, end))
+        if gap is not None:
             last = len(lines)
         start = end + 1
     return lines[:last]
 
 
-def _right_start(note: str, start: int, end: int, column: int) -> int | None:
-    """Where the right-column text of the line ``start``-``end`` starts: after a gap of blanks, at the column."""
+def _column_gap(note: str, start: int, end: int, column: int) -> tuple[int, int] | None:
+    """The gap of blanks before the right-column text of the line ``start``-``end``: it ends at the column."""
     for gap in _GAP.finditer(note, start, end):
         if abs(gap.end() - start - column) <= _SLACK:
-            return gap.end()
+            return gap.span()
     return None

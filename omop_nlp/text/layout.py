@@ -44,12 +44,49 @@ def layout_view(text: str) -> str:
         else:
             wrapped_lines += 1
     wrapped = wrapped_lines >= _MIN_WRAPPED_LINES
-    for start, end in furniture:
+    for start, end in furniture + _running_lines(view):
         view = view[:start] + " " * (end - start) + view[end:]
     if wrapped:
-        view = _HYPHEN_WRAP.sub(lambda m: JOINER * len(m.group()), view)
+        view = _HYPHEN_WRAP.sub(_joined, view)
         view = _WRAP.sub(lambda m: " " * len(m.group()), view)
+    else:
+        view = _SPLIT_WORD.sub(_joined, view)
     return _join_continued_lines(view)
+
+
+def _joined(match: re.Match) -> str:
+    """A hyphen split at a line end, read inside the word (the tokenizer drops ``JOINER``)."""
+    return JOINER * len(match.group())
+
+
+# A page's running header or footer in a PDF's text: a line with its page number ("Confidential · Page 1 of 2"), and a
+# line beside it that repeats the note's first line (the letterhead, "(continued)" after it).
+_PAGE_NUMBER = re.compile(r"(?:[Pp]age|PAGE)[ \t]+\d+[ \t]*(?:of|OF)[ \t]*\d+")
+_LETTERHEAD_CHARS = 15  # a shorter first line ("CT chest.") is a title that a report may well repeat
+# A word split at a line end in text of both cases, a lower-case letter on each side ("pleu-" / "ral effusion"): the
+# line break of a typeset or portal page. Searched from the hyphen, a literal: a note without one is passed at once.
+_SPLIT_WORD = re.compile(r"-(?<=[a-z]-)[ \t]*\n[ \t]*(?=[a-z])")
+
+
+def _running_lines(view: str) -> list[tuple[int, int]]:
+    """The spans of a PDF's running headers and footers, each with the line break before it, so that a sentence or
+    word that a page break cut goes on after them ("atelec-" / header / "tasis")."""
+    numbered = [_line_at(view, m.start()) for m in _PAGE_NUMBER.finditer(view)]
+    if not numbered:
+        return []
+    first = view[: view.find("\n")].strip(" \t\f")
+    if len(first) >= _LETTERHEAD_CHARS:
+        numbered += [line for start, end in numbered for line in (_line_at(view, start - 1), _line_at(view, end + 1))
+                     if line[0] > 0 and view[line[0] : line[1]].lstrip(" \t\f").startswith(first)]
+    return [(start - 1 if start and view[start - 1] == "\n" else start, end) for start, end in numbered]
+
+
+def _line_at(view: str, offset: int) -> tuple[int, int]:
+    """The span of the line that holds ``offset``, without its line break (an offset past either end: that end's
+    line)."""
+    offset = min(max(offset, 0), len(view))
+    end = view.find("\n", offset)
+    return view.rfind("\n", 0, offset) + 1, len(view) if end < 0 else end
 
 
 def _joined_transport_breaks(view: str, breaks: list[int]) -> str:

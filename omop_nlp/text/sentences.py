@@ -20,7 +20,8 @@ _BOUNDARY = re.compile(
     r"|(?<=[다음함됨임.])[ \t]+(?=[\uac00-\ud7a3])"  # Korean sentence endings
     r"|(?<=[\uac00-\ud7a3]\.)[ \t]+(?=[A-Za-z])"  # a Korean sentence, then English: "의심. hemorrhage 없음"
     r"|(?<=[.!?])[ \t]*\n[ \t]*(?=[a-z0-9])"  # a line ending in a full stop: the next line starts a sentence
-    r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b)"  # a line break, unless wrapped prose continues
+    r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b"  # a line break, unless wrapped prose continues
+    r"|(?<=[a-z,]\n)\((?![a-z0-9]\)))"  # ... or an aside after a line that stopped on a word: "(series 3, image 9)"
     r"|\n[ \t]*\n"  # a blank line always
     r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
     r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"

@@ -1,6 +1,8 @@
 """Reports that reached the chart through a PDF's text layer: ligature characters and soft hyphens inside words
-(omop_nlp/text/tokens.py), and a two-column page read straight across, put back in reading order
-(omop_nlp/text/columns.py) while every mention still gives the note's offsets. Own sentences."""
+(omop_nlp/text/tokens.py); a two-column page read straight across, put back in reading order
+(omop_nlp/text/columns.py) while every mention still gives the note's offsets; running page headers and footers, and
+words split at a line end (omop_nlp/text/layout.py); an aside that opens a line (omop_nlp/text/sentences.py). Own
+sentences."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from mention_asserts import findings
 from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.text.columns import reading_order
+from omop_nlp.text.layout import layout_view
+from omop_nlp.text.sentences import split_sentences
 from omop_nlp.text.tokens import tokenize
 
 # the left column's sentences run on below the right column's words, as the extractor read them
@@ -68,3 +72,43 @@ def test_stored_mentions_read_as_extract_read_them(pipeline: Pipeline) -> None:
     findings_again = engine.stored_findings(TWO_COLUMNS, stored)
     assert {k: f.related for k, f in findings_again.items()} == {"nodule": ["lul"]}
     assert [(m.start, m.end) for m in stored] == [(m.start, m.end) for m in result.mentions]
+
+
+# a portal download: the page break falls inside a sentence and a word, the next page repeats the letterhead
+PAGED = ("Riverside Clinic Imaging - Portal Copy\n"
+         "CT chest without contrast.\n"
+         "Findings: Small right pleu-\n"
+         "ral effusion. A 4 mm nodule in the left lower lobe has re-\n"
+         "solved. There is no consoli-\n"
+         "Riverside Clinic Imaging - Portal Copy (continued)\n"
+         "Printed 01/02/2026 | Page 2 of 2\n"
+         "dation.\n")
+
+
+def test_a_word_split_at_a_line_end_in_mixed_case_text_is_one_word() -> None:
+    view = layout_view("Moderate pleu-\nral effusion, un-\n  changed.\n")
+    assert [t.lemma for t in tokenize(view)][:6] == ["moderate", "pleural", "effusion", ",", "unchanged", "."]
+
+
+def test_a_line_end_dash_before_a_capital_or_after_a_blank_joins_nothing() -> None:
+    text = "Pleural effusion -\nNodule in the RUL.\nLung-\nRADS 2.\n"
+    assert layout_view(text) == text
+
+
+def test_running_headers_and_page_numbers_are_layout() -> None:
+    view = layout_view(PAGED)
+    assert len(view) == len(PAGED)
+    assert "Page 2" not in view and "(continued)" not in view
+    assert view.startswith("Riverside Clinic Imaging - Portal Copy\n")  # the letterhead itself stays
+
+
+def test_a_sentence_cut_by_a_page_break_is_read_whole(pipeline: Pipeline) -> None:
+    result = pipeline.extract(Report("t", PAGED, "chest_ct"))
+    assert result.findings_json() == {"pleural_effusion": []}  # the nodule has resolved
+    assert {m.key for m in result.mentions if m.certainty is Certainty.NEGATED} == {"consolidation"}
+
+
+def test_an_aside_that_opens_a_line_goes_on_with_the_sentence_before_it() -> None:
+    text = "Spiculated nodule in the right upper lobe\n(series 4, image 80), suspicious\nfor cancer.\n(1) Next item.\n"
+    spans = split_sentences(text, 0, len(text))
+    assert [text[s.start : s.end].count("\n") for s in spans] == [2, 0]  # a numbered item still starts its own
