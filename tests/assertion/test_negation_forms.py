@@ -97,6 +97,8 @@ POST_NEGATION = [
     ("not-delimitable", CT, "Focal consolidation is not delimitable.", set()),
     ("not-present", CT, "Pleural effusion not present.", set()),
     ("has-resolved", CT, "The left lower lobe consolidation has resolved.", set()),
+    ("has-also-resolved", CT, "The RML collapse has cleared and the right effusion has also resolved.", set()),
+    ("mr-have-also-resolved", MR, "The two small cerebellar abscesses have also resolved.", set()),
     ("was-excluded", CT, "A lung mass was excluded.", set()),
     ("no-longer-visible", CT, "The RUL nodule is no longer visible.", set()),
     ("no-longer-seen", CT, "Lingular atelectasis no longer seen.", set()),
