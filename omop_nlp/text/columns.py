@@ -48,8 +48,10 @@ class ReadingOrder:
 
 
 def reading_order(note: str) -> ReadingOrder | None:
-    """``note`` in reading order where it has a two-column page (None where not: nearly every note, found by one
-    anchored match per line)."""
+    """``note`` in reading order where it has a two-column page (None where not: nearly every note, most found by a
+    substring test, the rest by one anchored match per line)."""
+    if "    " not in note and "\t" not in note:
+        return None  # no gap wide enough between two columns: found at once
     pairs = list(at_line_starts(header_pair_line(), note))
     if not pairs:
         return None

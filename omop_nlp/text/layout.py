@@ -61,7 +61,7 @@ def _joined(match: re.Match) -> str:
 
 # A page's running header or footer in a PDF's text: a line with its page number ("Confidential · Page 1 of 2"), and a
 # line beside it that repeats the note's first line (the letterhead, "(continued)" after it).
-_PAGE_NUMBER = re.compile(r"(?:[Pp]age|PAGE)[ \t]+\d+[ \t]*(?:of|OF)[ \t]*\d+")
+_PAGE_NUMBER = re.compile(r"[Pp](?:age|AGE)[ \t]+\d+[ \t]*(?:of|OF)[ \t]*\d+")
 _LETTERHEAD_CHARS = 15  # a shorter first line ("CT chest.") is a title that a report may well repeat
 # A word split at a line end in text of both cases, a lower-case letter on each side ("pleu-" / "ral effusion"): the
 # line break of a typeset or portal page. Searched from the hyphen, a literal: a note without one is passed at once.
@@ -71,6 +71,8 @@ _SPLIT_WORD = re.compile(r"-(?<=[a-z]-)[ \t]*\n[ \t]*(?=[a-z])")
 def _running_lines(view: str) -> list[tuple[int, int]]:
     """The spans of a PDF's running headers and footers, each with the line break before it, so that a sentence or
     word that a page break cut goes on after them ("atelec-" / header / "tasis")."""
+    if "Page " not in view and "page " not in view and "PAGE " not in view:
+        return []  # no page number: most notes, by substring tests alone
     numbered = [_line_at(view, m.start()) for m in _PAGE_NUMBER.finditer(view)]
     if not numbered:
         return []
