@@ -66,13 +66,21 @@ class SectionRules:
             headers = sorted(headers + dated, key=lambda h: h[0].start())
         sections: list[Section] = []
         body_start, name = 0, None
+        findings_below = self._findings_headers(headers)
         for match, header_name in headers:
             if header_name is None and (name is None or self.definitions[name].kind != OTHER_ORGAN):
                 continue  # an unknown heading only ends an organ section ("BONES:" then "LUNG BASES:")
-            sections += self._sections(text, name, body_start, match.start())
+            kind = self.definitions[header_name].kind if header_name else None
+            findings_below -= kind == FINDINGS  # now: the findings headers after this one
+            whole = findings_below > 0 and kind not in (None, FINDINGS, OTHER_ORGAN)
+            sections += self._sections(text, name, body_start, match.start(), whole=whole)
             body_start, name = match.end(), header_name
         sections += self._sections(text, name, body_start, len(text))
         return [s for s in sections if s.end > s.start]
+
+    def _findings_headers(self, headers: list[tuple[re.Match, str | None]]) -> int:
+        """How many of ``headers`` open a findings section."""
+        return sum(1 for _, name in headers if name and self.definitions[name].kind == FINDINGS)
 
     def _dated_results(self, text: str) -> list[tuple[re.Match, str]]:
         """Result lines of several dates in one note: the latest-dated study is this report's examination, the
@@ -85,11 +93,14 @@ class SectionRules:
             return []
         return [(m, self.by_kind[FINDINGS if key == latest else COMPARISON]) for m, key in lines]
 
-    def _sections(self, text: str, name: str | None, start: int, end: int) -> list[Section]:
+    def _sections(self, text: str, name: str | None, start: int, end: int, *, whole: bool = False) -> list[Section]:
         """A section; a history-like header with its text on the same line ("Hx: lung cancer, s/p
-        lobectomy.") scopes that line only (and its wrapped continuation): the lines below are findings."""
+        lobectomy.") scopes that line only (and its wrapped continuation): the lines below are findings. Not where
+        the next header is of another part that states no findings, a findings header still to come (``whole``):
+        a line between "History: ..." and "Comparison: ..." goes on with the history ("Remote resection of a
+        meningioma 2018.")."""
         section = self._section(name, start, end)
-        if section.kind == FINDINGS or start == 0 or text[start - 1] == "\n":
+        if section.kind == FINDINGS or start == 0 or text[start - 1] == "\n" or whole:
             return [section]
         line_end = _LINE_END.search(text, start, end)
         body_end, rest = (line_end.start(), line_end.end()) if line_end else (end, end)

@@ -14,6 +14,7 @@ from omop_nlp.model import Certainty, Report
 from omop_nlp.pipeline import Pipeline
 from omop_nlp.text.columns import reading_order
 from omop_nlp.text.layout import layout_view
+from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_sentences
 from omop_nlp.text.tokens import tokenize
 
@@ -112,3 +113,17 @@ def test_an_aside_that_opens_a_line_goes_on_with_the_sentence_before_it() -> Non
     text = "Spiculated nodule in the right upper lobe\n(series 4, image 80), suspicious\nfor cancer.\n(1) Next item.\n"
     spans = split_sentences(text, 0, len(text))
     assert [text[s.start : s.end].count("\n") for s in spans] == [2, 0]  # a numbered item still starts its own
+
+
+def test_a_line_between_a_history_line_and_the_comparison_is_history(pipeline: Pipeline) -> None:
+    text = ("Clinical history: Breathless, known asthma.\n"
+            "Old right lower lobe pneumonia with a parapneumonic effusion in 2019.\n"
+            "Comparison: none.\n"
+            "Findings: Clear lungs. Small left pleural effusion.\n")
+    assert [s.kind for s in load_section_rules().split(text)] == ["history", "comparison", "findings"]
+    assert findings(pipeline, text) == {"pleural_effusion": []}
+
+
+def test_a_line_below_a_history_line_with_no_findings_header_after_it_stays_findings() -> None:
+    text = "History: cough.\nSmall left pleural effusion.\nImpression: effusion.\n"
+    assert [s.kind for s in load_section_rules().split(text)][:2] == ["history", "findings"]
