@@ -15,6 +15,7 @@ from pathlib import Path
 
 from omop_nlp.jsonl import iter_jsonl
 from omop_nlp.rules import MODALITIES, load_rules
+from omop_nlp.text.columns import reading_order
 from omop_nlp.text.layout import layout_view
 from omop_nlp.text.sentences import split_sentences
 
@@ -51,12 +52,16 @@ class ScoringError:
 
 
 def _evidence(text: str, mentions: list, key: str) -> tuple[Evidence, ...]:
+    order = reading_order(text)  # a two-column page as the annotator reads it; mentions give the note's offsets
+    if order:
+        text = order.text
     spans = split_sentences(layout_view(text), 0, len(text))  # the sentences as the annotator reads them
     out: list[Evidence] = []
     for m in mentions:
         if not isinstance(m, dict) or m.get("key") != key or not isinstance(m.get("start"), int):
             continue
-        span = next((s for s in spans if s.start <= m["start"] < s.end), None)
+        start = order.text_span(m["start"], m["start"] + 1)[0] if order and 0 <= m["start"] < len(text) else m["start"]
+        span = next((s for s in spans if s.start <= start < s.end), None)
         sentence = " ".join(text[span.start : span.end].split()) if span else ""
         out.append(Evidence(sentence, str(m.get("certainty", "")), tuple(m.get("related") or ())))
     return tuple(out)

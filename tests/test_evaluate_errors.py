@@ -46,3 +46,14 @@ def test_bilateral_spellings_are_no_error(tmp_path: Path) -> None:
     pred = _write(tmp_path / "p.jsonl", [{"id": "1", "findings": {"nodule": ["lll", "rll"]}}])
     assert scoring_errors(gold, pred) == []
     assert format_errors([]) == "no errors"
+
+
+def test_a_two_column_page_shows_the_sentence_as_the_annotator_read_it(tmp_path: Path, pipeline) -> None:
+    text = ("FINDINGS                          HISTORY\n"
+            "Patchy consolidation in the       Fever.\n"
+            "right lower lobe.                 COMPARISON\n"
+            "No effusion.                      None.\n")
+    gold = [{"id": "c2", "modality": "chest_ct", "text": text, "findings": {"consolidation": ["rml"]}}]
+    pred = [pipeline.extract(Report("c2", text, "chest_ct")).as_interchange()]
+    errors = scoring_errors(_write(tmp_path / "g.jsonl", gold), _write(tmp_path / "p.jsonl", pred))
+    assert [e.evidence[0].sentence for e in errors] == ["Patchy consolidation in the right lower lobe."]
