@@ -27,12 +27,15 @@ _MIN_WRAPPED_LINES = 2  # one long line without a full stop is a title; two or m
 # A wrap: a line that stops on a word, a comma or a closing bracket, then a line that goes on with a word, a number
 # or a bracket (not a heading: "IMPRESSION:" still starts its section).
 _WRAP = re.compile(r"(?<=[A-Za-z0-9,)%])[ \t]*\n[ \t]*(?=[A-Za-z0-9(])(?![A-Z][A-Za-z/&# ]{0,30}:)")
+_PLAIN_BLANKS = str.maketrans("\f\u00a0", "  ")  # a form feed opens a page's first line ("\fIMPRESSION:")
 _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[A-Za-z])")
 
 
 def layout_view(text: str) -> str:
     """``text`` as read for sentences and words: the same text where it has no page furniture, no hard wrap, no
     HL7 transport mark (text/transport.py) and no Markdown mark."""
+    if "\f" in text or "\u00a0" in text:  # a PDF's page break, its no-break space: a blank to every pattern below
+        text = text.translate(_PLAIN_BLANKS)
     transport = transport_view(text)
     view = _joined_transport_breaks(_markdown_view(transport.text), transport.breaks)
     furniture: list[tuple[int, int]] = []

@@ -127,3 +127,11 @@ def test_a_line_between_a_history_line_and_the_comparison_is_history(pipeline: P
 def test_a_line_below_a_history_line_with_no_findings_header_after_it_stays_findings() -> None:
     text = "History: cough.\nSmall left pleural effusion.\nImpression: effusion.\n"
     assert [s.kind for s in load_section_rules().split(text)][:2] == ["history", "findings"]
+
+
+def test_a_form_feed_and_no_break_spaces_are_blanks_to_headers_and_sentences() -> None:
+    text = "Findings: 5\u00a0mm nodule in the RUL.\u00a0No effusion.\n\fIMPRESSION:\nRUL nodule.\n"
+    view = layout_view(text)
+    sections = load_section_rules().split(view)
+    assert [s.name for s in sections] == ["findings", "impression"]
+    assert len(split_sentences(view, sections[0].start, sections[0].end)) == 2
