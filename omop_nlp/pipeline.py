@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from operator import attrgetter
 
@@ -46,6 +46,11 @@ class ModalityEngine:
     annotator: Annotator
     relations: RelationMapper
     sections: SectionRules
+    same_names: dict[str, tuple[str, ...]] = field(init=False, repr=False)  # presence.same_names as lemmas
+
+    def __post_init__(self) -> None:
+        self.same_names = {short: term_lemmas(full) for name, full in self.rules.presence.same_names.items()
+                           for short in term_lemmas(name)}
 
     @classmethod
     def for_modality(cls, modality: str) -> ModalityEngine:
@@ -95,7 +100,7 @@ class ModalityEngine:
         summary: dict[str, set[str]] = {}  # per key, what the impression alone adds
         denied = _denied_in_impression(mentions, self.rules.entity_type)
         presence = self.rules.presence
-        named = _naming(presence.dismissal_names == "words", presence.dismissal_within == "sentence")
+        named = _naming(presence.dismissal_names == "words", presence.dismissal_within == "sentence", self.same_names)
         dismissed = _dismissed(mentions, named) if presence.later_dismissal_wins else {}
         repeated = _named_dismissals(mentions) if presence.repeated_dismissal_wins else {}
         for mention in mentions:
@@ -192,12 +197,16 @@ def _dismissed_later(mention: Mention, named: Callable[[Mention], _DismissalName
     return any(mention.start < dismissed.get((key, words[i:], sentence), -1) for i in range(max(len(words), 1)))
 
 
-def _naming(by_words: bool, in_sentence: bool) -> Callable[[Mention], _DismissalName]:
+def _naming(by_words: bool, in_sentence: bool,
+            same_names: dict[str, tuple[str, ...]] | None = None) -> Callable[[Mention], _DismissalName]:
     """How a dismissal names the finding it dismisses: by its words or its key, in its sentence or anywhere
-    (``presence.dismissal_names`` and ``dismissal_within``)."""
+    (``presence.dismissal_names`` and ``dismissal_within``); a short name by its full one (``presence.same_names``:
+    a letter quotes the radiologist's "glioblastoma" and dismisses it as "GBM")."""
     def named(mention: Mention) -> _DismissalName:
-        return (mention.key, term_lemmas(mention.text) if by_words else (),
-                mention.sentence if in_sentence else -1)
+        words = term_lemmas(mention.text) if by_words else ()
+        if same_names:
+            words = tuple(w for lemma in words for w in same_names.get(lemma, (lemma,)))
+        return (mention.key, words, mention.sentence if in_sentence else -1)
     return named
 
 

@@ -32,8 +32,9 @@ from omop_nlp.text.sections import load_section_rules
 from omop_nlp.text.sentences import split_clauses, split_sentences
 from omop_nlp.text.tokens import Token, single_words, term_lemmas, tokenize
 
-# "the latter" names the last entity named before it, "the former" the one before that (presence.back_references)
-_BACK_REFERENCES = {"latter_reference": 1, "former_reference": 2}
+# "the latter" names the last entity named before it, "the former" the one before that, "both of these" the last
+# two (presence.back_references): how far back the first one named stands, and how many are named
+_BACK_REFERENCES = {"latter_reference": (1, 1), "former_reference": (2, 1), "both_reference": (2, 2)}
 _DISMISSALS = (Certainty.UNLIKELY, Certainty.NEGATED)
 _LESION_CUE = "tumor_reference"  # a word that describes a lesion seen ("enhancing lesion", "mass")
 # In history / indication sections a trigger like "r/o" or "evaluate for" means the question asked, not a
@@ -265,9 +266,10 @@ class Annotator:
                                                  strict=True):
                 named = [i for s in sentences for i in s.mentions(self._entity_type)
                          if i.last_token <= reference.first_token]
-                back = _BACK_REFERENCES[reference.cue]
+                back, count = _BACK_REFERENCES[reference.cue]
                 if certainty in _DISMISSALS and len(named) >= back:
-                    named[-back].mention.certainty = certainty
+                    for item in named[len(named) - back : len(named) - back + count]:
+                        item.mention.certainty = certainty
 
 
 def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:

@@ -25,7 +25,7 @@ COUNT_REACH = 2  # "both confirmed solid nodules": words from a count word to th
 class Concept:
     """What a matched phrase is. ``role``: entity, related, ignore, side, zone, bilateral, anaphora,
     organ (of another organ than the lungs), tumor_reference, non_episode_subject, treatment_effect,
-    latter_reference, former_reference."""
+    latter_reference, former_reference, both_reference."""
 
     role: str
     key: str | None = None
@@ -47,7 +47,7 @@ class EntityLexicon:
                                   ("non_episode_subject", rules.non_episode_subjects),
                                   ("treatment_effect", rules.treatment_effects)):
             phrases += [(t, Concept(role)) for terms in by_language.values() for t in terms]
-        for which, terms in rules.presence.back_references.items():  # "the latter", "the former"
+        for which, terms in rules.presence.back_references.items():  # "the latter", "the former", "both of these"
             phrases += [(t, Concept(f"{which}_reference")) for t in terms]
         grammar = rules.location_grammar
         self._compose = grammar.compose

@@ -273,10 +273,14 @@ class Presence(RulesModel):
                                           "reaches back over the whole report (a differential paragraph argued to a "
                                           "verdict: \"Differential considerations include infection and cavitating "
                                           "squamous cell carcinoma. ... squamous cell carcinoma is less likely\")")
-    back_references: dict[Literal["latter", "former"], Terms] = Field(
-        default_factory=dict, description="words that name the last (latter) or the one before the last (former) "
-        "diagnosis named before them: denying or dismissing them does so to that diagnosis (\"metastasis or "
-        "abscess; the latter is less likely\")")
+    same_names: dict[str, str] = Field(default_factory=dict, description="short name -> the full name a dismissal "
+                                       "may name the same diagnosis by (\"Radiology differential: lymphoma versus "
+                                       "glioblastoma ... GBM is less likely\": gbm -> glioblastoma)")
+    back_references: dict[Literal["latter", "former", "both"], Terms] = Field(
+        default_factory=dict, description="words that name the last (latter), the one before the last (former) or "
+        "the last two (both) diagnoses named before them: denying or dismissing them does so to those diagnoses "
+        "(\"metastasis or abscess; the latter is less likely\", \"a metastasis and a glioblastoma ... makes both of "
+        "these unlikely\")")
 
 
 class PriorExamination(RulesModel):
