@@ -36,6 +36,7 @@ _NON_TUMOR_SUBJECTS = ("non_episode_subject", TREATMENT_EFFECT, "organ")
 # A change word under these is not stated ("no new lesion", "recurrence is not favored"); under
 # "s/p GKS: NSC" (historical) it still is.
 _NOT_STATED = (Certainty.NEGATED, Certainty.UNLIKELY, Certainty.HYPOTHETICAL)
+_NAME_PLACE_WORDS = 3  # "at the left frontal recurrence": place words between the article and a lesion's name
 # Two sentences that repeat this many words around a tumor word describe one lesion ("a new small
 # focus of enhancement ..." and "the new small focus of enhancement most likely represents ...").
 _SAME_DESCRIPTION = 3
@@ -73,6 +74,8 @@ class DiagnosisEpisodeMapper:
         self._conditional_changes = self._first_exam_changes | self._resection_changes  # no comparison of their own
         self._remission_states = single_words(grammar.remission_states, "episode_grammar.remission_states")
         self._remission_improvements = {term_lemmas(t) for t in grammar.remission_improvements}
+        self._lesion_names = single_words(grammar.lesion_names, "episode_grammar.lesion_names")
+        self._place_links = single_words(grammar.place_links, "episode_grammar.place_links")
         self._earlier_words = {term_lemmas(t) for t in rules.measured_change.earlier}
         self._later_marks = set(rules.measured_change.later)
         self._units = {term_lemmas(unit)[0]: mm for unit, mm in rules.measured_change.units.items()}
@@ -187,9 +190,18 @@ class DiagnosisEpisodeMapper:
             self._attributed(doc, sentence, cue) for cue in cues)
 
     def _refers_back(self, doc: Document, sentence: Sentence) -> bool:
-        """A findings sentence that opens with a back reference ("It", "These findings"): it speaks of the
-        sentence just before it."""
-        return states_findings(sentence.section_kind) and _opens(doc, sentence, self._back_references)
+        """A findings sentence that opens with a back reference ("It", "These findings"), or that names no
+        diagnosis and states no change of its own ("Perfusion is low and the reader favours pseudoprogression rather
+        than true progression"): it speaks of the sentence just before it."""
+        return states_findings(sentence.section_kind) and (
+            _opens(doc, sentence, self._back_references) or self._comments(doc, sentence))
+
+    def _comments(self, doc: Document, sentence: Sentence) -> bool:
+        """The sentence names no diagnosis and every change word of it is denied or dismissed, not a change denied
+        as such ("no progression" states stability): it can only speak of a change stated before it."""
+        episodes = sentence.mentions("episode")
+        return bool(episodes) and not sentence.mentions("diagnosis") and all(
+            i.mention.certainty in _NOT_STATED and not self._denied_change(doc, i) for i in episodes)
 
     def _concluded(self, doc: Document, sentence: Sentence, cue: Item) -> bool:
         """``cue`` opens its sentence (after list marks only), is no side of a differential and is not
@@ -219,7 +231,23 @@ class DiagnosisEpisodeMapper:
             return False
         if self._resection(doc, episode) and _PREOPERATIVE not in said():
             return False
+        if self._names_lesion(doc, sentence, episode):
+            return False
         return not any(episode.last_token <= i < sentence.last_token for i in noise())
+
+    def _names_lesion(self, doc: Document, sentence: Sentence, episode: Item) -> bool:
+        """A change word that heads a place phrase names the known lesion ("decrease in enhancement at the left frontal
+        recurrence"): a link, an article and at most ``_NAME_PLACE_WORDS`` plain words before it, no "of" around it
+        ("at the recurrence of the tumour", "at the site of recurrence" still tell one)."""
+        lemmas = doc.lemmas(episode.first_token, episode.last_token)
+        if len(lemmas) != 1 or lemmas[0] not in self._lesion_names or (
+                episode.last_token < sentence.last_token and doc.tokens[episode.last_token].lemma == "of"):
+            return False
+        before = doc.lemmas(max(sentence.first_token, episode.first_token - _NAME_PLACE_WORDS - 2), episode.first_token)
+        for i in range(len(before) - 1):
+            if before[i] in self._place_links and before[i + 1] in self._articles:
+                return all(w.isalpha() and w != "of" for w in before[i + 2:])
+        return False
 
     def _measured_changes(self, doc: Document, sentence: Sentence) -> list[tuple[Item, str]]:
         """The changes that sizes state in a sentence with no change word of its own: two sizes with one

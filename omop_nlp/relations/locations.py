@@ -419,7 +419,10 @@ class LesionLocationMapper:
         elif place is _Place.BEFORE_LESION:
             pending.extend(element)
             if self._heads(doc, element[-1], sentence.last_token, self._other_heads) or (
-                    borrowed and self._finding_then_place(doc, borrowed[-1], element[0])):
+                    borrowed and self._finding_then_place(doc, borrowed[-1], element[0])) or (
+                    not groups and self._names_other_finding_in(doc, sentence.first_token, element[0].first_token)):
+                # the place of a finding of no key before or after it ("LLL pneumonia and ...", "Pneumonia RLL with
+                # ground glass at RML"): the next lesion borrows it only while it names no place of its own
                 borrowed.extend(element)
         elif place is _Place.HEADING:
             heading = element

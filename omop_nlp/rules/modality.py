@@ -177,6 +177,12 @@ class EpisodeGrammar(RulesModel):
                                     "disease (\"in remission\", \"sustained complete response\"): where the report "
                                     "states progression of the same diagnosis (a relapse) they tell the state "
                                     "before it, no stable")
+    lesion_names: Terms = Field(default_factory=list, description="change words that also name the lesion the "
+                                "change made (\"recurrence\"): as the head of a place phrase, a place word and the "
+                                "article before them (\"decrease in enhancement at the left frontal recurrence\"), "
+                                "they name that known lesion, no change of this examination")
+    place_links: Terms = Field(default_factory=list, description="the prepositions that open such a place phrase "
+                               "(\"at\", \"around\")")
 
 
 class OrganReach(RulesModel):
