@@ -2,7 +2,8 @@
 
 Each shape is timed at three sizes, ``n``, ``3n`` and ``9n`` (default n = 1,000): a linear engine takes about
 three times as long per step, a quadratic one nine times. The largest list of places is the adversarial note
-of ``tests/omop/test_run_faults.py`` (9,000 places after one lesion word).
+of ``tests/omop/test_run_faults.py`` (9,000 places after one lesion word); the blank lines hold 4n blanks (a padded
+empty field of a form, up to 36,000 characters).
 
     python benchmarks/bench_long_notes.py [-n 1000]
 """
@@ -21,6 +22,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "places after one lesion": lambda n: "CT chest. Nodules in " + "the right upper lobe, " * n + "and the lingula.",
     "lesions in one sentence": lambda n: "CT chest. " + "nodule in the right upper lobe and " * n + "a mass.",
     "places before one lesion": lambda n: "CT chest. " + "right upper lobe and " * n + "left lower lobe nodules.",
+    # a padded empty field: header patterns and sentence boundaries try a run of blanks once, not at every split
+    "a line of blanks": lambda n: "FINDINGS:\nNodule in the lingula.\n" + " " * (4 * n) + "\nIMPRESSION:\nNodule.",
+    "blanks inside a line": lambda n: "1." + " \t" * (2 * n) + "Nodule in the lingula" + " " * (4 * n) + "(RUL).",
 }
 
 

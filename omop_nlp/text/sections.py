@@ -227,9 +227,11 @@ def load_section_rules() -> SectionRules:
     # A header starts a line, optionally numbered or bracketed, and ends with ':' / ']' / '>' or
     # the end of the line; a bare header word alone on its line must be upper case or Korean. A short
     # aside may stand before its colon ("Correction (same day):").
+    # Runs of blanks are possessive ("*+"): two runs side by side that backtrack into each other
+    # cost a line of thousands of blanks time of the square of its length (a padded form field).
     pattern = re.compile(
-        rf"(?im)^[ \t]*(?:\d+[.)][ \t]*)?[\[<(*#]*[ \t]*(?P<h>{alternatives})"
-        rf"(?:[ \t]*\([^()\n]{{1,30}}\)(?=[ \t]*:))?[ \t]*"
+        rf"(?im)^[ \t]*+(?:\d+[.)][ \t]*+)?[\[<(*#]*[ \t]*+(?P<h>{alternatives})"
+        rf"(?:[ \t]*\([^()\n]{{1,30}}\)(?=[ \t]*:))?[ \t]*+"
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
     # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
@@ -258,22 +260,23 @@ def load_section_rules() -> SectionRules:
 
 
 # an item's number, not a measure or a time ("item 9 mm across", "findings 2 weeks ago")
-_ITEM_NUMBER = (r"(?:#|no\.|nr\.?|number)?[ \t]*\d{1,2}(?![\d.,]\d)(?!\w)"
+_ITEM_NUMBER = (r"(?:#|no\.|nr\.?|number)?[ \t]*+\d{1,2}(?![\d.,]\d)(?!\w)"
                 r"(?![ \t]*(?:mm|cm|ml|cc|%|(?:minute|hour|day|week|month|year|h|d|wk|mo|yr)s?\b))")
 
 
 def _item_patterns(nouns: set[str]) -> tuple[re.Pattern, re.Pattern]:
     """A tool's item named by a word of ``nouns`` and its number(s), or by "#" and a number ("Items 1 and 3",
     "finding #4", "#2"); and the line that opens such an item, which a list number opens too ("2) 4 mm nodule",
-    "(2)", "#2", "CAD mark 2:"). Never matching where there are no words."""
+    "(2)", "#2", "CAD mark 2:"). Never matching where there are no words. Runs of blanks are possessive, as in
+    the header pattern: a long blank line is tried once."""
     if not nouns:
         return re.compile(r"(?!)"), re.compile(r"(?!)")
-    named = r"(?:" + _alternation(nouns) + r")s?[ \t]*" + _ITEM_NUMBER
-    numbers = rf"(?:[ \t]*(?:,|and|&|/|or)[ \t]*{_ITEM_NUMBER})*"
+    named = r"(?:" + _alternation(nouns) + r")s?[ \t]*+" + _ITEM_NUMBER
+    numbers = rf"(?:[ \t]*+(?:,|and|&|/|or)[ \t]*+{_ITEM_NUMBER})*"
     reference = re.compile(rf"(?i)(?<!\w)(?:{named}|#[ \t]*\d{{1,2}}(?!\w)){numbers}")
-    line = re.compile(r"(?im)^[ \t]*[-*\u2022]?[ \t]*(?:\(?(?P<n>\d{1,2})[.)](?!\d)|#[ \t]*(?P<h>\d{1,2})(?!\w)"
-                      r"|(?:[a-z]+[ \t]+){0,2}?(?:" + _alternation(nouns) +
-                      r")[ \t]*(?:#|no\.)?[ \t]*(?P<w>\d{1,2})[ \t]*[:.)\-\u2013\u2014])")
+    line = re.compile(r"(?im)^[ \t]*+[-*\u2022]?[ \t]*+(?:\(?(?P<n>\d{1,2})[.)](?!\d)|#[ \t]*+(?P<h>\d{1,2})(?!\w)"
+                      r"|(?:[a-z]+[ \t]++){0,2}?(?:" + _alternation(nouns) +
+                      r")[ \t]*+(?:#|no\.)?[ \t]*+(?P<w>\d{1,2})[ \t]*+[:.)\-\u2013\u2014])")
     return reference, line
 
 

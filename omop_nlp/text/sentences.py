@@ -13,7 +13,9 @@ from typing import NamedTuple
 from omop_nlp.rules.sections import load_section_words
 
 # A line break ends a sentence unless the next line continues it in lower case (wrapped prose) after
-# a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none.
+# a line with no full stop; dotted abbreviations ("Lt. frontal", "bil. basal", sections.yaml) end none. A run of
+# blanks before an item or a bullet is tried from its first blank only, and whole (possessive): tried from every
+# blank of it, a padded line of thousands of blanks cost time of the square of its length.
 _BOUNDARY = re.compile(
     r"(?=[ \t\n])(?:"  # every boundary starts at a blank: fail fast elsewhere
     r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-Z0-9\uac00-\ud7a3-])"  # '. ' before a capital, digit, Hangul
@@ -23,8 +25,8 @@ _BOUNDARY = re.compile(
     r"|\n[ \t]*(?![a-z]|\d+(?:\.\d)?[ \t]*(?:mm|cm|x)\b"  # a line break, unless wrapped prose continues
     r"|(?<=[a-z,]\n)\((?![a-z0-9]\)))"  # ... or an aside after a line that stopped on a word: "(series 3, image 9)"
     r"|\n[ \t]*\n"  # a blank line always
-    r"|(?P<item>[ \t]+)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline numbered items "1. ... 2. ..."
-    r"|[ \t]+(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
+    r"|(?<![ \t])(?P<item>[ \t]++)(?=\(?\d{1,2}[.)][ \t]+[A-Za-z\uac00-\ud7a3])"  # inline items "1. ... 2. ..."
+    r"|(?<![ \t])[ \t]++(?=[•▪‣◦][ \t])"  # inline bullets "no effusion • 5 mm nodule"
     r"|(?P<lower>(?<=[A-Za-z]{3}\.)[ \t]+(?=[a-z]))"  # telegraphic '. ' before lower case, unless an abbreviation
     r")"
 )

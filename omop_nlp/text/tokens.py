@@ -47,7 +47,7 @@ _PLURAL_KEEP = ("ss", "is", "us", "as", "ys")
 _DASHES = frozenset("-\u2012\u2013\u2014")
 _LINE_END_DASH = re.compile(r"[-\u2012-\u2014][ \t]*\r?\n")  # the one place a dash may join two lines
 _NEXT_LINE = re.compile(r"[ \t]*\r?\n[ \t]*([^\r\n]*)")
-_ROW_MARK = re.compile(r"[-\u2012-\u2014+](?:ve)?[ \t]*[.,;]?[ \t]*$")  # a checklist row ends with its mark: "eff -"
+_ROW_MARK = re.compile(r"[-\u2012-\u2014+](?:ve)?[ \t]*+[.,;]?[ \t]*+$")  # a checklist row ends with its mark: "eff -"
 _NUMBERED_ITEM = re.compile(r"\d+[.)][ \t]")
 _FIRST_WORD = re.compile(r"\?|[^\s,:;.?]+")
 
