@@ -12,6 +12,9 @@ disagree", "rather than", "as first dictated") corrects the body for the keys it
   active demyelination" withdraws "active demyelination", not "multiple sclerosis"), or all of the key's
   mentions where it repeats none of them.
 
+A clinician's sentence that re-reads the images ("Having reviewed the images with our radiologist, we think this is
+linear atelectasis rather than a true nodule", ``review_openings``) is such a part by itself; there, and in a correction
+section, a finding named instead of a withdrawn one takes the withdrawn one's places where it gives none.
 A correction section without a cue ("I agree", "a second nodule is present, not mentioned above") changes
 nothing: its mentions count like findings. Mentions stay as they are (NOTE_NLP and FHIR keep the body's
 mentions with their own certainty); only the report-level findings change.
@@ -73,9 +76,12 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
         end = part[-1].end
         starts = [s.start for s in part]
         said = [(m, s.index) for m in mentions if (s := _sentence_at(part, starts, m.start)) is not None]
+        before = set(out.withdrawn)
         for key in dict.fromkeys(m.key for m, _ in said if m.type == entity_type):
             _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
                     [m for m in mentions if m.key == key and m.start < end])
+        _relabel(out, [m for m, _ in said if m.type == entity_type],
+                 [m for m in mentions if m.start < part[0].start and _span(m) in out.withdrawn - before])
     _review_outside_reading(out, doc, [m for m in mentions if m.type == entity_type], sections)
     return out
 
@@ -157,21 +163,41 @@ def _blank(text: str, sentences: list[Sentence]) -> str:
 
 
 def _correcting_parts(doc: Document, sections: SectionRules) -> list[list[Sentence]]:
-    """The report's correcting parts in order: runs of sentences of a correction section whose text holds a
-    correction cue. Only a report with a correction section pays for reading its text."""
-    if all(s.section_kind != CORRECTION for s in doc.sentences):
+    """The report's correcting parts in order: runs of sentences of a correction section, and single sentences that
+    re-read the images ("Having reviewed the images, we think ..."), whose text holds a correction cue. Only a report
+    with a correction section or a re-reading pays for reading its text."""
+    reviewing, in_section = _reviewing(doc, sections)
+    if not (reviewing or in_section):
         return []
     parts: list[list[Sentence]] = []
     run: list[Sentence] = []
     for sentence in [*doc.sentences, None]:
-        if sentence is not None and sentence.section_kind == CORRECTION and (
-                not run or run[-1].index == sentence.index - 1):
+        in_section = sentence is not None and sentence.section_kind == CORRECTION and sentence.index not in reviewing
+        if in_section and (not run or run[-1].index == sentence.index - 1):
             run.append(sentence)
             continue
         if run and sections.corrects(doc.text[run[0].start : run[-1].end]):
             parts.append(run)
-        run = [sentence] if sentence is not None and sentence.section_kind == CORRECTION else []
+        run = [sentence] if in_section else []
+        if sentence is not None and sentence.index in reviewing and sections.corrects(
+                doc.text[sentence.start : sentence.end]):
+            parts.append([sentence])  # a re-reading corrects by itself
     return parts
+
+
+def _reviewing(doc: Document, sections: SectionRules) -> tuple[set[int], bool]:
+    """The sentences that re-read the images, and whether the report has a correction section: one pass, a set
+    lookup of each sentence's first word before any pattern is tried (every report is asked)."""
+    first_words, tokens, text = sections.review_words, doc.tokens, doc.text
+    reviewing: set[int] = set()
+    in_section = False
+    for s in doc.sentences:
+        if s.section_kind == CORRECTION:
+            in_section = True
+        elif s.first_token < s.last_token and tokens[s.first_token].lemma in first_words and sections.reviews(
+                text, s.start):
+            reviewing.add(s.index)
+    return reviewing, in_section
 
 
 def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said], earlier: list[Mention]) -> None:
@@ -194,6 +220,15 @@ def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said], ea
             out.withdrawn |= {_span(m) for m in earlier if m.related and set(m.related) <= places}
         else:
             out.withdrawn |= {_span(m) for m in _repeated(denial[0], earlier)}
+
+
+def _relabel(out: Corrections, stated: list[Mention], withdrawn: list[Mention]) -> None:
+    """A correction that names a finding again as another ("this is linear atelectasis rather than a true nodule")
+    gives the new finding, where it names no place of its own, the places of the one it withdraws."""
+    places = set().union(*(m.related for m in withdrawn))
+    for m in stated:
+        if places and m.certainty.counts_as_present and not m.related and m.key not in out.places:
+            out.places[m.key] = places
 
 
 def _denied_places(denial: Said, said: list[Said]) -> set[str]:

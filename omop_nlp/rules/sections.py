@@ -93,6 +93,11 @@ class SectionsRules(RulesModel):
                                              "\"rather than\", \"as first dictated\"): there the later statement "
                                              "wins for the keys it names; a correction section without one (\"I "
                                              "agree\", an added finding) is read like findings")
+    review_openings: TermsByLanguage = Field(default_factory=dict, description="openings of a sentence in which the "
+                                             "writer re-reads the images (\"Having reviewed the images with our "
+                                             "thoracic radiologist, we think ...\"): with a correction cue it corrects "
+                                             "the report before it as a correction section does (\"... linear "
+                                             "atelectasis rather than a true nodule\")")
     outside_readers: dict[str, list[OutsideReaders]] = Field(
         default_factory=dict, description="language -> other readers (an outside radiologist, a detection tool) and "
         "what they did, the one source of both: a sentence opening with one restates that reader (\"The outside "

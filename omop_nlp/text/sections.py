@@ -41,6 +41,8 @@ class SectionRules:
     result_line: re.Pattern  # a dated result line of a clinician's note ("CT chest 1/9 (baseline): ...")
     by_kind: dict[str, str]  # kind -> the first section of that kind (what a dated result line opens)
     outside_opening: re.Pattern  # the opening of a sentence that restates another reader's report
+    review_opening: re.Pattern  # the opening of a sentence that re-reads the images ("Having reviewed the images")
+    review_words: frozenset[str]  # the first words of those openings: a cheap test of a sentence's first token
     agreement: re.Pattern  # a second opinion agreeing with the outside reading ("We agree with ...")
     disagreement: re.Pattern  # ... or not ("We disagree", "do not agree")
     item_reference: re.Pattern  # a tool's item named by its number(s) ("Item 2", "CAD marks 1 and 3", "finding #4")
@@ -53,6 +55,10 @@ class SectionRules:
     def restates(self, text: str, start: int) -> bool:
         """The sentence at ``start`` restates another reader's report ("The outside report describes ...")."""
         return self.outside_opening.match(text, start) is not None
+
+    def reviews(self, text: str, start: int) -> bool:
+        """The sentence at ``start`` re-reads the images ("Having reviewed the images, we think ...")."""
+        return self.review_opening.match(text, start) is not None
 
     def agrees(self, text: str) -> bool:
         """The review says that it agrees with the outside reading, and nowhere that it does not."""
@@ -253,9 +259,13 @@ def load_section_rules() -> SectionRules:
     outside = _norm_terms(rules.outside_openings())
     # a sentence opens with it, after any bullet or quotation mark: "- The outside report describes ..."
     outside_opening = re.compile(r"(?i)[\s\-*•\"']*(?:" + _alternation(outside) + r")(?!\w)" if outside else r"(?!)")
+    reviews = _norm_terms(rules.review_openings)
+    review_opening = re.compile(r"(?i)[\s\-*•]*(?:" + _alternation(reviews) + r")(?!\w)" if reviews else r"(?!)")
     item_reference, item_line = _item_patterns(_norm_terms(rules.item_references))
     return SectionRules(definitions, _UpperOrBracketed(pattern, inline, other, header_to_name), header_to_name, cue,
-                        result_line, by_kind, outside_opening, _words_pattern(rules.agreement_cues),
+                        result_line, by_kind, outside_opening, review_opening,
+                        frozenset(r.split()[0] for r in reviews),
+                        _words_pattern(rules.agreement_cues),
                         _words_pattern(rules.disagreement_cues), item_reference, item_line)
 
 
