@@ -1,6 +1,6 @@
 """The finding words of Russian-school English (guideline section 2 and 3 key tables; corpus choices of `rus`):
 a lung "focus" is a nodule unless it is a focus of another key's finding, "infiltration" and "infiltrative
-changes" are consolidation (as an "infiltrate" is), "frosted glass" is ground glass, "pneumofibrosis" is
+changes" are consolidation (an "infiltrate" names no key), "frosted glass" is ground glass, "pneumofibrosis" is
 fibrosis, a "central / peripheral cancer" is a lung mass, "split pleura" and "asbestos plaques" are pleural
 thickening, "hypoventilation of" a named segment or lobe is atelectasis (a basal hypoventilation names no key), and
 a focus of a "Th" vertebra is a bone's; in the brain "MTS" and "secondary lesions" are metastasis and

@@ -331,7 +331,7 @@ LOCATIONS = [
     case("next-sentence-not-an-explanation", "Left upper lobe opacity. Also a small nodule.", {"nodule": []}),
     case(
         "location-of-a-later-finding-that-is-no-key",
-        "Small right lower lobe nodule and some left lower lobe opacity.",
+        "Small right lower lobe nodule and some left lower lobe infiltrate.",
         {"nodule": ["rll"]},
     ),
     case(

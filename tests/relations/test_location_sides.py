@@ -120,7 +120,7 @@ EFFUSIONS = [
     ("elided-head", "Small right and moderate left pleural effusions.", {"right_lung", "left_lung"}),
     ("side-pleural-opacity", "Left pleural opacity, probably a loculated effusion.", {"left_lung", "pleura"}),
     # a finding of no key inside a list of lesions does not end the list
-    ("list-through-no-key", "Unchanged right lower lobe collapse, opacity and effusion.", {"rll"}),
+    ("list-through-no-key", "Unchanged right lower lobe collapse, infiltrate and effusion.", {"rll"}),
 ]
 
 
