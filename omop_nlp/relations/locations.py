@@ -500,7 +500,7 @@ class LesionLocationMapper:
             elif after and after.located_after and self._accompanied_by(doc, group, after):
                 source = after.lesions[0]
             elif index and self._names_diagnosis(doc, group):
-                source = self._restated(groups[:index], group)
+                source = self._diagnosed(groups[:index], group)
             if source is not None and _lobes(source.mention.related):
                 _add_keys(group.lesions, source.mention.related if spread else _lobes(source.mention.related))
                 group.shared = group.lesions
@@ -524,6 +524,16 @@ class LesionLocationMapper:
         key = group.lesions[0].mention.key
         lesions = [lesion for g in earlier for lesion in g.lesions]
         return next((i for i in reversed(lesions) if i.mention.key == key and i.mention.related), lesions[-1])
+
+    @staticmethod
+    def _diagnosed(earlier: list[Group], group: Group) -> Item:
+        """The lesion a suspected cancer with no place of its own names: as ``_restated``, but past lesions of no
+        place ("cavitary RLL lesion with adjacent consolidation and satellite nodules; differential includes
+        cavitating carcinoma", "LLL nodule in a fibrotic lung, suspicious for lung cancer") to the last placed one."""
+        source = LesionLocationMapper._restated(earlier, group)
+        if source.mention.related:
+            return source
+        return next((i for g in reversed(earlier) for i in reversed(g.lesions) if i.mention.related), source)
 
     def _accompanies(self, doc: Document, lesion: Item, companion: Item) -> bool:
         """'bronchiectasis with tree-in-bud': the companion is said with the lesion, not listed beside it."""

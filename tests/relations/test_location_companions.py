@@ -1,10 +1,11 @@
-"""Guideline section 2 rules 2-3 for lesions said together (issue 13): a lesion said "with" a placed one shares
-its place both ways ("X with Y in the LLL"); a place bound to the last lesion ("collapse of the LLL") is not
-the one of a lesion that names its own ("left hilar mass"); a suspected cancer takes the place of the lesion it
-names ("LUL nodule; adenocarcinoma cannot be excluded"); an adjective lesion word takes the place of the lesion
-it describes ("part-solid LUL nodule"); the impression's companions ("with tree-in-bud") add no place to a key
-that the findings placed; a run of dictation is not one phrase ("nodule in the LUL no effusion"); a place that
-the finding spares is not its place ("the upper lobes are spared", "sparing the lingula").
+"""Guideline section 2 rules 2-3 for lesions said together (issue 13): a lesion said "with" a placed one shares its
+place both ways ("X with Y in the LLL"); a place bound to the last lesion ("collapse of the LLL") is not the one of a
+lesion that names its own ("left hilar mass"); a suspected cancer takes the place of the lesion it names ("LUL
+nodule; adenocarcinoma cannot be excluded"), the last placed one where those right before it have none; an adjective
+lesion word takes the place of the lesion it describes ("part-solid LUL nodule"); the impression's companions ("with
+tree-in-bud") add no place to a key that the findings placed; a run of dictation is not one phrase ("nodule in the
+LUL no effusion"); a place that the finding spares is not its place ("the upper lobes are spared", "sparing the
+lingula").
 
 Reports written for this file.
 """
@@ -44,6 +45,10 @@ CASES = [
     ("cancer-names-the-nodule", "Lobulated nodule in the RML; this could be infective, but a carcinoma is not "
      "excluded.", {"nodule": ["rml"], "mass": ["rml"]}),
     ("cancer-without-lesion-placed", "Adenocarcinoma is suspected.", {"mass": []}),
+    # the lesions right before the cancer have no place: it names the last placed one ("lesion" is no key)
+    ("cancer-past-unplaced-companions", "Right upper lobe cavity with adjacent consolidation and small satellite "
+     "nodules; the differential comprises an abscess, a mycobacterial infection and a cavitating carcinoma.",
+     {"consolidation": ["rul"], "nodule": [], "mass": ["rul"]}),
     ("part-solid-lobe-nodule", "A 9 mm part-solid right lower lobe nodule.", {"ggo": ["rll"], "nodule": ["rll"]}),
     ("impression-companion-keeps-findings-place",
      "Findings: Tree-in-bud nodules in the left lower lobe. Bronchiectasis of the LLL and lingula.\n"
