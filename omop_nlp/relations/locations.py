@@ -495,12 +495,12 @@ class LesionLocationMapper:
             source = None
             if after and self._joined_by(doc, group, after, self._placed_by_next):
                 source = after.lesions[0]  # where it lies is said after it, not by what it is said with
+            elif index and self._names_diagnosis(doc, group):
+                source = self._diagnosed(groups[:index], group)
             elif before and self._joined_by(doc, before, group, self._shared_place):
                 source = self._restated(groups[:index], group)
             elif after and after.located_after and self._accompanied_by(doc, group, after):
                 source = after.lesions[0]
-            elif index and self._names_diagnosis(doc, group):
-                source = self._diagnosed(groups[:index], group)
             if source is not None and _lobes(source.mention.related):
                 _add_keys(group.lesions, source.mention.related if spread else _lobes(source.mention.related))
                 group.shared = group.lesions
@@ -529,7 +529,8 @@ class LesionLocationMapper:
     def _diagnosed(earlier: list[Group], group: Group) -> Item:
         """The lesion a suspected cancer with no place of its own names: as ``_restated``, but past lesions of no
         place ("cavitary RLL lesion with adjacent consolidation and satellite nodules; differential includes
-        cavitating carcinoma", "LLL nodule in a fibrotic lung, suspicious for lung cancer") to the last placed one."""
+        cavitating carcinoma", "LLL nodule in a fibrotic lung, suspicious for lung cancer") to the last placed one;
+        read before the companion steps, which would stop at that unplaced lesion."""
         source = LesionLocationMapper._restated(earlier, group)
         if source.mention.related:
             return source

@@ -45,6 +45,8 @@ CASES = [
     ("cancer-names-the-nodule", "Lobulated nodule in the RML; this could be infective, but a carcinoma is not "
      "excluded.", {"nodule": ["rml"], "mass": ["rml"]}),
     ("cancer-without-lesion-placed", "Adenocarcinoma is suspected.", {"mass": []}),
+    ("cancer-past-an-unplaced-background", "Spiculated right upper lobe nodule within a fibrotic lung, worrisome for "
+     "a bronchogenic carcinoma.", {"nodule": ["rul"], "fibrosis": [], "mass": ["rul"]}),
     # the lesions right before the cancer have no place: it names the last placed one ("lesion" is no key)
     ("cancer-past-unplaced-companions", "Right upper lobe cavity with adjacent consolidation and small satellite "
      "nodules; the differential comprises an abscess, a mycobacterial infection and a cavitating carcinoma.",
