@@ -84,6 +84,11 @@ MORE = [
      {"consolidation": {"rll", "lll"}}),
     ("same-lobe-in-one-sentence", "Cavitary mass in the RUL with surrounding ground-glass in the same lobe.",
      {"mass": {"rul"}, "ggo": {"rul"}}),
+    # lesions "around" the finding of the line before lie in its place, the dash of a telegraphic line too
+    ("around-the-finding-before", "Cavitating consolidation in the left lower lobe.\nAround it, a few small nodules.",
+     {"consolidation": {"lll"}, "nodule": {"lll"}}),
+    ("around-dash", "Mass in the lingula.\nAround - several satellite nodules.",
+     {"mass": {"lingula"}, "nodule": {"lingula"}}),
     # the place of a finding that has gone is still the place "at its site" refers to
     ("its-site-of-a-resolved-finding", "The RML mass has gone; a thin band of fibrosis remains at its site.",
      {"fibrosis": {"rml"}}),
