@@ -221,7 +221,8 @@ class DiagnosisEpisodeMapper:
                          said: Callable[[], set[str]], noise: Callable[[], list[int]]) -> bool:
         """The change word tells this examination against the prior one: not negated (other than by its
         own denial, "no progression") or hypothetical, not a first examination's "new", no removal of the
-        tumor unless the prior examination was pre-operative (``said``: the kinds of report words found), not
+        tumor unless the prior examination was pre-operative and compared ("Comparison: none available; the
+        preoperative MRI was done elsewhere" compares with none; ``said``: the kinds of report words found), not
         explained after it as measurement noise ("slightly larger, within measurement variability";
         ``noise``: where ``change_explanations`` start)."""
         if episode.mention.certainty in _NOT_STATED and not (
@@ -229,7 +230,7 @@ class DiagnosisEpisodeMapper:
             return False
         if set(doc.lemmas(episode.first_token, episode.last_token)) & self._first_exam_changes and not compared():
             return False
-        if self._resection(doc, episode) and _PREOPERATIVE not in said():
+        if self._resection(doc, episode) and (_PREOPERATIVE not in said() or _NO_PRIOR in said()):
             return False
         if self._names_lesion(doc, sentence, episode):
             return False

@@ -160,6 +160,10 @@ CASES = [
     pytest.param("Comparison: pre-operative study 3 days ago.\nThe enhancing left cerebellar metastasis has been "
                  "removed; the right frontal metastasis is unchanged.", {"metastasis": ["improvement", "stable"]},
                  id="removed-beside-unchanged"),
+    # ... nor where the report compares with nothing: the pre-operative study it names was not read
+    pytest.param("Clinical: first day after resection of a right temporal glioblastoma.\nComparison: none available "
+                 "(the preoperative MRI was done at another hospital).\nImpression: Gross total resection of the "
+                 "glioblastoma.", {"glioma": []}, id="preoperative-study-not-compared"),
     # ... but not where the prior examination was after the operation
     pytest.param("History: glioblastoma, resected in 2024.\nComparison: MRI of June.\nThe resection margin shows "
                  "no nodular enhancement. Appearances unchanged.", {"glioma": ["stable"]},
