@@ -56,6 +56,8 @@ class EntityLexicon:
         self._zone_links = single_words(grammar.zone_links, "location_grammar.zone_links")
         self._zone_list_links = single_words(grammar.zone_list_links, "location_grammar.zone_list_links")
         self._count_words = single_words(grammar.count_words, "location_grammar.count_words")
+        self._side_words = frozenset(t.lower() for terms in grammar.sides.values() for t in terms)
+        self._organ_words = tuple(t.lower() for terms in rules.other_organs.words.values() for t in terms)
         self._zone_phrases = zone_lemmas(grammar)
         for zone, terms in grammar.zones.items():
             phrases += [(t, Concept("zone", zone)) for t in terms]
@@ -87,7 +89,7 @@ class EntityLexicon:
 
     def find(self, tokens: list[Token], text: str) -> list[ConceptMatch]:
         raw = self._matcher.match(tokens, text)
-        return self._stated_findings(self._compose_locations(raw, tokens), tokens)
+        return self._stated_findings(self._compose_locations(raw, tokens, text), tokens)
 
     def _stated_findings(self, matches: list[ConceptMatch], tokens: list[Token]) -> list[ConceptMatch]:
         """A part and a state word of one key in one clause, either order ("Bronchial walls in both lower lobes
@@ -121,13 +123,18 @@ class EntityLexicon:
             return []
         return [k for k in waiting.payload.also if k in m.payload.also]
 
-    def _compose_locations(self, raw: list[PhraseMatch[Concept]], tokens: list[Token]) -> list[ConceptMatch]:
-        """side + zones -> location keys; lone side and zone words are dropped."""
+    def _compose_locations(self, raw: list[PhraseMatch[Concept]], tokens: list[Token],
+                           text: str) -> list[ConceptMatch]:
+        """side + zones -> location keys; lone side and zone words are dropped, and so is the side of another
+        organ."""
         out: list[ConceptMatch] = []
         i = 0
         while i < len(raw):
             m = raw[i]
             role = m.payload.role
+            if self._sides_organ(raw, i, text):
+                i += 1
+                continue
             side = self._side_of(m.payload)
             if side is None and self._as_zone(m, tokens):
                 consumed, composed = self._zones_of_lung(raw, i, tokens)
@@ -143,8 +150,7 @@ class EntityLexicon:
                     continue
             lone_side = "both" if role == "bilateral" else side if role == "side" and not self._counts(
                 raw, i, tokens) else None
-            if (lone_side == "both" and _gap_to_next(raw, i, "organ") != 0) or (
-                    lone_side and self._modifies_finding(raw, i, tokens)):
+            if lone_side == "both" or (lone_side and self._modifies_finding(raw, i, tokens)):
                 # "bilateral nodules": both lungs; "small right pleural effusion", "right pleural-based
                 # nodule", "small right and moderate left effusions": the right lung
                 out += [PhraseMatch(Concept("related", k), m.first, m.last, m.start, m.end)
@@ -157,6 +163,20 @@ class EntityLexicon:
                 out.append(m)
             i += 1
         return out
+
+    def _sides_organ(self, raw: list[PhraseMatch[Concept]], i: int, text: str) -> bool:
+        """A side word right before another organ's word, the next word or in one Hangul run ("bilateral adrenal
+        nodules", "양측부신", "좌측 신장"), or before an ignored phrase that opens with one ("양측갑상선 결절"), is that
+        organ's side: it places nothing in the lungs (guideline section 2 rule 10). Korean writes a whole lung with
+        the bare side word too ("우측", a lung's term), so a lung's term that is a side word counts as one."""
+        nxt = raw[i + 1] if i + 1 < len(raw) else None
+        if nxt is None or nxt.first > raw[i].last or nxt.payload.role not in _ORGAN_ROLES:
+            return False  # most matches: no organ word right after
+        m = raw[i]
+        if m.payload.role not in ("side", "bilateral") and not (
+                m.payload.role == "related" and text[m.start : m.end].lower() in self._side_words):
+            return False
+        return nxt.payload.role == "organ" or text[nxt.start : nxt.end].lower().startswith(self._organ_words)
 
     def _counts(self, raw: list[PhraseMatch[Concept]], i: int, tokens: list[Token]) -> bool:
         """A lone count word right before findings ("both nodules", "both confirmed nodules") says how many they
@@ -282,6 +302,7 @@ class EntityLexicon:
 _ZONE_LINK_GAP = 2  # "lobe of the left lung": the link words between a zone and the next zone or its lung
 _ELIDED_SIDE_GAP = 3  # "right and moderate left": the words between two sides of one list
 _SIDE_LIST = frozenset({"and", "or", "&", "/"})
+_ORGAN_ROLES = frozenset({"organ", "ignore"})  # another organ's word, or an ignored phrase that may open with one
 
 
 _STATED_ROLES = frozenset({"part", "state"})
@@ -306,8 +327,7 @@ def zone_lemmas(grammar: LocationGrammar) -> dict[tuple[str, ...], str]:
 def _gap_to_next(raw: list[PhraseMatch[Concept]], i: int, role: str) -> int | None:
     """The words between ``raw[i]`` and the match right after it where that one is of ``role``, else None (negative
     where both lie in one Hangul run). A side word at most one word before an entity modifies it ("right effusion",
-    "left-sided mass"); one right before another organ's word is that organ's side, "both adrenal glands",
-    "bilateral axillary nodes" name no lung (guideline section 2 rule 10)."""
+    "left-sided mass")."""
     nxt = raw[i + 1] if i + 1 < len(raw) else None
     return nxt.first - raw[i].last if nxt is not None and nxt.payload.role == role else None
 
