@@ -93,12 +93,16 @@ class Annotator:
         sentences: list[Sentence] = []
         outranked: list[Item] = []
         cursor = 0
+        # one look per note at its concepts spares most notes these per-sentence steps
+        labelled = bool(self._labels) and self._labels_some_item(concepts, tokens)
+        qualities = bool(self._qualities) and any(c.first < c.last and tokens[c.first].lemma in self._quality_heads
+                                                  for c in concepts)
         for sentence in self._sentences(text, starts):
             cursor = self._fill(sentence, concepts, cursor)
             self._other_organs.drop_findings(sentence, tokens)
-            if self._labels:
+            if labelled:
                 self._drop_restated_label(sentence, tokens)
-            if self._qualities:
+            if qualities:
                 self._drop_unplaced_qualities(sentence, tokens)
             outranked += self._assert(sentence, text, note, triggers, starts)
             if self._refers_back:
@@ -147,6 +151,13 @@ class Annotator:
         if any(i.mention.key in characters and i.first_token > 0 and tokens[i.first_token - 1].lemma in
                self._label_sizes for i in rest):
             sentence.items.remove(label)
+
+    def _labels_some_item(self, concepts: list[ConceptMatch], tokens: list[Token]) -> bool:
+        """A word of a label key (``item_labels``) stands before an item number and a colon ("Nodule 2:") somewhere in
+        the note: without one, no sentence has a label for ``_drop_restated_label`` to drop."""
+        labels = self._labels
+        return any(_numbered(tokens, c.last, len(tokens)) for c in concepts
+                   if c.payload.key in labels or not labels.keys().isdisjoint(c.payload.also))
 
     def _withdraw(self, sentences: list[Sentence], struck: list[tuple[int, int]]) -> None:
         """A finding named in struck draft text ("~~Minor basal atelectasis~~ lungs are clear") is one the signing
@@ -276,7 +287,12 @@ def _labels_item(sentence: Sentence, tokens: list[Token], item: Item) -> bool:
     """``item`` opens its sentence (after a bullet at most) as a numbered label: "Nodule 2:", "Nodule #3:"."""
     if any(t.lemma[0].isalnum() for t in tokens[sentence.first_token:item.first_token]):
         return False
-    after = [t.lemma for t in tokens[item.last_token:min(item.last_token + 3, sentence.last_token)]]
+    return _numbered(tokens, item.last_token, sentence.last_token)
+
+
+def _numbered(tokens: list[Token], at: int, end: int) -> bool:
+    """The tokens from ``at`` (before ``end``) are an item's number and a colon: "2:", "#3:"."""
+    after = [t.lemma for t in tokens[at:min(at + 3, end)]]
     if after[:1] == ["#"]:
         after = after[1:]
     return len(after) >= 2 and after[0].isdigit() and after[1] == ":"

@@ -84,6 +84,8 @@ class _Scope:
     named: list[Item] = field(default_factory=list)  # the locations named last: "in the same lobe"
     side: tuple[int, str] | None = None  # the line and lung side of a "Right lung:" heading (line -1: lines below)
     sides: dict[str, set[str]] = field(default_factory=dict)  # lesion key -> the lung sides it was placed on so far
+    # the note names a zone without a side somewhere ("upper lobe"): only then are ``sides`` worth keeping
+    bare_zones: bool = False
 
     def enter(self, section: str | None) -> None:
         if section != self.section:
@@ -167,6 +169,7 @@ class LesionLocationMapper:
         self._lung_sides = rules.location_grammar.lung_sides()
         # a place of one lung -> that lung's side: what ``_remember_sides`` looks up per lesion place
         self._one_side = {k: d.side for k, d in rules.related.items() if d.side in ("right", "left")}
+        self._both_sides = frozenset(k for k, d in rules.related.items() if d.side == "both")
         self._zone_words = zone_lemmas(rules.location_grammar)
         self._zone_keys = {side: {zone: key for zone, key in zones.items() if isinstance(key, str)}
                            for side, zones in compose.items()}
@@ -177,7 +180,7 @@ class LesionLocationMapper:
     def map(self, doc: Document) -> None:
         """Sentence by sentence: a heading scopes the lines below it, a lesion sentence takes its own
         locations first and then what earlier lines lend it, a location-only line continues a lesion."""
-        scope = _Scope()
+        scope = _Scope(bare_zones=self._names_bare_zone(doc))
         shared: list[Item] = []
         for sentence in doc.sentences:
             scope.enter(sentence.section)
@@ -202,7 +205,8 @@ class LesionLocationMapper:
                     if not group.lesions[0].mention.related or (referent and self._only_sideless(group)):
                         self._lend_earlier_location(group, sentence, doc, scope, referent)
                 self._side_zones(sentence, doc, lesions, locations, scope)
-                self._remember_sides(lesions, scope)
+                if scope.bare_zones:
+                    self._remember_sides(lesions, scope)
                 self._remember(sentence, doc, groups, scope)
                 shared += [lesion for group in groups for lesion in group.shared]
             if locations:
@@ -245,7 +249,8 @@ class LesionLocationMapper:
         if marks and marks[0] in self._heading_marks:
             scope.side = self._heading_side(opening, line) or scope.side
         if scope.side is None or scope.side[0] not in (-1, line):
-            self._earlier_side_zones(lesions, locations, scope)
+            if scope.bare_zones:
+                self._earlier_side_zones(lesions, locations, scope)
             return
         side = scope.side[1]
         sided = {i.mention.key: key for i in locations
@@ -269,9 +274,15 @@ class LesionLocationMapper:
                 lesion.mention.related = list(dict.fromkeys(
                     keys.get(bare[k], k) if k in bare else k for k in lesion.mention.related))
 
+    def _names_bare_zone(self, doc: Document) -> bool:
+        """Some place of the note is a zone without a side (``_bare_zone``): one look per note, as most name none."""
+        both = self._both_sides
+        return any(i.mention.key in both and self._bare_zone(i) for sentence in doc.sentences
+                   for i in sentence.mentions("location"))
+
     def _bare_zone(self, location: Item) -> str | None:
         """The zone of a place written as one zone word without a side ("upper lobe"; not "upper lobes")."""
-        if self.rules.related[location.mention.key].side != "both":
+        if location.mention.key not in self._both_sides:
             return None
         words = tuple(location.mention.text.lower().split())
         zone = self._zone_words.get(words)

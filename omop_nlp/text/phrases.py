@@ -30,12 +30,20 @@ class PhraseMatch(NamedTuple, Generic[P]):  # built per match: a tuple is cheape
     end: int
 
 
+_Entry = tuple[str | None, P]  # a phrase's case word (None: any case) and payload
+# the phrases of one length that open with the same words: (length, the phrases by their words or None where all of
+# them are those opening words, the entries of those opening words)
+_Group = tuple[int, dict[tuple[str, ...], list[_Entry]] | None, list[_Entry]]
+
+
 class PhraseMatcher(Generic[P]):
     def __init__(self, phrases: Iterable[tuple[str, P]], typo_min_length: int = 0, typo_exclude: Iterable[str] = ()):
-        # first lemma -> second lemma (None for one-word phrases) -> (lemmas, case word, payload),
-        # longest first: a position looks only at the phrases its own two words can open.
-        self._by_first: dict[str, dict[str | None, list[tuple[tuple[str, ...], str | None, P]]]] = {}
+        # first lemma -> second lemma (None for one-word phrases) -> the phrases they open as groups by length,
+        # longest first: a position looks only at the phrases its own two words can open, and at one dict per
+        # longer length ("in the" opens many triggers, and most "in the"s of a note open none of them)
+        grouped: dict[str, dict[str | None, list[tuple[tuple[str, ...], str | None, P]]]] = {}
         hangul: dict[str, P] = {}
+        vocabulary: set[str] = set()
         for phrase, payload in phrases:
             case_word = None
             if phrase.startswith(CASE_SENSITIVE_PREFIX):
@@ -47,17 +55,13 @@ class PhraseMatcher(Generic[P]):
             lemmas = term_lemmas(phrase)
             if lemmas:
                 second = lemmas[1] if len(lemmas) > 1 else None
-                self._by_first.setdefault(lemmas[0], {}).setdefault(second, []).append((lemmas, case_word, payload))
-        for openings in self._by_first.values():
-            for entries in openings.values():
-                entries.sort(key=lambda e: -len(e[0]))
+                grouped.setdefault(lemmas[0], {}).setdefault(second, []).append((lemmas, case_word, payload))
+                vocabulary.update(lemmas)
+        self._by_first = {first: {second: _by_length(entries, 1 if second is None else 2)
+                                  for second, entries in openings.items()} for first, openings in grouped.items()}
         self._hangul_re = _hangul_regex(hangul)
         self._hangul = {re.sub(r"\s+", "", k): v for k, v in hangul.items()}
-        self._typo = _TypoIndex(self._vocabulary(), typo_min_length, set(typo_exclude)) if typo_min_length else None
-
-    def _vocabulary(self) -> set[str]:
-        return {lemma for openings in self._by_first.values() for entries in openings.values()
-                for lemmas, _, _ in entries for lemma in lemmas}
+        self._typo = _TypoIndex(vocabulary, typo_min_length, set(typo_exclude)) if typo_min_length else None
 
     def match(self, tokens: list[Token], text: str, masked: frozenset[int] = frozenset()) -> list[PhraseMatch[P]]:
         """All non-overlapping matches, longest first at each position; ``masked`` tokens match nothing."""
@@ -85,16 +89,15 @@ class PhraseMatcher(Generic[P]):
         return sorted(matches, key=_START)
 
     def _match_at(self, tokens: list[Token], lemmas: list[str], i: int,
-                  openings: dict[str | None, list[tuple[tuple[str, ...], str | None, P]]]) -> PhraseMatch[P] | None:
+                  openings: dict[str | None, list[_Group]]) -> PhraseMatch[P] | None:
         following = lemmas[i + 1] if i + 1 < len(lemmas) else None
         longer = openings.get(following, ()) if following is not None else ()
-        for phrase, case_word, payload in chain(longer, openings.get(None, ())):  # longest first
-            n = len(phrase)
-            if n > 2 and tuple(lemmas[i : i + n]) != phrase:
-                continue
-            if case_word is not None and tokens[i].raw != case_word:
-                continue
-            return PhraseMatch(payload, i, i + n, tokens[i].start, tokens[i + n - 1].end)
+        for n, by_words, entries in chain(longer, openings.get(None, ())):  # longest first
+            if by_words is not None:
+                entries = by_words.get(tuple(lemmas[i : i + n]), ())
+            for case_word, payload in entries:
+                if case_word is None or tokens[i].raw == case_word:
+                    return PhraseMatch(payload, i, i + n, tokens[i].start, tokens[i + n - 1].end)
         return None
 
     def _match_hangul(self, tokens: list[Token], text: str, masked: frozenset[int]) -> list[PhraseMatch[P]]:
@@ -130,6 +133,18 @@ class OpeningPhrases:
         return start < len(lemmas) and any(
             tuple(lemmas[start : start + n]) in phrases
             for n, phrases in self._by_first.get(lemmas[start], _NO_PHRASES).items())
+
+
+def _by_length(entries: list[tuple[tuple[str, ...], str | None, P]], words: int) -> list[_Group]:
+    """The phrases that open with the same ``words`` words (1 or 2) as groups by length, longest first; each
+    phrase's entries in lexicon order."""
+    longer: dict[int, dict[tuple[str, ...], list[_Entry]]] = {}
+    for lemmas, case_word, payload in entries:
+        if len(lemmas) > words:
+            longer.setdefault(len(lemmas), {}).setdefault(lemmas, []).append((case_word, payload))
+    exact = [(case_word, payload) for lemmas, case_word, payload in entries if len(lemmas) == words]
+    groups: list[_Group] = [(n, by_words, []) for n, by_words in sorted(longer.items(), reverse=True)]
+    return [*groups, (words, None, exact)] if exact else groups
 
 
 def _is_hangul(phrase: str) -> bool:
