@@ -27,6 +27,9 @@ class OtherOrgans:
     def __init__(self, rules: OtherOrgansRules) -> None:
         self.enabled = bool(rules.words)
         self._links = [term_lemmas(t) for t in rules.links]
+        self._links_by_first: dict[str, list[tuple[str, ...]]] = {}  # a word opens only its own links: one lookup
+        for link in self._links:
+            self._links_by_first.setdefault(link[0], []).append(link)
         self._breaks = single_words(rules.breaks, "other_organs.breaks")
         self._subject_breaks = single_words(rules.subject_breaks, "other_organs.subject_breaks")
         self._lung_words = single_words(rules.lung_words, "other_organs.lung_words")
@@ -157,8 +160,12 @@ class OtherOrgans:
         return bisect_left(mention_starts, start) == bisect_left(mention_starts, end)
 
     def _link_after(self, tokens: list[Token], start: int, end: int) -> int:
+        """The length of the link ("of", "of the") that opens the words from ``start`` to ``end``, 0 if none does."""
+        links = self._links_by_first.get(tokens[start].lemma) if start < min(end, len(tokens)) else None
+        if not links:
+            return 0  # most words open no link: no tuple of the words is built
         words = tuple(t.lemma for t in tokens[start:end])
-        return next((len(link) for link in self._links if words[: len(link)] == link), 0)
+        return next((len(link) for link in links if words[: len(link)] == link), 0)
 
 
 def _abbreviation_dot(tokens: list[Token], at: int) -> bool:

@@ -277,8 +277,8 @@ class LesionLocationMapper:
     def _names_bare_zone(self, doc: Document) -> bool:
         """Some place of the note is a zone without a side (``_bare_zone``): one look per note, as most name none."""
         both = self._both_sides
-        return any(i.mention.key in both and self._bare_zone(i) for sentence in doc.sentences
-                   for i in sentence.mentions("location"))
+        return any(i.mention is not None and i.mention.key in both and _is_location(i) and self._bare_zone(i)
+                   for sentence in doc.sentences for i in sentence.items)
 
     def _bare_zone(self, location: Item) -> str | None:
         """The zone of a place written as one zone word without a side ("upper lobe"; not "upper lobes")."""
