@@ -22,10 +22,12 @@ from omop_nlp.assertion.context import (
 )
 from omop_nlp.entities.anatomy import OtherOrgans
 from omop_nlp.entities.document import Document, Item, Sentence
+from omop_nlp.entities.groups import FindingGroups
 from omop_nlp.entities.items import ItemVerdicts
 from omop_nlp.entities.lexicon import ConceptMatch, EntityLexicon
 from omop_nlp.model import Certainty, EntityType, Mention
 from omop_nlp.rules import ModalityRules
+from omop_nlp.rules.sections import load_sections_rules
 from omop_nlp.text.layout import layout_view, struck_spans, table_columns
 from omop_nlp.text.phrases import PhraseMatch
 from omop_nlp.text.sections import load_section_rules
@@ -58,6 +60,7 @@ class Annotator:
         self._related_type = EntityType(rules.related_type)
         self._entity_type = EntityType(rules.entity_type)
         self._other_organs = OtherOrgans(rules.other_organs)
+        self._groups = FindingGroups(load_sections_rules().structured_items, self._asserter, self._entity_type)
         self._refers_back = bool(rules.presence.back_references)  # no back reference words: no cue to look for
         self._labels = rules.item_labels.labels
         self._qualities = frozenset(term_lemmas(t) for t in rules.quality_terms)
@@ -111,6 +114,7 @@ class Annotator:
         self._opening_question(sentences, triggers)
         _keep_suspected(sentences, outranked)
         self._item_verdicts.apply(sentences, text, starts, triggers)  # "Item 2: disagree" after the tool's list
+        self._groups.apply(sentences, text, starts, triggers)  # "Finding = Nodule" / "Presence = Absent"
         if struck:
             self._withdraw(sentences, struck)
         if cells:

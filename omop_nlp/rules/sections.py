@@ -59,6 +59,19 @@ class OutsideReaders(RulesModel):
                 for verb in (self.verbs if verbs is None else verbs)]
 
 
+class StructuredItems(RulesModel):
+    """The item names of a structured report rendered as a content tree (a DICOM SR: "Finding = Nodule" with the
+    sibling items "Finding site = ..." and "Presence = Absent" below it), which say of the finding item's finding
+    what a sentence would say on its own line."""
+
+    findings: Terms = Field(default_factory=list, description="names of the item whose value is a finding "
+                            "(\"Finding\"): it opens a group of the item lines after it at the same indentation")
+    presence: Terms = Field(default_factory=list, description="names of a sibling item whose value states or denies "
+                            "the group's finding (\"Presence = Absent\"), read by the negation triggers")
+    sites: Terms = Field(default_factory=list, description="names of a sibling item whose value is the finding's "
+                         "place (\"Finding site\"): another organ there makes the finding that organ's, no key")
+
+
 class SectionsRules(RulesModel):
     """The sections a report is split into; text before any header is findings."""
 
@@ -112,6 +125,9 @@ class SectionsRules(RulesModel):
                                              "besides a list number \"2)\"), and a later sentence that opens with "
                                              "them (\"Item 2: disagree\", \"CAD mark 1 is a vessel\") gives the "
                                              "radiologist's verdict on that item: a rejection withdraws its findings")
+    structured_items: StructuredItems = Field(default_factory=StructuredItems, description="the item names of a "
+                                              "structured report's content tree (DICOM SR), whose sibling items "
+                                              "place, state or deny the finding item's finding")
     agreement_cues: TermsByLanguage = Field(default_factory=dict, description="words by which a second opinion "
                                             "agrees with the outside reading it restates (\"We agree with the "
                                             "outside interpretation\", \"concur\")")
