@@ -47,7 +47,7 @@ _ASKED = {Certainty.HEDGED, Certainty.HYPOTHETICAL, Certainty.UNLIKELY, Certaint
 _first = attrgetter("first_token")  # the bisect key of items in text order: a C-level getter
 _trigger_first = attrgetter("first")
 _BEYOND = float("inf")  # sorts after every token index: the bisection key of "a span starting at this token"
-_ZERO = re.compile(r"0+(?:[ \t]*/[ \t]*0+)*")  # a table cell that counts none: "0", "0 / 0"
+_ZERO = re.compile(r"0+(?:[ \t]*/[ \t]*0+)*(?:[ \t]*%)?")  # a table cell that counts none: "0", "0 / 0", "0 %"
 
 
 class Annotator:

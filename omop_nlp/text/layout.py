@@ -116,6 +116,7 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])[^*\n]*?(?<=[^\s*])\*(?![\w*])")  #
 # a heading's "#"s (not a table's "#" column), a quote's ">"s (not "> 5 mm" opening a line: a size bound)
 _LINE_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}(?=[ \t]+[^|\s])|>(?:[ \t]*>)*(?![ \t]*\d))")
 _TABLE_ROW = re.compile(r"(?m)^[ \t]*\|[^\n]*\|[ \t]*$")
+_BARE_ROW = re.compile(r"(?m)^[ \t]*[^|\s][^|\n]*(?:\|[^|\n]*){2,}$")  # "Zone | GGO | Honeycombing"
 _TABLE_RULE = frozenset("|-: \t")  # the row under a table's header: "| --- | :---: |"
 _DASHES = frozenset(" \t-\u2012\u2013\u2014\u2015")  # a cell with nothing to say: "—", "-", "–"
 _STRUCK = re.compile(r"~~(?=\S)[^~\n]+?~~")
@@ -137,7 +138,7 @@ def table_columns(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     the annotator decides which headers name one. Only a table with its separator row under the header counts."""
     if "|" not in text:
         return []
-    pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    pairs = _bare_table_columns(text)
     rows = list(_TABLE_ROW.finditer(text))
     table: list[re.Match] = []
     for row in [*rows, None]:
@@ -151,6 +152,38 @@ def table_columns(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
                       if not _DASHES.issuperset(text[cell[0] : cell[1]])]
         table = [row] if row is not None else []
     return pairs
+
+
+def _bare_table_columns(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``table_columns`` of a table exported without outer bars or a separator row (an SR viewer's "Region | GGO |
+    Honeycombing" over "Lower lobes | present | absent"): rows of three cells or more on consecutive lines, as many
+    in each, the first row the header where it holds no number ("1 | RUL mass | 31 mm" is a row of data)."""
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    table: list[re.Match] = []
+    for row in [*_BARE_ROW.finditer(text), None]:
+        if row is not None and table and row.start() == table[-1].end() + 1 and \
+                row.group().count("|") == table[0].group().count("|"):
+            table.append(row)
+            continue
+        if len(table) > 1 and not any(c.isdigit() for c in table[0].group()):  # a header names, it does not measure
+            header = _split(table[0])
+            pairs += [(header[column], cell) for body in table[1:]
+                      for column, cell in enumerate(_split(body)[1:], start=1)
+                      if not _DASHES.issuperset(text[cell[0] : cell[1]])]
+        table = [row] if row is not None else []
+    return pairs
+
+
+def _split(row: re.Match) -> list[tuple[int, int]]:
+    """The spans of a bare row's cells, blanks around their text left out."""
+    spans, start = [], row.start()
+    for end in [*(m.start() for m in re.finditer(r"\|", row.group())), len(row.group())]:
+        cell = row.group()[start - row.start() : end]
+        stripped = cell.strip(" \t")
+        first = start + len(cell) - len(cell.lstrip(" \t"))
+        spans.append((first, first + len(stripped)))
+        start = row.start() + end + 1
+    return spans
 
 
 def _cells(row: re.Match) -> list[tuple[int, int]]:
