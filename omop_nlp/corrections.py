@@ -15,6 +15,14 @@ disagree", "rather than", "as first dictated") corrects the body for the keys it
 A clinician's sentence that re-reads the images ("Having reviewed the images with our radiologist, we think this is
 linear atelectasis rather than a true nodule", ``review_openings``) is such a part by itself; there, and in a correction
 section, a finding named instead of a withdrawn one takes the withdrawn one's places where it gives none.
+
+A correcting part corrects the report up to the next correcting part: the body above an addendum, and the original
+text below an amended report's banner ("CORRECTED REPORT / Correction: ... / Original report text: ..."). A finding
+a correction section names in quotation marks is the earlier reading's word and counts for nothing itself ("the
+'nodule' in the RML is a vessel": denied at its places even where the part asserts the key elsewhere, "TWO nodules,
+not three"); one it says is now something else ("the 'consolidation' in both lower lobes is atelectasis") is
+withdrawn at its places, which the new finding takes.
+
 A correction section without a cue ("I agree", "a second nodule is present, not mentioned above") changes
 nothing: its mentions count like findings. Mentions stay as they are (NOTE_NLP and FHIR keep the body's
 mentions with their own certainty); only the report-level findings change.
@@ -25,14 +33,18 @@ A finding of the restatement counts only where the review keeps it: where the re
 review's mentions (and places) alone count; else the restated finding counts where the review agrees with the
 outside reading ("We agree with the outside interpretation") and denies the key nowhere ("not favoured"). An
 agreeing or disagreeing sentence that names a restated key decides for that key alone ("We disagree regarding the
-effusion"); the cues of the sentences that name none decide for the other keys.
+effusion"); the cues of the sentences that name none decide for the other keys. A preliminary read that a final read
+of the same note follows is restated in this way (``text/sections.py``: "PRELIM (teleradiology): ..." then "FINAL
+READ").
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from omop_nlp.entities.document import Document, Sentence
 from omop_nlp.model import Certainty, EntityType, Mention
@@ -41,6 +53,7 @@ from omop_nlp.text.sentences import clause_at
 from omop_nlp.text.tokens import term_lemmas
 
 _DENIED = (Certainty.NEGATED, Certainty.UNLIKELY)
+_START = attrgetter("start")
 
 
 MentionSpan = tuple[str, int, int]  # a mention's key and offsets: the same in the pipeline and in NOTE_NLP rows
@@ -54,9 +67,10 @@ class Corrections:
     withdrawn: set[MentionSpan] = field(default_factory=set)  # the mentions no longer counted
     places: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction gives it
     removed: dict[str, set[str]] = field(default_factory=dict)  # key -> the places the correction denies it
+    added: dict[str, set[str]] = field(default_factory=dict)  # key -> places a relabelled finding lends it
 
     def __bool__(self) -> bool:
-        return bool(self.withdrawn or self.places or self.removed)
+        return bool(self.withdrawn or self.places or self.removed or self.added)
 
     def withdraws(self, mention: Mention) -> bool:
         """The correction takes this mention back ("... stated in error"): by its span, so a mention rebuilt from
@@ -71,19 +85,52 @@ def _span(mention: Mention) -> MentionSpan:
 def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRules, entity_type: str) -> Corrections:
     """What the report's correcting parts decide over its body, the later part over the earlier; empty (false)
     for a report that corrects nothing."""
-    out = Corrections()
-    for part in _correcting_parts(doc, sections):
-        end = part[-1].end
+    quoted = _quoted(doc, mentions)
+    out = Corrections(withdrawn=set(quoted))
+    parts = _correcting_parts(doc, sections)
+    for n, part in enumerate(parts):
+        # the part corrects the report up to the next correcting part: an addendum the body above it, an amended
+        # report's banner ("CORRECTED REPORT ... Original report:") the original text below it
+        later = parts[n + 1][0].start if n + 1 < len(parts) else len(doc.text)
         starts = [s.start for s in part]
         said = [(m, s.index) for m in mentions if (s := _sentence_at(part, starts, m.start)) is not None]
+        said = [(m, i) for m, i in said if _span(m) not in out.withdrawn or m.certainty in _DENIED]
+        former = {m.key for m, _ in said if m.type is EntityType.LOCATION and sections.former_place(doc.text, m.start)}
         before = set(out.withdrawn)
         for key in dict.fromkeys(m.key for m, _ in said if m.type == entity_type):
-            _decide(out, key, [(m, i) for m, i in said if m.key == key], said,
-                    [m for m in mentions if m.key == key and m.start < end])
+            _decide(out, key, [(m, i) for m, i in said if m.key == key], said, (quoted, former),
+                    [m for m in mentions if m.key == key and m.start < later])
         _relabel(out, [m for m, _ in said if m.type == entity_type],
-                 [m for m in mentions if m.start < part[0].start and _span(m) in out.withdrawn - before])
+                 [m for m in mentions if not part[0].start <= m.start < part[-1].end
+                  and _span(m) in out.withdrawn - before])
+    _quoted_relabel(out, doc.text, [m for m in mentions if m.type == entity_type], quoted)
     _review_outside_reading(out, doc, [m for m in mentions if m.type == entity_type], sections)
     return out
+
+
+def _quoted_relabel(out: Corrections, text: str, findings: list[Mention], quoted: set[MentionSpan]) -> None:
+    """A correction that names the earlier reading's finding in quotation marks and says what it is ("the
+    'consolidation' in both lower lobes is atelectasis"): the quoted finding is withdrawn where it was said (at its
+    places, or everywhere where it names none), and the finding it now is lies there too."""
+    if not quoted:
+        return
+    ordered = sorted(findings, key=_START)
+    for n, said in enumerate(ordered):
+        if _span(said) not in quoted or said.certainty in _DENIED:
+            continue
+        now = next((m for m in ordered[n + 1 :] if m.key != said.key), None)
+        if now is None or not now.certainty.counts_as_present or not _COPULA.fullmatch(text, said.end, now.start):
+            continue
+        places = set(said.related)
+        out.withdrawn |= {_span(m) for m in findings if m.key == said.key
+                          and (not places or (m.related and set(m.related) <= places))}
+        if places and not now.related:
+            out.added.setdefault(now.key, set()).update(places)
+
+
+# between the quoted finding and what it is: its place and the verb, in one clause ("'nodule' in the RML is a scar")
+_COPULA = re.compile(r"['\"\u2019\u201d]?[^;.:\n]{0,60}?(?<!\w)(?:is|are|was|were|represents|represent)(?!\w)"
+                     r"[^;.:\n]{0,30}")
 
 
 def _review_outside_reading(out: Corrections, doc: Document, findings: list[Mention], sections: SectionRules) -> None:
@@ -200,17 +247,59 @@ def _reviewing(doc: Document, sections: SectionRules) -> tuple[set[int], bool]:
     return reviewing, in_section
 
 
-def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said], earlier: list[Mention]) -> None:
+def _quoted(doc: Document, mentions: list[Mention]) -> set[MentionSpan]:
+    """The mentions a correction section names in quotation marks: the earlier reading's words, which count for
+    nothing themselves, whether or not the section corrects the body."""
+    corrections = [s for s in doc.sentences if s.section_kind == CORRECTION]
+    if not corrections:
+        return set()
+    starts = [s.start for s in corrections]
+    return {_span(m) for m in mentions
+            if _sentence_at(corrections, starts, m.start) is not None and _in_quotes(doc.text, m)}
+
+
+def _in_quotes(text: str, mention: Mention) -> bool:
+    """A correction names the earlier reading's word in quotation marks ("the 'consolidation' is atelectasis", "the
+    phrase "left effusion" was dictated in error"): that word is what was said, not what the correction states.
+    The mention lies inside a quoted stretch of its line: an opening mark before it (not an apostrophe of a word)
+    whose closing mark follows it."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    opening = _OPENING.search(text[line_start : mention.start][::-1])
+    if opening is None:
+        return False
+    closing = _CLOSING[text[mention.start - opening.end()]]
+    close = text.find(closing, mention.end - 1, mention.end + _QUOTE_SPAN)  # a token may keep its closing mark
+    return close >= 0 and (close + 1 == len(text) or not text[close + 1].isalnum()) and "\n" not in text[
+        mention.end : close]
+
+
+_QUOTE_SPAN = 80  # the longest quoted phrase read as one
+_CLOSING = {"'": "'", '"': '"', "\u2018": "\u2019", "\u201c": "\u201d"}
+# the nearest opening mark before a mention, read backwards over its line: no closing mark between, and the
+# character before the mark (after it, reversed) is no letter ("patient's" holds an apostrophe, not a quote)
+_OPENING = re.compile(rf"^[^'\"\u2018\u2019\u201c\u201d]{{0,{_QUOTE_SPAN}}}?['\"\u2018\u201c](?!\w)")
+
+
+def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said],
+            earlier_words: tuple[set[MentionSpan], set[str]], earlier: list[Mention]) -> None:
     """One key named by a correcting part: ``stated`` its mentions there, ``said`` all mentions of the part (each
-    with its sentence), ``earlier`` every mention of the key up to the part's end."""
+    with its sentence), ``earlier_words`` what the part says the earlier reading said: the mentions of correction
+    sections in quotation marks, and the places it names as the earlier reading's ("the nodule described in the
+    right upper lobe is in the left upper lobe"); ``earlier`` every mention of the key up to the next correcting
+    part."""
+    quoted, former = earlier_words
     asserted = [m for m, _ in stated if m.certainty.counts_as_present]
     denials = [(m, i) for m, i in stated if m.certainty in _DENIED]
     denied = set().union(*(_denied_places(d, said) for d in denials))
     if asserted:
         out.removed.pop(key, None)
-        places = set().union(*(m.related for m in asserted)) - denied
+        places = set().union(*(m.related for m in asserted)) - denied - former
         if places:
             out.places[key] = places
+        elif taken := set().union(*(_denied_places(d, said) for d in denials if _span(d[0]) in quoted)):
+            # the earlier reading's word denied at its places: "TWO nodules, not three; the 'nodule' in the RML
+            # is a vessel"
+            out.removed[key] = taken
         return
     out.places.pop(key, None)
     for denial in denials:

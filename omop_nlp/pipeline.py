@@ -146,6 +146,9 @@ class ModalityEngine:
             elif key in corrections.removed:
                 finding.related = self._most_specific(self._without(finding.related, corrections.removed[key]))
                 finding.corrected = True
+            if key in corrections.added:  # "the 'consolidation' in the LLL is atelectasis": atelectasis there
+                finding.related = self._most_specific(set(finding.related) | corrections.added[key])
+                finding.corrected = True
 
     def _without(self, related: list[str], denied: set[str]) -> set[str]:
         """The places left once ``denied`` is taken away: both lower lobes less the right lower lobe is the left."""

@@ -44,6 +44,26 @@ from omop_nlp.pipeline import Pipeline
         pytest.param("Findings: Mild emphysema. No consolidation.\n"
                      "ADDENDUM: On review a 5 mm nodule is present in the right lower lobe, not mentioned "
                      "above. There is no other nodule.", {"nodule": ["rll"]}, id="added-finding-kept"),
+        pytest.param("CORRECTED REPORT\nCorrection: the right pleural effusion was dictated in error; there is "
+                     "none.\n\nOriginal report text:\nFindings: Small right pleural effusion. Mild atelectasis in "
+                     "the left lower lobe.", {"atelectasis": ["lll"]}, id="banner-above-the-original-body"),
+        pytest.param("Findings: Patchy consolidation in the lingula.\n"
+                     "Peer review: the 'consolidation' in the lingula is atelectasis.",
+                     {"atelectasis": ["lingula"]}, id="quoted-word-of-the-earlier-read-counts-for-nothing"),
+        pytest.param("AMENDED REPORT\nAmendment: on review there are two nodules, not three; the 'nodule' in "
+                     "the left upper lobe is a vessel.\n\nFindings: Solid nodules in the right upper lobe, the "
+                     "left upper lobe and the right lower lobe.", {"nodule": ["rll", "rul"]},
+                     id="quoted-word-denied-at-its-place"),
+        pytest.param("PRELIMINARY READ (night): CT chest. Consolidation in the left lower lobe. Small nodule "
+                     "in the right upper lobe.\n\nFINAL READ (day)\nFindings: The left base is clear; there is "
+                     "no consolidation. Mild bronchial wall thickening in both lower lobes.",
+                     {"bronchial_wall_thickening": ["bll"]}, id="final-read-replaces-the-preliminary"),
+        pytest.param("PRELIMINARY READ: CT chest. Consolidation in the left lower lobe.\n"
+                     "FINAL READ: Agree with the preliminary read.", {"consolidation": ["lll"]},
+                     id="final-read-that-agrees-keeps-the-preliminary"),
+        pytest.param("AMENDED REPORT\nCorrection: the mass reported in the left lower lobe on the original report is "
+                     "in the right lower lobe.\n\nFindings: 4 cm mass in the left lower lobe.", {"mass": ["rll"]},
+                     id="place-of-the-earlier-reading-named-and-moved"),
     ],
 )
 def test_chest_corrections(pipeline: Pipeline, text: str, expected: dict) -> None:

@@ -227,7 +227,8 @@ class EntityLexicon:
         own: list[str] = []  # lobes of the side named in the run
         j, cursor = i + 1, raw[i].last
         while (j < len(raw) and raw[j].first - cursor <= 3
-               and self._glue_only(tokens, cursor, raw[j].first, after_side=cursor == raw[i].last)):
+               and self._glue_only(tokens, cursor, raw[j].first,
+                                   after_side=cursor == raw[i].last and raw[i].payload.role == "side")):
             zone = self._as_zone(raw[j], tokens)
             if zone is None and not self._lobe_of(raw[j], side):
                 break
@@ -286,8 +287,8 @@ class EntityLexicon:
                 and all(t.lemma in self._zone_links or t.lemma in self._zone_list_links for t in between))
 
     def _glue_only(self, tokens: list[Token], start: int, end: int, after_side: bool) -> bool:
-        """Only glue words between; a '.' only as the abbreviation dot of the side ('Lt. base'), so a
-        zone word in the next sentence never joins."""
+        """Only glue words between; a '.' only as the abbreviation dot of a side word ('Lt. base'), so a
+        zone word in the next sentence never joins, not even after a whole lung ("in both lungs. Perihilar ...")."""
         return all(t.lemma in self._glue and (t.lemma != "." or (after_side and n == 0))
                    for n, t in enumerate(tokens[start:end]))
 

@@ -12,7 +12,7 @@ from omop_nlp.rules.common import Code, Terms, TermsByLanguage
 from omop_nlp.rules.load import RulesModel, load_model
 
 SectionKind = Literal["findings", "comparison", "history", "indication", "recommendation", "technique", "other_organ",
-                      "correction", "outside"]
+                      "correction", "outside", "preliminary", "final"]
 # the plain word lists of sections.yaml
 WordList = Literal["abbreviations", "continuing_words", "question_answers", "line_continuations"]
 
@@ -27,7 +27,11 @@ class SectionRule(RulesModel):
                               "attending's word, a final read's discrepancy; see correction_cues), "
                               "or outside: another reader's report restated by a second opinion (\"Outside "
                               "report:\"), whose findings count only where the review keeps them (see "
-                              "outside_readers)")
+                              "outside_readers), "
+                              "or preliminary: an overnight or teleradiology read that a final read of the same note "
+                              "(a section of kind final) replaces, read as an outside reading where one follows and "
+                              "as findings where none does (\"PRELIMINARY REPORT (teleradiology):\"), "
+                              "or final: the final read after a preliminary one, read as findings")
     code: Code | None = Field(None, description="the section's LOINC code (NOTE_NLP.section_concept_id)")
     headers: TermsByLanguage = Field(description="header words per language; the first section listing a header "
                                      "takes it")
@@ -111,6 +115,10 @@ class SectionsRules(RulesModel):
                                              "thoracic radiologist, we think ...\"): with a correction cue it corrects "
                                              "the report before it as a correction section does (\"... linear "
                                              "atelectasis rather than a true nodule\")")
+    former_place_words: TermsByLanguage = Field(default_factory=dict, description="words right before a place "
+                                                "that a correction names as where the earlier reading put a "
+                                                "finding (\"the nodule described in the right upper lobe is in "
+                                                "the left upper lobe\"): that place is the finding's no more")
     outside_readers: dict[str, list[OutsideReaders]] = Field(
         default_factory=dict, description="language -> other readers (an outside radiologist, a detection tool) and "
         "what they did, the one source of both: a sentence opening with one restates that reader (\"The outside "

@@ -47,6 +47,7 @@ class SectionRules:
     disagreement: re.Pattern  # ... or not ("We disagree", "do not agree")
     item_reference: re.Pattern  # a tool's item named by its number(s) ("Item 2", "CAD marks 1 and 3", "finding #4")
     item_line: re.Pattern  # a line that opens a tool's numbered item ("2) 4 mm nodule", "Item 2: ..."); group "n"
+    former_words: re.Pattern  # the words that end right before a place the earlier reading gave ("described in the")
 
     def corrects(self, text: str) -> bool:
         """The text of a correction section says that it corrects the body, not only agrees or adds."""
@@ -60,6 +61,11 @@ class SectionRules:
         """The sentence at ``start`` re-reads the images ("Having reviewed the images, we think ...")."""
         return self.review_opening.match(text, start) is not None
 
+    def former_place(self, text: str, start: int) -> bool:
+        """The place at ``start`` is where an earlier reading put the finding ("the nodule described in the right
+        upper lobe is in the left upper lobe")."""
+        return self.former_words.search(text, max(start - _FORMER_REACH, 0), start) is not None
+
     def agrees(self, text: str) -> bool:
         """The review says that it agrees with the outside reading, and nowhere that it does not."""
         return self.agreement.search(text) is not None and self.disagreement.search(text) is None
@@ -70,6 +76,8 @@ class SectionRules:
         dated = self._dated_results(text)
         if dated:
             headers = sorted(headers + dated, key=lambda h: h[0].start())
+        final_at = max((m.start() for m, n in headers if n is not None and self.definitions[n].kind == FINAL),
+                       default=-1)
         sections: list[Section] = []
         body_start, name = 0, None
         findings_below = self._findings_headers(headers)
@@ -77,16 +85,17 @@ class SectionRules:
             if header_name is None and (name is None or self.definitions[name].kind != OTHER_ORGAN):
                 continue  # an unknown heading only ends an organ section ("BONES:" then "LUNG BASES:")
             kind = self.definitions[header_name].kind if header_name else None
+            kind = FINDINGS if kind == FINAL else kind
             findings_below -= kind == FINDINGS  # now: the findings headers after this one
             whole = findings_below > 0 and kind not in (None, FINDINGS, OTHER_ORGAN)
-            sections += self._sections(text, name, body_start, match.start(), whole=whole)
+            sections += self._sections(text, name, body_start, match.start(), body_start < final_at, whole=whole)
             body_start, name = match.end(), header_name
-        sections += self._sections(text, name, body_start, len(text))
+        sections += self._sections(text, name, body_start, len(text), False)
         return [s for s in sections if s.end > s.start]
 
     def _findings_headers(self, headers: list[tuple[re.Match, str | None]]) -> int:
         """How many of ``headers`` open a findings section."""
-        return sum(1 for _, name in headers if name and self.definitions[name].kind == FINDINGS)
+        return sum(1 for _, name in headers if name and self.definitions[name].kind in (FINDINGS, FINAL))
 
     def _dated_results(self, text: str) -> list[tuple[re.Match, str]]:
         """Result lines of several dates in one note: the latest-dated study is this report's examination, the
@@ -99,13 +108,15 @@ class SectionRules:
             return []
         return [(m, self.by_kind[FINDINGS if key == latest else COMPARISON]) for m, key in lines]
 
-    def _sections(self, text: str, name: str | None, start: int, end: int, *, whole: bool = False) -> list[Section]:
+    def _sections(self, text: str, name: str | None, start: int, end: int, superseded: bool, *,
+                  whole: bool = False) -> list[Section]:
         """A section; a history-like header with its text on the same line ("Hx: lung cancer, s/p
         lobectomy.") scopes that line only (and its wrapped continuation): the lines below are findings. Not where
         the next header is of another part that states no findings, a findings header still to come (``whole``):
         a line between "History: ..." and "Comparison: ..." goes on with the history ("Remote resection of a
-        meningioma 2018.")."""
-        section = self._section(name, start, end)
+        meningioma 2018."). ``superseded``: a final read follows, so a preliminary read is another reader's
+        (outside)."""
+        section = self._section(name, start, end, superseded)
         if section.kind == FINDINGS or start == 0 or text[start - 1] == "\n" or whole:
             return [section]
         line_end = _LINE_END.search(text, start, end)
@@ -118,10 +129,17 @@ class SectionRules:
                 body_end, rest = sentence_end.start() + 1, sentence_end.end()
         if body_end == end or not text[start:body_end].strip():
             return [section]
-        return [self._section(name, start, body_end), self._section(None, rest, end)]
+        return [self._section(name, start, body_end, superseded), self._section(None, rest, end, False)]
 
-    def _section(self, name: str | None, start: int, end: int) -> Section:
+    def _section(self, name: str | None, start: int, end: int, superseded: bool) -> Section:
+        """The section with the kind its mentions take: a preliminary read that a final read of the same note
+        replaces is an outside reading (the final read keeps what it restates or agrees with), one that stands
+        alone is the findings, as is the final read."""
         kind = self.definitions[name].kind if name else FINDINGS
+        if kind == PRELIMINARY:
+            kind = OUTSIDE if superseded else FINDINGS
+        elif kind == FINAL:
+            kind = FINDINGS
         return Section(name, kind, start, end)
 
 
@@ -131,6 +149,8 @@ FINDINGS = "findings"  # the kind of a section that states this examination's fi
 CORRECTION = "correction"  # the kind of a later part that may correct the body (addendum, attestation, discrepancy)
 OUTSIDE = "outside"  # the kind of another reader's report that a second opinion restates ("Outside report:")
 COMPARISON = "comparison"  # the kind of a section about an earlier examination
+PRELIMINARY = "preliminary"  # a preliminary read: outside where a final read (kind FINAL) follows, else findings
+FINAL = "final"  # the final read after a preliminary one: findings
 
 
 def states_findings(kind: str) -> bool:
@@ -232,12 +252,12 @@ def load_section_rules() -> SectionRules:
     alternatives = _alternation(header_to_name)
     # A header starts a line, optionally numbered or bracketed, and ends with ':' / ']' / '>' or
     # the end of the line; a bare header word alone on its line must be upper case or Korean. A short
-    # aside may stand before its colon ("Correction (same day):").
+    # aside may stand before its colon or the line's end ("Correction (same day):", "FINAL READ (attending)").
     # Runs of blanks are possessive ("*+"): two runs side by side that backtrack into each other
     # cost a line of thousands of blanks time of the square of its length (a padded form field).
     pattern = re.compile(
         rf"(?im)^[ \t]*+(?:\d+[.)][ \t]*+)?[\[<(*#]*[ \t]*+(?P<h>{alternatives})"
-        rf"(?:[ \t]*\([^()\n]{{1,30}}\)(?=[ \t]*:))?[ \t]*+"
+        rf"(?P<a>[ \t]*\([^()\n]{{1,30}}\)(?=[ \t]*(?::|$)))?[ \t]*+"
         rf"(?:[\]>)*]+[ \t]*:?|:|[ \t]*-(?=[ \t])|(?=[ \t]*$))[ \t]*"
     )
     # Dictated prose names a section inside a line, after a sentence: "... No new lesions. Impression: ..."
@@ -266,7 +286,8 @@ def load_section_rules() -> SectionRules:
                         result_line, by_kind, outside_opening, review_opening,
                         frozenset(r.split()[0] for r in reviews),
                         _words_pattern(rules.agreement_cues),
-                        _words_pattern(rules.disagreement_cues), item_reference, item_line)
+                        _words_pattern(rules.disagreement_cues), item_reference, item_line,
+                        _ending(_norm_terms(rules.former_place_words)))
 
 
 # an item's number, not a measure or a time ("item 9 mm across", "findings 2 weeks ago")
@@ -289,6 +310,16 @@ def _item_patterns(nouns: set[str]) -> tuple[re.Pattern, re.Pattern]:
                       r")[ \t]*+(?:#|no\.)?[ \t]*+(?P<w>\d{1,2})[ \t]*+[:.)\-\u2013\u2014])")
     return reference, line
 
+
+
+_FORMER_REACH = 40  # characters before a place read for the words that make it a former place
+
+
+def _ending(words: set[str]) -> re.Pattern:
+    """Any of ``words`` (and "the") ending where the search window ends; never matching where there are none."""
+    if not words:
+        return re.compile(r"(?!)")
+    return re.compile(r"(?i)(?<!\w)(?:" + _alternation(words) + r")[ \t]+(?:the[ \t]+)?\Z")
 
 
 def _words_pattern(terms: dict[str, list[str]]) -> re.Pattern:
@@ -319,7 +350,9 @@ class _UpperOrBracketed:
         for m in at_line_starts(self._pattern, text):
             token = m.group(0).strip()
             header = m.group("h")
-            delimited = token.endswith((":", "]", ">", ")", "-", "*")) or token.startswith(("[", "<", "#", "*"))
+            # an aside at the line's end delimits nothing: "FINAL READ (attending)" is upper case alone on its line
+            delimited = ((token.endswith((":", "]", ">", ")", "-", "*")) and not (m.group("a") and token[-1] == ")"))
+                         or token.startswith(("[", "<", "#", "*")))
             line_end = text.find("\n", m.end())
             alone = not text[m.end() : line_end if line_end >= 0 else len(text)].strip()  # no copy of the rest
             if delimited or (alone and (header.isupper() or not header.isascii())):

@@ -27,3 +27,14 @@ def _certainty(pipeline: Pipeline, text: str, key: str, modality: str) -> list[C
 def test_taken_back_or_quoted(pipeline: Pipeline, text: str, key: str, expected: list[Certainty]) -> None:
     modality = "brain_mri" if key == "stroke_infarction" else "chest_ct"
     assert _certainty(pipeline, text, key, modality) == expected
+
+
+@pytest.mark.parametrize(("text", "key", "expected"), [
+    ("Amendment: the following finding is withdrawn: small right pleural effusion.", "pleural_effusion",
+     [Certainty.NEGATED]),
+    ("The right middle lobe nodule reported first is withdrawn.", "nodule", [Certainty.NEGATED]),
+    # no earlier study to compare with is no denial of what the sentence names
+    ("With no prior study, a small right pleural effusion is noted.", "pleural_effusion", [Certainty.PRESENT]),
+])  # fmt: skip
+def test_withdrawn_by_an_amendment(pipeline: Pipeline, text: str, key: str, expected: list[Certainty]) -> None:
+    assert _certainty(pipeline, text, key, "chest_ct") == expected

@@ -18,3 +18,16 @@ from omop_nlp.pipeline import Pipeline
 ])  # fmt: skip
 def test_zone_before_its_side(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
     assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a zone word that opens the next sentence is not the whole lung's before the full stop
+    ("Reticulation in both lungs. Perihilar ground-glass opacity.", {"interstitial_thickening": ["left_lung",
+                                                                                                "right_lung"],
+                                                                     "ggo": []}),
+    ("Small nodule in the left lung. Basal atelectasis.", {"nodule": ["left_lung"], "atelectasis": []}),
+    # ... while a side word's own abbreviation dot still joins its zone
+    ("Lt. base atelectasis.", {"atelectasis": ["lll"]}),
+])  # fmt: skip
+def test_a_zone_of_the_next_sentence_stays_there(pipeline: Pipeline, text: str, expected: dict[str, list[str]]) -> None:
+    assert pipeline.extract(Report("t", text, "chest_ct")).findings_json() == expected

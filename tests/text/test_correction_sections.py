@@ -61,3 +61,43 @@ def test_a_sentence_that_restates_an_outside_reading(text: str, restates: bool) 
                                               ("Ground-glass nodule, unchanged.", False)])
 def test_a_review_that_agrees(text: str, agrees: bool) -> None:
     assert load_section_rules().agrees(text) is agrees
+
+
+@pytest.mark.parametrize("header", ["PEER REVIEW:", "Peer review note (RADPEER 2a):", "DISCREPANCY NOTE:",
+                                    "Reason for amendment:", "Amendment 2:"])
+def test_peer_review_and_amendment_headers(header: str) -> None:
+    assert _kinds(f"Findings: Small effusion.\n{header} the effusion is larger.") == [
+        ("findings", "findings"), ("correction", CORRECTION)]
+
+
+def test_a_preliminary_read_that_a_final_read_follows_is_another_readers() -> None:
+    assert _kinds("PRELIM (overnight, 01:10): CT chest. Right effusion.\n\nFINAL READ (Dr K, 09:00)\n"
+                  "Findings: No effusion.") == [
+        ("preliminary_reading", OUTSIDE), (None, "findings"), ("final_reading", "findings"), ("findings", "findings")]
+
+
+def test_a_preliminary_read_alone_is_the_report() -> None:
+    assert _kinds("PRELIMINARY REPORT: CT chest. Right effusion.\nImpression: effusion.") == [
+        ("preliminary_reading", "findings"), ("impression", "findings")]
+
+
+@pytest.mark.parametrize(("text", "header"), [("FINAL REPORT (attending)\nNo effusion.", True),
+                                              # lower case with an aside is a sentence, not a heading
+                                              ("Final report (attending)\nNo effusion.", False)])
+def test_an_aside_at_the_line_end_keeps_an_upper_case_header(text: str, header: bool) -> None:
+    assert (_kinds(text)[0][0] == "final_reading") is header
+
+
+def test_the_original_text_below_an_amendment_is_findings() -> None:
+    assert _kinds("Correction: the mass is in the RLL, not the RML as dictated.\nOriginal report text:\n"
+                  "Mass in the RML.") == [("correction", CORRECTION), ("findings", "findings")]
+
+
+@pytest.mark.parametrize(("text", "former"), [("the nodule described in the right upper lobe", True),
+                                              ("the effusion dictated in the left", True),
+                                              ("the nodule in the right upper lobe", False),
+                                              # the words must end right before the place
+                                              ("described in the report, the right upper lobe", False)])
+def test_a_place_the_earlier_reading_gave(text: str, former: bool) -> None:
+    assert load_section_rules().former_place(text, text.index("right") if "right" in text else text.index("left")) \
+        is former
