@@ -100,7 +100,7 @@ def read_corrections(doc: Document, mentions: list[Mention], sections: SectionRu
         for key in dict.fromkeys(m.key for m, _ in said if m.type == entity_type):
             _decide(out, key, [(m, i) for m, i in said if m.key == key], said, (quoted, former),
                     [m for m in mentions if m.key == key and m.start < later])
-        _relabel(out, [m for m, _ in said if m.type == entity_type],
+        _relabel(out, [(m, i) for m, i in said if m.type == entity_type],
                  [m for m in mentions if not part[0].start <= m.start < part[-1].end
                   and _span(m) in out.withdrawn - before])
     _quoted_relabel(out, doc.text, [m for m in mentions if m.type == entity_type], quoted)
@@ -311,11 +311,16 @@ def _decide(out: Corrections, key: str, stated: list[Said], said: list[Said],
             out.withdrawn |= {_span(m) for m in _repeated(denial[0], earlier)}
 
 
-def _relabel(out: Corrections, stated: list[Mention], withdrawn: list[Mention]) -> None:
+def _relabel(out: Corrections, stated: list[Said], withdrawn: list[Mention]) -> None:
     """A correction that names a finding again as another ("this is linear atelectasis rather than a true nodule")
-    gives the new finding, where it names no place of its own, the places of the one it withdraws."""
-    places = set().union(*(m.related for m in withdrawn))
-    for m in stated:
+    gives the new finding, where it names no place of its own, the places of the one it withdraws: of a key its
+    sentence denies, so a part that also withdraws another finding elsewhere lends that one's places to nothing."""
+    denied: dict[int, set[str]] = {}
+    for m, here in stated:
+        if m.certainty in _DENIED:
+            denied.setdefault(here, set()).add(m.key)
+    for m, here in stated:
+        places = set().union(*(w.related for w in withdrawn if w.key in denied.get(here, ())))
         if places and m.certainty.counts_as_present and not m.related and m.key not in out.places:
             out.places[m.key] = places
 

@@ -168,3 +168,12 @@ def test_a_second_opinion_keeps_only_what_its_review_keeps(pipeline: Pipeline, m
                                                            expected: dict) -> None:
     """An outside reading that a second opinion restates counts only where the review keeps it."""
     assert findings(pipeline, text, modality) == expected
+
+
+def test_a_relabel_lends_only_the_places_of_the_finding_it_replaces(pipeline: Pipeline) -> None:
+    """One amendment relabels one finding and withdraws another elsewhere: the new finding takes the relabelled
+    one's places only."""
+    assert findings(pipeline, "Findings: Consolidation in the right lower lobe. Mild reticulation in both upper "
+                              "lobes.\nAddendum: on review this is atelectasis rather than consolidation. The "
+                              "reticulation in both upper lobes was stated in error.", "chest_ct") == {
+        "atelectasis": ["rll"]}
